@@ -1,0 +1,131 @@
+#include "cli/cli.h"
+#include "core/parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int find_opt(const struct halo_cli_cmd *cmd, const char *name, size_t len, char short_name)
+{
+    for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
+        const struct halo_cli_opt *o = &cmd->opts[i];
+        if (short_name ? o->short_name == short_name
+                       : (strlen(o->name) == len && !strncmp(o->name, name, len)))
+            return i;
+    }
+    return -1;
+}
+
+int halo_cli_usage_error(const struct halo_cli_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "halo %s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'halo %s --help')\n", cmd->name);
+    va_end(ap);
+    return HALO_EXIT_USAGE;
+}
+
+int halo_cli_parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct halo_cli_args *args)
+{
+    memset(args, 0, sizeof *args);
+    bool only_pos = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            if (args->n_pos >= HALO_CLI_MAX_ARGS) return halo_cli_usage_error(cmd, "too many arguments");
+            args->pos[args->n_pos++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = true;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            halo_cli_help(cmd, stdout);
+            args->help = true;
+            return 0;
+        }
+        int k;
+        const char *inline_val = NULL;
+        if (a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            k = find_opt(cmd, a + 2, len, 0);
+            if (eq) inline_val = eq + 1;
+        } else {
+            k = a[2] == '\0' ? find_opt(cmd, NULL, 0, a[1]) : -1;
+        }
+        if (k < 0) return halo_cli_usage_error(cmd, "unknown flag '%s'", a);
+        const struct halo_cli_opt *o = &cmd->opts[k];
+        if (!o->arg) {
+            if (inline_val) return halo_cli_usage_error(cmd, "--%s takes no value", o->name);
+            args->value[k] = "";
+            continue;
+        }
+        if (inline_val) {
+            args->value[k] = inline_val;
+        } else {
+            if (i + 1 >= argc) return halo_cli_usage_error(cmd, "--%s needs a value (%s)", o->name, o->arg);
+            args->value[k] = argv[++i];
+        }
+    }
+    if (args->n_pos < cmd->min_pos)
+        return halo_cli_usage_error(cmd, "missing argument; usage: halo %s %s", cmd->name, cmd->usage);
+    if (args->n_pos > cmd->max_pos)
+        return halo_cli_usage_error(cmd, "unexpected argument '%s'", args->pos[cmd->max_pos]);
+    return 0;
+}
+
+const char *halo_cli_get(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, const char *name)
+{
+    int k = find_opt(cmd, name, strlen(name), 0);
+    HALO_ASSERT(k >= 0);
+    return args->value[k];
+}
+
+bool halo_cli_has(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, const char *name)
+{
+    return halo_cli_get(cmd, args, name) != NULL;
+}
+
+void halo_cli_help(const struct halo_cli_cmd *cmd, FILE *f)
+{
+    fprintf(f, "usage: halo %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->opts && cmd->opts[0].name) fprintf(f, "\nflags:\n");
+    for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
+        const struct halo_cli_opt *o = &cmd->opts[i];
+        char left[96];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-30s %s\n", left, o->help);
+    }
+    fprintf(f, "  %-30s %s\n", "-h, --help", "show this help");
+    if (cmd->details) fprintf(f, "\n%s\n", cmd->details);
+}
+
+int halo_cli_fail(const struct halo_cli_cmd *cmd, enum halo_status st)
+{
+    const char *msg = halo_error_msg();
+    fprintf(stderr, "halo %s: %s\n", cmd->name, *msg ? msg : halo_status_str(st));
+    switch (st) {
+    case HALO_ERR_INVALID:
+    case HALO_ERR_PARSE:
+    case HALO_ERR_IO:
+    case HALO_ERR_UNSUPPORTED:
+    case HALO_ERR_NODEVICE: return HALO_EXIT_USAGE;
+    default: return HALO_EXIT_FAIL;
+    }
+}
+
+enum halo_status halo_cli_input_size(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args,
+                                     int *h, int *w)
+{
+    const char *v = halo_cli_get(cmd, args, "input");
+    *h = *w = 224;
+    return v ? halo_parse_size("--input", v, h, w) : HALO_OK;
+}

@@ -1,0 +1,60 @@
+/* cli: the subcommands of `halo` and their shared argument parser. Only this folder touches argv,
+ * stdout and exit codes. Exit codes: 0 ok, 1 a check or run failed, 2 bad input or usage. */
+#ifndef HALO_CLI_H
+#define HALO_CLI_H
+
+#include <stdbool.h>
+
+#include "core/status.h"
+
+enum { HALO_EXIT_OK = 0, HALO_EXIT_FAIL = 1, HALO_EXIT_USAGE = 2 };
+
+/* One flag: "--name VALUE" or "--name=VALUE" (arg != NULL), or a switch (arg == NULL). */
+struct halo_cli_opt {
+    const char *name;
+    char short_name; /* 0 for none, e.g. 'o' for -o */
+    const char *arg; /* metavariable shown in help, NULL for a switch */
+    const char *help;
+};
+
+struct halo_cli_cmd {
+    const char *name;
+    const char *usage;   /* "MODEL [--input HxW] ..." */
+    const char *summary; /* one line */
+    const char *details; /* paragraphs after the flag list, may be NULL */
+    const struct halo_cli_opt *opts; /* terminated by {0} */
+    int min_pos, max_pos; /* positional argument counts */
+    int (*run)(const struct halo_cli_cmd *cmd, int argc, char **argv);
+};
+
+#define HALO_CLI_MAX_ARGS 64
+
+struct halo_cli_args {
+    const char *value[HALO_CLI_MAX_ARGS]; /* per opts[i]; "" for a given switch, NULL if absent */
+    const char *pos[HALO_CLI_MAX_ARGS];
+    int n_pos;
+    bool help;
+};
+
+/* Parses argv (after the subcommand). Prints help and returns 0 with args->help set for --help;
+ * on a usage error prints one line to stderr and returns HALO_EXIT_USAGE. */
+int halo_cli_parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct halo_cli_args *args);
+/* The value of flag `name`, or NULL when not given. */
+const char *halo_cli_get(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, const char *name);
+bool halo_cli_has(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, const char *name);
+void halo_cli_help(const struct halo_cli_cmd *cmd, FILE *f);
+
+/* Prints "halo CMD: <last error>" to stderr and returns the exit code for the status. */
+int halo_cli_fail(const struct halo_cli_cmd *cmd, enum halo_status st);
+/* Prints "halo CMD: <message>" to stderr and returns HALO_EXIT_USAGE. */
+int halo_cli_usage_error(const struct halo_cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parses --input (default 224x224 when absent) into h, w. */
+enum halo_status halo_cli_input_size(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args,
+                                     int *h, int *w);
+
+/* The table of subcommands, terminated by {0}. */
+extern const struct halo_cli_cmd *const halo_commands[];
+
+#endif

@@ -1,0 +1,22 @@
+/* parse: strict parsers for values a user types (numbers, sizes HxW, comma lists).
+ * Errors name `what` (a flag or field) and the offending text, e.g. "--input: 'abc': expected HxW". */
+#ifndef HALO_PARSE_H
+#define HALO_PARSE_H
+
+#include "core/status.h"
+
+/* A whole decimal integer in [lo, hi]. */
+enum halo_status halo_parse_long(const char *what, const char *s, long lo, long hi, long *out);
+enum halo_status halo_parse_int(const char *what, const char *s, int lo, int hi, int *out);
+/* A finite number in [lo, hi]. */
+enum halo_status halo_parse_double(const char *what, const char *s, double lo, double hi, double *out);
+/* "HxW" or "N" (square), each in [1, 65536]. */
+enum halo_status halo_parse_size(const char *what, const char *s, int *h, int *w);
+/* Comma lists; empty items are errors. *out is malloc'd (caller frees; strings: halo_strlist_free). */
+enum halo_status halo_parse_int_list(const char *what, const char *s, int lo, int hi, int **out, int *n);
+enum halo_status halo_parse_double_list(const char *what, const char *s, double lo, double hi,
+                                        double **out, int *n);
+enum halo_status halo_parse_str_list(const char *what, const char *s, char ***out, int *n);
+void halo_strlist_free(char **v, int n);
+
+#endif
