@@ -1,0 +1,71 @@
+/* backend: the interface every compute backend implements (ggml style: a struct of function
+ * pointers and a context), and the registry, the one place that knows which backends were
+ * compiled in. A backend computes a node range on a tile (partition/rf), not only whole tensors. */
+#ifndef HALO_BACKEND_H
+#define HALO_BACKEND_H
+
+#include <stdbool.h>
+
+#include "core/tensor.h"
+#include "model/graph.h"
+#include "model/weights.h"
+#include "partition/rf.h"
+
+struct halo_backend;
+
+struct halo_backend_i {
+    /* "ref", "cpu", "cuda". */
+    const char *(*name)(struct halo_backend *be);
+    /* Library and version, e.g. "oneDNN 2.6.3 (isa avx512_core_amx)". */
+    const char *(*version)(struct halo_backend *be);
+    /* Prepares the weights of g: folds BatchNorm into convs, reorders, uploads. Once per graph,
+     * before compute; g and w must outlive the backend's use of them (w may be freed after). */
+    enum halo_status (*load)(struct halo_backend *be, const struct halo_graph *g, const struct halo_weights *w);
+    /* Computes a tile of the loaded graph. `in` holds at least tile->in of the range's input
+     * tensor (its own rect says which part); `out` is allocated by the caller with
+     * tile->node[last-1-first].out and c channels. node_ms, when not NULL, receives per node of
+     * [first, last) its time in ms (the backend synchronises after each node; nodes fused into
+     * another get 0). Primitives are created once per (node, tile shape) and reused. */
+    enum halo_status (*compute)(struct halo_backend *be, const struct halo_tile *tile,
+                                const struct halo_tensor *in, struct halo_tensor *out, double *node_ms);
+    /* The implementation or algorithm that last ran node i ("brgconv:avx512_core", "ref",
+     * "fused"); may be NULL (then "-" is reported). */
+    const char *(*impl)(struct halo_backend *be, int node);
+    /* Threads the backend computes with (1 for a GPU backend's host side). */
+    int (*threads)(struct halo_backend *be);
+    void (*free)(struct halo_backend *be);
+};
+
+struct halo_backend {
+    struct halo_backend_i iface;
+    void *ctx;
+};
+
+struct halo_backend_opts {
+    int threads; /* 0: the cores of the process's cpuset */
+    int device;  /* GPU index for cuda */
+};
+
+/* Creates backend `name` ("ref", "cpu", "cuda"). Unknown or not compiled in: HALO_ERR_INVALID
+ * listing the available ones; compiled but no device (cuda without a GPU): HALO_ERR_NODEVICE. */
+enum halo_status halo_backend_new(const char *name, const struct halo_backend_opts *opts,
+                                  struct halo_backend **out);
+/* Comma-separated names of the backends compiled into this build ("ref,cpu,cuda"). */
+const char *halo_backend_available(void);
+void halo_backend_free(struct halo_backend *be);
+
+/* Wrappers that check optional entries. */
+const char *halo_backend_name(struct halo_backend *be);
+const char *halo_backend_version(struct halo_backend *be);
+enum halo_status halo_backend_load(struct halo_backend *be, const struct halo_graph *g, const struct halo_weights *w);
+enum halo_status halo_backend_compute(struct halo_backend *be, const struct halo_tile *tile,
+                                      const struct halo_tensor *in, struct halo_tensor *out, double *node_ms);
+const char *halo_backend_impl(struct halo_backend *be, int node);
+int halo_backend_threads(struct halo_backend *be);
+
+/* Constructors of the compiled-in backends (registry use only). */
+enum halo_status halo_backend_ref_new(const struct halo_backend_opts *opts, struct halo_backend **out);
+enum halo_status halo_backend_cpu_new(const struct halo_backend_opts *opts, struct halo_backend **out);
+enum halo_status halo_backend_cuda_new(const struct halo_backend_opts *opts, struct halo_backend **out);
+
+#endif
