@@ -1,0 +1,246 @@
+/* halo infer: one image through one zoo model on one backend; prints the top-5 classes, the
+ * latency and what ran, and optionally writes the logits. */
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/image.h"
+#include "core/parse.h"
+#include "exec/executor.h"
+#include "model/weights.h"
+#include "model/zoo.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Weights seed when --weights is absent: fixed, so runs are comparable. */
+#define INFER_DEFAULT_WEIGHTS_SEED 0
+#define INFER_TOP_K 5
+
+/* True when `name` is one of the comma-separated names in `list`. */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n)) return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* A raw float32 CHW tensor of exactly 3 x h x w from a file (for cross-checks with torch). */
+static enum halo_status load_raw(const char *path, int h, int w, struct halo_tensor *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    size_t want = (size_t)3 * h * w * sizeof(float);
+    enum halo_status st = HALO_OK;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+        st = halo_error(HALO_ERR_IO, "%s: not a readable regular file", path);
+    else if ((size_t)sb.st_size != want)
+        st = halo_error(HALO_ERR_INVALID, "%s: %lld bytes, expected %zu (3x%dx%d float32 for --input %dx%d)", path,
+                        (long long)sb.st_size, want, h, w, h, w);
+    if (st == HALO_OK) st = halo_tensor_alloc(out, 3, (struct halo_rect){0, h, 0, w});
+    if (st == HALO_OK && fread(out->data, 1, want, f) != want) {
+        halo_tensor_free(out);
+        st = halo_error(HALO_ERR_IO, "%s: read error", path);
+    }
+    fclose(f);
+    return st;
+}
+
+/* Writes n floats as little-endian float32, no header. */
+static enum halo_status write_logits(const char *path, const float *v, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    bool bad = false;
+    for (size_t i = 0; i < n && !bad; i++) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], 4);
+        unsigned char b[4] = {(unsigned char)bits, (unsigned char)(bits >> 8), (unsigned char)(bits >> 16),
+                              (unsigned char)(bits >> 24)};
+        bad = fwrite(b, 1, 4, f) != 4;
+    }
+    bad |= fclose(f) != 0;
+    return bad ? halo_error(HALO_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : HALO_OK;
+}
+
+/* "impl (n nodes)" for each distinct implementation that ran a node, in order of first use; nodes
+ * fused into another node's primitive ("fused into layer1.0.conv1") count as one kind. */
+static void print_impls(struct halo_backend *be, const struct halo_graph *g)
+{
+    const char **names = halo_calloc((size_t)g->n_nodes + 1, sizeof *names);
+    int *counts = halo_calloc((size_t)g->n_nodes + 1, sizeof *counts);
+    int n = 0;
+    if (!names || !counts) {
+        printf("?");
+        free(names);
+        free(counts);
+        return;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const char *s = halo_backend_impl(be, i);
+        if (!strncmp(s, "fused", 5)) s = "fused";
+        int k = 0;
+        while (k < n && strcmp(names[k], s)) k++;
+        if (k == n) names[n++] = s;
+        counts[k]++;
+    }
+    for (int k = 0; k < n; k++) printf("%s%s (%d node%s)", k ? ", " : "", names[k], counts[k], counts[k] == 1 ? "" : "s");
+    free(names);
+    free(counts);
+}
+
+/* Opens the requested backend; without --backend, cpu when it is compiled in and starts, else ref
+ * (`note` then says why). */
+static enum halo_status open_backend(const char *name, const struct halo_backend_opts *opts,
+                                     struct halo_backend **be, char *note, size_t note_size)
+{
+    note[0] = '\0';
+    if (name) return halo_backend_new(name, opts, be);
+    if (in_list(halo_backend_available(), "cpu")) {
+        if (halo_backend_new("cpu", opts, be) == HALO_OK) return HALO_OK;
+        snprintf(note, note_size, " (default cpu backend unavailable: %s)", halo_error_msg());
+    } else {
+        snprintf(note, note_size, " (this build has no cpu backend)");
+    }
+    return halo_backend_new("ref", opts, be);
+}
+
+static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
+{
+    struct halo_cli_args a;
+    int rc = halo_cli_parse(cmd, argc, argv, &a);
+    if (rc || a.help) return rc;
+    const char *backend = halo_cli_get(cmd, &a, "backend"), *weights = halo_cli_get(cmd, &a, "weights");
+    const char *image = halo_cli_get(cmd, &a, "image"), *seed_s = halo_cli_get(cmd, &a, "seed");
+    const char *raw = halo_cli_get(cmd, &a, "input-raw"), *out = halo_cli_get(cmd, &a, "out");
+    const char *threads_s = halo_cli_get(cmd, &a, "threads");
+    if ((image != NULL) + (seed_s != NULL) + (raw != NULL) > 1)
+        return halo_cli_usage_error(cmd, "--image, --seed and --input-raw are mutually exclusive");
+    long seed = 0;
+    struct halo_backend_opts opts = {0, 0};
+    enum halo_status st = HALO_OK;
+    if (seed_s) st = halo_parse_long("--seed", seed_s, 0, LONG_MAX, &seed);
+    if (st == HALO_OK && threads_s) st = halo_parse_int("--threads", threads_s, 1, INT_MAX, &opts.threads);
+    if (st == HALO_OK && backend && !*backend) st = halo_error(HALO_ERR_INVALID, "--backend: empty name");
+    int h, w;
+    if (st == HALO_OK) st = halo_cli_input_size(cmd, &a, &h, &w);
+    if (st != HALO_OK) return halo_cli_fail(cmd, st);
+
+    struct halo_graph *g = NULL;
+    struct halo_weights *wt = NULL;
+    struct halo_backend *be = NULL;
+    struct halo_tensor x = {0}, y = {0};
+    char note[1200];
+    st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    if (st == HALO_OK) {
+        if (image) st = halo_image_load(image, h, w, &x);
+        else if (raw) st = load_raw(raw, h, w, &x);
+        else st = halo_image_random((uint64_t)seed, h, w, &x);
+    }
+    if (st == HALO_OK)
+        st = weights ? halo_weights_load(g, weights, &wt) : halo_weights_random(g, INFER_DEFAULT_WEIGHTS_SEED, &wt);
+    if (st == HALO_OK) st = open_backend(backend, &opts, &be, note, sizeof note);
+    if (st == HALO_OK) st = halo_backend_load(be, g, wt);
+    double ms = 0;
+    if (st == HALO_OK) st = halo_exec_graph(be, g, &x, &y, NULL); /* warm-up: JIT, reorders, caches */
+    if (st == HALO_OK) {
+        halo_tensor_free(&y);
+        double t0 = halo_now_ms();
+        st = halo_exec_graph(be, g, &x, &y, NULL);
+        ms = halo_now_ms() - t0;
+    }
+    size_t n = st == HALO_OK ? halo_tensor_numel(&y) : 0;
+    if (st == HALO_OK && out) st = write_logits(out, y.data, n);
+    if (st != HALO_OK) {
+        rc = halo_cli_fail(cmd, st);
+        goto done;
+    }
+
+    printf("model     %s, input 3x%dx%d\n", g->name, h, w);
+    if (image) printf("input     %s (resize shorter side to %d, centre crop %dx%d, ImageNet mean/std)\n", image,
+                      halo_image_resize_short(h, w), h, w);
+    else if (raw) printf("input     %s (raw float32, used as it is)\n", raw);
+    else printf("input     random N(0,1) image, seed %ld%s\n", seed, seed_s ? "" : " (default; --image or --seed)");
+    if (weights) printf("weights   %s (hash %016llx)\n", weights, (unsigned long long)wt->hash);
+    else printf("weights   RANDOM WEIGHTS (seed %d): not trained, the classes below mean nothing; "
+                "pass --weights FILE\n", INFER_DEFAULT_WEIGHTS_SEED);
+    const char *bname = halo_backend_name(be), *bver = halo_backend_version(be);
+    printf("backend   %s%s%s%s, %d thread%s%s\n", bname, strcmp(bname, bver) ? " (" : "", strcmp(bname, bver) ? bver : "",
+           strcmp(bname, bver) ? ")" : "", halo_backend_threads(be), halo_backend_threads(be) == 1 ? "" : "s", note);
+    printf("impl      ");
+    print_impls(be, g);
+    printf("\nlatency   %.3f ms (one timed run after one warm-up run)\n", ms);
+    if (out) printf("logits    %s: %zu float32, little-endian, no header\n", out, n);
+
+    /* softmax in double, then the top k by repeated arg-max (ties: lower class index first) */
+    double mx = -INFINITY, sum = 0;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, y.data[i]);
+    for (size_t i = 0; i < n; i++) sum += exp(y.data[i] - mx);
+    printf("\n%4s %6s %12s %12s\n", "rank", "class", "probability", "logit");
+    size_t prev = SIZE_MAX;
+    for (int r = 0; r < INFER_TOP_K && (size_t)r < n; r++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            bool below_prev = prev == SIZE_MAX || y.data[i] < y.data[prev] || (y.data[i] == y.data[prev] && i > prev);
+            if (below_prev && (best == SIZE_MAX || y.data[i] > y.data[best])) best = i;
+        }
+        if (best == SIZE_MAX) break;
+        printf("%4d %6zu %12.6f %12.6f\n", r + 1, best, exp(y.data[best] - mx) / sum, y.data[best]);
+        prev = best;
+    }
+    rc = HALO_EXIT_OK;
+done:
+    halo_tensor_free(&x);
+    halo_tensor_free(&y);
+    halo_backend_free(be);
+    halo_weights_free(wt);
+    halo_graph_free(g);
+    return rc;
+}
+
+const struct halo_cli_cmd halo_cmd_infer = {
+    .name = "infer",
+    .usage = "MODEL [--backend cpu|ref|cuda] [--weights F] [--image F | --seed N] [--input HxW] [--out F] "
+             "[--threads N]",
+    .summary = "run one image through a model: top-5 classes, latency, logits",
+    .details =
+        "Without --weights the weights are random (seed 0) and the classes mean nothing; --weights\n"
+        "takes a safetensors file with torchvision's state_dict names (tools/export_torchvision.py\n"
+        "writes one for any torchvision model). Without --image the input is a seeded N(0,1) image\n"
+        "(--seed, default 0).\n"
+        "\n"
+        "An image (PNG or JPEG, any size; grayscale and alpha are converted to RGB) goes through\n"
+        "torchvision's evaluation transform: the shorter side is resized to S = round(256/224 * min(H,W))\n"
+        "with Pillow's antialiased bilinear filter (S = 256 for the default 224x224), then the centre\n"
+        "HxW is cropped, scaled to [0,1] and normalised with the ImageNet mean (0.485,0.456,0.406)\n"
+        "and std (0.229,0.224,0.225).\n"
+        "\n"
+        "The model runs once to warm up (JIT, reorders, caches), then once timed: the latency is that\n"
+        "one run. Classes are ImageNet class indices 0..999 with their softmax probability.\n"
+        "--out writes the logits of the timed run as raw little-endian float32, no header (1000 floats\n"
+        "= 4000 bytes for every zoo model). --input-raw reads the input tensor itself: raw float32,\n"
+        "3 x H x W in CHW order for the --input size (used to cross-check against torch).",
+    .opts = (const struct halo_cli_opt[]){
+        {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
+        {"weights", 0, "FILE", "safetensors weights (default: random, seed 0)"},
+        {"image", 0, "FILE", "PNG or JPEG input image"},
+        {"seed", 0, "N", "seed of a random N(0,1) input image (default 0)"},
+        {"input", 0, "HxW", "network input size (default 224x224; N means NxN)"},
+        {"out", 'o', "FILE", "write the logits as raw little-endian float32"},
+        {"threads", 0, "N", "compute threads (default: the cores of this process's cpuset)"},
+        {"input-raw", 0, "FILE", "read the input tensor as raw float32 CHW (for cross-checks)"},
+        {0}},
+    .min_pos = 1,
+    .max_pos = 1,
+    .run = run,
+};
