@@ -1,0 +1,217 @@
+/* halo bench: times a zoo model on one backend, per node (each node synchronised and timed) and
+ * as a whole network (separate, un-instrumented runs), and prints CSV rows with MACs, FLOPs,
+ * min/median/p90 ms, achieved GFLOP/s, the implementation that ran, and provenance. */
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/parse.h"
+#include "core/provenance.h"
+#include "core/rng.h"
+#include "exec/executor.h"
+#include "model/count.h"
+#include "model/weights.h"
+#include "model/zoo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct bench {
+    const struct halo_cli_cmd *cmd;
+    const char *model, *backend;
+    int h, w, warmup, repeat, threads;
+    long seed;
+    bool per_layer, tty;
+    struct halo_graph *g;
+    struct halo_weights *wt;
+    struct halo_backend *be;
+    struct halo_tensor img;
+    double *node_ms;  /* repeat x n_nodes */
+    double *net_ms;   /* repeat */
+};
+
+static void bench_free(struct bench *b)
+{
+    halo_backend_free(b->be);
+    halo_weights_free(b->wt);
+    halo_graph_free(b->g);
+    halo_tensor_free(&b->img);
+    free(b->node_ms);
+    free(b->net_ms);
+}
+
+static int parse_flags(struct bench *b, const struct halo_cli_args *a)
+{
+    const struct halo_cli_cmd *cmd = b->cmd;
+    const char *v;
+    enum halo_status st = halo_cli_input_size(cmd, a, &b->h, &b->w);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, a, "warmup"))) st = halo_parse_int("--warmup", v, 0, 1000000, &b->warmup);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, a, "repeat"))) st = halo_parse_int("--repeat", v, 1, 1000000, &b->repeat);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, a, "threads"))) st = halo_parse_int("--threads", v, 1, 65536, &b->threads);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, a, "seed"))) st = halo_parse_long("--seed", v, 0, 2147483647L, &b->seed);
+    if (st != HALO_OK) return halo_cli_usage_error(cmd, "%s", halo_error_msg());
+    if ((v = halo_cli_get(cmd, a, "backend"))) b->backend = v;
+    b->per_layer = halo_cli_has(cmd, a, "per-layer");
+    return HALO_EXIT_OK;
+}
+
+static enum halo_status setup(struct bench *b)
+{
+    HALO_TRY(halo_zoo_build_for(b->model, b->h, b->w, &b->g));
+    HALO_TRY(halo_weights_random(b->g, (uint64_t)b->seed, &b->wt));
+    struct halo_backend_opts opts = {.threads = b->threads};
+    HALO_TRY(halo_backend_new(b->backend, &opts, &b->be));
+    HALO_TRY(halo_backend_load(b->be, b->g, b->wt));
+    HALO_TRY(halo_tensor_alloc(&b->img, b->g->in_c, halo_rect_full(b->g->input)));
+    struct halo_rng r;
+    halo_rng_seed(&r, (uint64_t)b->seed + 1);
+    for (size_t i = 0; i < halo_tensor_numel(&b->img); i++) b->img.data[i] = (float)halo_rng_normal(&r);
+    b->net_ms = halo_calloc((size_t)b->repeat, sizeof *b->net_ms);
+    if (b->per_layer) b->node_ms = halo_calloc((size_t)b->repeat * b->g->n_nodes, sizeof *b->node_ms);
+    if (!b->net_ms || (b->per_layer && !b->node_ms)) return halo_error(HALO_ERR_NOMEM, "out of memory");
+    return HALO_OK;
+}
+
+static enum halo_status run_nodes(struct bench *b, const struct halo_tile *tile, double *ms)
+{
+    struct halo_tensor out = {0};
+    HALO_TRY(halo_tensor_alloc(&out, b->g->nodes[b->g->n_nodes - 1].out_shape.c, tile->node[b->g->n_nodes - 1].out));
+    enum halo_status st = halo_backend_compute(b->be, tile, &b->img, &out, ms);
+    halo_tensor_free(&out);
+    return st;
+}
+
+static enum halo_status run_net(struct bench *b, double *ms)
+{
+    struct halo_tensor out = {0};
+    double t0 = halo_now_ms();
+    enum halo_status st = halo_exec_graph(b->be, b->g, &b->img, &out, NULL);
+    *ms = halo_now_ms() - t0;
+    halo_tensor_free(&out);
+    return st;
+}
+
+/* Warm-up (discarded: first runs create primitives and reorder weights), then `repeat` rounds
+ * of one instrumented and one whole-network run, interleaved so both see the same conditions. */
+static enum halo_status measure(struct bench *b)
+{
+    struct halo_tile tile;
+    HALO_TRY(halo_tile_full(b->g, 0, b->g->n_nodes, &tile));
+    double *scratch = halo_calloc((size_t)b->g->n_nodes, sizeof *scratch);
+    enum halo_status st = scratch ? HALO_OK : halo_error(HALO_ERR_NOMEM, "out of memory");
+    int total = b->warmup + b->repeat;
+    for (int r = 0; r < total && st == HALO_OK; r++) {
+        bool keep = r >= b->warmup;
+        if (b->tty) fprintf(stderr, "\rhalo bench %s: %s %d/%d ", b->model, keep ? "run" : "warm-up",
+                            keep ? r - b->warmup + 1 : r + 1, keep ? b->repeat : b->warmup);
+        if (b->per_layer)
+            st = run_nodes(b, &tile, keep ? b->node_ms + (size_t)(r - b->warmup) * b->g->n_nodes : scratch);
+        double ms = 0;
+        if (st == HALO_OK) st = run_net(b, &ms);
+        if (keep) b->net_ms[r - b->warmup] = ms;
+    }
+    if (b->tty) fprintf(stderr, "\r\033[K");
+    free(scratch);
+    halo_tile_free(&tile);
+    return st;
+}
+
+static void print_row(const char *model, int h, int w, const char *index, const char *name, const char *op,
+                      const char *stage, int64_t macs, struct halo_stats s, const char *impl, const char *prov)
+{
+    char *qname = halo_csv_field(name), *qimpl = halo_csv_field(impl), *qstage = halo_csv_field(stage);
+    double gflops = s.median > 0 ? 2.0 * (double)macs / (s.median * 1e6) : 0;
+    printf("%s,%dx%d,%s,%s,%s,%s,%lld,%lld,%.4f,%.4f,%.4f,%.2f,%s,%s\n", model, h, w, index, qname ? qname : "",
+           op, qstage ? qstage : "", (long long)macs, 2 * (long long)macs, s.min, s.median, s.p90, gflops,
+           qimpl ? qimpl : "", prov);
+    free(qname);
+    free(qimpl);
+    free(qstage);
+}
+
+static enum halo_status report(struct bench *b)
+{
+    struct halo_provenance p;
+    HALO_TRY(halo_provenance_get(&p, halo_backend_name(b->be), halo_backend_version(b->be),
+                                 halo_backend_threads(b->be)));
+    char *prov = halo_provenance_csv_values(&p);
+    double *col = halo_calloc((size_t)b->repeat, sizeof *col);
+    if (!prov || !col) {
+        free(prov);
+        free(col);
+        halo_provenance_free(&p);
+        return halo_error(HALO_ERR_NOMEM, "out of memory");
+    }
+    const struct halo_graph *g = b->g;
+    printf("model,input,index,name,op,stage,macs,flops,min_ms,median_ms,p90_ms,gflops,impl,%s\n",
+           halo_provenance_csv_header());
+    double sum_median = 0;
+    for (int i = 0; b->per_layer && i < g->n_nodes; i++) {
+        for (int r = 0; r < b->repeat; r++) col[r] = b->node_ms[(size_t)r * g->n_nodes + i];
+        struct halo_stats s = halo_stats_of(col, (size_t)b->repeat);
+        sum_median += s.median;
+        char idx[16];
+        snprintf(idx, sizeof idx, "%d", i);
+        print_row(g->name, b->h, b->w, idx, g->nodes[i].name, halo_op_name(g->nodes[i].op),
+                  g->stages[halo_graph_stage_of(g, i)].name, halo_count_node(g, i).macs, s,
+                  halo_backend_impl(b->be, i), prov);
+    }
+    memcpy(col, b->net_ms, (size_t)b->repeat * sizeof *col);
+    struct halo_stats net = halo_stats_of(col, (size_t)b->repeat);
+    int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
+    print_row(g->name, b->h, b->w, "-", "(network)", "network", "", macs, net, "-", prov);
+    fflush(stdout);
+    fprintf(stderr, "%s %dx%d on %s (%s, %d threads): whole network median %.3f ms = %.1f GFLOP/s (p90 %.3f ms)",
+            g->name, b->h, b->w, halo_backend_name(b->be), halo_backend_version(b->be), halo_backend_threads(b->be),
+            net.median, 2.0 * (double)macs / (net.median * 1e6), net.p90);
+    if (b->per_layer)
+        fprintf(stderr, "; sum of per-node medians %.3f ms (network / sum = %.3f)", sum_median, net.median / sum_median);
+    fprintf(stderr, "\n");
+    free(prov);
+    free(col);
+    halo_provenance_free(&p);
+    return HALO_OK;
+}
+
+static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
+{
+    struct halo_cli_args a;
+    int rc = halo_cli_parse(cmd, argc, argv, &a);
+    if (rc || a.help) return rc;
+    struct bench b = {.cmd = cmd, .model = a.pos[0], .warmup = 3, .repeat = 10, .seed = 1,
+                      .backend = strstr(halo_backend_available(), "cpu") ? "cpu" : "ref", .tty = isatty(2)};
+    if ((rc = parse_flags(&b, &a)) != HALO_EXIT_OK) return rc;
+    enum halo_status st = setup(&b);
+    if (st == HALO_OK) st = measure(&b);
+    if (st == HALO_OK) st = report(&b);
+    bench_free(&b);
+    return st == HALO_OK ? HALO_EXIT_OK : halo_cli_fail(cmd, st);
+}
+
+const struct halo_cli_cmd halo_cmd_bench = {
+    .name = "bench",
+    .usage = "MODEL [--backend cpu|ref|cuda] [--input HxW] [--warmup N] [--repeat N] [--per-layer] [--threads N] [--seed N]",
+    .summary = "time a model per node and as a whole network; CSV with GFLOP/s and provenance",
+    .details =
+        "Weights and the input are random (seeded), so any model and size can be timed. Warm-up runs\n"
+        "are discarded (they create primitives and reorder weights). Then each repetition runs the\n"
+        "network once with every node synchronised and timed (--per-layer; nodes fused into another\n"
+        "report 0 ms and 'fused into NODE') and once un-instrumented, for the whole-network row.\n"
+        "FLOPs = 2 x MACs as torchvision counts them; GFLOP/s = FLOPs / median. Columns: model,\n"
+        "input, index, name, op, stage, macs, flops, min_ms, median_ms, p90_ms, gflops, impl,\n"
+        "commit, host, cpu_model, threads, backend, library, date. A summary (whole network vs the\n"
+        "sum of per-node medians) goes to stderr.",
+    .opts = (const struct halo_cli_opt[]){
+        {"backend", 0, "NAME", "cpu (default when built with oneDNN), ref or cuda"},
+        {"input", 0, "HxW", "input height x width (default 224x224; N means NxN)"},
+        {"warmup", 0, "N", "discarded runs first (default 3)"},
+        {"repeat", 0, "N", "measured runs, >= 1 (default 10)"},
+        {"per-layer", 0, NULL, "also time every node (one CSV row each)"},
+        {"threads", 0, "N", "compute threads (default: the cores of the process's cpuset)"},
+        {"seed", 0, "N", "seed of the random weights and input (default 1)"},
+        {0}},
+    .min_pos = 1,
+    .max_pos = 1,
+    .run = run,
+};
