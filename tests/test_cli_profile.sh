@@ -1,0 +1,54 @@
+#!/bin/sh
+# halo profile / fit / predict on good and bad input.
+# usage: test_cli_profile.sh PATH/TO/halo
+set -u
+HALO=$1
+fails=0
+checks=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect() {
+    want=$1 text=$2
+    shift 2
+    checks=$((checks + 1))
+    "$HALO" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne "$want" ] || ! grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
+        echo "FAIL: halo $* -> exit $got (want $want), output lacks '$text':" >&2
+        sed 's/^/    /' "$tmp/err" "$tmp/out" | head -20 >&2
+        fails=$((fails + 1))
+    fi
+    if [ "$want" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+        echo "FAIL: halo $*: bad input must give exactly one line on stderr:" >&2
+        sed 's/^/    /' "$tmp/err" >&2
+        fails=$((fails + 1))
+    fi
+}
+
+for c in profile fit predict; do expect 0 "usage: halo $c" $c --help; done
+expect 0 "wrote $tmp/a.json" profile --backend ref --models resnet18 --input 40x40 --repeat 2 --warmup 0 --tile-heights 1,0.5 -o "$tmp/a.json"
+expect 0 "wrote $tmp/b.json" profile --backend ref --models resnet18,vgg11 --input 40x40 --repeat 2 --warmup 0 --tile-heights 1,0.5 -o "$tmp/b.json"
+expect 0 "conv3x3" fit "$tmp/a.json"
+expect 0 "fitted without vgg11" fit "$tmp/b.json" --except vgg11 -o "$tmp/c.json"
+expect 0 "measured (median latency)" predict --from "$tmp/a.json" --to "$tmp/b.json" resnet18 --input 40x40
+expect 0 "measured: not available" predict --from "$tmp/a.json" --to "$tmp/b.json" vgg11 --input 40x40
+expect 2 "-o PROFILE.json is required" profile --models resnet18
+expect 2 "unknown model 'resnet5'" profile --models resnet18,resnet5 -o "$tmp/x.json"
+expect 2 "--models: empty list" profile --models "" -o "$tmp/x.json"
+expect 2 "--repeat: 0: must be in [1, 100000]" profile --repeat 0 -o "$tmp/x.json"
+expect 2 "cannot write" profile --models resnet18 -o /nonexistent/dir/p.json
+expect 2 "unknown backend 'gpu'" profile --backend gpu -o "$tmp/x.json"
+expect 2 "--tile-heights: 1.5" profile --tile-heights 1,1.5 -o "$tmp/x.json"
+printf '{"schema": "halo-profile/1", "name": ' >"$tmp/bad.json"
+expect 2 "bad.json: line 1" fit "$tmp/bad.json"
+printf '{"schema": "halo-profile/0"}' >"$tmp/old.json"
+expect 2 "'halo-profile/0' is not supported" predict --from "$tmp/old.json" --to "$tmp/a.json" resnet18
+expect 2 "--from and --to are required" predict --from "$tmp/a.json" resnet18
+expect 2 "--except: $tmp/a.json did not measure vgg16" fit "$tmp/a.json" --except vgg16
+
+if [ $fails -ne 0 ]; then
+    echo "test_cli_profile: $fails of $checks checks FAILED" >&2
+    exit 1
+fi
+echo "test_cli_profile: all $checks checks passed"
