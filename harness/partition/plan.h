@@ -1,0 +1,170 @@
+/* plan: how one inference of a model runs on a set of devices — the stage chain cut into fused
+ * blocks, per block and part the device, output rect, input rect and where every piece of the
+ * input comes from (redistribution: star through the source or peer-to-peer), where the tail
+ * runs, and the predicted timeline. The planner decides; the runtime executes the plan as it is.
+ * JSON schema "halo-plan/1", documented in README.md. Pure: no clocks, no I/O but its own JSON. */
+#ifndef HALO_PLAN_H
+#define HALO_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model/graph.h"
+#include "partition/cluster.h"
+#include "partition/rf.h"
+
+#define HALO_PLAN_SCHEMA "halo-plan/1"
+
+/* A piece of a part's input rect and the device that sends it (itself when it already has it). */
+struct halo_plan_src {
+    int device;
+    struct halo_rect rect;
+    int64_t bytes;  /* what travels (compressed when the producing block compresses); derived */
+    int held_by;    /* part of the previous block that produced it; -1 the source's full copy; derived */
+};
+
+struct halo_plan_part {
+    int device;              /* index into plan->dev (0 is the source) */
+    struct halo_rect out;    /* rect of the block's output tensor this part computes */
+    struct halo_rect in;     /* rect of the block's input tensor it needs (receptive field) */
+    int n_src;
+    struct halo_plan_src *src; /* cover `in` exactly once */
+    int64_t macs;            /* MACs of the part, halo redundancy included */
+    double compute_ms;       /* predicted on its device */
+    int64_t out_bytes;       /* its output as sent when gathered (compressed when the block is); derived */
+};
+
+struct halo_plan_block {
+    int stage0, stage1;      /* stages [stage0, stage1) */
+    int first, last;         /* nodes [first, last) */
+    enum halo_tile_mode mode;
+    bool gather;             /* after the block every part sends its output to the source (star) */
+    bool compress;           /* the block's outputs travel through the ADCNN codec (lossy) */
+    int n_parts;
+    struct halo_plan_part *part;
+};
+
+/* The rest of the network after the last block, on one device (stages may include spatial ones). */
+struct halo_plan_tail {
+    int device;
+    int stage0, stage1, first, last;
+    struct halo_rect in;     /* rect of its input tensor it needs */
+    int n_src;
+    struct halo_plan_src *src;
+    double compute_ms;
+};
+
+struct halo_plan_device {
+    char *name;
+    char *profile;           /* profile reference, informational */
+    double speed;            /* relative speed factor (the virtual clock scales by it) */
+};
+
+enum halo_event_kind { HALO_EVENT_SEND, HALO_EVENT_RECV, HALO_EVENT_COMPUTE };
+
+/* One interval of the predicted timeline. A message appears twice: SEND on the sender, RECV on
+ * the receiver, same times. block == n_blocks is the tail; the result message has block -1. */
+struct halo_plan_event {
+    int device, peer, block, part;
+    enum halo_event_kind kind;
+    double start_ms, end_ms;
+    int64_t bytes;
+};
+
+/* ADCNN's codec settings (when any block compresses). */
+struct halo_plan_codec {
+    float clip_lo, clip_hi;  /* clipped ReLU bounds */
+    int bits;                /* quantisation bits of non-zeros */
+    double ratio;            /* compressed bytes / raw bytes used to predict transfers */
+};
+
+struct halo_plan {
+    char *model;
+    int h, w;
+    char *method;
+    bool lossless;
+    char *notes;             /* reconstructed parts, lossy warnings */
+    char *cluster;           /* cluster file, informational */
+    int n_dev;
+    struct halo_plan_device *dev;
+    double *bw_mbps, *lat_ms; /* n_dev x n_dev */
+    int n_blocks;
+    struct halo_plan_block *block;
+    struct halo_plan_tail tail;
+    bool has_codec;
+    struct halo_plan_codec codec;
+    /* prediction (filled by halo_plan_finish) */
+    double total_ms;
+    double local_ms;          /* best single device, for speedup figures */
+    char *local_device;
+    int64_t bytes_moved, total_macs, redundant_macs;
+    int64_t result_bytes;     /* the logits, tail device to source; derived */
+    int n_events;
+    struct halo_plan_event *events;
+    size_t events_cap;
+};
+
+/* ---- building (planners) ----------------------------------------------------------------- */
+
+/* A new empty plan on the cluster's source plus the ESs `es[0..n_es)` (cluster indices), in that
+ * order: plan device 0 is the source, plan device k is es[k-1] (MPI rank k). */
+enum halo_status halo_plan_new(const struct halo_graph *g, const struct halo_cluster *c, const char *method,
+                               const int *es, int n_es, struct halo_plan **out);
+void halo_plan_free(struct halo_plan *p);
+
+/* Appends a block of stages [stage0, stage1) computed as `n_parts` parts: part k on plan device
+ * device[k] producing rect out[k] of the block's output tensor. */
+enum halo_status halo_plan_add_block(struct halo_plan *p, const struct halo_graph *g, int stage0, int stage1,
+                                     enum halo_tile_mode mode, bool gather, int n_parts, const int *device,
+                                     const struct halo_rect *out);
+
+/* Puts the rest of the network (after the last block) on plan device `device`, derives every input
+ * rect and its sources, prices every part with the devices' profiles and simulates the timeline.
+ * `pricer[k]` prices plan device k (NULL for a source that cannot compute). */
+struct halo_pricer;
+enum halo_status halo_plan_finish(struct halo_plan *p, const struct halo_graph *g, int tail_device,
+                                  struct halo_pricer *const *pricer);
+
+/* Sets part k of block b to compute `out` and re-prices it with `pricer` (that part's device). */
+enum halo_status halo_plan_set_part(struct halo_plan *p, const struct halo_graph *g, int b, int k,
+                                    struct halo_rect out, const struct halo_pricer *pricer);
+/* Moves the tail to plan device `device` and re-prices it. */
+enum halo_status halo_plan_set_tail(struct halo_plan *p, const struct halo_graph *g, int device,
+                                    const struct halo_pricer *pricer);
+
+/* Recomputes sources and the predicted timeline from the parts' compute_ms (after edits). */
+enum halo_status halo_plan_simulate(struct halo_plan *p, const struct halo_graph *g);
+
+/* For a loaded (and validated) plan: derives message sizes and which part produced each source
+ * piece, keeping the sources the file names, so halo_plan_timeline can run. */
+enum halo_status halo_plan_derive(struct halo_plan *p, const struct halo_graph *g);
+
+/* Re-runs only the timeline with another bandwidth matrix (n_dev x n_dev Mbps; NULL: the plan's
+ * own), after halo_plan_simulate has derived the sources. Records events (and sets total_ms,
+ * bytes_moved) only when `record`; otherwise just returns the end-to-end latency in *total_ms.
+ * Cheap: no graph, no allocation per message. */
+enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, bool record, double *total_ms);
+
+/* Bytes of a rect of the tensor with `c` channels (float32), or compressed per the codec. */
+int64_t halo_plan_rect_bytes(const struct halo_plan *p, int c, struct halo_rect r, bool compressed);
+
+/* Predicted compute, receive, send and idle ms of plan device k (idle = total - busy union). */
+void halo_plan_device_times(const struct halo_plan *p, int k, double *compute_ms, double *recv_ms,
+                            double *send_ms, double *idle_ms);
+
+/* ---- checking and files -------------------------------------------------------------------- */
+
+/* Checks that a plan is consistent with the graph: blocks chain the stages, parts cover each
+ * block output exactly once, input rects equal the receptive fields, sources cover each input
+ * exactly once from devices that hold those rects, devices exist. `name` goes in messages. */
+enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo_graph *g, const char *name);
+
+enum halo_status halo_plan_save(const struct halo_plan *p, const char *path);
+/* Loads a plan file (structure and prediction); validate it against its graph before use. */
+enum halo_status halo_plan_load(const char *path, struct halo_plan **out);
+/* The same from parsed JSON (fuzzing, tests); `name` stands for the file in messages. */
+enum halo_status halo_plan_from_json(const char *name, const cJSON *j, struct halo_plan **out);
+/* FNV-1a hash of the plan's structure (what the runtime executes), for cross-rank checks. */
+uint64_t halo_plan_hash(const struct halo_plan *p);
+
+#endif

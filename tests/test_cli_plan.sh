@@ -1,0 +1,79 @@
+#!/bin/sh
+# halo plan on good and bad input: exit status and the message a user sees.
+# usage: test_cli_plan.sh PATH/TO/halo
+set -u
+HALO=$1
+fails=0
+checks=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect() {
+    want=$1 text=$2
+    shift 2
+    checks=$((checks + 1))
+    "$HALO" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne "$want" ] || ! grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
+        echo "FAIL: halo $* -> exit $got (want $want), output lacks '$text':" >&2
+        sed 's/^/    /' "$tmp/err" "$tmp/out" | head -20 >&2
+        fails=$((fails + 1))
+    fi
+    if [ "$want" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+        echo "FAIL: halo $*: bad input must give exactly one line on stderr:" >&2
+        sed 's/^/    /' "$tmp/err" >&2
+        fails=$((fails + 1))
+    fi
+}
+
+cat >"$tmp/c.json" <<'JSON'
+{"schema": "halo-cluster/1", "name": "t3", "source": "cam",
+ "devices": [
+  {"name": "cam", "uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.5},
+  {"name": "es1", "capacity": {"gflops": 40}, "uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2},
+  {"name": "es2", "capacity": {"gflops": 40}, "uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2},
+  {"name": "es3", "capacity": {"gflops": 20}, "uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2}]}
+JSON
+
+expect 0 "usage: halo plan" plan --help
+expect 0 "predicted latency" plan vgg11 --cluster "$tmp/c.json" --input 128x128
+expect 0 "wrote $tmp/p.json" plan resnet18 --cluster "$tmp/c.json" --input 96x96 -o "$tmp/p.json"
+expect 0 "\"schema\":	\"halo-plan/1\"" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --format json
+expect 0 "lossless" plan resnet18 --cluster "$tmp/c.json" --method all --input 96x96
+expect 0 "3 used" plan vgg11 --cluster "$tmp/c.json" --input 128x128 --no-select
+expect 2 "--cluster is required" plan resnet18
+expect 2 "unknown method 'magic'" plan resnet18 --cluster "$tmp/c.json" --method magic
+expect 2 "--select and --no-select exclude each other" plan resnet18 --cluster "$tmp/c.json" --select --no-select
+expect 2 "cannot open" plan resnet18 --cluster "$tmp/nope.json"
+expect 2 "unknown model" plan resnet5 --cluster "$tmp/c.json"
+expect 2 "too small" plan vgg11 --cluster "$tmp/c.json" --input 16x16
+expect 2 "--format: 'xml'" plan resnet18 --cluster "$tmp/c.json" --format xml
+printf '{"schema": "halo-cluster/1", "source": "cam", "devices": [' >"$tmp/bad.json"
+expect 2 "bad.json: line 1" plan resnet18 --cluster "$tmp/bad.json"
+sed 's/"uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2}]}/"uplink_mbps": -1, "downlink_mbps": 500}]}/' "$tmp/c.json" >"$tmp/neg.json"
+expect 2 "devices[3].uplink_mbps: must be > 0" plan resnet18 --cluster "$tmp/neg.json"
+
+# the written plan parses and its prediction beats or equals the best single device
+checks=$((checks + 1))
+if ! python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["schema"] == "halo-plan/1" and p["lossless"] is True
+pr = p["predicted"]
+assert pr["total_ms"] <= pr["local_ms"] * (1 + 1e-9), pr
+assert p["devices"][0]["role"] == "source"
+for b in p["blocks"]:
+    for part in b["parts"]:
+        area = lambda r: (r[1] - r[0]) * (r[3] - r[2])
+        assert sum(area(s["rect"]) for s in part["sources"]) == area(part["in"])
+PY
+then
+    echo "FAIL: the plan file is not what the README documents" >&2
+    fails=$((fails + 1))
+fi
+
+if [ $fails -ne 0 ]; then
+    echo "test_cli_plan: $fails of $checks checks FAILED" >&2
+    exit 1
+fi
+echo "test_cli_plan: all $checks checks passed"
