@@ -1,0 +1,315 @@
+/* halo sim: Monte Carlo of latency under a time-variant channel and varying image sizes; the
+ * probability of missing each deadline, per method. Simulated (cost model), never measured. */
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/parse.h"
+#include "core/provenance.h"
+#include "model/zoo.h"
+#include "partition/planner.h"
+#include "partition/sim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct sizes {
+    int n;
+    int *h, *w;
+};
+
+/* "224,256x320,512" or "A:B:STEP" (square sizes A, A+STEP, ..., <= B). */
+static enum halo_status parse_sizes(const char *s, struct sizes *z)
+{
+    z->n = 0;
+    if (strchr(s, ':')) {
+        int a, b, step;
+        char extra;
+        if (sscanf(s, "%d:%d:%d%c", &a, &b, &step, &extra) != 3 || a < 1 || b < a || step < 1 || b > 65536)
+            return halo_error(HALO_ERR_INVALID, "--sizes: '%s': expected A:B:STEP with 1 <= A <= B, STEP >= 1", s);
+        int n = (b - a) / step + 1;
+        z->h = halo_malloc((size_t)n, sizeof *z->h);
+        z->w = halo_malloc((size_t)n, sizeof *z->w);
+        if (!z->h || !z->w) return HALO_ERR_NOMEM;
+        for (int i = 0; i < n; i++) z->h[i] = z->w[i] = a + i * step;
+        z->n = n;
+        return HALO_OK;
+    }
+    char **items;
+    int n;
+    HALO_TRY(halo_parse_str_list("--sizes", s, &items, &n));
+    z->h = halo_malloc((size_t)n, sizeof *z->h);
+    z->w = halo_malloc((size_t)n, sizeof *z->w);
+    enum halo_status st = z->h && z->w ? HALO_OK : HALO_ERR_NOMEM;
+    for (int i = 0; i < n && st == HALO_OK; i++) st = halo_parse_size("--sizes", items[i], &z->h[i], &z->w[i]);
+    halo_strlist_free(items, n);
+    if (st == HALO_OK) z->n = n;
+    return st;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct(const double *sorted, int64_t n, double q)
+{
+    int64_t r = (int64_t)ceil(q * (double)n);
+    return sorted[r < 1 ? 0 : r - 1];
+}
+
+/* Writes plan and the first `count` draws of it for `halo run --rates` cross-checks. */
+static enum halo_status dump(const char *dir, const char *method, struct halo_plan *const *plans, int *const *maps,
+                             int n_sizes, const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed,
+                             int count, const double *lat)
+{
+    char path[1024];
+    for (int s = 0; s < n_sizes; s++) {
+        snprintf(path, sizeof path, "%s/plan-%s-%dx%d.json", dir, method, plans[s]->h, plans[s]->w);
+        HALO_TRY(halo_plan_save(plans[s], path));
+    }
+    for (int i = 0; i < count; i++) {
+        int s = halo_sim_size_index(seed, (uint64_t)i, n_sizes);
+        const struct halo_plan *p = plans[s];
+        double *bw = halo_malloc((size_t)p->n_dev * p->n_dev, sizeof *bw);
+        if (!bw) return HALO_ERR_NOMEM;
+        halo_sim_bandwidths(p, c, ch, maps[s], seed, (uint64_t)i, bw);
+        cJSON *j = cJSON_CreateObject(), *m = cJSON_AddArrayToObject(j, "bandwidth_mbps");
+        cJSON_AddStringToObject(j, "schema", "halo-rates/1");
+        cJSON_AddNumberToObject(j, "draw", i);
+        cJSON_AddNumberToObject(j, "seed", (double)seed);
+        snprintf(path, sizeof path, "plan-%s-%dx%d.json", method, p->h, p->w);
+        cJSON_AddStringToObject(j, "plan", path);
+        cJSON_AddNumberToObject(j, "simulated_latency_ms", lat[i]);
+        for (int a = 0; a < p->n_dev; a++) cJSON_AddItemToArray(m, cJSON_CreateDoubleArray(bw + (size_t)a * p->n_dev, p->n_dev));
+        free(bw);
+        snprintf(path, sizeof path, "%s/draw-%s-%d.json", dir, method, i);
+        enum halo_status st = halo_json_save(path, j);
+        cJSON_Delete(j);
+        HALO_TRY(st);
+    }
+    return HALO_OK;
+}
+
+struct sim_args {
+    const char *cluster, *csv, *dump_dir;
+    char **methods;
+    int n_methods;
+    double *deadlines;
+    int n_deadlines;
+    int64_t draws;
+    uint64_t seed;
+    bool reuse;
+    int dump_count;
+    struct sizes sizes;
+    int base_h, base_w;
+};
+
+static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct sim_args *A)
+{
+    struct halo_cluster *c = NULL;
+    struct halo_channel *ch = NULL;
+    int ns = A->sizes.n;
+    struct halo_graph **g = halo_calloc((size_t)ns + 1, sizeof *g);
+    struct halo_planner_ctx *ctx = halo_calloc((size_t)ns + 1, sizeof *ctx);
+    struct halo_plan **plans = halo_calloc((size_t)ns, sizeof *plans);
+    int **maps = halo_calloc((size_t)ns, sizeof *maps);
+    double *lat = halo_malloc((size_t)A->draws, sizeof *lat);
+    FILE *csv = NULL;
+    char *prov_csv = NULL;
+    enum halo_status st = g && ctx && plans && maps && lat ? HALO_OK : HALO_ERR_NOMEM;
+    if (st == HALO_OK) st = halo_cluster_load(A->cluster, &c);
+    if (st == HALO_OK) st = halo_channel_new(c, &ch);
+    /* one graph and pricing context per size; index ns is the base size a reused plan is made at */
+    for (int s = 0; s <= ns && st == HALO_OK; s++) {
+        int h = s < ns ? A->sizes.h[s] : A->base_h, w = s < ns ? A->sizes.w[s] : A->base_w;
+        st = halo_zoo_build_for(model, h, w, &g[s]);
+        if (st == HALO_OK) st = halo_planner_ctx_init(&ctx[s], g[s], c, (struct halo_planner_opts){0});
+    }
+    if (st == HALO_OK && A->csv) {
+        csv = fopen(A->csv, "w");
+        if (!csv) st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", A->csv, strerror(errno));
+    }
+    if (st == HALO_OK && A->dump_dir && mkdir(A->dump_dir, 0777) != 0 && errno != EEXIST)
+        st = halo_error(HALO_ERR_IO, "%s: cannot create: %s", A->dump_dir, strerror(errno));
+    if (st != HALO_OK) goto done;
+    struct halo_provenance prov = {0};
+    st = halo_provenance_get(&prov, "", "", 0);
+    if (st == HALO_OK && !(prov_csv = halo_provenance_csv_values(&prov))) st = HALO_ERR_NOMEM;
+    halo_provenance_free(&prov);
+    if (st != HALO_OK) goto done;
+    const char *chname = ch->model == HALO_CHANNEL_STATIC ? "static" : ch->model == HALO_CHANNEL_RAYLEIGH ? "rayleigh" : "trace";
+    printf("%s on %s: channel %s; %lld draws, seed %llu; sizes", model, c->name, chname, (long long)A->draws,
+           (unsigned long long)A->seed);
+    for (int s = 0; s < ns; s++) printf("%s%dx%d", s ? "," : " ", A->sizes.h[s], A->sizes.w[s]);
+    printf(" (uniform); %s\n", A->reuse ? "one plan, made at the base size and rescaled" : "one plan per size");
+    printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured\n\n");
+    printf("%-12s %9s %9s %9s", "method", "p50_ms", "p90_ms", "p99_ms");
+    for (int d = 0; d < A->n_deadlines; d++) printf("   P(>%gms) [95%% CI]   ", A->deadlines[d]);
+    printf("\n");
+    if (csv) {
+        fprintf(csv, "model,cluster,channel,method,plans,sizes,draws,seed,deadline_ms,failures,p_fail,ci_lo,ci_hi,"
+                     "p50_ms,p90_ms,p99_ms,basis,%s\n", halo_provenance_csv_header());
+    }
+    for (int m = 0; m < A->n_methods && st == HALO_OK; m++) {
+        const struct halo_planner_info *info = halo_planner_find(A->methods[m]);
+        struct halo_plan *base = NULL;
+        if (A->reuse) st = info->plan(&ctx[ns], &base);
+        for (int s = 0; s < ns && st == HALO_OK; s++) {
+            st = A->reuse ? halo_planner_rescale(&ctx[s], base, &plans[s]) : info->plan(&ctx[s], &plans[s]);
+            if (st == HALO_OK && !(maps[s] = halo_malloc((size_t)plans[s]->n_dev, sizeof **maps))) st = HALO_ERR_NOMEM;
+            if (st == HALO_OK) st = halo_sim_device_map(plans[s], c, maps[s]);
+        }
+        halo_plan_free(base);
+        double t0 = halo_now_ms();
+        if (st == HALO_OK) st = halo_sim_run(plans, maps, ns, c, ch, A->seed, A->draws, lat);
+        double sim_ms = halo_now_ms() - t0;
+        if (st == HALO_OK && A->dump_dir)
+            st = dump(A->dump_dir, info->name, plans, maps, ns, c, ch, A->seed,
+                      A->dump_count < A->draws ? A->dump_count : (int)A->draws, lat);
+        if (st != HALO_OK) {
+            halo_error_prefix("%s", info->name);
+            break;
+        }
+        double *sorted = halo_malloc((size_t)A->draws, sizeof *sorted);
+        if (!sorted) {
+            st = HALO_ERR_NOMEM;
+            break;
+        }
+        memcpy(sorted, lat, (size_t)A->draws * sizeof *sorted);
+        qsort(sorted, (size_t)A->draws, sizeof *sorted, cmp_double);
+        double p50 = pct(sorted, A->draws, 0.5), p90 = pct(sorted, A->draws, 0.9), p99 = pct(sorted, A->draws, 0.99);
+        printf("%-12s %9.3f %9.3f %9.3f", info->name, p50, p90, p99);
+        for (int d = 0; d < A->n_deadlines; d++) {
+            int64_t f = 0;
+            for (int64_t i = 0; i < A->draws; i++) f += lat[i] > A->deadlines[d];
+            double lo, hi, pf = (double)f / (double)A->draws;
+            halo_wilson(f, A->draws, &lo, &hi);
+            printf("   %7.5f [%.5f,%.5f]", pf, lo, hi);
+            if (csv) {
+                fprintf(csv, "%s,%s,%s,%s,%s,", model, c->name, chname, info->name, A->reuse ? "reused" : "per_size");
+                for (int s = 0; s < ns; s++) fprintf(csv, "%s%dx%d", s ? ";" : "", A->sizes.h[s], A->sizes.w[s]);
+                fprintf(csv, ",%lld,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n", (long long)A->draws,
+                        (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi, p50, p90, p99, prov_csv);
+            }
+        }
+        printf("%s   (%.0f ms to simulate)\n", plans[0]->lossless ? "" : "   LOSSY", sim_ms);
+        free(sorted);
+        for (int s = 0; s < ns; s++) {
+            halo_plan_free(plans[s]);
+            plans[s] = NULL;
+            free(maps[s]);
+            maps[s] = NULL;
+        }
+    }
+done:;
+    free(prov_csv);
+    int rc = st == HALO_OK ? HALO_EXIT_OK : halo_cli_fail(cmd, st);
+    if (csv && fclose(csv) != 0 && rc == HALO_EXIT_OK) rc = halo_cli_fail(cmd, halo_error(HALO_ERR_IO, "%s: write failed", A->csv));
+    for (int s = 0; s < ns && plans; s++) {
+        halo_plan_free(plans[s]);
+        if (maps) free(maps[s]);
+    }
+    for (int s = 0; s <= ns && g; s++) {
+        if (ctx) halo_planner_ctx_free(&ctx[s]);
+        halo_graph_free(g[s]);
+    }
+    free(g);
+    free(ctx);
+    free(plans);
+    free(maps);
+    free(lat);
+    halo_channel_free(ch);
+    halo_cluster_free(c);
+    return rc;
+}
+
+static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
+{
+    struct halo_cli_args a;
+    int rc = halo_cli_parse(cmd, argc, argv, &a);
+    if (rc || a.help) return rc;
+    struct sim_args A = {.cluster = halo_cli_get(cmd, &a, "cluster"), .csv = halo_cli_get(cmd, &a, "csv"),
+                         .dump_dir = halo_cli_get(cmd, &a, "dump"), .draws = 10000, .seed = 1,
+                         .reuse = halo_cli_has(cmd, &a, "reuse-plan"), .dump_count = 5};
+    if (!A.cluster) return halo_cli_usage_error(cmd, "--cluster is required");
+    const char *dl = halo_cli_get(cmd, &a, "deadline-ms");
+    if (!dl) return halo_cli_usage_error(cmd, "--deadline-ms is required");
+    const char *v;
+    long l;
+    enum halo_status st = halo_parse_double_list("--deadline-ms", dl, 1e-9, 1e12, &A.deadlines, &A.n_deadlines);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "draws"))) {
+        st = halo_parse_long("--draws", v, 1, 100000000, &l);
+        A.draws = l;
+    }
+    if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "seed"))) {
+        st = halo_parse_long("--seed", v, 0, 0x7fffffffffffffffL, &l);
+        A.seed = (uint64_t)l;
+    }
+    if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "dump-count"))) st = halo_parse_int("--dump-count", v, 0, 1000, &A.dump_count);
+    v = halo_cli_get(cmd, &a, "method");
+    if (st == HALO_OK) st = halo_parse_str_list("--method", v ? v : "dpfp,local", &A.methods, &A.n_methods);
+    for (int m = 0; m < A.n_methods && st == HALO_OK; m++)
+        if (!halo_planner_find(A.methods[m])) st = halo_error(HALO_ERR_INVALID, "--method: unknown method '%s'", A.methods[m]);
+    v = halo_cli_get(cmd, &a, "sizes");
+    if (st == HALO_OK) st = halo_cli_input_size(cmd, &a, &A.base_h, &A.base_w);
+    if (st == HALO_OK && v) st = parse_sizes(v, &A.sizes);
+    if (st == HALO_OK && !v) {
+        A.sizes.n = 1;
+        A.sizes.h = halo_malloc(1, sizeof(int));
+        A.sizes.w = halo_malloc(1, sizeof(int));
+        if (!A.sizes.h || !A.sizes.w) st = HALO_ERR_NOMEM;
+        else {
+            A.sizes.h[0] = A.base_h;
+            A.sizes.w[0] = A.base_w;
+        }
+    }
+    rc = st == HALO_OK ? simulate(cmd, a.pos[0], &A) : halo_cli_fail(cmd, st);
+    free(A.deadlines);
+    halo_strlist_free(A.methods, A.n_methods);
+    free(A.sizes.h);
+    free(A.sizes.w);
+    return rc;
+}
+
+const struct halo_cli_cmd halo_cmd_sim = {
+    .name = "sim",
+    .usage = "MODEL --cluster F --deadline-ms D1,D2,... [--method M[,M...]] [--draws N] [--sizes S1,S2,...|A:B:STEP] "
+             "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]]",
+    .summary = "Monte Carlo of latency under fading channels and varying image sizes: P(latency > deadline)",
+    .details = "Every draw samples an input size (uniform over --sizes) and the links' rates from the\n"
+               "cluster's channel model, then re-runs the plan's predicted timeline with those rates:\n"
+               "  static    the cluster's bandwidths (failure probability is 0 or 1)\n"
+               "  rayleigh  per access link (uplink and downlink separately) and inference,\n"
+               "            rate = W log2(1 + SNR |h|^2), |h|^2 ~ Exp(1); a pair's rate is\n"
+               "            min(uplink of the sender, downlink of the receiver)\n"
+               "  trace     per device rates from a CSV (time_s,device,up_mbps,down_mbps); draw i is at\n"
+               "            time i * interval_s, wrapping around the trace\n"
+               "Plans: one per size (default: the planner re-plans for every size), or --reuse-plan: one\n"
+               "plan made at --input (default 224x224) with its rects rescaled to each size.\n"
+               "Failure probability P(latency > D) comes with a 95 % Wilson interval. Results are\n"
+               "SIMULATED from the cost model. The same seed gives the same numbers bit for bit, and every\n"
+               "method sees the same draws. --dump DIR writes each plan and the first K draws' bandwidth\n"
+               "matrices, for `halo run PLAN --rates DRAW.json --clock virtual` cross-checks.",
+    .opts = (const struct halo_cli_opt[]){
+        {"cluster", 0, "F", "cluster file with an optional channel model"},
+        {"deadline-ms", 0, "D1,D2,...", "deadlines in ms (required)"},
+        {"method", 0, "M[,M...]", "planning methods (default dpfp,local)"},
+        {"draws", 0, "N", "Monte Carlo draws (default 10000)"},
+        {"sizes", 0, "LIST", "input sizes: 224,256x320,... or A:B:STEP (default: --input)"},
+        {"input", 0, "HxW", "base input size (default 224x224)"},
+        {"reuse-plan", 0, NULL, "one plan made at --input, rescaled to every size"},
+        {"seed", 0, "S", "seed (default 1)"},
+        {"csv", 0, "F", "write the results as CSV with provenance"},
+        {"dump", 0, "DIR", "write plans and the first draws' rates into DIR"},
+        {"dump-count", 0, "K", "draws to dump (default 5)"},
+        {0}},
+    .min_pos = 1,
+    .max_pos = 1,
+    .run = run,
+};

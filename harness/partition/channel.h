@@ -1,0 +1,46 @@
+/* channel: time-variant link rates for reliability studies. Static (the cluster's bandwidths),
+ * Rayleigh block fading (per access link and inference: rate = W * log2(1 + SNR * |h|^2),
+ * |h|^2 ~ Exp(1)), or a trace (a CSV of rates over time). Seeded and reproducible: draw i of
+ * seed s is the same on every run and platform. */
+#ifndef HALO_CHANNEL_H
+#define HALO_CHANNEL_H
+
+#include <stdint.h>
+
+#include "core/rng.h"
+#include "partition/cluster.h"
+
+enum halo_channel_model { HALO_CHANNEL_STATIC, HALO_CHANNEL_RAYLEIGH, HALO_CHANNEL_TRACE };
+
+struct halo_trace_row {
+    double time_s;
+    int device;
+    double up_mbps, down_mbps;
+};
+
+struct halo_channel {
+    enum halo_channel_model model;
+    int n;                  /* cluster devices */
+    double *w_mhz, *snr;    /* Rayleigh, per device: bandwidth W (MHz) and mean SNR (linear) */
+    double interval_s;      /* trace: time between consecutive inferences */
+    int n_rows;             /* trace rows, sorted by time */
+    struct halo_trace_row *rows;
+    double period_s;        /* trace: its length; draws wrap around */
+};
+
+/* The cluster's channel model (static when the cluster has none). Errors name the cluster file
+ * and field; a trace file is read relative to the cluster file's folder, then the working dir. */
+enum halo_status halo_channel_new(const struct halo_cluster *c, struct halo_channel **out);
+void halo_channel_free(struct halo_channel *ch);
+
+/* The access-link rates (Mbps) of every cluster device for draw `draw` of `seed`. */
+void halo_channel_sample(const struct halo_channel *ch, const struct halo_cluster *c, uint64_t seed, uint64_t draw,
+                         double *up_mbps, double *down_mbps);
+
+/* An independent, reproducible stream for (seed, draw, stream). */
+void halo_channel_rng(struct halo_rng *r, uint64_t seed, uint64_t draw, uint64_t stream);
+
+/* Rayleigh rate (Mbps) for bandwidth w_mhz, mean SNR (linear) and fading power h2. */
+double halo_rayleigh_rate(double w_mhz, double snr, double h2);
+
+#endif

@@ -1,0 +1,77 @@
+#include "partition/sim.h"
+#include "core/alloc.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum halo_status halo_sim_device_map(const struct halo_plan *p, const struct halo_cluster *c, int *dev_map)
+{
+    for (int k = 0; k < p->n_dev; k++) {
+        dev_map[k] = halo_cluster_find(c, p->dev[k].name);
+        if (dev_map[k] < 0)
+            return halo_error(HALO_ERR_INVALID, "plan device '%s' is not in cluster %s", p->dev[k].name, c->path);
+    }
+    return HALO_OK;
+}
+
+void halo_sim_bandwidths(const struct halo_plan *p, const struct halo_cluster *c, const struct halo_channel *ch,
+                         const int *dev_map, uint64_t seed, uint64_t draw, double *bw)
+{
+    int n = p->n_dev;
+    if (ch->model == HALO_CHANNEL_STATIC) {
+        for (int i = 0; i < n * n; i++) bw[i] = p->bw_mbps[i];
+        return;
+    }
+    double *up = malloc((size_t)c->n * 2 * sizeof *up);
+    HALO_ASSERT(up);
+    double *down = up + c->n;
+    halo_channel_sample(ch, c, seed, draw, up, down);
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++) {
+            double u = up[dev_map[a]], d = down[dev_map[b]];
+            bw[a * n + b] = u < d ? u : d;
+        }
+    free(up);
+}
+
+int halo_sim_size_index(uint64_t seed, uint64_t draw, int n_sizes)
+{
+    if (n_sizes <= 1) return 0;
+    struct halo_rng r;
+    halo_channel_rng(&r, seed, draw, 1u << 30); /* a stream no device uses */
+    return halo_rng_int(&r, 0, n_sizes - 1);
+}
+
+enum halo_status halo_sim_run(struct halo_plan *const *plans, int *const *dev_maps, int n_sizes,
+                              const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed, int64_t n,
+                              double *latency_ms)
+{
+    int maxd = 0;
+    for (int s = 0; s < n_sizes; s++)
+        if (plans[s]->n_dev > maxd) maxd = plans[s]->n_dev;
+    double *bw = halo_malloc((size_t)maxd * maxd, sizeof *bw);
+    if (!bw) return HALO_ERR_NOMEM;
+    enum halo_status st = HALO_OK;
+    for (int64_t i = 0; i < n && st == HALO_OK; i++) {
+        int s = halo_sim_size_index(seed, (uint64_t)i, n_sizes);
+        halo_sim_bandwidths(plans[s], c, ch, dev_maps[s], seed, (uint64_t)i, bw);
+        st = halo_plan_timeline(plans[s], bw, false, &latency_ms[i]);
+    }
+    free(bw);
+    return st;
+}
+
+void halo_wilson(int64_t failures, int64_t n, double *lo, double *hi)
+{
+    if (n <= 0) {
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    const double z = 1.959963984540054;
+    double p = (double)failures / (double)n, z2n = z * z / (double)n;
+    double center = (p + z2n / 2) / (1 + z2n);
+    double half = z * sqrt(p * (1 - p) / (double)n + z2n / (4 * (double)n)) / (1 + z2n);
+    *lo = center - half < 0 ? 0 : center - half;
+    *hi = center + half > 1 ? 1 : center + half;
+}
