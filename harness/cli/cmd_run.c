@@ -1,0 +1,471 @@
+/* halo run: executes a plan across MPI ranks (rank 0 the source, rank k the plan's device k) and
+ * prints, per inference, the measured timeline beside the plan's prediction. Started without an
+ * MPI launcher it checks its input and re-runs itself under mpirun with the plan's rank count. */
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/parse.h"
+#include "core/provenance.h"
+#include "exec/backend.h"
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RUN_DEFAULT_WEIGHTS_SEED 0
+
+/* True when `name` is one of the comma-separated names in `list`. */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n)) return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+struct run_args {
+    struct halo_run_opts o;
+    const char *plans[HALO_CLI_MAX_ARGS];
+    int repeat, warmup;
+    const char *csv, *trace;
+};
+
+static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct run_args *ra, bool *help)
+{
+    struct halo_cli_args a;
+    int rc = halo_cli_parse(cmd, argc, argv, &a);
+    *help = a.help;
+    if (rc || a.help) return rc;
+    struct halo_run_opts *o = &ra->o;
+    memset(ra, 0, sizeof *ra);
+    for (int i = 0; i < a.n_pos; i++) ra->plans[i] = a.pos[i];
+    o->plan_paths = ra->plans;
+    o->n_plans = a.n_pos;
+    o->weights_path = halo_cli_get(cmd, &a, "weights");
+    o->image_path = halo_cli_get(cmd, &a, "image");
+    o->rates_path = halo_cli_get(cmd, &a, "rates");
+    o->verify = halo_cli_has(cmd, &a, "verify");
+    o->weights_seed = RUN_DEFAULT_WEIGHTS_SEED;
+    ra->csv = halo_cli_get(cmd, &a, "csv");
+    ra->trace = halo_cli_get(cmd, &a, "trace");
+    ra->repeat = 1;
+    ra->warmup = 1;
+    const char *seed = halo_cli_get(cmd, &a, "seed"), *wseed = halo_cli_get(cmd, &a, "weights-seed");
+    const char *clock = halo_cli_get(cmd, &a, "clock"), *link = halo_cli_get(cmd, &a, "link");
+    const char *rep = halo_cli_get(cmd, &a, "repeat"), *warm = halo_cli_get(cmd, &a, "warmup");
+    const char *tmo = halo_cli_get(cmd, &a, "timeout-ms"), *thr = halo_cli_get(cmd, &a, "threads");
+    o->backend = halo_cli_get(cmd, &a, "backend");
+    o->inject = halo_cli_get(cmd, &a, "inject");
+    if (o->image_path && seed) return halo_cli_usage_error(cmd, "--image and --seed are mutually exclusive");
+    if (o->weights_path && wseed) return halo_cli_usage_error(cmd, "--weights and --weights-seed are mutually exclusive");
+    if (clock && strcmp(clock, "wall") && strcmp(clock, "virtual"))
+        return halo_cli_usage_error(cmd, "--clock: '%s': expected wall or virtual", clock);
+    if (link && strcmp(link, "emulated") && strcmp(link, "real"))
+        return halo_cli_usage_error(cmd, "--link: '%s': expected emulated or real", link);
+    o->clock = clock && !strcmp(clock, "wall") ? HALO_CLOCK_WALL : HALO_CLOCK_VIRTUAL;
+    o->link = link && !strcmp(link, "real") ? HALO_LINK_REAL : HALO_LINK_EMULATED;
+    if (o->clock == HALO_CLOCK_VIRTUAL && o->link == HALO_LINK_REAL)
+        return halo_cli_usage_error(cmd, "--link real needs --clock wall (the virtual clock times links by the model)");
+    long v;
+    enum halo_status st = HALO_OK;
+    if (seed && (st = halo_parse_long("--seed", seed, 0, LONG_MAX, &v)) == HALO_OK) o->image_seed = (uint64_t)v;
+    if (st == HALO_OK && wseed && (st = halo_parse_long("--weights-seed", wseed, 0, LONG_MAX, &v)) == HALO_OK)
+        o->weights_seed = (uint64_t)v;
+    if (st == HALO_OK && rep) st = halo_parse_int("--repeat", rep, 1, 1000000, &ra->repeat);
+    if (st == HALO_OK && warm) st = halo_parse_int("--warmup", warm, 0, 1000000, &ra->warmup);
+    if (st == HALO_OK && thr) st = halo_parse_int("--threads", thr, 1, INT_MAX, &o->threads);
+    if (st == HALO_OK && tmo) st = halo_parse_double("--timeout-ms", tmo, 1, 1e9, &o->timeout_ms);
+    if (st != HALO_OK) return halo_cli_fail(cmd, st);
+    if (o->backend && !*o->backend) return halo_cli_usage_error(cmd, "--backend: empty name");
+    if (!o->backend) o->backend = in_list(halo_backend_available(), "cpu") ? "cpu" : "ref";
+    return HALO_EXIT_OK;
+}
+
+/* Ends the whole job with `code` after a fault; the launcher learns the code first. */
+static void quit(struct halo_rt *rt, int code)
+{
+    halo_rt_report_exit(code);
+    halo_rt_abort(rt, code);
+}
+
+static const char *clock_name(enum halo_clock_mode c) { return c == HALO_CLOCK_WALL ? "wall" : "virtual"; }
+static const char *link_name(enum halo_link_mode l) { return l == HALO_LINK_REAL ? "real" : "emulated"; }
+
+static double pct(double measured, double predicted)
+{
+    return predicted > 0 ? 100 * (measured - predicted) / predicted : 0;
+}
+
+static void print_header(const struct halo_rt *rt, const struct run_args *ra)
+{
+    const struct halo_run_opts *o = &ra->o;
+    const char *bn = halo_rt_backend_name(rt), *bv = halo_rt_backend_version(rt);
+    int th = halo_rt_backend_threads(rt);
+    printf("backend   %s%s%s%s, %d thread%s per rank, %d MPI ranks\n", bn, strcmp(bn, bv) ? " (" : "",
+           strcmp(bn, bv) ? bv : "", strcmp(bn, bv) ? ")" : "", th, th == 1 ? "" : "s", halo_rt_size(rt));
+    if (o->clock == HALO_CLOCK_VIRTUAL)
+        printf("clock     virtual: ranks compute one at a time with all cores, each compute time / its device's "
+               "speed; links by the plan's model\n");
+    else
+        printf("clock     wall: ranks run in parallel, times are wall-clock; on one host each computing rank runs "
+               "on its own share of the cores (threads: that share, unless --threads)\n");
+    if (o->link == HALO_LINK_REAL) printf("links     real: transport speed\n");
+    else printf("links     emulated: latency + bytes/bandwidth per message, one at a time per uplink and downlink%s%s\n",
+                o->rates_path ? ", rates from " : " (the plan's)", o->rates_path ? o->rates_path : "");
+    if (o->weights_path) printf("weights   %s\n", o->weights_path);
+    else printf("weights   random, seed %llu (--weights FILE for real ones)\n", (unsigned long long)o->weights_seed);
+    if (o->image_path) printf("input     %s\n", o->image_path);
+    else printf("input     random N(0,1) image, seed %llu\n", (unsigned long long)o->image_seed);
+    printf("runs      %d warm-up, %d timed per plan; timeout per inference %s\n", ra->warmup, ra->repeat,
+           o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time)");
+}
+
+static void print_plan_header(const struct halo_rt *rt)
+{
+    const struct halo_plan *p = halo_rt_plan(rt);
+    printf("\nplan      %s: %s for %s at %dx%d, %s; %d devices (source %s + %d ES%s)%s\n", halo_rt_plan_path(rt),
+           p->method, p->model, p->h, p->w, p->lossless ? "lossless" : "LOSSY (output differs from the model)",
+           p->n_dev, p->dev[0].name, p->n_dev - 1, p->n_dev == 2 ? "" : "s",
+           p->n_dev < halo_rt_size(rt) ? "; the other ranks idle" : "");
+}
+
+static void print_report(const struct halo_rt *rt, const struct halo_run_report *r, int i, int n)
+{
+    const struct halo_plan *p = halo_rt_plan(rt);
+    printf("inference %d of %d: latency %.3f ms, predicted %.3f ms (%+.1f %%); bytes moved %.3f MB, predicted %.3f MB; "
+           "runtime overhead %.2f %% of latency (%s, %.3f ms); wall %.1f ms\n",
+           i, n, r->latency_ms, r->pred_latency_ms, pct(r->latency_ms, r->pred_latency_ms), (double)r->bytes_moved / 1e6,
+           (double)r->pred_bytes_moved / 1e6, 100 * r->overhead_frac, p->dev[r->overhead_rank].name,
+           r->dev[r->overhead_rank].overhead_ms, r->wall_ms);
+    bool codec = false;
+    for (int k = 0; k < r->n_dev; k++) codec |= r->dev[k].codec_ms > 0;
+    printf("  %-12s %11s %11s %11s %11s %11s %11s %11s %11s %12s%s\n", "device", "compute_ms", "predicted", "recv_ms",
+           "predicted", "send_ms", "predicted", "idle_ms", "predicted", "overhead_ms", codec ? "     codec_ms" : "");
+    for (int k = 0; k < r->n_dev; k++) {
+        const struct halo_run_device *d = &r->dev[k];
+        printf("  %-12s %11.3f %11.3f %11.3f %11.3f %11.3f %11.3f %11.3f %11.3f %12.3f", p->dev[k].name, d->compute_ms,
+               d->pred_compute_ms, d->recv_ms, d->pred_recv_ms, d->send_ms, d->pred_send_ms, d->idle_ms, d->pred_idle_ms,
+               d->overhead_ms);
+        if (codec) printf(" %12.3f", d->codec_ms);
+        printf("\n");
+    }
+    if (r->verified) {
+        if (!p->lossless)
+            printf("  verify: LOSSY plan: max |error| %.4g (%.3g of max |logit|) against single-device inference\n",
+                   r->max_abs_err, r->max_rel_err);
+        else if (r->tolerance == 0)
+            printf("  verify: max |error| %.4g against single-device inference (ref: bit-identical expected) -> %s\n",
+                   r->max_abs_err, r->pass ? "OK" : "FAILED");
+        else
+            printf("  verify: max |error| %.4g, %.3g of max |logit| (tolerance %.0e, float reassociation) -> %s\n",
+                   r->max_abs_err, r->max_rel_err, r->tolerance, r->pass ? "OK" : "FAILED");
+    }
+}
+
+static void csv_row(FILE *f, const struct halo_rt *rt, const struct run_args *ra, const char *prov,
+                    const struct halo_run_report *r, int i, int k)
+{
+    const struct halo_plan *p = halo_rt_plan(rt);
+    const struct halo_run_opts *o = &ra->o;
+    char *plan = halo_csv_field(halo_rt_plan_path(rt)), *input = halo_csv_field(o->image_path ? o->image_path : "random");
+    fprintf(f, "%s,%s,%s,%dx%d,%s,%llu,%d,%s,%s,%d,", plan ? plan : "?", p->method, p->model, p->h, p->w,
+            input ? input : "?", (unsigned long long)o->image_seed, p->n_dev - 1, clock_name(o->clock),
+            link_name(o->link), i);
+    free(plan);
+    free(input);
+    if (k < 0) {
+        double codec = 0;
+        for (int q = 0; q < r->n_dev; q++) codec += r->dev[q].codec_ms;
+        fprintf(f, "all,%.6f,%.6f,,,,,,,,,%.6f,%.6f,%.6f,%lld,%lld,", r->latency_ms, r->pred_latency_ms,
+                r->dev[r->overhead_rank].overhead_ms, r->overhead_frac, codec, (long long)r->bytes_moved,
+                (long long)r->pred_bytes_moved);
+    } else {
+        const struct halo_run_device *d = &r->dev[k];
+        char *name = halo_csv_field(p->dev[k].name);
+        fprintf(f, "%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,,,", name ? name : "?",
+                r->latency_ms, r->pred_latency_ms, d->compute_ms, d->pred_compute_ms, d->recv_ms, d->pred_recv_ms,
+                d->send_ms, d->pred_send_ms, d->idle_ms, d->pred_idle_ms, d->overhead_ms,
+                r->latency_ms > 0 ? d->overhead_ms / r->latency_ms : 0, d->codec_ms);
+        free(name);
+    }
+    if (r->verified) fprintf(f, "%.6g,", r->max_abs_err);
+    else fprintf(f, ",");
+    fprintf(f, "%s,%s\n", p->lossless ? "yes" : "no", prov);
+}
+
+static const char *const CSV_HEADER =
+    "plan,method,model,input_size,input,input_seed,n_es,clock,link,inference,device,latency_ms,pred_latency_ms,"
+    "compute_ms,pred_compute_ms,recv_ms,pred_recv_ms,send_ms,pred_send_ms,idle_ms,pred_idle_ms,overhead_ms,"
+    "overhead_frac,codec_ms,bytes_moved,pred_bytes_moved,max_abs_err,lossless";
+
+/* The inferences of the plan in use; rank 0 prints, writes CSV and the summary. Returns the
+ * number of lossless runs that failed verification. */
+static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const struct run_args *ra, FILE *csv,
+                    FILE *trace, const char *prov, double *lat, double *err, double *ovh)
+{
+    bool root = halo_rt_rank(rt) == 0;
+    int n = ra->repeat, failed = 0;
+    double pred = 0;
+    if (root) {
+        print_plan_header(rt);
+        fflush(stdout);
+    }
+    for (int i = 0; i < ra->warmup + n; i++) {
+        struct halo_run_report r;
+        enum halo_status st = halo_rt_infer(rt, i, &r);
+        if (st != HALO_OK) {
+            halo_cli_fail(cmd, st);
+            if (csv) fclose(csv);
+            quit(rt, HALO_EXIT_FAIL);
+        }
+        if (!root) continue;
+        if (i < ra->warmup) {
+            printf("warm-up %d: latency %.3f ms (predicted %.3f ms), wall %.1f ms\n", i + 1, r.latency_ms,
+                   r.pred_latency_ms, r.wall_ms);
+            fflush(stdout);
+            continue;
+        }
+        int t = i - ra->warmup;
+        print_report(rt, &r, t + 1, n);
+        fflush(stdout);
+        lat[t] = r.latency_ms;
+        pred = r.pred_latency_ms;
+        err[t] = fabs(pct(r.latency_ms, r.pred_latency_ms));
+        ovh[t] = r.overhead_frac;
+        if (r.verified && halo_rt_plan(rt)->lossless && !r.pass) failed++;
+        if (csv) {
+            csv_row(csv, rt, ra, prov, &r, t + 1, -1);
+            for (int k = 0; k < r.n_dev; k++) csv_row(csv, rt, ra, prov, &r, t + 1, k);
+        }
+        for (int k = 0; trace && k < r.n_steps; k++) {
+            const struct halo_run_step *sp = &r.steps[k];
+            const struct halo_plan *p = halo_rt_plan(rt);
+            char *plan = halo_csv_field(halo_rt_plan_path(rt)), *dev = halo_csv_field(p->dev[sp->device].name);
+            fprintf(trace, "%s,%s,%s,%d,%d,%s,%d,%s,%.6f,%.6f,%.6f,%.6f\n", plan ? plan : "?", p->method,
+                    clock_name(ra->o.clock), t + 1, sp->block, sp->block < p->n_blocks ? "block" : "tail", sp->part,
+                    dev ? dev : "?", sp->start_ms, sp->end_ms, sp->compute_ms, sp->pred_compute_ms);
+            free(plan);
+            free(dev);
+        }
+    }
+    if (root) {
+        const struct halo_plan *p = halo_rt_plan(rt);
+        struct halo_stats sl = halo_stats_of(lat, (size_t)n), se = halo_stats_of(err, (size_t)n),
+                          so = halo_stats_of(ovh, (size_t)n);
+        printf("summary   %s (%s, %d timed run%s): latency median %.3f ms (min %.3f, p90 %.3f), predicted %.3f ms; "
+               "median |error| %.1f %%; runtime overhead median %.2f %% of latency",
+               halo_rt_plan_path(rt), p->method, n, n == 1 ? "" : "s", sl.median, sl.min, sl.p90, pred, se.median,
+               100 * so.median);
+        if (ra->o.verify)
+            printf("; verify %s", !p->lossless ? "LOSSY (deviation above, not checked)"
+                                  : failed     ? "FAILED"
+                                               : "OK");
+        printf("\n");
+        fflush(stdout);
+        if (failed) fprintf(stderr, "halo %s: %s: verify FAILED: %d of %d runs differ from single-device inference "
+                                    "beyond the tolerance\n", cmd->name, halo_rt_plan_path(rt), failed, n);
+    }
+    return failed;
+}
+
+/* Every plan in turn. Returns the exit code. */
+static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const struct run_args *ra)
+{
+    bool root = halo_rt_rank(rt) == 0;
+    FILE *csv = NULL, *trace = NULL;
+    char *prov_values = NULL;
+    int n = ra->repeat, failed = 0;
+    double *lat = halo_calloc((size_t)n, sizeof *lat), *err = halo_calloc((size_t)n, sizeof *err);
+    double *ovh = halo_calloc((size_t)n, sizeof *ovh);
+    if (!lat || !err || !ovh) {
+        halo_cli_fail(cmd, HALO_ERR_NOMEM);
+        quit(rt, HALO_EXIT_FAIL);
+    }
+    if (root) {
+        print_header(rt, ra);
+        if (ra->csv) {
+            struct halo_provenance prov;
+            if (halo_provenance_get(&prov, halo_rt_backend_name(rt), halo_rt_backend_version(rt),
+                                    halo_rt_backend_threads(rt)) == HALO_OK) {
+                prov_values = halo_provenance_csv_values(&prov);
+                halo_provenance_free(&prov);
+            }
+            csv = fopen(ra->csv, "w");
+            if (!csv || !prov_values) {
+                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->csv, csv ? "out of memory" : strerror(errno));
+                quit(rt, HALO_EXIT_USAGE);
+            }
+            fprintf(csv, "%s,%s\n", CSV_HEADER, halo_provenance_csv_header());
+        }
+        if (ra->trace) {
+            if (!(trace = fopen(ra->trace, "w"))) {
+                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->trace, strerror(errno));
+                quit(rt, HALO_EXIT_USAGE);
+            }
+            fprintf(trace, "plan,method,clock,inference,block,kind,part,device,start_ms,end_ms,compute_ms,"
+                           "pred_compute_ms\n");
+        }
+        fflush(stdout);
+    }
+    for (int i = 0; i < halo_rt_n_plans(rt); i++) {
+        enum halo_status st = halo_rt_use_plan(rt, i);
+        if (st != HALO_OK) {
+            halo_cli_fail(cmd, st);
+            quit(rt, HALO_EXIT_FAIL);
+        }
+        failed += run_plan(cmd, rt, ra, csv, trace, prov_values, lat, err, ovh);
+    }
+    if (csv) {
+        if (fclose(csv) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->csv);
+        else printf("wrote %s\n", ra->csv);
+    }
+    if (trace) {
+        if (fclose(trace) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->trace);
+        else printf("wrote %s\n", ra->trace);
+    }
+    free(prov_values);
+    free(lat);
+    free(err);
+    free(ovh);
+    return failed ? HALO_EXIT_FAIL : HALO_EXIT_OK;
+}
+
+static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
+{
+    struct run_args ra;
+    bool help = false;
+    int rc = parse(cmd, argc, argv, &ra, &help);
+    if (rc || help) return rc;
+    if (!halo_rt_under_launcher()) {
+        int n_dev = 0, code = HALO_EXIT_FAIL;
+        enum halo_status st = halo_rt_precheck(&ra.o, &n_dev);
+        if (st != HALO_OK) return halo_cli_fail(cmd, st);
+        char **av = halo_calloc((size_t)argc + 3, sizeof *av);
+        if (!av) return halo_cli_fail(cmd, HALO_ERR_NOMEM);
+        av[0] = "halo";
+        av[1] = (char *)cmd->name;
+        for (int i = 0; i < argc; i++) av[i + 2] = argv[i];
+        st = halo_rt_relaunch(n_dev, argc + 2, av, &code);
+        free(av);
+        return st == HALO_OK ? code : halo_cli_fail(cmd, st);
+    }
+    struct halo_rt *rt = NULL;
+    enum halo_status st = halo_rt_init(NULL, NULL, &rt);
+    if (st != HALO_OK) {
+        rc = halo_cli_fail(cmd, st);
+        halo_rt_report_exit(rc);
+        halo_rt_free(rt);
+        return rc;
+    }
+    st = halo_rt_setup(rt, &ra.o);
+    if (st != HALO_OK) {
+        if (halo_rt_should_print(rt)) rc = halo_cli_fail(cmd, st);
+        else rc = st == HALO_ERR_INVALID || st == HALO_ERR_IO || st == HALO_ERR_PARSE || st == HALO_ERR_UNSUPPORTED
+                      ? HALO_EXIT_USAGE
+                      : HALO_EXIT_FAIL;
+        if (st == HALO_ERR_TIMEOUT || st == HALO_ERR_MPI) quit(rt, rc);
+        if (halo_rt_rank(rt) == 0) halo_rt_report_exit(rc);
+        halo_rt_finish(rt);
+        halo_rt_free(rt);
+        return rc;
+    }
+    rc = run_inferences(cmd, rt, &ra);
+    if (halo_rt_rank(rt) == 0) halo_rt_report_exit(rc);
+    st = halo_rt_finish(rt);
+    if (st != HALO_OK) {
+        halo_cli_fail(cmd, st);
+        quit(rt, HALO_EXIT_FAIL);
+    }
+    halo_rt_free(rt);
+    return rc;
+}
+
+const struct halo_cli_cmd halo_cmd_run = {
+    .name = "run",
+    .usage = "PLAN.json [PLAN.json ...] [--backend cpu|ref|cuda] [--weights F | --weights-seed N] [--image F | --seed N] "
+             "[--clock virtual|wall] [--link emulated|real] [--verify] [--repeat K] [--warmup N] [--csv F] "
+             "[--timeout-ms T] [--rates F] [--trace F] [--threads N]",
+    .summary = "execute a plan across MPI ranks; measured timeline beside the plan's prediction",
+    .details =
+        "Rank 0 is the source (holds the image, receives the logits); rank k runs the plan's device k.\n"
+        "Several plans of the same model and input run one after the other in one job, the weights\n"
+        "loaded once; the ranks are the largest plan's devices, and a smaller plan leaves the last idle.\n"
+        "Without an MPI launcher, halo run checks its input and runs itself under\n"
+        "`mpirun -np N --bind-to none` (N = the plan's devices; --oversubscribe when N exceeds the cores;\n"
+        "Open MPI's run-as-root variables when root; orte_abort_on_non_zero_status=0 so that the source\n"
+        "can name a rank that dies). Under your own mpirun, start exactly N ranks (a mismatch is an\n"
+        "error on every rank, exit 2) and pass --mca orte_abort_on_non_zero_status 0 for named faults.\n"
+        "Every rank loads the plan and the weights; the source checks that all ranks hold the same plan\n"
+        "and weights (hashes) and names a rank that differs (exit 1).\n"
+        "\n"
+        "Clocks. virtual (default): every device computes for real, one rank at a time with all cores\n"
+        "(a token passed in step order; waiting ranks sleep), its measured time divided by its device's\n"
+        "speed; messages move for real but are timed by the plan's link model (latency + bytes/bandwidth,\n"
+        "one message at a time per uplink and downlink, exactly as the planner simulates it), so any\n"
+        "number of ESs can be measured on a small machine. wall: real parallel execution; with emulated\n"
+        "links the sender stamps each message with its uplink interval and the receiver holds the data\n"
+        "back until then, re-serialising its own downlink in the order messages arrive (an approximation\n"
+        "of the planner's per-block ordering). A device slower than 1.0 (speed) is slowed down by sleeping.\n"
+        "On one host, each computing rank gets its own share of the cores (round robin when there are\n"
+        "more computing ranks than cores) and as many threads, unless --threads.\n"
+        "\n"
+        "Per inference: end-to-end latency; per device compute, receive, send and idle time beside the\n"
+        "plan's; bytes moved; and the runtime's own overhead: wall time that is neither compute, nor an\n"
+        "emulated transfer, nor waiting, nor ADCNN's codec (shown apart as codec_ms): packing, copies,\n"
+        "MPI calls, as a fraction of latency (the largest over ranks).\n"
+        "--verify: the source also runs the model on one device (same backend and weights) and compares\n"
+        "the logits: ref must be bit-identical, other backends within 1e-4 of max |logit| (float\n"
+        "reassociation); otherwise exit 1. Lossy plans (ADCNN) report their deviation and LOSSY.\n"
+        "Compressed blocks travel as ADCNN's codec encodes them and are timed at their real size.\n"
+        "\n"
+        "Faults: every wait has a deadline (--timeout-ms; default max(2 s, 5 x the predicted latency,\n"
+        "3 x the warm-up's wall time), and max(30 s, 20 x predicted x ranks on the virtual clock) for\n"
+        "the first run). A rank past it tells the source what it waits for; the source names the rank\n"
+        "that died or stalled and ends the job (MPI_Abort, exit 1). Every message carries a checksum of\n"
+        "its payload: a message corrupted in transit ends the job on its receiver, which names sender and\n"
+        "message (exit 1); no result of that run is reported.\n"
+        "--inject F1,F2,... injects faults to test this (RANK: the plan's device index, 0 the source;\n"
+        "BLOCK: the first block it applies to, default 0; the tail is the plan's number of blocks):\n"
+        "  kill:RANK[@BLOCK]     that ES exits at its first step of such a block: the source names it\n"
+        "  stall:RANK[@BLOCK]    that ES hangs there: the source names it\n"
+        "  delay:RANK:MS[@BLOCK] its every step from that block on starts MS ms late (wall time): the run\n"
+        "                        completes later, or past the timeout the source names it\n"
+        "  corrupt:RANK[@BLOCK]  the first message it sends for such a block has a byte flipped after its\n"
+        "                        checksum was taken: the receiver names sender and message, exit 1\n"
+        "  drop:RANK[@BLOCK]     that message is never sent: its receiver waits, and the source names the\n"
+        "                        receiver waiting for it from that sender within the timeout, exit 1\n"
+        "\n"
+        "--rates F replaces the plan's link rates by a halo-rates/1 file: {\"schema\": \"halo-rates/1\",\n"
+        "\"devices\": [names in plan order], \"bandwidth_mbps\": N x N, \"latency_ms\": N x N (optional)};\n"
+        "the prediction is the plan replayed under them. --csv writes one row per inference (device\n"
+        "'all') and one per device, with provenance columns; --trace one row per compute step.",
+    .opts = (const struct halo_cli_opt[]){
+        {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
+        {"weights", 0, "FILE", "safetensors weights (default: random)"},
+        {"weights-seed", 0, "N", "seed of the random weights (default 0)"},
+        {"image", 0, "FILE", "PNG or JPEG input image"},
+        {"seed", 0, "N", "seed of a random N(0,1) input image (default 0)"},
+        {"clock", 0, "virtual|wall", "virtual (default) or wall clock"},
+        {"link", 0, "emulated|real", "pace messages to the plan's links (default) or send at transport speed"},
+        {"verify", 0, NULL, "compare the logits with single-device inference"},
+        {"repeat", 0, "K", "timed inferences (default 1); the median is reported"},
+        {"warmup", 0, "N", "untimed inferences first (default 1)"},
+        {"csv", 0, "F", "write per-inference and per-device rows with provenance"},
+        {"timeout-ms", 0, "T", "deadline of each inference (default: see below)"},
+        {"rates", 0, "F", "per-link rates of one draw (halo-rates/1) replacing the plan's"},
+        {"trace", 0, "F", "write every compute step (start, end, measured and predicted ms) as CSV"},
+        {"threads", 0, "N", "compute threads per rank (default: the cores of the process's cpuset)"},
+        {"inject", 0, "F1,F2,...", "inject faults (kill, stall, delay, corrupt, drop; see below) to test fault handling"},
+        {0}},
+    .min_pos = 1,
+    .max_pos = HALO_CLI_MAX_ARGS,
+    .run = run,
+};

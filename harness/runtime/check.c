@@ -1,0 +1,175 @@
+/* check: what every rank loads before MPI matters — the plan, its graph, the rates of a draw — and
+ * the checks `halo run` makes before it starts mpirun, so that bad input is one line, not one per
+ * rank. No MPI here. */
+#include "core/alloc.h"
+#include "core/image.h"
+#include "core/json.h"
+#include "exec/backend.h"
+#include "exec/codec.h"
+#include "model/weights.h"
+#include "model/zoo.h"
+#include "runtime/inject.h"
+#include "runtime/runtime.h"
+#include "runtime/schedule.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Reads one n x n matrix (the diagonal is ignored) into m, keeping m where the key is absent. */
+static enum halo_status rates_matrix(const char *path, const cJSON *j, const char *key, bool required, bool positive,
+                                     int n, double *m)
+{
+    const cJSON *a;
+    HALO_TRY(halo_json_child(path, j, "", key, required, cJSON_Array, &a));
+    if (!a) return HALO_OK;
+    if (cJSON_GetArraySize(a) != n)
+        return halo_error(HALO_ERR_INVALID, "%s: %s: must have %d rows (the plan's devices)", path, key, n);
+    for (int r = 0; r < n; r++) {
+        const cJSON *row = cJSON_GetArrayItem(a, r);
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != n)
+            return halo_error(HALO_ERR_INVALID, "%s: %s[%d]: must have %d numbers", path, key, r, n);
+        for (int c = 0; c < n; c++) {
+            const cJSON *v = cJSON_GetArrayItem(row, c);
+            if (r == c) continue;
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+                (positive && v->valuedouble <= 0))
+                return halo_error(HALO_ERR_INVALID, "%s: %s[%d][%d]: must be a number %s", path, key, r, c,
+                                  positive ? "> 0" : ">= 0");
+            m[r * n + c] = v->valuedouble;
+        }
+    }
+    return HALO_OK;
+}
+
+static enum halo_status rates_parse(struct halo_plan *p, const char *path, const cJSON *j, double *bw, double *lat)
+{
+    static const char *const keys[] = {"schema", "devices", "bandwidth_mbps", "latency_ms", "note", "draw", NULL};
+    const char *schema;
+    const cJSON *devs;
+    int n = p->n_dev;
+    if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", path);
+    HALO_TRY(halo_json_known_keys(path, j, "", keys));
+    HALO_TRY(halo_json_str(path, j, "", "schema", true, &schema));
+    if (strcmp(schema, HALO_RATES_SCHEMA))
+        return halo_error(HALO_ERR_INVALID, "%s: schema: '%s' is not supported (this halo reads %s)", path, schema,
+                          HALO_RATES_SCHEMA);
+    HALO_TRY(halo_json_child(path, j, "", "devices", false, cJSON_Array, &devs));
+    if (devs && cJSON_GetArraySize(devs) != n)
+        return halo_error(HALO_ERR_INVALID, "%s: devices: %d names, the plan has %d devices", path,
+                          cJSON_GetArraySize(devs), n);
+    for (int k = 0; devs && k < n; k++) {
+        const cJSON *d = cJSON_GetArrayItem(devs, k);
+        if (!cJSON_IsString(d) || strcmp(d->valuestring, p->dev[k].name))
+            return halo_error(HALO_ERR_INVALID, "%s: devices[%d]: must be '%s' (the plan's device %d)", path, k,
+                              p->dev[k].name, k);
+    }
+    memcpy(bw, p->bw_mbps, (size_t)n * n * sizeof *bw);
+    memcpy(lat, p->lat_ms, (size_t)n * n * sizeof *lat);
+    HALO_TRY(rates_matrix(path, j, "bandwidth_mbps", true, true, n, bw));
+    return rates_matrix(path, j, "latency_ms", false, false, n, lat);
+}
+
+enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_graph *g, const char *path)
+{
+    cJSON *j;
+    HALO_TRY(halo_json_load(path, &j));
+    int n = p->n_dev;
+    double *bw = halo_calloc((size_t)n * n, sizeof *bw), *lat = halo_calloc((size_t)n * n, sizeof *lat);
+    enum halo_status st = bw && lat ? rates_parse(p, path, j, bw, lat) : HALO_ERR_NOMEM;
+    if (st == HALO_OK) {
+        memcpy(p->bw_mbps, bw, (size_t)n * n * sizeof *bw);
+        memcpy(p->lat_ms, lat, (size_t)n * n * sizeof *lat);
+    }
+    (void)g;
+    free(bw);
+    free(lat);
+    cJSON_Delete(j);
+    return st;
+}
+
+enum halo_status halo_rt_load_plan(const struct halo_run_opts *o, const char *path, struct halo_plan **plan,
+                                   struct halo_graph **graph)
+{
+    *plan = NULL;
+    HALO_TRY(halo_plan_load(path, plan));
+    struct halo_plan *p = *plan;
+    if (!*graph) {
+        enum halo_status st = halo_zoo_build_for(p->model, p->h, p->w, graph);
+        if (st != HALO_OK) {
+            halo_error_prefix("%s: model", path);
+            return st;
+        }
+    }
+    HALO_TRY(halo_plan_validate(p, *graph, path));
+    for (int b = 0; b < p->n_blocks; b++)
+        if (p->block[b].compress && halo_codec_check(&p->codec) != HALO_OK) {
+            halo_error_prefix("%s: codec", path);
+            return HALO_ERR_INVALID;
+        }
+    if (o->rates_path) HALO_TRY(halo_rt_apply_rates(p, *graph, o->rates_path));
+    return HALO_OK;
+}
+
+static enum halo_status readable(const char *what, const char *path)
+{
+    if (path && access(path, R_OK) != 0)
+        return halo_error(HALO_ERR_IO, "%s: %s: cannot open: %s", what, path, strerror(errno));
+    return HALO_OK;
+}
+
+/* True when `name` is one of the comma-separated names in `list`. */
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *q = list; q && *q;) {
+        const char *end = strchr(q, ',');
+        size_t len = end ? (size_t)(end - q) : strlen(q);
+        if (len == n && !strncmp(q, name, n)) return true;
+        q = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
+{
+    struct halo_graph *g = NULL;
+    enum halo_status st = HALO_OK;
+    *n_dev = 0;
+    for (int i = 0; i < o->n_plans && st == HALO_OK; i++) {
+        struct halo_plan *p = NULL;
+        struct halo_sched s = {0};
+        st = halo_rt_load_plan(o, o->plan_paths[i], &p, &g);
+        if (st == HALO_OK) st = halo_sched_build(p, g, &s);
+        if (st == HALO_OK && p->n_dev > *n_dev) *n_dev = p->n_dev;
+        halo_sched_free(&s);
+        halo_plan_free(p);
+    }
+    if (st == HALO_OK && !in_list(halo_backend_available(), o->backend))
+        st = halo_error(HALO_ERR_INVALID, "--backend: '%s' is not compiled into this halo (available: %s)", o->backend,
+                        halo_backend_available());
+    /* what every rank would fail on, once here: a bad file. (Not the backend: creating the cpu
+     * backend binds this thread to a core, and mpirun's ranks would inherit that binding.) */
+    if (st == HALO_OK) st = readable("--weights", o->weights_path);
+    if (st == HALO_OK) st = readable("--image", o->image_path);
+    if (st == HALO_OK && o->weights_path) {
+        struct halo_weights *w = NULL;
+        st = halo_weights_load(g, o->weights_path, &w);
+        halo_weights_free(w);
+    }
+    if (st == HALO_OK && o->image_path) {
+        struct halo_tensor t = {0};
+        st = halo_image_load(o->image_path, g->input.h, g->input.w, &t);
+        halo_tensor_free(&t);
+    }
+    if (st == HALO_OK && o->inject) { /* faults name ranks of the plan */
+        struct halo_faults f;
+        st = halo_faults_parse(o->inject, *n_dev, &f);
+        halo_faults_free(&f);
+    }
+    halo_graph_free(g);
+    return st;
+}

@@ -1,0 +1,143 @@
+/* launch: is this process under an MPI launcher, and re-running it under mpirun when not. Open
+ * MPI's mpirun (Debian's openmpi-bin); the flags are the ones DESIGN.md "Runtime" measured:
+ * --bind-to none (np <= 2 otherwise pins each rank to one core), --oversubscribe when ranks exceed
+ * cores, the run-as-root variables when root, and orte_abort_on_non_zero_status=0 so that a rank
+ * that dies does not make mpirun kill the source before it can name that rank. With that setting
+ * Open MPI 4.1's mpirun exits 0 when every rank exits non-zero, so the source also writes its exit
+ * status to a file the launcher reads (HALO_RUN_STATUS_FILE). */
+#define _GNU_SOURCE
+#include "core/alloc.h"
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+bool halo_rt_under_launcher(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
+                                       "MPI_LOCALNRANKS", NULL};
+    for (int i = 0; vars[i]; i++)
+        if (getenv(vars[i])) return true;
+    return false;
+}
+
+/* True when `name` is an executable file on PATH. */
+static bool on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path) path = "/usr/bin:/bin";
+    char buf[PATH_MAX];
+    for (const char *p = path; *p;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len && snprintf(buf, sizeof buf, "%.*s/%s", (int)len, p, name) < (int)sizeof buf) {
+            struct stat sb;
+            if (stat(buf, &sb) == 0 && S_ISREG(sb.st_mode) && access(buf, X_OK) == 0) return true;
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    return false;
+}
+
+void halo_rt_report_exit(int code)
+{
+    const char *path = getenv("HALO_RUN_STATUS_FILE");
+    if (!path || !*path) return;
+    int fd = open(path, O_WRONLY | O_APPEND);
+    if (fd < 0) return;
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%d\n", code);
+    if (write(fd, buf, (size_t)n) != n) { /* the launcher then falls back on mpirun's status */
+    }
+    close(fd);
+}
+
+/* The first status a rank reported, or -1. */
+static int read_status(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int code = -1;
+    if (f && fscanf(f, "%d", &code) != 1) code = -1;
+    if (f) fclose(f);
+    return code;
+}
+
+enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_status)
+{
+    *exit_status = 1;
+    if (getenv("HALO_RUN_LAUNCHED"))
+        return halo_error(HALO_ERR_MPI, "started by mpirun, but no MPI launcher variables (OMPI_COMM_WORLD_SIZE, "
+                                        "PMI_*, PMIX_RANK) are set: this mpirun is not Open MPI's");
+    if (!on_path("mpirun"))
+        return halo_error(HALO_ERR_UNSUPPORTED, "mpirun not found on PATH: install Open MPI (Debian: openmpi-bin) "
+                                                "or start halo run under your MPI launcher");
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return halo_error(HALO_ERR_IO, "/proc/self/exe: cannot read this program's path: %s", strerror(errno));
+    exe[n] = '\0';
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    char np_s[32];
+    snprintf(np_s, sizeof np_s, "%d", np);
+    char **av = halo_calloc((size_t)argc + 16, sizeof *av);
+    if (!av) return HALO_ERR_NOMEM;
+    int k = 0;
+    av[k++] = "mpirun";
+    av[k++] = "--bind-to";
+    av[k++] = "none";
+    if (cores > 0 && np > cores) av[k++] = "--oversubscribe";
+    av[k++] = "-np";
+    av[k++] = np_s;
+    av[k++] = exe;
+    for (int i = 1; i < argc; i++) av[k++] = argv[i];
+    av[k] = NULL;
+    char status_path[] = "/tmp/halo-run-status-XXXXXX";
+    int sfd = mkstemp(status_path);
+    if (sfd < 0) {
+        free(av);
+        return halo_error(HALO_ERR_IO, "%s: cannot create: %s", status_path, strerror(errno));
+    }
+    close(sfd);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(av);
+        remove(status_path);
+        return halo_error(HALO_ERR_IO, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        setenv("HALO_RUN_LAUNCHED", "1", 1);
+        setenv("HALO_RUN_STATUS_FILE", status_path, 1);
+        setenv("OMPI_MCA_orte_abort_on_non_zero_status", "0", 0);
+        if (geteuid() == 0) {
+            setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+            setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+        }
+        execvp("mpirun", av);
+        fprintf(stderr, "halo run: cannot start mpirun: %s\n", strerror(errno));
+        _exit(127);
+    }
+    free(av);
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0)
+        if (errno != EINTR) {
+            remove(status_path);
+            return halo_error(HALO_ERR_IO, "waitpid(mpirun): %s", strerror(errno));
+        }
+    int mpirun_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+    int code = read_status(status_path);
+    remove(status_path);
+    /* mpirun's own failure (127: not started, an abort) wins over a rank's "ok" */
+    *exit_status = code < 0 ? (mpirun_status ? mpirun_status : 1) : (code == 0 ? mpirun_status : code);
+    if (code < 0 && mpirun_status == 0)
+        return halo_error(HALO_ERR_MPI, "mpirun exited 0 but no rank reported a status (did the ranks start?)");
+    return HALO_OK;
+}

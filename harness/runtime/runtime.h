@@ -1,0 +1,151 @@
+/* runtime: executes a plan across MPI ranks — rank 0 the source, rank k the plan's device k —
+ * with non-blocking messages, emulated or real links, and a wall or virtual clock; checks that
+ * every rank runs the same plan and weights, and turns a dead or stalled rank into a named error
+ * within a deadline. Also the launcher that re-runs a command under mpirun. Rank 0 receives a
+ * report per inference; what is printed is the caller's (cli's) business. */
+#ifndef HALO_RUNTIME_H
+#define HALO_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "model/graph.h"
+#include "partition/plan.h"
+
+enum halo_clock_mode {
+    HALO_CLOCK_WALL,    /* real parallel execution; times are wall times */
+    HALO_CLOCK_VIRTUAL, /* one rank computes at a time with all cores; times from the link model */
+};
+
+enum halo_link_mode {
+    HALO_LINK_EMULATED, /* each message paced to the plan's latency and bandwidth */
+    HALO_LINK_REAL,     /* transport speed (real clusters) */
+};
+
+struct halo_run_opts {
+    const char *const *plan_paths; /* one or more plans of the same model and input, run in turn */
+    int n_plans;
+    const char *weights_path; /* NULL: random weights with weights_seed */
+    uint64_t weights_seed;
+    const char *image_path;   /* NULL: random N(0,1) image with image_seed */
+    uint64_t image_seed;
+    const char *rates_path;   /* NULL, or per-link rates replacing the plan's (halo-rates/1) */
+    const char *backend;      /* "ref", "cpu", "cuda" */
+    int threads;              /* backend threads, 0: the process's cores */
+    enum halo_clock_mode clock;
+    enum halo_link_mode link;
+    bool verify;              /* rank 0 also runs single-device inference and compares */
+    double timeout_ms;        /* 0: default (see halo_rt_default_timeout_ms) */
+    const char *inject;       /* NULL, or faults to inject (runtime/inject.h: halo_faults_parse) */
+};
+
+/* Measured and predicted figures of one plan device in one inference. */
+struct halo_run_device {
+    double compute_ms, recv_ms, send_ms, idle_ms;
+    double pred_compute_ms, pred_recv_ms, pred_send_ms, pred_idle_ms;
+    double overhead_ms;       /* wall time that is neither compute, emulated transfer, waiting nor codec */
+    double codec_ms;          /* wall time in ADCNN's codec (encoding and decoding compressed messages) */
+    double active_ms;         /* wall time of the rank's inference (start to its last action) */
+};
+
+/* One compute step (a part of a block, or the tail) of one inference. */
+struct halo_run_step {
+    int block, part, device;  /* block == the plan's n_blocks: the tail */
+    double start_ms, end_ms;  /* on the run's timeline (wall or virtual) */
+    double compute_ms;        /* measured, divided by the device's speed */
+    double pred_compute_ms;   /* the plan's */
+};
+
+/* What rank 0 learns about one inference. */
+struct halo_run_report {
+    int index;                /* 0: the warm-up run */
+    double latency_ms;        /* the source holds the logits (wall or virtual) */
+    double pred_latency_ms;
+    int64_t bytes_moved, pred_bytes_moved;
+    double overhead_frac;     /* max over ranks of overhead_ms / latency_ms */
+    int overhead_rank;        /* the rank with that maximum */
+    double wall_ms;           /* wall time of the inference (virtual clock: all compute in turn) */
+    bool verified;            /* --verify ran */
+    double max_abs_err, max_rel_err;
+    double tolerance;         /* max |err| / max |reference| allowed (0: bit-identical) */
+    bool pass;                /* verified and within tolerance (lossy plans: always false) */
+    int n_dev;
+    struct halo_run_device *dev; /* n_dev entries, owned by the runtime */
+    const float *logits;      /* n_logits floats, owned by the runtime */
+    int n_logits;
+    int n_steps;
+    const struct halo_run_step *steps; /* owned by the runtime */
+};
+
+#define HALO_RATES_SCHEMA "halo-rates/1"
+
+struct halo_rt;
+
+/* ---- without MPI (check.c, launch.c) -------------------------------------------------------- */
+
+/* Loads the plan at `path`, validates it (and its codec when blocks compress) against *graph —
+ * built from the plan when *graph is NULL — and applies opts->rates_path. */
+enum halo_status halo_rt_load_plan(const struct halo_run_opts *opts, const char *path, struct halo_plan **plan,
+                                   struct halo_graph **graph);
+/* Replaces the plan's link rates with a halo-rates/1 file's ({"bandwidth_mbps": n x n in plan
+ * device order, "latency_ms": optional n x n, "devices": optional names to check}). The plan's
+ * stored prediction is left as it is: the runtime replays the plan under the new rates (vclock). */
+enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_graph *g, const char *path);
+/* Everything about the input that can be checked before starting ranks; *n_dev: ranks needed
+ * (the largest plan's devices). */
+enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev);
+
+/* True when this process was started by an MPI launcher (Open MPI, MPICH/PMI, PMIx, Slurm). */
+bool halo_rt_under_launcher(void);
+
+/* Runs this program again under `mpirun -np np --bind-to none` (plus --oversubscribe when np
+ * exceeds the cores, and Open MPI's run-as-root variables when root) with the given arguments
+ * (argv[0] is replaced by this executable), waits, and returns mpirun's exit status. */
+enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_status);
+
+/* Under the launcher: records this process's exit status for halo_rt_relaunch (rank 0, and any
+ * rank about to abort the job); does nothing when started by another launcher. */
+void halo_rt_report_exit(int code);
+
+/* ---- with MPI (runtime.c) ----------------------------------------------------------------------- */
+
+/* Starts MPI (MPI_Init) and returns the runtime on this rank. */
+enum halo_status halo_rt_init(int *argc, char ***argv, struct halo_rt **out);
+int halo_rt_rank(const struct halo_rt *rt);
+int halo_rt_size(const struct halo_rt *rt);
+
+/* Every rank: loads the plans, the graph, the weights, the image and the backend; checks that the
+ * ranks match the (largest) plan's devices and that all ranks hold the same plans and weights;
+ * plan 0 is in use. With several plans, a plan with fewer devices leaves the last ranks idle. On failure
+ * every rank returns an error; halo_rt_should_print says whether this rank's message is the one
+ * to print (rank 0's, or another rank's own when rank 0 only knows that it failed). */
+enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *opts);
+bool halo_rt_should_print(const struct halo_rt *rt);
+
+/* The plan in use (after setup) and its file; how many plans the job has. */
+const struct halo_plan *halo_rt_plan(const struct halo_rt *rt);
+const char *halo_rt_plan_path(const struct halo_rt *rt);
+int halo_rt_n_plans(const struct halo_rt *rt);
+/* Makes plan i the one the next inferences run; every rank calls it at the same point. */
+enum halo_status halo_rt_use_plan(struct halo_rt *rt, int i);
+/* The backend's name and version, and its threads. */
+const char *halo_rt_backend_name(const struct halo_rt *rt);
+const char *halo_rt_backend_version(const struct halo_rt *rt);
+int halo_rt_backend_threads(const struct halo_rt *rt);
+/* The timeout in force for the next inference, ms. */
+double halo_rt_timeout_ms(const struct halo_rt *rt);
+
+/* One inference on every rank (index 0 is the warm-up). On rank 0 `rep` is filled. Errors:
+ * HALO_ERR_TIMEOUT naming the rank that died or stalled (call halo_rt_abort), HALO_ERR_MISMATCH
+ * when a lossless run differs from single-device inference beyond the tolerance. */
+enum halo_status halo_rt_infer(struct halo_rt *rt, int index, struct halo_run_report *rep);
+
+/* Ends the run on every rank (rank 0 tells the others), then MPI_Finalize. */
+enum halo_status halo_rt_finish(struct halo_rt *rt);
+/* MPI_Abort with `code`: ends every rank of the job (after a fault). Does not return. */
+void halo_rt_abort(struct halo_rt *rt, int code);
+void halo_rt_free(struct halo_rt *rt);
+
+#endif

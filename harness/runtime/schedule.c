@@ -1,0 +1,120 @@
+#include "runtime/schedule.h"
+#include "core/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void halo_sched_free(struct halo_sched *s)
+{
+    if (!s) return;
+    free(s->step);
+    free(s->block_step0);
+    free(s->msg);
+    memset(s, 0, sizeof *s);
+}
+
+/* When device d holds rect r of block b's input tensor — the same rule as the plan's simulation:
+ * its own part of block b-1 whose output contains r (the first such), else the source's gathered
+ * copy, or the image at the start. */
+static void held_when(const struct halo_plan *p, const struct halo_sched *s, int b, int d, struct halo_rect r,
+                      int *ready_step, int *ready_gather)
+{
+    *ready_step = *ready_gather = -1;
+    if (b == 0) return;
+    const struct halo_plan_block *pb = &p->block[b - 1];
+    for (int k = 0; k < pb->n_parts; k++)
+        if (pb->part[k].device == d && halo_rect_contains(pb->part[k].out, r)) {
+            *ready_step = halo_sched_step_of(s, b - 1, k);
+            return;
+        }
+    *ready_gather = b - 1;
+}
+
+static int64_t tensor_bytes(const struct halo_plan *p, int c, struct halo_rect r, bool compressed)
+{
+    return halo_plan_rect_bytes(p, c, r, compressed);
+}
+
+enum halo_status halo_sched_build(const struct halo_plan *p, const struct halo_graph *g, struct halo_sched *s)
+{
+    memset(s, 0, sizeof *s);
+    int nb = p->n_blocks;
+    if (p->tail.first >= p->tail.last)
+        return halo_error(HALO_ERR_UNSUPPORTED, "plan: tail: empty (the last block ends the network); the runtime "
+                                                "needs a tail that produces the logits");
+    s->n_blocks = nb;
+    s->block_step0 = halo_calloc((size_t)nb + 2, sizeof *s->block_step0);
+    if (!s->block_step0) return HALO_ERR_NOMEM;
+    int n_step = 0, n_msg = 0;
+    for (int b = 0; b < nb; b++) {
+        s->block_step0[b] = n_step;
+        n_step += p->block[b].n_parts;
+        for (int k = 0; k < p->block[b].n_parts; k++) n_msg += p->block[b].part[k].n_src;
+        if (p->block[b].gather) n_msg += p->block[b].n_parts;
+    }
+    s->block_step0[nb] = n_step;
+    n_step += 1;
+    s->block_step0[nb + 1] = n_step;
+    n_msg += p->tail.n_src + 1;
+    s->step = halo_calloc((size_t)n_step, sizeof *s->step);
+    s->msg = halo_calloc((size_t)n_msg, sizeof *s->msg);
+    if (!s->step || !s->msg) {
+        halo_sched_free(s);
+        return HALO_ERR_NOMEM;
+    }
+    s->n_step = n_step;
+    int m = 0;
+    for (int b = 0; b <= nb; b++) {
+        bool tail = b == nb;
+        int n_parts = tail ? 1 : p->block[b].n_parts;
+        int producer = b == 0 ? HALO_INPUT : p->block[b - 1].last - 1;
+        int c_in = halo_graph_tensor_shape(g, producer).c;
+        bool comp_in = b > 0 && p->block[b - 1].compress;
+        for (int k = 0; k < n_parts; k++) {
+            struct halo_sched_step *st = &s->step[halo_sched_step_of(s, b, k)];
+            const struct halo_plan_src *src;
+            int n_src;
+            if (tail) {
+                *st = (struct halo_sched_step){b, 0, p->tail.device, p->tail.first, p->tail.last, HALO_TILE_EXACT,
+                                               halo_rect_full(g->nodes[g->n_nodes - 1].out_shape), p->tail.in,
+                                               producer, c_in, m, 0};
+                src = p->tail.src;
+                n_src = p->tail.n_src;
+            } else {
+                const struct halo_plan_block *bl = &p->block[b];
+                const struct halo_plan_part *pt = &bl->part[k];
+                *st = (struct halo_sched_step){b, k, pt->device, bl->first, bl->last, bl->mode, pt->out, pt->in,
+                                               producer, c_in, m, 0};
+                src = pt->src;
+                n_src = pt->n_src;
+            }
+            for (int j = 0; j < n_src; j++) {
+                struct halo_sched_msg *mm = &s->msg[m++];
+                /* the source forwards what it holds raw: only ES-held pieces travel compressed */
+                bool comp = comp_in && src[j].device != 0;
+                *mm = (struct halo_sched_msg){HALO_SCHED_INPUT, b, k, j, src[j].device, st->device, producer, c_in,
+                                              src[j].rect, comp, tensor_bytes(p, c_in, src[j].rect, comp), -1, -1,
+                                              halo_sched_step_of(s, b, k)};
+                held_when(p, s, b, src[j].device, src[j].rect, &mm->ready_step, &mm->ready_gather);
+                st->n_msg++;
+            }
+        }
+        if (!tail && p->block[b].gather) {
+            const struct halo_plan_block *bl = &p->block[b];
+            int c_out = g->nodes[bl->last - 1].out_shape.c;
+            for (int k = 0; k < bl->n_parts; k++)
+                s->msg[m++] = (struct halo_sched_msg){HALO_SCHED_GATHER, b, k, 0, bl->part[k].device, 0, bl->last - 1,
+                                                      c_out, bl->part[k].out, bl->compress,
+                                                      tensor_bytes(p, c_out, bl->part[k].out, bl->compress),
+                                                      halo_sched_step_of(s, b, k), -1, -1};
+        }
+    }
+    struct halo_shape o = g->nodes[g->n_nodes - 1].out_shape;
+    s->msg[m++] = (struct halo_sched_msg){HALO_SCHED_RESULT, nb, 0, 0, p->tail.device, 0, g->n_nodes - 1, o.c,
+                                          halo_rect_full(o), false, 4 * (int64_t)o.c * o.h * o.w,
+                                          halo_sched_step_of(s, nb, 0), -1, -1};
+    HALO_ASSERT(m == n_msg);
+    s->n_msg = n_msg;
+    for (int i = 0; i < n_msg; i++) s->n_wire += s->msg[i].from != s->msg[i].to;
+    return HALO_OK;
+}
