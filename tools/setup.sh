@@ -5,6 +5,8 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config git python3 libcjson-dev libdnnl-dev libhwloc-dev
 libopenmpi-dev openmpi-bin gnuplot-nox libpng-dev libjpeg-dev"
+# hardening (tests/run_fuzz.sh, test_valgrind): clang with libFuzzer, valgrind
+PACKAGES="$PACKAGES clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $PACKAGES; do
