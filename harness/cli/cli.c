@@ -16,14 +16,30 @@ static int find_opt(const struct halo_cli_cmd *cmd, const char *name, size_t len
     return -1;
 }
 
+/* Writes s with control characters escaped ("\n" as the two characters \ and n): an error is one
+ * line on stderr even when it quotes a file's or an argument's text that holds a newline. */
+static void put_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n') fputs("\\n", f);
+        else if (c == '\r') fputs("\\r", f);
+        else if (c == '\t') fputs("\\t", f);
+        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
+        else fputc(c, f);
+    }
+}
+
 int halo_cli_usage_error(const struct halo_cli_cmd *cmd, const char *fmt, ...)
 {
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "halo %s: ", cmd->name);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see 'halo %s --help')\n", cmd->name);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "halo %s: ", cmd->name);
+    put_escaped(stderr, msg);
+    fprintf(stderr, " (see 'halo %s --help')\n", cmd->name);
     return HALO_EXIT_USAGE;
 }
 
@@ -111,7 +127,9 @@ void halo_cli_help(const struct halo_cli_cmd *cmd, FILE *f)
 int halo_cli_fail(const struct halo_cli_cmd *cmd, enum halo_status st)
 {
     const char *msg = halo_error_msg();
-    fprintf(stderr, "halo %s: %s\n", cmd->name, *msg ? msg : halo_status_str(st));
+    fprintf(stderr, "halo %s: ", cmd->name);
+    put_escaped(stderr, *msg ? msg : halo_status_str(st));
+    fputc('\n', stderr);
     switch (st) {
     case HALO_ERR_INVALID:
     case HALO_ERR_PARSE:

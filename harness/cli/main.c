@@ -6,10 +6,30 @@
 #include <string.h>
 
 extern const struct halo_cli_cmd halo_cmd_models, halo_cmd_flops;
+extern const struct halo_cli_cmd halo_cmd_tiles;
+extern const struct halo_cli_cmd halo_cmd_infer;
+extern const struct halo_cli_cmd halo_cmd_bench;
+extern const struct halo_cli_cmd halo_cmd_plan;
+extern const struct halo_cli_cmd halo_cmd_sim;
+#if HALO_HAVE_MPI
+extern const struct halo_cli_cmd halo_cmd_run; /* built with MPI only */
+#endif
+extern const struct halo_cli_cmd halo_cmd_profile, halo_cmd_fit, halo_cmd_predict;
 
 const struct halo_cli_cmd *const halo_commands[] = {
     &halo_cmd_models,
     &halo_cmd_flops,
+    &halo_cmd_tiles,
+    &halo_cmd_infer,
+    &halo_cmd_bench,
+    &halo_cmd_profile,
+    &halo_cmd_fit,
+    &halo_cmd_predict,
+    &halo_cmd_plan,
+    &halo_cmd_sim,
+#if HALO_HAVE_MPI
+    &halo_cmd_run,
+#endif
     NULL,
 };
 

@@ -6,11 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *halo_json_path(char *buf, size_t size, const char *where, const char *key)
 {
     if (where && *where) snprintf(buf, size, "%s.%s", where, key);
     else snprintf(buf, size, "%s", key);
+    return buf;
+}
+
+const char *halo_json_item(char *buf, size_t size, const char *where, const char *key, int i)
+{
+    int n = (where && *where) ? snprintf(buf, size, "%s.%s[%d]", where, key, i) : snprintf(buf, size, "%s[%d]", key, i);
+    if (n < 0) buf[0] = '\0';
     return buf;
 }
 
@@ -39,6 +47,13 @@ enum halo_status halo_json_load(const char *path, cJSON **out)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    /* a folder opens but reads as an error; a device such as /dev/zero would never end: only
+     * regular files and pipes (a shell's <(...)) are read */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode)) {
+        fclose(f);
+        return halo_error(HALO_ERR_IO, "%s: %s", path, S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file");
+    }
     char *buf = NULL;
     size_t len = 0, cap = 0;
     enum halo_status st = HALO_OK;
@@ -115,13 +130,16 @@ enum halo_status halo_json_int(const char *file, const cJSON *obj, const char *w
                                bool required, long lo, long hi, long *out)
 {
     double d = NAN;
-    HALO_TRY(halo_json_num(file, obj, where, key, required, (double)lo, (double)hi, &d));
+    HALO_TRY(halo_json_num(file, obj, where, key, required, -HUGE_VAL, HUGE_VAL, &d));
     if (isnan(d)) return HALO_OK;
-    if (d != floor(d)) {
-        char p[256];
+    char p[256];
+    if (d != floor(d))
         return halo_error(HALO_ERR_INVALID, "%s: %s: %g: must be a whole number", file,
                           halo_json_path(p, sizeof p, where, key), d);
-    }
+    /* compared as doubles before the conversion: a long cannot hold every double */
+    if (d < (double)lo || d > (double)hi || !(fabs(d) < 0x1p63))
+        return halo_error(HALO_ERR_INVALID, "%s: %s: %.17g is out of range [%ld, %ld]", file,
+                          halo_json_path(p, sizeof p, where, key), d, lo, hi);
     *out = (long)d;
     return HALO_OK;
 }

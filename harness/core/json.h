@@ -33,5 +33,7 @@ enum halo_status halo_json_known_keys(const char *file, const cJSON *obj, const 
                                       const char *const *allowed);
 /* "where.key" or "key" into buf. */
 const char *halo_json_path(char *buf, size_t size, const char *where, const char *key);
+/* "where.key[i]" (or "key[i]") into buf: the path of an array element. */
+const char *halo_json_item(char *buf, size_t size, const char *where, const char *key, int i);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef HALO_WEIGHTS_H
 #define HALO_WEIGHTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/graph.h"
@@ -27,6 +28,9 @@ struct halo_weights {
 enum halo_status halo_weights_random(const struct halo_graph *g, uint64_t seed, struct halo_weights **out);
 /* Loads a safetensors file with torchvision's names; every problem names the file and tensor. */
 enum halo_status halo_weights_load(const struct halo_graph *g, const char *path, struct halo_weights **out);
+/* The same from a safetensors file's bytes in memory; `name` stands for the file in messages. */
+enum halo_status halo_weights_load_mem(const struct halo_graph *g, const char *name, const void *data, size_t size,
+                                       struct halo_weights **out);
 /* Saves as safetensors (F32, torchvision names). */
 enum halo_status halo_weights_save(const struct halo_graph *g, const struct halo_weights *w, const char *path);
 void halo_weights_free(struct halo_weights *w);

@@ -261,6 +261,7 @@ enum halo_status halo_zoo_build(const char *name, struct halo_graph **out)
 enum halo_status halo_zoo_build_for(const char *name, int h, int w, struct halo_graph **out)
 {
     struct halo_graph *g;
+    *out = NULL;
     HALO_TRY(halo_zoo_build(name, &g));
     if (halo_graph_infer(g, h, w) != HALO_OK) {
         int mh, mw;

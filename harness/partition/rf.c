@@ -14,17 +14,20 @@ static void window_span(int a, int b, int k, int s, int p, int d, int *lo, int *
     *hi = (b - 1) * s - p + d * (k - 1) + 1;
 }
 
-/* Splits window [lo, hi) into the part inside [avail0, avail1) and the zeros on either side. */
+/* Splits window [lo, hi) into the part inside [avail0, avail1) and the zeros on either side. A
+ * window wholly outside (padding >= kernel extent) reads nothing: an empty read at the border it
+ * lies beyond, with every row counted as padding on that side, so both pads stay >= 0. */
 static void clip(int lo, int hi, int avail0, int avail1, int *r0, int *r1, int *pad_lo, int *pad_hi)
 {
-    *r0 = imax(lo, avail0);
-    *r1 = imin(hi, avail1);
-    if (*r1 < *r0) { /* the window lies wholly in padding (only with padding >= kernel) */
-        *r0 = *r1 = imin(imax(lo, avail0), avail1);
-        *pad_lo = *r0 - lo;
-        *pad_hi = hi - *r0;
+    if (hi <= avail0 || lo >= avail1) {
+        bool above = hi <= avail0;
+        *r0 = *r1 = above ? avail0 : avail1;
+        *pad_lo = above ? hi - lo : 0;
+        *pad_hi = above ? 0 : hi - lo;
         return;
     }
+    *r0 = imax(lo, avail0);
+    *r1 = imin(hi, avail1);
     *pad_lo = *r0 - lo;
     *pad_hi = hi - *r1;
 }
@@ -146,4 +149,35 @@ int64_t halo_tile_macs(const struct halo_tile *tile)
     for (int i = tile->first; i < tile->last; i++)
         m += halo_count_node_macs_area(tile->g, i, halo_rect_area(tile->node[i - tile->first].out));
     return m;
+}
+
+enum halo_status halo_stage_range_nodes(const struct halo_graph *g, int i, int j, int *first, int *last)
+{
+    if (i < 0 || j > g->n_stages || i >= j)
+        return halo_error(HALO_ERR_INVALID, "%s: stage range [%d, %d) is not a non-empty range inside [0, %d)",
+                          g->name, i, j, g->n_stages);
+    *first = g->stages[i].first;
+    *last = g->stages[j - 1].last;
+    return HALO_OK;
+}
+
+struct halo_shape halo_stage_in_shape(const struct halo_graph *g, int i)
+{
+    HALO_ASSERT(g->inferred && i >= 0 && i < g->n_stages);
+    return halo_graph_tensor_shape(g, halo_range_input(g->stages[i].first));
+}
+
+struct halo_shape halo_stage_out_shape(const struct halo_graph *g, int s)
+{
+    HALO_ASSERT(g->inferred && s >= 0 && s < g->n_stages);
+    return g->nodes[g->stages[s].last - 1].out_shape;
+}
+
+enum halo_status halo_tile_build_stages(const struct halo_graph *g, int i, int j, struct halo_rect out,
+                                        enum halo_tile_mode mode, struct halo_tile *tile)
+{
+    int first = 0, last = 0;
+    *tile = (struct halo_tile){.g = g};
+    HALO_TRY(halo_stage_range_nodes(g, i, j, &first, &last));
+    return halo_tile_build(g, first, last, out, mode, tile);
 }
