@@ -25,43 +25,33 @@ static void tick(struct run_ctx *r, const char *label)
     if (r->o->progress) r->o->progress(r->o->progress_arg, r->total > 0 ? r->done / r->total : 1, label);
 }
 
-/* Runs the whole network: `warmup` discarded runs, then `repeat` timed ones, un-instrumented. */
-static enum halo_status measure_latency(struct run_ctx *r, struct halo_backend *be, const struct halo_graph *g,
-                                        const struct halo_tensor *img, struct halo_stats *lat)
+/* Whole-network latency and per-node times, interleaved run by run (one un-instrumented run, then
+ * one with a synchronisation after each node) so that a drift in the host's speed affects both
+ * alike; `warmup` discarded rounds first. */
+static enum halo_status measure_runs(struct run_ctx *r, struct halo_backend *be, const struct halo_graph *g,
+                                     const struct halo_tensor *img, struct halo_prof_model *pm)
 {
     const struct halo_profiler_opts *o = r->o;
-    double *t = halo_malloc((size_t)o->repeat, sizeof *t);
-    if (!t) return HALO_ERR_NOMEM;
-    enum halo_status st = HALO_OK;
+    int n = g->n_nodes;
+    double *lat = halo_malloc((size_t)o->repeat, sizeof *lat), *ms = halo_malloc((size_t)n * o->repeat, sizeof *ms);
+    double *one = halo_malloc((size_t)n, sizeof *one), *col = halo_malloc((size_t)o->repeat, sizeof *col);
+    enum halo_status st = lat && ms && one && col ? HALO_OK : HALO_ERR_NOMEM;
     for (int i = 0; i < o->warmup + o->repeat && st == HALO_OK; i++) {
         struct halo_tensor out = {0};
         double t0 = halo_now_ms();
         st = halo_exec_graph(be, g, img, &out, NULL);
-        if (i >= o->warmup) t[i - o->warmup] = halo_now_ms() - t0;
+        double t1 = halo_now_ms();
         halo_tensor_free(&out);
+        if (st == HALO_OK) st = halo_exec_graph(be, g, img, &out, one);
+        halo_tensor_free(&out);
+        if (i >= o->warmup) {
+            lat[i - o->warmup] = t1 - t0;
+            for (int k = 0; k < n; k++) ms[(size_t)k * o->repeat + i - o->warmup] = one[k];
+        }
+        tick(r, g->name);
         tick(r, g->name);
     }
-    if (st == HALO_OK) *lat = halo_stats_of(t, (size_t)o->repeat);
-    free(t);
-    return st;
-}
-
-/* Per-node times of the whole network (the backend synchronises after each node). */
-static enum halo_status measure_layers(struct run_ctx *r, struct halo_backend *be, const struct halo_graph *g,
-                                       const struct halo_tensor *img, struct halo_prof_model *pm)
-{
-    const struct halo_profiler_opts *o = r->o;
-    int n = g->n_nodes;
-    double *ms = halo_malloc((size_t)n * o->repeat, sizeof *ms), *one = halo_malloc((size_t)n, sizeof *one);
-    double *col = halo_malloc((size_t)o->repeat, sizeof *col);
-    enum halo_status st = ms && one && col ? HALO_OK : HALO_ERR_NOMEM;
-    for (int i = 0; i < o->repeat && st == HALO_OK; i++) {
-        struct halo_tensor out = {0};
-        st = halo_exec_graph(be, g, img, &out, one);
-        for (int k = 0; k < n; k++) ms[(size_t)k * o->repeat + i] = one[k];
-        halo_tensor_free(&out);
-        tick(r, g->name);
-    }
+    if (st == HALO_OK) pm->latency_ms = halo_stats_of(lat, (size_t)o->repeat);
     for (int k = 0; k < n && st == HALO_OK; k++) {
         struct halo_prof_layer *l = &pm->layers[k];
         const struct halo_node *nd = &g->nodes[k];
@@ -80,6 +70,7 @@ static enum halo_status measure_layers(struct run_ctx *r, struct halo_backend *b
         if (!l->node || !l->impl) st = HALO_ERR_NOMEM;
         pm->n_layers = k + 1;
     }
+    free(lat);
     free(ms);
     free(one);
     free(col);
@@ -181,8 +172,7 @@ static enum halo_status measure_model(struct run_ctx *r, const char *model, stru
         pm->layers = halo_calloc((size_t)g->n_nodes, sizeof *pm->layers);
         if (!pm->model || !pm->layers) st = HALO_ERR_NOMEM;
     }
-    if (st == HALO_OK) st = measure_latency(r, be, g, &img, &pm->latency_ms);
-    if (st == HALO_OK) st = measure_layers(r, be, g, &img, pm);
+    if (st == HALO_OK) st = measure_runs(r, be, g, &img, pm);
     if (st == HALO_OK) st = measure_tiles(r, be, g, pm);
     if (st == HALO_OK && !*library) {
         *library = halo_strdup(halo_backend_version(be));
@@ -252,7 +242,7 @@ enum halo_status halo_profile_measure(const struct halo_profiler_opts *o, char *
     for (int m = 0; m < n; m++) {
         struct halo_graph *g;
         if (halo_zoo_build_for(models[m], o->h, o->w, &g) != HALO_OK) continue;
-        r.total += o->warmup + 2 * o->repeat + (double)g->n_spatial * tiles;
+        r.total += 2 * (o->warmup + o->repeat) + (double)g->n_spatial * tiles;
         halo_graph_free(g);
     }
     enum halo_status st = HALO_OK;
@@ -275,8 +265,8 @@ enum halo_status halo_profile_measure(const struct halo_profiler_opts *o, char *
         cJSON_AddItemToObject(p->settings, "tile_heights", cJSON_CreateDoubleArray(o->fractions, o->n_fractions));
         cJSON_AddNumberToObject(p->settings, "seed", (double)o->seed);
         cJSON_AddStringToObject(p->settings, "timing",
-                                "monotonic clock; per-layer times with a synchronisation after each node; "
-                                "latency from separate un-instrumented runs; warm-up runs discarded");
+                                "monotonic clock; latency from un-instrumented runs interleaved with runs that "
+                                "synchronise after each node (per-layer times); warm-up rounds discarded");
         st = halo_profile_fit(p);
     }
     if (st != HALO_OK) {
