@@ -105,6 +105,24 @@ if ! awk -v a="$planned" -v b="$replayed" 'BEGIN { exit !(b > 2 * a) }'; then
     fail "--rates: predicted $replayed ms should exceed twice the plan's $planned ms"
 fi
 
+# halo sim --dump -> halo run --rates (issue 10's cross-check): the runtime replays each dumped
+# draw's rates and predicts exactly the latency the simulation sampled for it
+sed 's/"name": "rt3",/"name": "rt3f", "channel": {"model": "rayleigh", "bandwidth_mhz": 20, "snr_db": 15},/' \
+    "$tmp/c.json" >"$tmp/cf.json"
+mkdir -p "$tmp/dump"
+run 0 30 "SIMULATED" "$HALO" sim resnet18 --cluster "$tmp/cf.json" --input 64x64 --method dpfp \
+    --deadline-ms 5,50 --draws 200 --seed 3 --dump "$tmp/dump" --dump-count 2
+for d in 0 1; do
+    run 0 60 "rates from $tmp/dump/draw-dpfp-$d.json" "$HALO" run "$tmp/dump/plan-dpfp-64x64.json" --backend cpu \
+        --warmup 0 --rates "$tmp/dump/draw-dpfp-$d.json"
+    checks=$((checks + 1))
+    sim=$(sed -n 's/.*"simulated_latency_ms":[[:space:]]*\([0-9.e+-]*\).*/\1/p' "$tmp/dump/draw-dpfp-$d.json")
+    replayed=$(sed -n 's/^inference 1 of 1:.*predicted \([0-9.]*\) ms (.*/\1/p' "$tmp/out")
+    if ! awk -v a="$sim" -v b="$replayed" 'BEGIN { exit !(a > 0 && (b - a) ^ 2 < (1e-3 * a) ^ 2) }'; then
+        fail "draw $d: halo run --rates predicts '$replayed' ms, halo sim sampled '$sim' ms"
+    fi
+done
+
 # faults: each one ends with the documented message, the rank named, within the timeout
 run 2 30 "the plan has 4 devices (the source and 3 ESs) but 2 MPI ranks were started" \
     $MPIRUN -np 2 "$HALO" run "$P" --backend ref

@@ -81,6 +81,8 @@ static enum halo_status dump(const char *dir, const char *method, struct halo_pl
         halo_sim_bandwidths(p, c, ch, maps[s], seed, (uint64_t)i, bw);
         cJSON *j = cJSON_CreateObject(), *m = cJSON_AddArrayToObject(j, "bandwidth_mbps");
         cJSON_AddStringToObject(j, "schema", "halo-rates/1");
+        cJSON *names = cJSON_AddArrayToObject(j, "devices");
+        for (int a = 0; a < p->n_dev; a++) cJSON_AddItemToArray(names, cJSON_CreateString(p->dev[a].name));
         cJSON_AddNumberToObject(j, "draw", i);
         cJSON_AddNumberToObject(j, "seed", (double)seed);
         snprintf(path, sizeof path, "plan-%s-%dx%d.json", method, p->h, p->w);

@@ -47,7 +47,9 @@ static enum halo_status rates_matrix(const char *path, const cJSON *j, const cha
 
 static enum halo_status rates_parse(struct halo_plan *p, const char *path, const cJSON *j, double *bw, double *lat)
 {
-    static const char *const keys[] = {"schema", "devices", "bandwidth_mbps", "latency_ms", "note", "draw", NULL};
+    /* draw, seed, plan and simulated_latency_ms are what `halo sim --dump` records about the draw */
+    static const char *const keys[] = {"schema", "devices", "bandwidth_mbps", "latency_ms", "note", "draw", "seed",
+                                       "plan", "simulated_latency_ms", NULL};
     const char *schema;
     const cJSON *devs;
     int n = p->n_dev;
