@@ -10,8 +10,9 @@
  *   (n-1)*J + R; receive: the input rows from the source for the first block, the halo rows from
  *   its neighbours after that); heights equalise the finish times (an ES that cannot finish a
  *   row in time gets none). The answer adds gathering at the tail device and the tail. The plan
- *   is then built exactly (tiles, sources, timeline) and the heights corrected for the halo by an
- *   integer search that moves single rows between neighbours while the simulated latency drops.
+ *   is then built exactly (tiles, sources, timeline); the block boundaries are refined by a local
+ *   search on that exact timeline (split or merge at one boundary while the latency drops), and
+ *   the heights corrected for the halo by an integer search that moves single rows between neighbours while the simulated latency drops.
  *   ES subsets: the k fastest by standalone latency, k = 1..N, best simulated plan kept. */
 #include "core/alloc.h"
 #include "partition/dp.h"
@@ -394,6 +395,48 @@ static enum halo_status refine(struct dpfp *dp, struct halo_plan *p, int budget)
     return HALO_OK;
 }
 
+/* Local search over the block boundaries on the exact plan: toggle one boundary (split a block
+ * there, or merge the two blocks it separates) while the simulated latency drops. The DP's linear
+ * per-stage model misjudges blocks whose halo grows fast (a deep first block); this corrects it
+ * with the timeline itself. cuts[0..*n_cuts) is updated in place (room for S + 1 entries). */
+static enum halo_status improve_cuts(struct dpfp *dp, int *cuts, int *n_cuts, int budget)
+{
+    int S = dp->S;
+    bool *cut = halo_calloc((size_t)S + 1, sizeof *cut);
+    int *trial = halo_malloc((size_t)S + 1, sizeof *trial);
+    enum halo_status st = cut && trial ? HALO_OK : HALO_ERR_NOMEM;
+    for (int q = 0; q < *n_cuts && st == HALO_OK; q++) cut[cuts[q]] = true;
+    struct halo_plan *p = NULL;
+    if (st == HALO_OK) st = build_plan(dp, cuts, *n_cuts, &p);
+    double best = st == HALO_OK ? p->total_ms : INFINITY;
+    halo_plan_free(p);
+    bool improved = true;
+    while (improved && budget > 0 && st == HALO_OK) {
+        improved = false;
+        for (int b = 1; b < S && budget > 0 && st == HALO_OK; b++) {
+            cut[b] = !cut[b];
+            int nt = 0;
+            for (int q = 0; q <= S; q++)
+                if (cut[q]) trial[nt++] = q;
+            p = NULL;
+            st = build_plan(dp, trial, nt, &p);
+            budget--;
+            if (st == HALO_OK && p->total_ms < best - 1e-9) {
+                best = p->total_ms;
+                memcpy(cuts, trial, (size_t)nt * sizeof *cuts);
+                *n_cuts = nt;
+                improved = true;
+            } else {
+                cut[b] = !cut[b];
+            }
+            halo_plan_free(p);
+        }
+    }
+    free(cut);
+    free(trial);
+    return st;
+}
+
 static void dpfp_free(struct dpfp *dp)
 {
     free(dp->J);
@@ -508,7 +551,17 @@ enum halo_status halo_plan_dpfp_on(const struct halo_planner_ctx *ctx, const int
     struct dpfp dp;
     *out = NULL;
     HALO_TRY(dpfp_init(&dp, ctx, es, k));
-    enum halo_status st = plan_for_set(&dp, es, k, true, NULL, 0, out);
+    int *cuts = halo_malloc((size_t)dp.S + 1, sizeof *cuts), nc = 0;
+    enum halo_status st = cuts ? HALO_OK : HALO_ERR_NOMEM;
+    if (st == HALO_OK) {
+        dp.k = k;
+        dp.E = es;
+        block_costs(&dp);
+        halo_dp_blocks(dp.S, cost_of, &dp, cuts, &nc);
+        st = improve_cuts(&dp, cuts, &nc, 8 * (dp.S + 1));
+    }
+    if (st == HALO_OK) st = plan_for_set(&dp, es, k, true, cuts, nc, out);
+    free(cuts);
     dpfp_free(&dp);
     return st;
 }
@@ -569,7 +622,10 @@ enum halo_status halo_plan_dpfp(const struct halo_planner_ctx *ctx, struct halo_
         if (kb < 0) break;
         exact[kb] = INFINITY;
         struct halo_plan *p = NULL;
-        st = plan_for_set(&dp, order, kb, true, cuts + (size_t)kb * S1, ncuts[kb], &p);
+        dp.k = kb;
+        dp.E = order;
+        st = improve_cuts(&dp, cuts + (size_t)kb * S1, &ncuts[kb], 8 * S1);
+        if (st == HALO_OK) st = plan_for_set(&dp, order, kb, true, cuts + (size_t)kb * S1, ncuts[kb], &p);
         if (st != HALO_OK) break;
         if (!best || p->total_ms < best->total_ms) {
             halo_plan_free(best);
