@@ -152,7 +152,11 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     printf(" (uniform); %s\n", A->reuse ? "one plan, made at the base size and rescaled" : "one plan per size");
     printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured\n\n");
     printf("%-12s %9s %9s %9s", "method", "p50_ms", "p90_ms", "p99_ms");
-    for (int d = 0; d < A->n_deadlines; d++) printf("   P(>%gms) [95%% CI]   ", A->deadlines[d]);
+    for (int d = 0; d < A->n_deadlines; d++) { /* as wide as "   0.17427 [0.17193,0.17663]" */
+        char head[64];
+        snprintf(head, sizeof head, "P(>%gms) [95%% CI]", A->deadlines[d]);
+        printf("   %-25s", head);
+    }
     printf("\n");
     if (csv) {
         fprintf(csv, "model,cluster,channel,method,plans,sizes,draws,seed,deadline_ms,failures,p_fail,ci_lo,ci_hi,"
