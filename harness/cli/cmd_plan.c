@@ -16,8 +16,8 @@
 
 static void print_summary(const struct halo_plan *p, const struct halo_graph *g, const struct halo_cluster *c)
 {
-    printf("%s plan: %s at %dx%d on %s (%d ESs, %d used); %s\n", p->method, p->model, p->h, p->w, c->name,
-           halo_cluster_n_es(c), p->n_dev - 1, p->lossless ? "lossless" : "LOSSY (output differs from the model)");
+    printf("%s plan: %s at %dx%d on %s (%d ESs, %d compute); %s\n", p->method, p->model, p->h, p->w, c->name,
+           halo_cluster_n_es(c), halo_plan_n_computing(p), p->lossless ? "lossless" : "LOSSY (output differs from the model)");
     if (p->notes) printf("notes: %s\n", p->notes);
     printf("predicted by the cost model (profiles' per-layer times or fitted capacity; links latency + "
            "bytes/bandwidth, one message at a time per link)\n\n");
@@ -225,7 +225,7 @@ static int compare_all(const struct halo_cli_cmd *cmd, const struct halo_planner
         }
         printf("%-12s %12.3f %8.2fx %13.1f %13lld %14.2f %9s %4d\n", pl[i].name, p->total_ms, ctx->local_ms / p->total_ms,
                100 * (1 - p->total_ms / ctx->local_ms), (long long)p->bytes_moved,
-               100.0 * (double)p->redundant_macs / (double)macs, mark, p->n_dev - 1);
+               100.0 * (double)p->redundant_macs / (double)macs, mark, halo_plan_n_computing(p));
         halo_plan_free(p);
     }
     if (n_lossy) printf("\n%s", footnotes);
@@ -268,6 +268,12 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (seed_s && halo_parse_long("--seed", seed_s, 0, LONG_MAX / 2, &seed) != HALO_OK)
         return halo_cli_usage_error(cmd, "%s", halo_error_msg());
     lab.seed = (uint64_t)seed;
+    const char *grid_s = halo_cli_get(cmd, &a, "grid");
+    int grid = 0;
+    if (grid_s && halo_parse_int("--grid", grid_s, 2, 8, &grid) != HALO_OK)
+        return halo_cli_usage_error(cmd, "%s", halo_error_msg());
+    if (grid_s && !all && strcmp(method, "adcnn"))
+        return halo_cli_usage_error(cmd, "--grid forces ADCNN's FDSP grid; it needs --method adcnn or all");
     if (lab.backend) {
         /* a name this build lacks is bad input, found before any planning */
         const char *avail = halo_backend_available(), *at = avail;
@@ -288,7 +294,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     enum halo_status st = halo_cli_input_size(cmd, &a, &h, &w);
     if (st == HALO_OK) st = halo_zoo_build_for(a.pos[0], h, w, &g);
     if (st == HALO_OK) st = halo_cluster_load(cluster, &c);
-    struct halo_planner_opts opts = {.no_select = halo_cli_has(cmd, &a, "no-select")};
+    struct halo_planner_opts opts = {.no_select = halo_cli_has(cmd, &a, "no-select"), .adcnn_grid = grid};
     if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, opts);
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);
@@ -331,14 +337,15 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 const struct halo_cli_cmd halo_cmd_plan = {
     .name = "plan",
     .usage = "MODEL --cluster F [--method dpfp|NAME|all] [--input HxW] [--select | --no-select] [-o plan.json] "
-             "[--format table|json] [--deviation N] [--seed N] [--backend B] [--weights F]",
+             "[--format table|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N]",
     .summary = "plan a model on a cluster (DPFP or a baseline), write the plan, print the predicted timeline",
     .details = "Methods (labels: [paper] stated in the publication, [reconstructed] halo's reading where it\n"
                "gives no detail; see ALGORITHMS.md):\n"
                "  local  the whole model on the best single device (lowest standalone latency)\n"
                "  dpfp   [paper] receptive-field rows, fused blocks by dynamic programming, ES subset search.\n"
                "         [reconstructed] block cost = balanced max over ESs of receive + compute (linear\n"
-               "         per-stage model), heights then corrected by an integer search on the simulated\n"
+               "         per-stage model); block boundaries then refined by a local search (split or\n"
+               "         merge at one boundary) and heights by an integer search, both on the simulated\n"
                "         plan; subsets = the k fastest ESs, k = 1..N; tail on the best ES.\n"
                "  modnn  [paper] layer-by-layer scatter/gather through a group owner; BODP (biased 1-D\n"
                "         partition) for conv layers, MSCC for FC layers.\n"
@@ -379,6 +386,8 @@ const struct halo_cli_cmd halo_cmd_plan = {
                "         outputs of --deviation N seeded inputs (on --backend with --weights); the plan\n"
                "         is then made again with that ratio, and its deviation from the model (max abs\n"
                "         error, relative L2 error, top-1 agreement) is printed and put in its notes.\n"
+               "         --grid N fixes the grid at N x N (the depth is still searched), e.g. to\n"
+               "         measure the deviation and the compressed bytes per grid size.\n"
                "  all    a comparison table of every method; lossy methods are marked NO* with their\n"
                "         deviation under the table.\n"
                "Predictions come from the cost model: per-layer measured times of the devices' profiles\n"
@@ -396,6 +405,7 @@ const struct halo_cli_cmd halo_cmd_plan = {
         {"seed", 0, "N", "first seed of those inputs (default 1)"},
         {"backend", 0, "B", "backend for --deviation: cpu (default when compiled in), ref, cuda"},
         {"weights", 0, "FILE", "safetensors weights for --deviation (default: random, seed 0)"},
+        {"grid", 0, "N", "adcnn: force its FDSP grid to N x N (2..8; default: searched with the depth)"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

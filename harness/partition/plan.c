@@ -568,6 +568,19 @@ enum halo_status halo_plan_simulate(struct halo_plan *p, const struct halo_graph
     return halo_plan_timeline(p, NULL, true, &total);
 }
 
+int halo_plan_n_computing(const struct halo_plan *p)
+{
+    int n = 0;
+    for (int k = 1; k < p->n_dev; k++) {
+        bool busy = p->tail.device == k && p->tail.first < p->tail.last;
+        for (int b = 0; b < p->n_blocks && !busy; b++)
+            for (int q = 0; q < p->block[b].n_parts && !busy; q++)
+                busy = p->block[b].part[q].device == k && !halo_rect_empty(p->block[b].part[q].out);
+        n += busy;
+    }
+    return n;
+}
+
 void halo_plan_device_times(const struct halo_plan *p, int k, double *compute_ms, double *recv_ms, double *send_ms,
                             double *idle_ms)
 {

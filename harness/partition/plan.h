@@ -152,6 +152,11 @@ int64_t halo_plan_rect_bytes(const struct halo_plan *p, int c, struct halo_rect 
 void halo_plan_device_times(const struct halo_plan *p, int k, double *compute_ms, double *recv_ms,
                             double *send_ms, double *idle_ms);
 
+/* ESs (devices other than the source) that compute something: a part of a block or the tail. A
+ * plan may list devices that get no rows (a subset the planner offered, a balance that dropped
+ * one); they are not counted. */
+int halo_plan_n_computing(const struct halo_plan *p);
+
 /* ---- checking and files -------------------------------------------------------------------- */
 
 /* Checks that a plan is consistent with the graph: blocks chain the stages, parts cover each

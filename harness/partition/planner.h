@@ -16,6 +16,7 @@ struct halo_planner_opts {
      * that measurement came from; NULL: the stored default (planners/adcnn.c says its provenance) */
     const struct halo_plan_codec *codec;
     const char *codec_provenance;
+    int adcnn_grid;  /* ADCNN: its FDSP grid forced to adcnn_grid x adcnn_grid (2..8); 0: searched */
 };
 
 struct halo_planner_ctx {

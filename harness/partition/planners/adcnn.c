@@ -14,7 +14,8 @@
  *   applied to the tiles in row-major order. The late-tile rule (T_L) is a runtime rule and is not
  *   modelled (no tile is late in a prediction). The "early conv blocks" are a stage prefix [0, L)
  *   whose output keeps at least 1/8 of the input's height and width; L and the grid (2..8 per side)
- *   are searched for the lowest predicted latency. The central node is an ES (the one with the
+ *   are searched for the lowest predicted latency (a caller may force the grid: opts.adcnn_grid, for
+ *   measuring the deviation per grid size). The central node is an ES (the one with the
  *   lowest simulated latency); it may also compute tiles, whose outputs it keeps uncompressed.
  *   Codec: a = 0 (ReLU's zero), b and the compressed/raw ratio measured on real activations when
  *   the caller passes them (halo plan does, halo_plan_deviation measures them), else the stored
@@ -149,6 +150,11 @@ enum halo_status halo_plan_adcnn(const struct halo_planner_ctx *ctx, struct halo
     a.n = st == HALO_OK ? halo_planner_es_order(ctx, es) : 0;
     a.es = es;
     if (st == HALO_OK && a.n == 0) st = halo_error(HALO_ERR_INVALID, "adcnn: no edge server can compute %s", g->name);
+    int g_lo = ADCNN_GRID_MIN, g_hi = ADCNN_GRID_MAX, forced = ctx->opts.adcnn_grid;
+    if (st == HALO_OK && forced && (forced < ADCNN_GRID_MIN || forced > ADCNN_GRID_MAX))
+        st = halo_error(HALO_ERR_INVALID, "adcnn: grid %dx%d: FDSP grids are %dx%d .. %dx%d", forced, forced,
+                        ADCNN_GRID_MIN, ADCNN_GRID_MIN, ADCNN_GRID_MAX, ADCNN_GRID_MAX);
+    if (forced) g_lo = g_hi = forced;
     if (st == HALO_OK && !(a.codec.clip_lo < a.codec.clip_hi && a.codec.bits >= 1 && a.codec.bits <= 16 &&
                            a.codec.ratio > 0))
         st = halo_error(HALO_ERR_INVALID, "adcnn: codec [%g, %g], %d bits, ratio %g: need a < b, 1..16 bits, ratio > 0",
@@ -163,7 +169,7 @@ enum halo_status halo_plan_adcnn(const struct halo_planner_ctx *ctx, struct halo
     struct halo_plan *best = NULL;
     int best_L = 0, best_g = 0;
     for (int L = 1; L <= L_max && st == HALO_OK; L++)
-        for (int gd = ADCNN_GRID_MIN; gd <= ADCNN_GRID_MAX && st == HALO_OK; gd++) {
+        for (int gd = g_lo; gd <= g_hi && st == HALO_OK; gd++) {
             struct halo_plan *p;
             st = plan_for(&a, L, gd, &p);
             if (st != HALO_OK || !p) continue;
@@ -176,15 +182,19 @@ enum halo_status halo_plan_adcnn(const struct halo_planner_ctx *ctx, struct halo
                 halo_plan_free(p);
             }
         }
+    if (st == HALO_OK && !best && forced)
+        st = halo_error(HALO_ERR_INVALID, "adcnn: the %dx%d grid fits no early block of %s at %dx%d", forced, forced,
+                        g->name, g->input.h, g->input.w);
     if (st == HALO_OK && !best) st = halo_error(HALO_ERR_INVALID, "adcnn: no FDSP grid fits %s", g->name);
     if (st == HALO_OK) {
         char notes[768];
         snprintf(notes, sizeof notes,
-                 "adcnn: LOSSY (zero padding at tile borders, no halo; compressed tile outputs); FDSP %dx%d grid over "
+                 "adcnn: LOSSY (zero padding at tile borders, no halo; compressed tile outputs); FDSP %dx%d grid%s over "
                  "stages 0..%d (%s..%s); tiles to the ES whose max x_k/s_k grows least; central node %s runs the rest; "
                  "codec clip [%g, %g], %d bits, ratio %.4f (%s); the T_L = 30 ms late-tile rule is not modelled "
                  "[reconstructed]",
-                 best_g, best_g, best_L - 1, g->stages[0].name, g->stages[best_L - 1].name,
+                 best_g, best_g, forced ? " (forced by the caller)" : "", best_L - 1, g->stages[0].name,
+                 g->stages[best_L - 1].name,
                  best->dev[best->tail.device].name, a.codec.clip_lo, a.codec.clip_hi, a.codec.bits, a.codec.ratio,
                  ctx->opts.codec ? (ctx->opts.codec_provenance ? ctx->opts.codec_provenance : "given by the caller")
                                  : "stored default, measured on resnet50 224x224: see planners/adcnn.c");

@@ -13,7 +13,8 @@
  *   is then built exactly (tiles, sources, timeline); the block boundaries are refined by a local
  *   search on that exact timeline (split or merge at one boundary while the latency drops), and
  *   the heights corrected for the halo by an integer search that moves single rows between neighbours while the simulated latency drops.
- *   ES subsets: the k fastest by standalone latency, k = 1..N, best simulated plan kept. */
+ *   ES subsets: the k fastest by standalone latency, k = 1..N (all refined up to 16 ESs, the four
+ *   best beyond), best simulated plan kept. */
 #include "core/alloc.h"
 #include "partition/dp.h"
 #include "partition/planner.h"
@@ -603,7 +604,7 @@ enum halo_status halo_plan_dpfp(const struct halo_planner_ctx *ctx, struct halo_
         dp.E = order;
         est[k] = estimate(&dp, cuts + (size_t)k * S1, &ncuts[k]);
     }
-    /* the exact plan for every k; the integer refinement (the costly part) for the two best */
+    /* the exact plan for every k, to rank the subset sizes */
     double *exact = halo_malloc((size_t)n_es + 1, sizeof *exact);
     if (!exact && st == HALO_OK) st = HALO_ERR_NOMEM;
     for (int k = 1; k <= n_es && st == HALO_OK; k++) {
@@ -614,8 +615,11 @@ enum halo_status halo_plan_dpfp(const struct halo_planner_ctx *ctx, struct halo_
         if (st == HALO_OK) exact[k] = p->total_ms;
         halo_plan_free(p);
     }
+    /* boundary search and integer refinement (the costly part) for every subset size on clusters
+     * of up to 16 ESs, so that an extra ES never makes the answer worse; the four best otherwise */
     struct halo_plan *best = NULL;
-    for (int round = 0; round < 2 && st == HALO_OK; round++) {
+    int rounds = n_es <= 16 ? n_es : 4;
+    for (int round = 0; round < rounds && st == HALO_OK; round++) {
         int kb = -1;
         for (int k = k_lo; k <= n_es; k++)
             if (isfinite(exact[k]) && (kb < 0 || exact[k] < exact[kb])) kb = k;
