@@ -53,8 +53,9 @@ def main():
               [device(f"es{i + 1}", p, mbps, lat) for i, p in enumerate(mix8)], mbps, lat)
     write("homo-8-rayleigh",
           "8 identical measured ESs on wireless links with Rayleigh block fading: W = 40 MHz, mean SNR 20 dB "
-          "per access link (mean rate about 260 Mbps); the bandwidth fields are the static fallback",
-          [device(f"es{i + 1}", "cpu-avx512-2t", 300, 1.0) for i in range(8)], 300, 1.0,
+          "per access link; the bandwidth fields, which the planners use, are a link's mean rate "
+          "E[W log2(1 + SNR |h|^2)] = 235 Mbps",
+          [device(f"es{i + 1}", "cpu-avx512-2t", 235, 1.0) for i in range(8)], 235, 1.0,
           channel={"model": "rayleigh", "bandwidth_mhz": 40, "snr_db": 20})
     write("gpu-xavier-4", "ESTIMATED: 4 Jetson AGX Xavier (datasheet profiles, simulation only); 1000 Mbps LAN",
           [device(f"xavier{i + 1}", "datasheet-jetson-agx-xavier", 1000, 0.2) for i in range(4)], 1000, 0.2)
