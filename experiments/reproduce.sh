@@ -1,16 +1,72 @@
 #!/bin/sh
-# The main job: set-up, build, then the reproduction. For now: the per-stage FLOP and parameter
-# tables of ResNet-50 and VGG-16, printed and written as CSV under results/.
+# The main job: set-up, build, then every experiment -> results/NAME.csv and
+# plots/out/NAME.{pdf,png,svg}, then results/summary.md (DPFP against local and the baselines,
+# beside the published figures). One spec per figure in experiments/specs/NAME.sh.
+#
+# usage: experiments/reproduce.sh [--quick] [--no-build] [--list] [NAME ...]
+#   --quick      small sweeps (same files, fewer points, fewer draws and repetitions): ~2 minutes
+#   --no-build   skip set-up and build; use $HALO_BIN (default build/halo)
+#   --list       print the specs and their titles, run nothing
+#   NAME ...     run only these specs (default: all, in the order below, then the summary)
+# env: HALO_BUILD_DIR (build folder), HALO_BIN, RESULTS_DIR (default results/), PLOTS_OUT
+#      (default plots/out/)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/tools/setup.sh"
-"$root/tools/build.sh"
-halo="${HALO_BUILD_DIR:-$root/build}/halo"
-mkdir -p "$root/results"
-for model in resnet50 vgg16; do
-    "$halo" flops "$model" --per stage
-    "$halo" flops "$model" --per stage --format csv >"$root/results/flops_${model}_stages.csv"
-    "$halo" flops "$model" --per node --format csv >"$root/results/flops_${model}_nodes.csv"
-    echo
+ALL_SPECS="flops latency_vs_es latency_vs_bandwidth heterogeneous_subset capacity_per_layer
+predicted_vs_measured_speedup failure_probability runtime_accuracy plan_picture adcnn_deviation summary"
+
+quick=0 build=1 list=0 only=""
+for a in "$@"; do
+    case "$a" in
+        --quick) quick=1 ;;
+        --no-build) build=0 ;;
+        --list) list=1 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -*) echo "reproduce.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
+        *) case " $(echo $ALL_SPECS) " in
+               *" $a "*) only="$only $a" ;;
+               *) echo "reproduce.sh: no experiment named '$a' (known: $(echo $ALL_SPECS))" >&2; exit 2 ;;
+           esac ;;
+    esac
 done
-echo "wrote results/flops_{resnet50,vgg16}_{stages,nodes}.csv" >&2
+
+if [ "$list" = 1 ]; then
+    for s in $ALL_SPECS; do
+        printf '%-30s %s\n' "$s" "$(sed -n 's/^SPEC_TITLE="\(.*\)"$/\1/p' "$root/experiments/specs/$s.sh")"
+    done
+    exit 0
+fi
+
+if [ "$build" = 1 ]; then
+    "$root/tools/setup.sh"
+    "$root/tools/build.sh"
+fi
+halo=${HALO_BIN:-${HALO_BUILD_DIR:-$root/build}/halo}
+[ -x "$halo" ] || { echo "reproduce.sh: no halo binary at $halo (build first, or set HALO_BIN)" >&2; exit 2; }
+command -v gnuplot >/dev/null || { echo "reproduce.sh: gnuplot not found (tools/setup.sh installs gnuplot-nox)" >&2; exit 2; }
+results=${RESULTS_DIR:-$root/results}
+plots_out=${PLOTS_OUT:-$root/plots/out}
+mkdir -p "$results" "$plots_out"
+results=$(cd "$results" && pwd)
+plots_out=$(cd "$plots_out" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+. "$root/experiments/lib.sh"
+exp_prov_init
+specs=${only:-$ALL_SPECS}
+n=$(echo $specs | wc -w)
+i=0
+t_all=$(date +%s)
+[ "$quick" = 1 ] && echo "reproduce.sh: --quick: small sweeps, for a smoke test; not the published run" >&2
+for exp_name in $specs; do
+    i=$((i + 1))
+    SPEC_TITLE=""
+    unset -f spec_run 2>/dev/null || true
+    . "$root/experiments/specs/$exp_name.sh"
+    printf '[%d/%d] %s: %s\n' "$i" "$n" "$exp_name" "$SPEC_TITLE" >&2
+    t0=$(date +%s)
+    spec_run
+    printf '[%d/%d] %s: done in %d s\n' "$i" "$n" "$exp_name" $(($(date +%s) - t0)) >&2
+done
+echo "reproduce.sh: $n experiment(s) in $(($(date +%s) - t_all)) s; results in $results, figures in $plots_out" >&2

@@ -1,0 +1,58 @@
+# Shared by every experiment spec (experiments/specs/NAME.sh): where things go, the provenance
+# columns every results CSV ends with, and the gnuplot driver. Sourced, never run.
+#
+# A spec is a shell fragment sourced by experiments/reproduce.sh with these set:
+#   root     repository root          halo     the halo binary
+#   results  folder of results/*.csv  plots_out folder of plots/out/*.{pdf,png,svg}
+#   quick    1 under --quick (small sweeps, same figures), else 0
+#   work     a scratch folder removed at exit
+# It defines SPEC_TITLE (one line) and a function spec_run that writes "$results/$NAME.csv" and
+# calls exp_plot NAME. Its header comment says what is swept, which methods, profiles and clusters.
+
+# The provenance columns, appended to every row by exp_row. kind says how the numbers came about:
+#   predicted  the planner's cost model (no execution)
+#   simulated  Monte Carlo over the cost model (halo sim)
+#   measured   real execution on this machine (halo run on the virtual clock, halo profile, halo plan --deviation)
+EXP_PROV_COLS="kind,clock,backend,commit,host,date"
+
+exp_prov_init()
+{
+    exp_commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+    if [ -n "$(git -C "$root" status --porcelain -- harness experiments plots 2>/dev/null)" ]; then
+        exp_commit="$exp_commit-dirty"
+    fi
+    exp_host=$(hostname 2>/dev/null | tr ',' ' ' || echo unknown)
+    exp_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+}
+
+# exp_csv_begin FILE "col1,col2,..."  writes the header: the spec's columns, then provenance.
+exp_csv_begin()
+{
+    printf '%s,%s\n' "$2" "$EXP_PROV_COLS" >"$1"
+}
+
+# exp_row FILE "v1,v2,..." KIND CLOCK BACKEND  appends one row with its provenance.
+#   KIND: predicted|simulated|measured; CLOCK: none|virtual|wall|monotonic; BACKEND: cpu|ref|cuda|none
+exp_row()
+{
+    case "$3" in predicted|simulated|measured) ;; *) echo "exp_row: bad kind '$3'" >&2; return 1 ;; esac
+    printf '%s,%s,%s,%s,%s,%s,%s\n' "$2" "$3" "$4" "$5" "$exp_commit" "$exp_host" "$exp_date" >>"$1"
+}
+
+# exp_note "text"  progress line on stderr, under the running spec's name.
+exp_note()
+{
+    printf '  %s: %s\n' "${exp_name:-?}" "$1" >&2
+}
+
+# exp_plot NAME  runs plots/NAME.gp three times (pdf, png, svg) from the repository root. The
+# script loads plots/style.gp, which picks the terminal and output from these variables:
+#   term ('pdf'|'png'|'svg'), out (output file), csv (results/NAME.csv), quick (0|1).
+exp_plot()
+{
+    for t in pdf png svg; do
+        (cd "$root" && gnuplot -e "term='$t'; out='$plots_out/$1.$t'; csv='$results/$1.csv'; quick=$quick" \
+            "plots/$1.gp") || { echo "exp_plot: gnuplot failed on plots/$1.gp ($t)" >&2; return 1; }
+        [ -s "$plots_out/$1.$t" ] || { echo "exp_plot: plots/$1.gp wrote no $t" >&2; return 1; }
+    done
+}

@@ -1,0 +1,34 @@
+# Figure 6: service failure probability P(latency > deadline) vs deadline under Rayleigh block
+# fading (profiles/clusters/homo-8-rayleigh.json: 8 identical measured ESs, W = 40 MHz, mean SNR
+# 20 dB per access link; plans made for the static 300 Mbps fallback). `halo sim`, one plan per
+# input size, 95 % Wilson intervals. Swept: deadlines 30 ms .. 4.4 s (24 per decade, log-spaced);
+# every method at 224x224; DPFP and local at 320, 416, 512 and a uniform mix of 224..512 (step 32).
+# Models: ResNet-50 and VGG-16. Draws: 10^4 (--quick: 10^3, 8 deadlines per decade).
+# kind = simulated.
+SPEC_TITLE="Failure probability vs deadline under Rayleigh fading, per method and image size (simulated)"
+
+spec_run()
+{
+    local csv draws per_decade deadlines model size label methods sim
+    csv="$results/failure_probability.csv"
+    draws=10000 per_decade=24
+    [ "$quick" = 1 ] && draws=1000 per_decade=8
+    deadlines=$(python3 -c "k = $per_decade; print(','.join('%.4g' % (30 * 10 ** (i / k)) for i in range(int(2.17 * k) + 1)))")
+    exp_csv_begin "$csv" "model,sizes,size_label,method,deadline_ms,draws,failures,p_fail,ci_lo,ci_hi,p50_ms,p90_ms,p99_ms"
+    for model in resnet50 vgg16; do
+        for size in 224 320 416 512 224:512:32; do
+            label=$(echo "$size" | sed 's/:\([0-9]*\):.*/-\1/')
+            methods=dpfp,local
+            [ "$size" = 224 ] && methods=local,dpfp,modnn,deepslicing,ftp,aofl,halp,edgeci,adcnn
+            exp_note "$model, size $label: $draws draws, methods $methods"
+            sim="$work/figsA_sim_${model}_$label.csv"
+            "$halo" sim "$model" --cluster "$root/profiles/clusters/homo-8-rayleigh.json" --deadline-ms "$deadlines" \
+                --method "$methods" --draws "$draws" --sizes "$size" --seed 1 --csv "$sim" >/dev/null
+            python3 "$root/experiments/tools/figsA_sim.py" "$sim" "$label" >"$sim.rows"
+            while IFS= read -r row; do
+                exp_row "$csv" "$row" simulated none none
+            done <"$sim.rows"
+        done
+    done
+    exp_plot failure_probability
+}

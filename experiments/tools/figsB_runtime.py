@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Runtime accuracy (figure 7): turns the per-inference, per-device rows of `halo run --csv` into one
+line per plan (measured latency median, min and max over the timed inferences beside the plan's
+prediction; compute and transfer summed over devices beside theirs), and summarises a results CSV.
+
+usage: figsB_runtime.py header
+       figsB_runtime.py rows RUN.csv MODEL N_ES MBPS LATENCY_MS SPEEDS PROFILE LOAD STEAL_PCT   (lines, no header)
+       figsB_runtime.py summary RESULTS.csv                                    (report on stdout)
+"""
+import csv
+import json
+import statistics as st
+import sys
+
+COLS = ("model,n_es,bandwidth_mbps,link_latency_ms,es_speeds,method,lossless,es_used,repeat,latency_ms,"
+        "latency_min_ms,latency_max_ms,pred_latency_ms,err_pct,compute_ms,pred_compute_ms,compute_err_pct,"
+        "recv_ms,pred_recv_ms,transfer_err_pct,bytes_moved,pred_bytes_moved,overhead_frac,profile,host_load_1min,host_steal_pct")
+# a run during which the hypervisor took less CPU time than this from the VM counts as quiet
+STEAL_QUIET_PCT = 10
+
+
+def pct(measured, predicted):
+    return 100.0 * (measured - predicted) / predicted if predicted > 0 else 0.0
+
+
+def rows(run_csv, model, n_es, mbps, lat, speeds, profile, load, steal):
+    plans = {}
+    for r in csv.DictReader(open(run_csv)):
+        p = plans.setdefault(r["plan"], {"all": [], "dev": {}})
+        if r["device"] == "all":
+            p["all"].append(r)
+        else:
+            p["dev"].setdefault(r["inference"], []).append(r)
+    for path, p in plans.items():
+        runs = p["all"]
+        if not runs:
+            sys.exit(f"figsB_runtime: {run_csv}: no per-inference rows for {path}")
+        plan = json.load(open(path))
+        lat_ms = [float(r["latency_ms"]) for r in runs]
+        pred = float(runs[0]["pred_latency_ms"])
+        comp, recv = [], []
+        for inf in (r["inference"] for r in runs):
+            ds = p["dev"][inf]
+            comp.append(sum(float(d["compute_ms"]) for d in ds))
+            recv.append(sum(float(d["recv_ms"]) for d in ds))
+        ds = p["dev"][runs[0]["inference"]]
+        pcomp = sum(float(d["pred_compute_ms"]) for d in ds)
+        precv = sum(float(d["pred_recv_ms"]) for d in ds)
+        m_lat, m_comp, m_recv = st.median(lat_ms), st.median(comp), st.median(recv)
+        print(",".join(str(v) for v in (
+            model, n_es, mbps, lat, speeds.replace(" ", "/"), runs[0]["method"], runs[0]["lossless"],
+            len(plan["devices"]) - 1, len(runs), f"{m_lat:.3f}", f"{min(lat_ms):.3f}", f"{max(lat_ms):.3f}",
+            f"{pred:.3f}", f"{pct(m_lat, pred):.2f}", f"{m_comp:.3f}", f"{pcomp:.3f}", f"{pct(m_comp, pcomp):.2f}",
+            f"{m_recv:.3f}", f"{precv:.3f}", f"{pct(m_recv, precv):.3f}", runs[0]["bytes_moved"],
+            runs[0]["pred_bytes_moved"], f"{st.median(float(r['overhead_frac']) for r in runs):.5f}", profile, load, steal)))
+
+
+def summary(results):
+    rs = list(csv.DictReader(open(results)))
+    if not rs:
+        sys.exit(f"figsB_runtime: {results}: no rows")
+    lat = [abs(float(r["err_pct"])) for r in rs]
+    comp = [abs(float(r["compute_err_pct"])) for r in rs]
+    xfer = [abs(float(r["transfer_err_pct"])) for r in rs if float(r["pred_recv_ms"]) > 0]
+    signed = [float(r["err_pct"]) for r in rs]
+    print(f"{len(rs)} plans (model x ES count x bandwidth x method), {sum(int(r['repeat']) for r in rs)} timed inferences")
+    print(f"latency  |measured - predicted| / predicted: median {st.median(lat):.1f} %, "
+          f"p90 {sorted(lat)[int(0.9 * (len(lat) - 1))]:.1f} %, max {max(lat):.1f} %; "
+          f"signed median {st.median(signed):+.1f} % (negative: faster than predicted)")
+    print(f"compute  |sum measured - sum predicted| / predicted (all devices): median {st.median(comp):.1f} %, "
+          f"max {max(comp):.1f} %")
+    if xfer:
+        print(f"transfer |sum measured - sum predicted| / predicted (receive time): median {st.median(xfer):.2f} %, "
+              f"max {max(xfer):.2f} %")
+    print(f"runtime overhead (max over ranks, / latency): median {100 * st.median(float(r['overhead_frac']) for r in rs):.2f} %")
+    quiet = [abs(float(r["err_pct"])) for r in rs if float(r["host_steal_pct"] or 0) < STEAL_QUIET_PCT]
+    busy = [abs(float(r["err_pct"])) for r in rs if float(r["host_steal_pct"] or 0) >= STEAL_QUIET_PCT]
+    for name, e in ((f"VM steal < {STEAL_QUIET_PCT} %", quiet), (f"VM steal >= {STEAL_QUIET_PCT} %", busy)):
+        if e:
+            print(f"latency error where {name} during the run: median {st.median(e):.1f} %, max {max(e):.1f} % "
+                  f"({len(e)} plans)")
+    for key, name in (("model", "model"), ("method", "method"), ("n_es", "ESs"), ("bandwidth_mbps", "Mbps")):
+        groups = {}
+        for r in rs:
+            groups.setdefault(r[key], []).append(abs(float(r["err_pct"])))
+        print(f"median |latency error| per {name}: " +
+              ", ".join(f"{k} {st.median(v):.1f} %" for k, v in sorted(groups.items())))
+
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "header":
+        print(COLS)
+    elif len(sys.argv) == 11 and sys.argv[1] == "rows":
+        rows(*sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "summary":
+        summary(sys.argv[2])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+# Figure 2: predicted latency vs link bandwidth on 4 ESs, every method; ResNet-50 (left), VGG-16 (right).
+# Data: results/latency_vs_bandwidth.csv (experiments/specs/latency_vs_bandwidth.sh).
+load 'plots/style.gp'
+set datafile columnheaders
+eval basis("PREDICTED by halo's cost model; ES = this machine's measured CPU profile (oneDNN, AVX-512, 2 threads)")
+
+set multiplot title "Predicted latency vs link bandwidth (224x224, 4 identical CPU ESs, 0.2 ms per hop)" font ",10"
+set logscale xy
+set yrange [20:40000]
+set ytics ('20' 20, '50' 50, '100' 100, '200' 200, '500' 500, '1k' 1000, '2k' 2000, '5k' 5000, '10k' 10000, '20k' 20000)
+set mytics 1
+set xrange [7:14000]
+set xtics ('10' 10, '20' 20, '50' 50, '100' 100, '200' 200, '500' 500, '1G' 1000, '10G' 10000)
+set mxtics 1
+set xlabel 'bandwidth of every link (Mbps, log scale)'
+set ylabel 'latency (ms, predicted)'
+set bmargin at screen 0.33
+set tmargin at screen 0.88
+unset key
+
+# DPFP drawn last and thicker, so that no baseline hides it; the key keeps the usual order
+drawn = 'local modnn deepslicing ftp aofl halp edgeci adcnn dpfp'
+lw(m) = m eq 'dpfp' ? 2 : 1
+sel(model, m) = (strcol('model') eq model && strcol('method') eq m) ? column('bandwidth_mbps') : NaN
+
+set lmargin at screen 0.09
+set rmargin at screen 0.49
+set title 'ResNet-50' offset 0,-0.6
+plot for [m in drawn] csv using (sel('resnet50', m)):(column('latency_ms')) with linespoints \
+    lw lw(m) lc rgb method_color(m) pt method_point(m) ps 0.8 notitle
+
+unset label 99
+set lmargin at screen 0.58
+set rmargin at screen 0.98
+set ylabel ''
+set title 'VGG-16'
+plot for [m in drawn] csv using (sel('vgg16', m)):(column('latency_ms')) with linespoints \
+    lw lw(m) lc rgb method_color(m) pt method_point(m) ps 0.8 notitle
+
+# the key, shared by both panels, in a plot of its own below them
+set lmargin at screen 0.02
+set rmargin at screen 0.98
+set tmargin at screen 0.21
+set bmargin at screen 0.05
+unset title
+unset border
+unset tics
+unset xlabel
+unset ylabel
+unset grid
+unset logscale
+set xrange [0:1]
+set yrange [0:1]
+set key center center vertical maxrows 3 Left reverse width 2 samplen 2.5 noopaque nobox
+plot for [m in methods] NaN with linespoints lw lw(m) lc rgb method_color(m) pt method_point(m) ps 0.8 title method_title(m)
+unset multiplot
