@@ -16,18 +16,31 @@ static int find_opt(const struct halo_cli_cmd *cmd, const char *name, size_t len
     return -1;
 }
 
-/* Writes s with control characters escaped ("\n" as the two characters \ and n): an error is one
- * line on stderr even when it quotes a file's or an argument's text that holds a newline. */
-static void put_escaped(FILE *f, const char *s)
+/* Copies s into dst (cap bytes, NUL-terminated, truncated if need be) with control characters
+ * escaped ("\n" as the two characters \ and n): an error is one line on stderr even when it
+ * quotes a file's or an argument's text that holds a newline. */
+static void escape_into(char *dst, size_t cap, const char *s)
 {
-    for (; *s; s++) {
+    size_t n = 0;
+    for (; *s && n + 5 < cap; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '\n') fputs("\\n", f);
-        else if (c == '\r') fputs("\\r", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
-        else fputc(c, f);
+        if (c == '\n') n += (size_t)snprintf(dst + n, cap - n, "\\n");
+        else if (c == '\r') n += (size_t)snprintf(dst + n, cap - n, "\\r");
+        else if (c == '\t') n += (size_t)snprintf(dst + n, cap - n, "\\t");
+        else if (c < 0x20 || c == 0x7f) n += (size_t)snprintf(dst + n, cap - n, "\\x%02x", c);
+        else dst[n++] = (char)c;
     }
+    dst[n] = '\0';
+}
+
+/* One error line on stderr in a single write: stderr is unbuffered, and under mpirun other
+ * processes write to the same terminal, so a line written piecemeal came out interleaved. */
+static void put_error_line(const char *cmd, const char *msg, const char *suffix)
+{
+    char esc[4 * 4096 + 8], line[sizeof esc + 256];
+    escape_into(esc, sizeof esc, msg);
+    int n = snprintf(line, sizeof line, "halo %s: %s%s\n", cmd, esc, suffix);
+    if (n > 0) fwrite(line, 1, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, stderr);
 }
 
 int halo_cli_usage_error(const struct halo_cli_cmd *cmd, const char *fmt, ...)
@@ -37,9 +50,9 @@ int halo_cli_usage_error(const struct halo_cli_cmd *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "halo %s: ", cmd->name);
-    put_escaped(stderr, msg);
-    fprintf(stderr, " (see 'halo %s --help')\n", cmd->name);
+    char see[96];
+    snprintf(see, sizeof see, " (see 'halo %s --help')", cmd->name);
+    put_error_line(cmd->name, msg, see);
     return HALO_EXIT_USAGE;
 }
 
@@ -127,9 +140,7 @@ void halo_cli_help(const struct halo_cli_cmd *cmd, FILE *f)
 int halo_cli_fail(const struct halo_cli_cmd *cmd, enum halo_status st)
 {
     const char *msg = halo_error_msg();
-    fprintf(stderr, "halo %s: ", cmd->name);
-    put_escaped(stderr, *msg ? msg : halo_status_str(st));
-    fputc('\n', stderr);
+    put_error_line(cmd->name, *msg ? msg : halo_status_str(st), "");
     switch (st) {
     case HALO_ERR_INVALID:
     case HALO_ERR_PARSE:
