@@ -56,3 +56,25 @@ exp_plot()
         [ -s "$plots_out/$1.$t" ] || { echo "exp_plot: plots/$1.gp wrote no $t" >&2; return 1; }
     done
 }
+
+# exp_compare_methods ROWS PREFIX MODEL CLUSTER  appends `halo plan MODEL --cluster CLUSTER
+# --method all --deviation 0` as CSV rows (method,latency_ms,speedup,reduction_pct,bytes_moved,
+# redundant_pct,lossless,es_used), each after PREFIX, to the file ROWS.
+exp_compare_methods()
+{
+    "$halo" plan "$3" --cluster "$4" --method all --deviation 0 >"$work/compare.txt"
+    python3 "$root/experiments/tools/method_table.py" <"$work/compare.txt" >"$work/compare.csv"
+    sed "s|^|$2|" "$work/compare.csv" >>"$1"
+}
+
+# exp_rows_sorted CSV HEADER ROWS KEYS KIND  writes CSV with HEADER and the rows of ROWS sorted by
+# sort(1) KEYS (e.g. "-k1,1 -k4,4 -k2,2n": one series after another, as gnuplot draws lines), each
+# with provenance of kind KIND (clock and backend none: no execution).
+exp_rows_sorted()
+{
+    exp_csv_begin "$1" "$2"
+    # shellcheck disable=SC2086
+    sort -t, $4 "$3" | while IFS= read -r row; do
+        exp_row "$1" "$row" "$5" none none
+    done
+}

@@ -4,7 +4,8 @@
 # beside the published figures). One spec per figure in experiments/specs/NAME.sh.
 #
 # usage: experiments/reproduce.sh [--quick] [--no-build] [--list] [NAME ...]
-#   --quick      small sweeps (same files, fewer points, fewer draws and repetitions): ~2 minutes
+#   --quick      small sweeps (same files, fewer points, fewer draws and repetitions): ~1 minute;
+#                written to results/quick/ and plots/out/quick/ unless RESULTS_DIR/PLOTS_OUT say otherwise
 #   --no-build   skip set-up and build; use $HALO_BIN (default build/halo)
 #   --list       print the specs and their titles, run nothing
 #   NAME ...     run only these specs (default: all, in the order below, then the summary)
@@ -21,7 +22,7 @@ for a in "$@"; do
         --quick) quick=1 ;;
         --no-build) build=0 ;;
         --list) list=1 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "reproduce.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
         *) case " $(echo $ALL_SPECS) " in
                *" $a "*) only="$only $a" ;;
@@ -44,8 +45,11 @@ fi
 halo=${HALO_BIN:-${HALO_BUILD_DIR:-$root/build}/halo}
 [ -x "$halo" ] || { echo "reproduce.sh: no halo binary at $halo (build first, or set HALO_BIN)" >&2; exit 2; }
 command -v gnuplot >/dev/null || { echo "reproduce.sh: gnuplot not found (tools/setup.sh installs gnuplot-nox)" >&2; exit 2; }
-results=${RESULTS_DIR:-$root/results}
-plots_out=${PLOTS_OUT:-$root/plots/out}
+# --quick never overwrites the published run: its default folders are results/quick, plots/out/quick
+sub=""
+[ "$quick" = 1 ] && sub=/quick
+results=${RESULTS_DIR:-$root/results$sub}
+plots_out=${PLOTS_OUT:-$root/plots/out$sub}
 mkdir -p "$results" "$plots_out"
 results=$(cd "$results" && pwd)
 plots_out=$(cd "$plots_out" && pwd)

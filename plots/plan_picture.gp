@@ -1,7 +1,7 @@
 # Figure 8: one DPFP plan (ResNet-50 on hetero-4-fast): per fused block (x), the output rows each
 # ES computes (solid, in the ES's colour) and its halo (hatched): the input rows it reads beyond
 # its share, mapped to the block's output rows. Row 0 at the top. The last column is the tail.
-# Data: results/plan_picture.csv (experiments/specs/plan_picture.sh, experiments/tools/figsA_plan_rects.py).
+# Data: results/plan_picture.csv (experiments/specs/plan_picture.sh, experiments/tools/plan_rects.py).
 load 'plots/style.gp'
 set datafile columnheaders
 eval basis("PREDICTED plan (halo plan --method dpfp): cost model from this machine's measured CPU profiles (oneDNN)")

@@ -26,7 +26,7 @@ spec_run()
         set -- --weights-dir "$HALO_WEIGHTS"
     fi
     exp_note "models $ad_models, grids $ad_grids, $ad_inputs seeded inputs each (halo plan --method adcnn --grid G --deviation $ad_inputs)"
-    python3 "$root/experiments/tools/figsB_adcnn.py" "$halo" "$root/profiles/clusters/homo-8-slow.json" "$work" \
+    python3 "$root/experiments/tools/adcnn.py" "$halo" "$root/profiles/clusters/homo-8-slow.json" "$work" \
         --models "$ad_models" --grids "$ad_grids" --inputs "$ad_inputs" "$@" \
         >"$work/adcnn.csv" || return 1
     [ "$(wc -l <"$work/adcnn.csv")" -ge 2 ] || { echo "adcnn_deviation: no grid was measured" >&2; return 1; }

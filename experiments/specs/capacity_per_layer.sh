@@ -15,7 +15,7 @@ spec_run()
         "$root"/profiles/cpu-avx2-2t.json "$root"/profiles/cpu-avx2-1t.json \
         "$root"/profiles/cpu-sse41-2t.json "$root"/profiles/cpu-sse41-1t.json
     exp_note "reading $# profiles (resnet50, vgg16 layers)"
-    python3 "$root/experiments/tools/figsB_capacity.py" "$@" --models resnet50,vgg16 >"$work/cap.csv"
+    python3 "$root/experiments/tools/capacity.py" "$@" --models resnet50,vgg16 >"$work/cap.csv"
     exp_csv_begin "$cap_csv" "$(head -n 1 "$work/cap.csv")"
     tail -n +2 "$work/cap.csv" | while IFS= read -r cap_line; do
         exp_row "$cap_csv" "$cap_line" measured monotonic cpu

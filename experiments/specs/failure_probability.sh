@@ -21,10 +21,10 @@ spec_run()
             methods=dpfp,local
             [ "$size" = 224 ] && methods=local,dpfp,modnn,deepslicing,ftp,aofl,halp,edgeci,adcnn
             exp_note "$model, size $label: $draws draws, methods $methods"
-            sim="$work/figsA_sim_${model}_$label.csv"
+            sim="$work/sim_${model}_$label.csv"
             "$halo" sim "$model" --cluster "$root/profiles/clusters/homo-8-rayleigh.json" --deadline-ms "$deadlines" \
                 --method "$methods" --draws "$draws" --sizes "$size" --seed 1 --csv "$sim" >/dev/null
-            python3 "$root/experiments/tools/figsA_sim.py" "$sim" "$label" >"$sim.rows"
+            python3 "$root/experiments/tools/sim.py" "$sim" "$label" >"$sim.rows"
             while IFS= read -r row; do
                 exp_row "$csv" "$row" simulated none none
             done <"$sim.rows"

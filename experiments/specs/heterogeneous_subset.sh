@@ -2,7 +2,7 @@
 # every ES (--no-select) vs the best single device (local). Clusters: profiles/clusters/
 # hetero-{4,8}-{fast,slow}.json (mixes of this machine's measured ISA-cap x thread platforms;
 # fast = 1000 Mbps 0.2 ms, slow = 100 Mbps 2 ms). Models: ResNet-50 and VGG-16 at 224x224. Each
-# plan is written with -o and summarised by experiments/tools/figsA_plan.py (ESs selected and
+# plan is written with -o and summarised by experiments/tools/plan.py (ESs selected and
 # computing, blocks, bytes, redundant MACs). --quick: the same (it takes seconds). kind = predicted.
 SPEC_TITLE="Heterogeneous ESs: DPFP with subset selection vs DPFP on all ESs vs the best single device"
 
@@ -22,9 +22,9 @@ spec_run()
                     all) flags="--method dpfp --no-select" ;;
                     local) flags="--method local" ;;
                 esac
-                plan="$work/figsA_${model}_${cl}_$variant.json"
+                plan="$work/${model}_${cl}_$variant.json"
                 "$halo" plan "$model" --cluster "$root/profiles/clusters/$cl.json" $flags -o "$plan" >/dev/null
-                row=$(python3 "$root/experiments/tools/figsA_plan.py" "$plan")
+                row=$(python3 "$root/experiments/tools/plan.py" "$plan")
                 exp_row "$csv" "$model,$cl,$n,$variant,$row" predicted none none
             done
         done

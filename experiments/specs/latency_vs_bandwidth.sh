@@ -1,7 +1,7 @@
 # Figure 2: predicted latency vs link bandwidth. Swept: every link (ESs and the source) at 10, 20,
 # 50, 100, 200, 500, 1000 and 10000 Mbps, 0.2 ms per hop, on 4 identical ESs (cpu-avx512-2t,
 # this machine's measured profile); clusters written into $work by
-# experiments/tools/figsA_clusters.py. Methods: all nine (`halo plan --method all --deviation 0`;
+# experiments/tools/clusters.py. Methods: all nine (`halo plan --method all --deviation 0`;
 # ADCNN is lossy and planned with its stored codec ratio). Models: ResNet-50 and VGG-16 at 224x224.
 # --quick: 10, 100 and 1000 Mbps. kind = predicted.
 SPEC_TITLE="Predicted latency vs bandwidth (10 Mbps - 10 Gbps, 4 ESs), every method, ResNet-50 and VGG-16"
@@ -10,25 +10,20 @@ spec_run()
 {
     local csv rows bws bw cl model
     csv="$results/latency_vs_bandwidth.csv"
-    rows="$work/figsA_latency_vs_bandwidth.rows"
+    rows="$work/latency_vs_bandwidth.rows"
     bws="10 20 50 100 200 500 1000 10000"
     [ "$quick" = 1 ] && bws="10 100 1000"
     : >"$rows"
     for bw in $bws; do
         cl="$work/homo-4-${bw}mbps.json"
-        python3 "$root/experiments/tools/figsA_clusters.py" "$cl" "homo-4-${bw}mbps" 4 "$bw" 0.2 \
+        python3 "$root/experiments/tools/clusters.py" "$cl" "homo-4-${bw}mbps" 4 "$bw" 0.2 \
             "$root/profiles/cpu-avx512-2t.json"
         for model in resnet50 vgg16; do
             exp_note "$model on 4 ESs at $bw Mbps, every method"
-            "$halo" plan "$model" --cluster "$cl" --method all --deviation 0 >"$work/figsA_table.txt"
-            python3 "$root/experiments/tools/figsA_table.py" <"$work/figsA_table.txt" >"$work/figsA_table.csv"
-            sed "s/^/$model,$bw,homo-4-${bw}mbps,/" "$work/figsA_table.csv" >>"$rows"
+            exp_compare_methods "$rows" "$model,$bw,homo-4-${bw}mbps," "$model" "$cl"
         done
     done
     # one (model, method) series after another, so that gnuplot draws each as one line
-    exp_csv_begin "$csv" "model,bandwidth_mbps,cluster,method,latency_ms,speedup,reduction_pct,bytes_moved,redundant_pct,lossless,es_used"
-    sort -t, -k1,1 -k4,4 -k2,2n "$rows" | while IFS= read -r row; do
-        exp_row "$csv" "$row" predicted none none
-    done
+    exp_rows_sorted "$csv" "model,bandwidth_mbps,cluster,method,latency_ms,speedup,reduction_pct,bytes_moved,redundant_pct,lossless,es_used" "$rows" "-k1,1 -k4,4 -k2,2n" predicted
     exp_plot latency_vs_bandwidth
 }

@@ -1,7 +1,7 @@
 # Figure 1: predicted latency vs number of ESs. Swept: 1..8 identical ESs (cpu-avx512-2t, this
 # machine's measured profile) on the fast network (1000 Mbps, 0.2 ms per hop); the 1, 2, 4 and 8
 # ES clusters are profiles/clusters/homo-N-fast.json, the 3, 5, 6 and 7 ES ones are written into
-# $work by experiments/tools/figsA_clusters.py the same way. Methods: all nine (`halo plan
+# $work by experiments/tools/clusters.py the same way. Methods: all nine (`halo plan
 # --method all --deviation 0`; ADCNN is lossy and planned with its stored codec ratio). Models:
 # ResNet-50 and VGG-16 at 224x224. --quick: 1, 2, 4 and 8 ESs. kind = predicted.
 SPEC_TITLE="Predicted latency vs number of ESs (1-8, 1000 Mbps), every method, ResNet-50 and VGG-16"
@@ -10,7 +10,7 @@ spec_run()
 {
     local csv rows counts n cl model
     csv="$results/latency_vs_es.csv"
-    rows="$work/figsA_latency_vs_es.rows"
+    rows="$work/latency_vs_es.rows"
     counts="1 2 3 4 5 6 7 8"
     [ "$quick" = 1 ] && counts="1 2 4 8"
     : >"$rows"
@@ -18,20 +18,15 @@ spec_run()
         cl="$root/profiles/clusters/homo-$n-fast.json"
         if [ ! -f "$cl" ]; then
             cl="$work/homo-$n-fast.json"
-            python3 "$root/experiments/tools/figsA_clusters.py" "$cl" "homo-$n-fast" "$n" 1000 0.2 \
+            python3 "$root/experiments/tools/clusters.py" "$cl" "homo-$n-fast" "$n" 1000 0.2 \
                 "$root/profiles/cpu-avx512-2t.json"
         fi
         for model in resnet50 vgg16; do
             exp_note "$model on $n ES(s), every method"
-            "$halo" plan "$model" --cluster "$cl" --method all --deviation 0 >"$work/figsA_table.txt"
-            python3 "$root/experiments/tools/figsA_table.py" <"$work/figsA_table.txt" >"$work/figsA_table.csv"
-            sed "s/^/$model,$n,homo-$n-fast,/" "$work/figsA_table.csv" >>"$rows"
+            exp_compare_methods "$rows" "$model,$n,homo-$n-fast," "$model" "$cl"
         done
     done
     # one (model, method) series after another, so that gnuplot draws each as one line
-    exp_csv_begin "$csv" "model,n_es,cluster,method,latency_ms,speedup,reduction_pct,bytes_moved,redundant_pct,lossless,es_used"
-    sort -t, -k1,1 -k4,4 -k2,2n "$rows" | while IFS= read -r row; do
-        exp_row "$csv" "$row" predicted none none
-    done
+    exp_rows_sorted "$csv" "model,n_es,cluster,method,latency_ms,speedup,reduction_pct,bytes_moved,redundant_pct,lossless,es_used" "$rows" "-k1,1 -k4,4 -k2,2n" predicted
     exp_plot latency_vs_es
 }

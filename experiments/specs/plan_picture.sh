@@ -3,7 +3,7 @@
 # the network into 5 fused blocks). x = block, y = the block's output rows; one bar per (block,
 # ES) in the ES's colour over its own rows, hatched where its receptive field (the input rows it
 # reads, mapped to the block's output rows) reaches beyond them: the halo. The plan is written by
-# `halo plan -o` and laid out by experiments/tools/figsA_plan_rects.py. --quick: the same.
+# `halo plan -o` and laid out by experiments/tools/plan_rects.py. --quick: the same.
 # kind = predicted.
 SPEC_TITLE="Picture of a DPFP plan (ResNet-50 on hetero-4-fast): rows per ES per fused block, halos hatched"
 
@@ -11,15 +11,15 @@ spec_run()
 {
     local csv plan
     csv="$results/plan_picture.csv"
-    plan="$work/figsA_plan_picture.json"
+    plan="$work/plan_picture.json"
     exp_note "dpfp plan of resnet50 on hetero-4-fast"
     "$halo" plan resnet50 --cluster "$root/profiles/clusters/hetero-4-fast.json" --method dpfp -o "$plan"
-    "$halo" flops resnet50 --per stage --format csv >"$work/figsA_resnet50_stages.csv"
-    python3 "$root/experiments/tools/figsA_plan_rects.py" "$plan" "$work/figsA_resnet50_stages.csv" \
-        >"$work/figsA_plan_picture.rows"
+    "$halo" flops resnet50 --per stage --format csv >"$work/resnet50_stages.csv"
+    python3 "$root/experiments/tools/plan_rects.py" "$plan" "$work/resnet50_stages.csv" \
+        >"$work/plan_picture.rows"
     exp_csv_begin "$csv" "block,label,first_stage,last_stage,h_in,h_out,device,profile,dev_index,n_devs,out_y0,out_y1,in_y0,in_y1,halo_y0,halo_y1,f0,f1,g0,g1,macs,compute_ms,total_ms,local_ms,redundant_pct"
     while IFS= read -r row; do
         exp_row "$csv" "$row" predicted none none
-    done <"$work/figsA_plan_picture.rows"
+    done <"$work/plan_picture.rows"
     exp_plot plan_picture
 }

@@ -16,7 +16,7 @@ spec_run()
     sp_insample=--in-sample
     [ "$quick" = 1 ] && sp_insample=""
     exp_note "halo predict on 30 ordered pairs x 2 models${sp_insample:+ x (out of sample, in sample)}"
-    python3 "$root/experiments/tools/figsB_speedup.py" "$halo" --models resnet50,vgg16 $sp_insample \
+    python3 "$root/experiments/tools/speedup.py" "$halo" --models resnet50,vgg16 $sp_insample \
         "$root"/profiles/cpu-avx512-2t.json "$root"/profiles/cpu-avx512-1t.json \
         "$root"/profiles/cpu-avx2-2t.json "$root"/profiles/cpu-avx2-1t.json \
         "$root"/profiles/cpu-sse41-2t.json "$root"/profiles/cpu-sse41-1t.json >"$work/speedup.csv"

@@ -49,7 +49,7 @@ spec_run()
 {
     ra_csv="$results/runtime_accuracy.csv"
     ra_raw="$results/runtime_accuracy_runs.csv"
-    ra_tool="$root/experiments/tools/figsB_runtime.py"
+    ra_tool="$root/experiments/tools/runtime.py"
     ra_models=${RA_MODELS:-resnet50 vgg16} ra_counts=${RA_ES_COUNTS:-2 4} ra_bws=${RA_BANDWIDTHS:-100 1000}
     ra_repeat=${RA_REPEAT:-3}
     if [ "$quick" = 1 ]; then

@@ -4,7 +4,7 @@
 # gpu-hetero-4: datasheet profiles, ESTIMATED) and on this machine's measured CPU clusters
 # (homo-4-fast, hetero-4-fast), beside ALGORITHMS.md's published figures, with what differs in
 # the setting; where DPFP does not win and why (from its plans); headline numbers of the figures
-# whose CSVs exist; the list of figures; provenance. Written by experiments/tools/figsA_summary.py,
+# whose CSVs exist; the list of figures; provenance. Written by experiments/tools/summary.py,
 # which runs its own plans (`halo plan --method all --deviation 0`, `--method dpfp -o`).
 # --quick: the same (seconds).
 SPEC_TITLE="Summary: DPFP against local and every baseline beside the published figures (results/summary.md)"
@@ -12,7 +12,7 @@ SPEC_TITLE="Summary: DPFP against local and every baseline beside the published 
 spec_run()
 {
     exp_note "plans on gpu-xavier-4, gpu-hetero-4, homo-4-fast, hetero-4-fast; writing $results/summary.md"
-    python3 "$root/experiments/tools/figsA_summary.py" --halo "$halo" --root "$root" --results "$results" \
+    python3 "$root/experiments/tools/summary.py" --halo "$halo" --root "$root" --results "$results" \
         --plots-out "$plots_out" --work "$work" --quick "$quick" --commit "$exp_commit" --host "$exp_host" \
         --date "$exp_date" --specs "$(echo $ALL_SPECS)"
     exp_note "wrote $results/summary.md"

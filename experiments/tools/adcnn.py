@@ -4,7 +4,7 @@
 (max abs error, relative L2 error, top-1 agreement over N seeded inputs) and the codec's real
 output (coded and raw bytes of the travelling tile outputs, their ratio). Prints the CSV header,
 then one line per (model, grid); no provenance columns (the spec adds them). Progress on stderr.
-usage: figsB_adcnn.py HALO CLUSTER.json WORKDIR --models resnet50,vgg16 --grids 2,3,...,8
+usage: adcnn.py HALO CLUSTER.json WORKDIR --models resnet50,vgg16 --grids 2,3,...,8
                       --inputs N [--weights-dir DIR]
 """
 import argparse
@@ -35,7 +35,7 @@ def one(halo, cluster, work, model, grid, n, weights):
                       r"(\d+) raw bytes, (\d+) tile outputs\)", out)
     fdsp = re.search(r"FDSP (\d+)x(\d+) grid \(forced by the caller\) over stages 0\.\.(\d+) \(\S+\.\.(\S+)\)", out)
     if not dev or not codec or not fdsp or int(fdsp.group(1)) != grid:
-        sys.exit(f"figsB_adcnn: cannot read the output of {' '.join(cmd)}:\n{out}")
+        sys.exit(f"adcnn: cannot read the output of {' '.join(cmd)}:\n{out}")
     p = json.load(open(plan))
     ninp = int(dev.group(5))
     coded, raw = int(codec.group(5)), int(codec.group(6))

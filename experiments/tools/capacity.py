@@ -3,7 +3,7 @@
 conv/linear layer of each model on each platform, with the profile's fitted capacity of the
 layer's class beside it. Prints the header, then the rows (no provenance columns: the spec adds
 them), sorted by platform, class and FLOPs so that each (platform, class) fit is one contiguous,
-monotonic series for gnuplot's lines. usage: figsB_capacity.py PROFILE.json [...] --models resnet50,vgg16
+monotonic series for gnuplot's lines. usage: capacity.py PROFILE.json [...] --models resnet50,vgg16
 """
 import argparse
 import json

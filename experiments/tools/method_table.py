@@ -4,7 +4,7 @@
 (no header; lossless yes|no). speedup and reduction_pct are recomputed from the latencies against
 the table's local row (the table rounds them to 2 and 1 digits). Exits 1 when the table is not
 there or a row does not parse, so a change of halo's output format stops the spec instead of
-emptying a figure. parse() is also used by figsA_summary.py.
+emptying a figure. parse() is also used by summary.py.
 """
 import sys
 
@@ -40,7 +40,7 @@ def main():
     try:
         rows = parse(sys.stdin.read())
     except ValueError as e:
-        sys.stderr.write(f"figsA_table.py: {e}\n")
+        sys.stderr.write(f"method_table.py: {e}\n")
         return 1
     for r in rows:
         print(f"{r['method']},{r['latency_ms']:.3f},{r['speedup']:.4f},{r['reduction_pct']:.2f},{r['bytes_moved']},"

@@ -5,7 +5,7 @@ per plan (no header):
   computing_devices,n_blocks,bytes_moved,redundant_pct,lossless
 es_selected counts the ESs the plan was made for (its device list less the source); es_computing
 counts those that compute rows in some block or run the tail (a selected ES may be given no rows);
-computing_devices lists them, separated by spaces. usage: figsA_plan.py PLAN.json ...
+computing_devices lists them, separated by spaces. usage: plan.py PLAN.json ...
 """
 import json
 import sys
@@ -38,13 +38,13 @@ def summary(path):
 
 def main(argv):
     if len(argv) < 2:
-        sys.stderr.write("usage: figsA_plan.py PLAN.json ...\n")
+        sys.stderr.write("usage: plan.py PLAN.json ...\n")
         return 2
     for path in argv[1:]:
         try:
             print(",".join(summary(path)))
         except (OSError, ValueError, KeyError, TypeError) as e:
-            sys.stderr.write(f"figsA_plan.py: {path}: {e}\n")
+            sys.stderr.write(f"plan.py: {path}: {e}\n")
             return 1
     return 0
 

@@ -8,7 +8,7 @@ rows mapped to the block's output coordinates (in_y * h_out / h_in), i.e. how fa
 receptive field reaches beyond its own share; f* and g* are out_y* and halo_y* as fractions of
 h_out (the picture's y). The tail row has block = number of blocks, out = in = the whole tensor.
 dev_index numbers the plan's ESs 1..N in the plan's order (the colour of each ES).
-usage: figsA_plan_rects.py PLAN.json STAGES.csv  (STAGES.csv: `halo flops MODEL --per stage --format csv`)
+usage: plan_rects.py PLAN.json STAGES.csv  (STAGES.csv: `halo flops MODEL --per stage --format csv`)
 """
 import csv
 import json
@@ -18,14 +18,14 @@ import sys
 
 def main(argv):
     if len(argv) != 3:
-        sys.stderr.write("usage: figsA_plan_rects.py PLAN.json STAGES.csv\n")
+        sys.stderr.write("usage: plan_rects.py PLAN.json STAGES.csv\n")
         return 2
     with open(argv[1]) as f:
         p = json.load(f)
     with open(argv[2], newline="") as f:
         names = {int(r["index"]): r["name"] for r in csv.DictReader(f)}
     if p.get("schema") != "halo-plan/1":
-        sys.stderr.write(f"figsA_plan_rects.py: {argv[1]}: schema: expected halo-plan/1\n")
+        sys.stderr.write(f"plan_rects.py: {argv[1]}: schema: expected halo-plan/1\n")
         return 1
     es = [d for d in p["devices"] if d.get("role") != "source"]
     index = {d["name"]: i + 1 for i, d in enumerate(es)}
@@ -65,7 +65,7 @@ def main(argv):
                 f"{t.get('compute_ms', 0):.3f}"] + common)
     for r in out:
         if any("," in str(v) for v in r):
-            sys.stderr.write(f"figsA_plan_rects.py: a value holds a comma: {r}\n")
+            sys.stderr.write(f"plan_rects.py: a value holds a comma: {r}\n")
             return 1
         print(",".join(str(v) for v in r))
     return 0

@@ -3,9 +3,9 @@
 line per plan (measured latency median, min and max over the timed inferences beside the plan's
 prediction; compute and transfer summed over devices beside theirs), and summarises a results CSV.
 
-usage: figsB_runtime.py header
-       figsB_runtime.py rows RUN.csv MODEL N_ES MBPS LATENCY_MS SPEEDS PROFILE LOAD STEAL_PCT   (lines, no header)
-       figsB_runtime.py summary RESULTS.csv                                    (report on stdout)
+usage: runtime.py header
+       runtime.py rows RUN.csv MODEL N_ES MBPS LATENCY_MS SPEEDS PROFILE LOAD STEAL_PCT   (lines, no header)
+       runtime.py summary RESULTS.csv                                    (report on stdout)
 """
 import csv
 import json
@@ -34,7 +34,7 @@ def rows(run_csv, model, n_es, mbps, lat, speeds, profile, load, steal):
     for path, p in plans.items():
         runs = p["all"]
         if not runs:
-            sys.exit(f"figsB_runtime: {run_csv}: no per-inference rows for {path}")
+            sys.exit(f"runtime: {run_csv}: no per-inference rows for {path}")
         plan = json.load(open(path))
         lat_ms = [float(r["latency_ms"]) for r in runs]
         pred = float(runs[0]["pred_latency_ms"])
@@ -58,7 +58,7 @@ def rows(run_csv, model, n_es, mbps, lat, speeds, profile, load, steal):
 def summary(results):
     rs = list(csv.DictReader(open(results)))
     if not rs:
-        sys.exit(f"figsB_runtime: {results}: no rows")
+        sys.exit(f"runtime: {results}: no rows")
     lat = [abs(float(r["err_pct"])) for r in rs]
     comp = [abs(float(r["compute_err_pct"])) for r in rs]
     xfer = [abs(float(r["transfer_err_pct"])) for r in rs if float(r["pred_recv_ms"]) > 0]

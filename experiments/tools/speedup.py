@@ -3,7 +3,7 @@
 leave-one-model-out, halo's default; and --in-sample when asked) beside the measured ratio of the
 profiles' median latencies. Prints the CSV header, then one line per (model, from, to, fit); no
 provenance columns (the spec adds them). Progress on stderr.
-usage: figsB_speedup.py HALO --models resnet50,vgg16 [--in-sample] PROFILE.json ...
+usage: speedup.py HALO --models resnet50,vgg16 [--in-sample] PROFILE.json ...
 """
 import argparse
 import itertools
@@ -21,13 +21,13 @@ def predict(halo, a, b, model, in_sample):
     cmd = [halo, "predict", "--from", a, "--to", b, model] + (["--in-sample"] if in_sample else [])
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        sys.exit(f"figsB_speedup: {' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
+        sys.exit(f"speedup: {' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
     out = r.stdout
     times = re.findall(r"^  \S+\s+" + NUM + " ms$", out, re.M)
     pred = re.search(r"predicted ratio " + NUM, out)
     meas = re.search(r"measured \(median latency\): " + NUM + " ms / " + NUM + " ms = ratio " + NUM, out)
     if len(times) != 2 or not pred or not meas:
-        sys.exit(f"figsB_speedup: cannot read the output of {' '.join(cmd)}:\n{out}")
+        sys.exit(f"speedup: cannot read the output of {' '.join(cmd)}:\n{out}")
     return [float(t) for t in times], float(pred.group(1)), [float(meas.group(i)) for i in (1, 2, 3)]
 
 
