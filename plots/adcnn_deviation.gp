@@ -16,6 +16,9 @@ set multiplot title sprintf("ADCNN (lossy): deviation from the model and coded b
 set bmargin at screen 0.30
 set tmargin at screen 0.80
 unset key
+# before any xrange: stats honours it
+stats csv using (strcol('model') eq 'vgg16' ? 1 : 0) nooutput
+have_vgg = STATS_sum > 0
 set xrange [1.4:8.6]
 set xtics 1 font ',8'
 set mxtics 1
@@ -23,8 +26,6 @@ set xlabel 'FDSP grid (N x N tiles)' font ',8'
 gl(x) = sprintf('%dx%d', x, x)
 set xtics ('2x2' 2, '3x3' 3, '4x4' 4, '5x5' 5, '6x6' 6, '7x7' 7, '8x8' 8)
 models = 'resnet50 vgg16'
-stats csv using (strcol('model') eq 'vgg16' ? 1 : 0) nooutput
-have_vgg = STATS_sum > 0
 mtitle(m) = m eq 'resnet50' ? 'ResNet-50' : have_vgg ? 'VGG-16' : 'VGG-16 (not run under --quick)'
 sel(m) = strcol('model') eq m ? column('grid') : NaN
 off(i) = (i - 1.5) * 0.3

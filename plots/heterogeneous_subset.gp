@@ -16,6 +16,13 @@ var_title(v) = v eq 'local' ? 'local (best single device)' : v eq 'all' ? 'DPFP,
 bx(model, v) = (strcol('model') eq model && strcol('variant') eq v) ? cl_x(strcol('cluster')) + var_dx(v) : NaN
 lab(v) = v eq 'local' ? strcol('local_device') : sprintf('%d/%d', column('es_computing'), column('n_es'))
 
+# each panel's largest bar, taken before the xrange is set (stats honours it and would drop rows)
+ymax = ''
+do for [m in 'resnet50 vgg16'] {
+    stats csv using (strcol('model') eq m ? column('latency_ms') : 0) nooutput
+    ymax = ymax . sprintf(' %g', STATS_max)
+}
+
 set multiplot title "Heterogeneous ESs: ES subset selection (224x224, predicted)" font ',10'
 set style fill solid 0.9 border rgb '#333333'
 set boxwidth 0.25
@@ -30,8 +37,7 @@ unset key
 
 do for [i = 1:2] {
     model = word('resnet50 vgg16', i)
-    stats csv using (strcol('model') eq model ? column('latency_ms') : NaN) nooutput
-    set yrange [0:STATS_max * 1.15]
+    set yrange [0:word(ymax, i) * 1.15]
     set title word('ResNet-50 VGG-16', i) offset 0,-0.6
     if (i == 1) { set lmargin at screen 0.09; set rmargin at screen 0.49 }
     if (i == 2) { set lmargin at screen 0.58; set rmargin at screen 0.98; set ylabel ''; unset label 99 }
