@@ -13,41 +13,9 @@
 #include "model/zoo.h"
 #include "partition/planner.h"
 #include "test.h"
+#include "test_cluster.h"
 
 #include <math.h>
-
-/* ---- clusters built in memory (as tests/test_plan.c builds them) ------------------------- */
-
-static struct halo_cluster *make_cluster(int n, const double *gflops, const double *mbps, double src_mbps)
-{
-    cJSON *j = cJSON_CreateObject(), *devs = cJSON_AddArrayToObject(j, "devices");
-    cJSON_AddStringToObject(j, "schema", HALO_CLUSTER_SCHEMA);
-    cJSON_AddStringToObject(j, "source", "src");
-    cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "name", "src");
-    cJSON_AddNumberToObject(s, "uplink_mbps", src_mbps);
-    cJSON_AddNumberToObject(s, "downlink_mbps", src_mbps);
-    cJSON_AddNumberToObject(s, "latency_ms", 0.5);
-    cJSON_AddItemToArray(devs, s);
-    for (int i = 0; i < n; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "es%d", i + 1);
-        cJSON *d = cJSON_CreateObject(), *cap = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "name", name);
-        cJSON_AddNumberToObject(cap, "gflops", gflops[i]);
-        cJSON_AddNumberToObject(cap, "overhead_ms", 0.02);
-        cJSON_AddItemToObject(d, "capacity", cap);
-        cJSON_AddNumberToObject(d, "uplink_mbps", mbps[i]);
-        cJSON_AddNumberToObject(d, "downlink_mbps", mbps[i]);
-        cJSON_AddNumberToObject(d, "latency_ms", 0.2);
-        cJSON_AddItemToArray(devs, d);
-    }
-    struct halo_cluster *c = NULL;
-    enum halo_status st = halo_cluster_from_json("mem.json", j, &c);
-    if (st != HALO_OK) fprintf(stderr, "cluster: %s\n", halo_error_msg());
-    cJSON_Delete(j);
-    return c;
-}
 
 /* ---- every method's plan validates ----------------------------------------------------------- */
 
@@ -106,8 +74,9 @@ static void test_validate(void)
     double gf_h[4] = {50, 50, 50, 50}, bw_h[4] = {1000, 1000, 1000, 1000};
     double gf_x[5] = {100, 60, 40, 20, 5}, bw_x[5] = {1000, 800, 500, 300, 100};
     double gf_1[1] = {40}, bw_1[1] = {500};
-    struct halo_cluster *cl[3] = {make_cluster(4, gf_h, bw_h, 1000), make_cluster(5, gf_x, bw_x, 600),
-                                  make_cluster(1, gf_1, bw_1, 500)};
+    struct halo_cluster *cl[3] = {test_cluster(4, gf_h, NULL, bw_h, 1000, 0.02),
+                                  test_cluster(5, gf_x, NULL, bw_x, 600, 0.02),
+                                  test_cluster(1, gf_1, NULL, bw_1, 500, 0.02)};
     int n;
     const struct halo_planner_info *pl = halo_planners(&n);
     CHECK(n >= 9);
@@ -138,7 +107,7 @@ static void test_lossless_exec(void)
     int sizes[] = {48, 64};
     /* slow devices on a fast network, so that every method really splits */
     double gf[3] = {5, 4, 3}, bw[3] = {1000, 1000, 800};
-    struct halo_cluster *c = make_cluster(3, gf, bw, 1000);
+    struct halo_cluster *c = test_cluster(3, gf, NULL, bw, 1000, 0.02);
     struct halo_backend *be;
     struct halo_backend_opts bo = {1, 0};
     CHECK_OK(halo_backend_new("ref", &bo, &be));
@@ -438,7 +407,7 @@ static void test_adcnn_exec(void)
     struct halo_graph *g;
     CHECK_OK(halo_zoo_build_for("resnet18", 48, 48, &g));
     double gf[3] = {50, 50, 30}, bw[3] = {300, 300, 200};
-    struct halo_cluster *c = make_cluster(3, gf, bw, 300);
+    struct halo_cluster *c = test_cluster(3, gf, NULL, bw, 300, 0.02);
     struct halo_planner_ctx ctx;
     CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
     struct halo_plan *p;
@@ -498,7 +467,7 @@ static void test_dpfp_property(void)
                 bw[i] = 100 + 900 * halo_rng_uniform(&rng);
             }
             double src = 200 + 800 * halo_rng_uniform(&rng);
-            struct halo_cluster *c = make_cluster(k, gf, bw, src);
+            struct halo_cluster *c = test_cluster(k, gf, NULL, bw, src, 0.02);
             struct halo_planner_ctx ctx;
             CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
             struct halo_plan *dp;

@@ -6,42 +6,9 @@
 #include "partition/dp.h"
 #include "partition/planner.h"
 #include "test.h"
+#include "test_cluster.h"
 
 #include <math.h>
-
-/* ---- clusters built in memory ------------------------------------------------------------ */
-
-/* A cluster of n ESs with capacities gflops[i] and the given bandwidths (Mbps). */
-static struct halo_cluster *make_cluster(int n, const double *gflops, const double *mbps, double src_mbps)
-{
-    cJSON *j = cJSON_CreateObject(), *devs = cJSON_AddArrayToObject(j, "devices");
-    cJSON_AddStringToObject(j, "schema", HALO_CLUSTER_SCHEMA);
-    cJSON_AddStringToObject(j, "source", "src");
-    cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "name", "src");
-    cJSON_AddNumberToObject(s, "uplink_mbps", src_mbps);
-    cJSON_AddNumberToObject(s, "downlink_mbps", src_mbps);
-    cJSON_AddNumberToObject(s, "latency_ms", 0.5);
-    cJSON_AddItemToArray(devs, s);
-    for (int i = 0; i < n; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "es%d", i + 1);
-        cJSON *d = cJSON_CreateObject(), *cap = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "name", name);
-        cJSON_AddNumberToObject(cap, "gflops", gflops[i]);
-        cJSON_AddNumberToObject(cap, "overhead_ms", 0.02);
-        cJSON_AddItemToObject(d, "capacity", cap);
-        cJSON_AddNumberToObject(d, "uplink_mbps", mbps[i]);
-        cJSON_AddNumberToObject(d, "downlink_mbps", mbps[i]);
-        cJSON_AddNumberToObject(d, "latency_ms", 0.2);
-        cJSON_AddItemToArray(devs, d);
-    }
-    struct halo_cluster *c = NULL;
-    enum halo_status st = halo_cluster_from_json("mem.json", j, &c);
-    if (st != HALO_OK) fprintf(stderr, "cluster: %s\n", halo_error_msg());
-    cJSON_Delete(j);
-    return c;
-}
 
 /* ---- the DP against brute force ---------------------------------------------------------- */
 
@@ -99,7 +66,7 @@ static void test_dp(void)
     /* real models at small inputs: DPFP's own block costs on prefixes of their stage chains */
     const char *models[] = {"resnet18", "vgg11", "mobilenet_v2"};
     double gf[3] = {100, 80, 50}, bw[3] = {500, 500, 300};
-    struct halo_cluster *c = make_cluster(3, gf, bw, 200);
+    struct halo_cluster *c = test_cluster(3, gf, NULL, bw, 200, 0.02);
     for (int m = 0; m < 3; m++) {
         struct halo_graph *g;
         CHECK_OK(halo_zoo_build_for(models[m], 96, 128, &g));
@@ -152,7 +119,7 @@ static void test_subsets(void)
             gf[i] = 50;
             bw[i] = 300;
         }
-        struct halo_cluster *c = make_cluster(n, gf, bw, 300);
+        struct halo_cluster *c = test_cluster(n, gf, NULL, bw, 300, 0.02);
         struct halo_planner_ctx ctx;
         CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
         struct halo_plan *p;
@@ -179,7 +146,7 @@ static void test_subsets(void)
             gf[i] = 2 + 48 * halo_rng_uniform(&rng);
             bw[i] = 100 + 900 * halo_rng_uniform(&rng);
         }
-        struct halo_cluster *c = make_cluster(n, gf, bw, 200 + 800 * halo_rng_uniform(&rng));
+        struct halo_cluster *c = test_cluster(n, gf, NULL, bw, 200 + 800 * halo_rng_uniform(&rng), 0.02);
         struct halo_planner_ctx ctx;
         CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
         struct halo_plan *p;
@@ -208,7 +175,7 @@ static void test_one_es_and_validator(void)
     struct halo_graph *g;
     CHECK_OK(halo_zoo_build_for("resnet50", 160, 192, &g));
     double gf1[1] = {120}, bw1[1] = {400};
-    struct halo_cluster *c1 = make_cluster(1, gf1, bw1, 400);
+    struct halo_cluster *c1 = test_cluster(1, gf1, NULL, bw1, 400, 0.02);
     struct halo_planner_ctx ctx;
     CHECK_OK(halo_planner_ctx_init(&ctx, g, c1, (struct halo_planner_opts){0}));
     struct halo_plan *p, *l;
@@ -224,7 +191,7 @@ static void test_one_es_and_validator(void)
     halo_cluster_free(c1);
 
     double gf[4] = {100, 100, 60, 60}, bw[4] = {1000, 1000, 500, 500};
-    struct halo_cluster *c = make_cluster(4, gf, bw, 500);
+    struct halo_cluster *c = test_cluster(4, gf, NULL, bw, 500, 0.02);
     CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){.no_select = true}));
     CHECK_OK(halo_plan_dpfp(&ctx, &p));
     CHECK_OK(halo_plan_validate(p, g, "p"));

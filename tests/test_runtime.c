@@ -10,41 +10,9 @@
 #include "runtime/schedule.h"
 #include "runtime/vclock.h"
 #include "test.h"
+#include "test_cluster.h"
 
 #include <stdio.h>
-
-/* A cluster of n ESs with capacities gflops[i] (speed[i]) and symmetric links of mbps[i]. */
-static struct halo_cluster *make_cluster(int n, const double *gflops, const double *speed, const double *mbps,
-                                         double src_mbps)
-{
-    cJSON *j = cJSON_CreateObject(), *devs = cJSON_AddArrayToObject(j, "devices");
-    cJSON_AddStringToObject(j, "schema", HALO_CLUSTER_SCHEMA);
-    cJSON_AddStringToObject(j, "source", "src");
-    cJSON *s = cJSON_CreateObject();
-    cJSON_AddStringToObject(s, "name", "src");
-    cJSON_AddNumberToObject(s, "uplink_mbps", src_mbps);
-    cJSON_AddNumberToObject(s, "downlink_mbps", src_mbps);
-    cJSON_AddNumberToObject(s, "latency_ms", 0.5);
-    cJSON_AddItemToArray(devs, s);
-    for (int i = 0; i < n; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "es%d", i + 1);
-        cJSON *d = cJSON_CreateObject(), *cap = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "name", name);
-        cJSON_AddNumberToObject(cap, "gflops", gflops[i]);
-        cJSON_AddItemToObject(d, "capacity", cap);
-        cJSON_AddNumberToObject(d, "speed", speed[i]);
-        cJSON_AddNumberToObject(d, "uplink_mbps", mbps[i]);
-        cJSON_AddNumberToObject(d, "downlink_mbps", mbps[i]);
-        cJSON_AddNumberToObject(d, "latency_ms", 0.2);
-        cJSON_AddItemToArray(devs, d);
-    }
-    struct halo_cluster *c = NULL;
-    enum halo_status st = halo_cluster_from_json("mem.json", j, &c);
-    if (st != HALO_OK) fprintf(stderr, "cluster: %s\n", halo_error_msg());
-    cJSON_Delete(j);
-    return c;
-}
 
 static double step_ms(const struct halo_plan *p, const struct halo_sched *s, int k)
 {
@@ -156,7 +124,7 @@ static void test_planners(void)
     for (int mi = 0; mi < 3; mi++)
         for (int nes = 1; nes <= 4; nes += 3) {
             struct halo_graph *g = NULL;
-            struct halo_cluster *c = make_cluster(nes, gf, sp, bw, 400);
+            struct halo_cluster *c = test_cluster(nes, gf, sp, bw, 400, -1);
             CHECK(c != NULL);
             CHECK_OK(halo_zoo_build_for(models[mi], sizes[mi], sizes[mi], &g));
             struct halo_planner_ctx ctx;
@@ -198,7 +166,7 @@ static void write_file(const char *path, const char *text)
 static void test_rates(void)
 {
     const double gf[2] = {40, 40}, sp[2] = {1, 1}, bw[2] = {100, 100};
-    struct halo_cluster *c = make_cluster(2, gf, sp, bw, 100);
+    struct halo_cluster *c = test_cluster(2, gf, sp, bw, 100, -1);
     struct halo_graph *g = NULL;
     CHECK_OK(halo_zoo_build_for("resnet18", 64, 64, &g));
     struct halo_planner_ctx ctx;
