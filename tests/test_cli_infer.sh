@@ -4,32 +4,7 @@
 # usage: test_cli_infer.sh PATH/TO/halo
 set -u
 HALO=$1
-fails=0
-checks=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
-
-# expect STATUS "SUBSTRING OF OUTPUT" ARGS...
-expect() {
-    want=$1 text=$2
-    shift 2
-    checks=$((checks + 1))
-    "$HALO" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ] || ! grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
-        fail "halo $* -> exit $got (want $want), output lacks '$text':"
-        sed 's/^/    /' "$tmp/err" "$tmp/out" >&2
-    fi
-    if [ "$want" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
-        fail "halo $*: bad input must give exactly one line on stderr:"
-        sed 's/^/    /' "$tmp/err" >&2
-    fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 expect 0 "usage: halo infer" infer --help
 expect 0 "round(256/224 * min(H,W))" infer --help
@@ -92,8 +67,4 @@ printf 'hello' >"$tmp/hello.png"
 expect 2 "hello.png: not a PNG or JPEG file" infer resnet18 --backend ref --input 64x64 --image "$tmp/hello.png"
 expect 2 "vgg11: input 16x16 is too small" infer vgg11 --backend ref --input 16x16
 
-if [ $fails -ne 0 ]; then
-    echo "test_cli_infer: $fails of $checks checks FAILED" >&2
-    exit 1
-fi
-echo "test_cli_infer: all $checks checks passed"
+finish test_cli_infer

@@ -3,28 +3,7 @@
 # usage: test_cli_profile.sh PATH/TO/halo
 set -u
 HALO=$1
-fails=0
-checks=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-expect() {
-    want=$1 text=$2
-    shift 2
-    checks=$((checks + 1))
-    "$HALO" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ] || ! grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
-        echo "FAIL: halo $* -> exit $got (want $want), output lacks '$text':" >&2
-        sed 's/^/    /' "$tmp/err" "$tmp/out" | head -20 >&2
-        fails=$((fails + 1))
-    fi
-    if [ "$want" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
-        echo "FAIL: halo $*: bad input must give exactly one line on stderr:" >&2
-        sed 's/^/    /' "$tmp/err" >&2
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 for c in profile fit predict; do expect 0 "usage: halo $c" $c --help; done
 expect 0 "wrote $tmp/a.json" profile --backend ref --models resnet18 --input 40x40 --repeat 2 --warmup 0 --tile-heights 1,0.5 -o "$tmp/a.json"
@@ -47,8 +26,4 @@ expect 2 "'halo-profile/0' is not supported" predict --from "$tmp/old.json" --to
 expect 2 "--from and --to are required" predict --from "$tmp/a.json" resnet18
 expect 2 "--except: $tmp/a.json did not measure vgg16" fit "$tmp/a.json" --except vgg16
 
-if [ $fails -ne 0 ]; then
-    echo "test_cli_profile: $fails of $checks checks FAILED" >&2
-    exit 1
-fi
-echo "test_cli_profile: all $checks checks passed"
+finish test_cli_profile

@@ -4,29 +4,7 @@
 # usage: test_cli_tiles.sh PATH/TO/halo
 set -u
 HALO=$1
-fails=0
-checks=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# expect STATUS "SUBSTRING OF STDOUT OR STDERR" ARGS...
-expect() {
-    want=$1 text=$2
-    shift 2
-    checks=$((checks + 1))
-    "$HALO" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -ne "$want" ] || ! grep -qF -- "$text" "$tmp/err" "$tmp/out"; then
-        echo "FAIL: halo $* -> exit $got (want $want), output lacks '$text':" >&2
-        sed 's/^/    /' "$tmp/err" "$tmp/out" | head -n 20 >&2
-        fails=$((fails + 1))
-    fi
-    if [ "$want" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
-        echo "FAIL: halo $*: bad input must give exactly one line on stderr:" >&2
-        sed 's/^/    /' "$tmp/err" >&2
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 expect 0 "usage: halo tiles" tiles --help
 expect 0 "J exclusive" tiles --help
@@ -81,8 +59,4 @@ then
     fails=$((fails + 1))
 fi
 
-if [ $fails -ne 0 ]; then
-    echo "test_cli_tiles: $fails of $checks checks FAILED" >&2
-    exit 1
-fi
-echo "test_cli_tiles: all $checks checks passed"
+finish test_cli_tiles
