@@ -180,7 +180,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     int rc = halo_cli_parse(cmd, argc, argv, &a);
     if (rc || a.help) return rc;
     struct bench b = {.cmd = cmd, .model = a.pos[0], .warmup = 3, .repeat = 10, .seed = 1,
-                      .backend = strstr(halo_backend_available(), "cpu") ? "cpu" : "ref", .tty = isatty(2)};
+                      .backend = halo_backend_compiled("cpu") ? "cpu" : "ref", .tty = isatty(2)};
     if ((rc = parse_flags(&b, &a)) != HALO_EXIT_OK) return rc;
     enum halo_status st = setup(&b);
     if (st == HALO_OK) st = measure(&b);

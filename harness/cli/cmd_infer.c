@@ -21,19 +21,6 @@
 #define INFER_DEFAULT_WEIGHTS_SEED 0
 #define INFER_TOP_K 5
 
-/* True when `name` is one of the comma-separated names in `list`. */
-static bool in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n)) return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
 /* A raw float32 CHW tensor of exactly 3 x h x w from a file (for cross-checks with torch). */
 static enum halo_status load_raw(const char *path, int h, int w, struct halo_tensor *out)
 {
@@ -106,7 +93,7 @@ static enum halo_status open_backend(const char *name, const struct halo_backend
 {
     note[0] = '\0';
     if (name) return halo_backend_new(name, opts, be);
-    if (in_list(halo_backend_available(), "cpu")) {
+    if (halo_backend_compiled("cpu")) {
         if (halo_backend_new("cpu", opts, be) == HALO_OK) return HALO_OK;
         snprintf(note, note_size, " (default cpu backend unavailable: %s)", halo_error_msg());
     } else {

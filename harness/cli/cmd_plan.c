@@ -89,7 +89,7 @@ static enum halo_status lab_open(struct lossy_lab *lab, const struct halo_graph 
 {
     if (lab->be) return HALO_OK;
     struct halo_backend_opts bo = {0, 0};
-    const char *name = lab->backend ? lab->backend : strstr(halo_backend_available(), "cpu") ? "cpu" : "ref";
+    const char *name = lab->backend ? lab->backend : halo_backend_compiled("cpu") ? "cpu" : "ref";
     HALO_TRY(lab->weights ? halo_weights_load(g, lab->weights, &lab->w)
                           : halo_weights_random(g, PLAN_DEVIATION_WEIGHTS_SEED, &lab->w));
     enum halo_status st = halo_backend_new(name, &bo, &lab->be);
@@ -286,15 +286,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         return halo_cli_usage_error(cmd, "--grid forces ADCNN's FDSP grid; it needs --method adcnn or all");
     if (lab.backend) {
         /* a name this build lacks is bad input, found before any planning */
-        const char *avail = halo_backend_available(), *at = avail;
-        size_t len = strlen(lab.backend);
-        bool known = false;
-        while (len && at && !known) {
-            known = !strncmp(at, lab.backend, len) && (at[len] == ',' || at[len] == '\0');
-            at = strchr(at, ',');
-            if (at) at++;
-        }
-        if (!known) return halo_cli_usage_error(cmd, "--backend: '%s': this build has %s", lab.backend, avail);
+        if (!halo_backend_compiled(lab.backend))
+            return halo_cli_usage_error(cmd, "--backend: '%s': this build has %s", lab.backend,
+                                        halo_backend_available());
     }
     int h, w;
     struct halo_graph *g = NULL;

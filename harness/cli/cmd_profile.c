@@ -47,7 +47,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (rc || a.help) return rc;
     const char *outp = halo_cli_get(cmd, &a, "out"), *v;
     if (!outp) return halo_cli_usage_error(cmd, "-o PROFILE.json is required");
-    struct halo_profiler_opts o = {.backend = strstr(halo_backend_available(), "cpu") ? "cpu" : "ref",
+    struct halo_profiler_opts o = {.backend = halo_backend_compiled("cpu") ? "cpu" : "ref",
                                    .warmup = 3, .repeat = 10, .seed = 0};
     char **models = NULL, *name = NULL;
     int n_models = 0;

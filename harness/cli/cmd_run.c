@@ -18,19 +18,6 @@
 
 #define RUN_DEFAULT_WEIGHTS_SEED 0
 
-/* True when `name` is one of the comma-separated names in `list`. */
-static bool in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n)) return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
 struct run_args {
     struct halo_run_opts o;
     const char *plans[HALO_CLI_MAX_ARGS];
@@ -85,7 +72,7 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     if (st == HALO_OK && tmo) st = halo_parse_double("--timeout-ms", tmo, 1, 1e9, &o->timeout_ms);
     if (st != HALO_OK) return halo_cli_fail(cmd, st);
     if (o->backend && !*o->backend) return halo_cli_usage_error(cmd, "--backend: empty name");
-    if (!o->backend) o->backend = in_list(halo_backend_available(), "cpu") ? "cpu" : "ref";
+    if (!o->backend) o->backend = halo_backend_compiled("cpu") ? "cpu" : "ref";
     return HALO_EXIT_OK;
 }
 

@@ -16,6 +16,19 @@ const char *halo_backend_available(void)
         ;
 }
 
+bool halo_backend_compiled(const char *name)
+{
+    if (!name) return false;
+    return !strcmp(name, "ref")
+#if HALO_HAVE_DNNL
+           || !strcmp(name, "cpu")
+#endif
+#if HALO_CUDA_BACKEND
+           || !strcmp(name, "cuda")
+#endif
+        ;
+}
+
 enum halo_status halo_backend_new(const char *name, const struct halo_backend_opts *opts,
                                   struct halo_backend **out)
 {

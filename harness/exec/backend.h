@@ -52,6 +52,8 @@ enum halo_status halo_backend_new(const char *name, const struct halo_backend_op
                                   struct halo_backend **out);
 /* Comma-separated names of the backends compiled into this build ("ref,cpu,cuda"). */
 const char *halo_backend_available(void);
+/* True when `name` is a backend compiled into this build (not whether its device is present). */
+bool halo_backend_compiled(const char *name);
 void halo_backend_free(struct halo_backend *be);
 
 /* Wrappers that check optional entries. */

@@ -123,19 +123,6 @@ static enum halo_status readable(const char *what, const char *path)
     return HALO_OK;
 }
 
-/* True when `name` is one of the comma-separated names in `list`. */
-static bool in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *q = list; q && *q;) {
-        const char *end = strchr(q, ',');
-        size_t len = end ? (size_t)(end - q) : strlen(q);
-        if (len == n && !strncmp(q, name, n)) return true;
-        q = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
 enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
 {
     struct halo_graph *g = NULL;
@@ -150,7 +137,7 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
         halo_sched_free(&s);
         halo_plan_free(p);
     }
-    if (st == HALO_OK && !in_list(halo_backend_available(), o->backend))
+    if (st == HALO_OK && !halo_backend_compiled(o->backend))
         st = halo_error(HALO_ERR_INVALID, "--backend: '%s' is not compiled into this halo (available: %s)", o->backend,
                         halo_backend_available());
     /* what every rank would fail on, once here: a bad file. (Not the backend: creating the cpu
