@@ -399,8 +399,9 @@ static enum halo_status refine(struct dpfp *dp, struct halo_plan *p, int budget)
 /* Local search over the block boundaries on the exact plan: toggle one boundary (split a block
  * there, or merge the two blocks it separates) while the simulated latency drops. The DP's linear
  * per-stage model misjudges blocks whose halo grows fast (a deep first block); this corrects it
- * with the timeline itself. cuts[0..*n_cuts) is updated in place (room for S + 1 entries). */
-static enum halo_status improve_cuts(struct dpfp *dp, int *cuts, int *n_cuts, int budget)
+ * with the timeline itself. cuts[0..*n_cuts) is updated in place (room for S + 1 entries);
+ * start_ms is the simulated latency of their plan when the caller has it, else INFINITY. */
+static enum halo_status improve_cuts(struct dpfp *dp, int *cuts, int *n_cuts, int budget, double start_ms)
 {
     int S = dp->S;
     bool *cut = halo_calloc((size_t)S + 1, sizeof *cut);
@@ -408,9 +409,12 @@ static enum halo_status improve_cuts(struct dpfp *dp, int *cuts, int *n_cuts, in
     enum halo_status st = cut && trial ? HALO_OK : HALO_ERR_NOMEM;
     for (int q = 0; q < *n_cuts && st == HALO_OK; q++) cut[cuts[q]] = true;
     struct halo_plan *p = NULL;
-    if (st == HALO_OK) st = build_plan(dp, cuts, *n_cuts, &p);
-    double best = st == HALO_OK ? p->total_ms : INFINITY;
-    halo_plan_free(p);
+    double best = start_ms;
+    if (st == HALO_OK && !isfinite(best)) {
+        st = build_plan(dp, cuts, *n_cuts, &p);
+        if (st == HALO_OK) best = p->total_ms;
+        halo_plan_free(p);
+    }
     bool improved = true;
     while (improved && budget > 0 && st == HALO_OK) {
         improved = false;
@@ -559,7 +563,7 @@ enum halo_status halo_plan_dpfp_on(const struct halo_planner_ctx *ctx, const int
         dp.E = es;
         block_costs(&dp);
         halo_dp_blocks(dp.S, cost_of, &dp, cuts, &nc);
-        st = improve_cuts(&dp, cuts, &nc, 8 * (dp.S + 1));
+        st = improve_cuts(&dp, cuts, &nc, 8 * (dp.S + 1), INFINITY);
     }
     if (st == HALO_OK) st = plan_for_set(&dp, es, k, true, cuts, nc, out);
     free(cuts);
@@ -626,11 +630,12 @@ enum halo_status halo_plan_dpfp(const struct halo_planner_ctx *ctx, struct halo_
         for (int k = k_lo; k <= n_es; k++)
             if (isfinite(exact[k]) && (kb < 0 || exact[k] < exact[kb])) kb = k;
         if (kb < 0) break;
+        double start_ms = exact[kb];
         exact[kb] = INFINITY;
         struct halo_plan *p = NULL;
         dp.k = kb;
         dp.E = order;
-        st = improve_cuts(&dp, cuts + (size_t)kb * S1, &ncuts[kb], 3 * S1);
+        st = improve_cuts(&dp, cuts + (size_t)kb * S1, &ncuts[kb], 3 * S1, start_ms);
         if (st == HALO_OK) st = plan_for_set(&dp, order, kb, true, cuts + (size_t)kb * S1, ncuts[kb], &p);
         if (st != HALO_OK) break;
         if (!best || p->total_ms < best->total_ms) {
