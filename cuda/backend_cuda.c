@@ -3,15 +3,15 @@
  * every node there (cuDNN convolution with fused bias + ReLU and max pooling, cuBLAS for linear
  * layers, kernels.cu for crops, pads and element-wise ops) and copies the last output back.
  *
- * Tiles: a node is a 'valid' window over pad + read (partition/rf.h). cuDNN's legacy padding is
+ * Tiles: a node is a 'valid' window over pad + read (model/rf.h). cuDNN's legacy padding is
  * symmetric, so a conv or pool whose pad is asymmetric, or whose read is smaller than its
  * producer's buffer, gets an explicit padded copy (zeros for conv, -inf for max pool) and runs
  * unpadded. Convolutions run in exact FP32 (CUDNN_FMA_MATH) so that they agree with the ref
  * backend; HALO_CUDA_TF32=1 lets cuDNN use TF32 tensor cores instead. */
+#include "backend_cuda.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "exec/backend.h"
-#include "exec/backend_gpu.h"
 #include "kernels.h"
 
 #include <cublas_v2.h>
@@ -914,6 +914,19 @@ static enum halo_status init_device(struct cuda_ctx *c)
     return describe_device(c);
 }
 
+static enum halo_status cuda_describe(struct halo_backend *be, cJSON *obj);
+
+static const struct halo_backend_i cuda_iface = {
+    .name = cuda_name,
+    .version = cuda_version,
+    .load = cuda_load,
+    .compute = cuda_compute,
+    .impl = cuda_impl,
+    .threads = cuda_threads,
+    .describe = cuda_describe,
+    .free = cuda_free,
+};
+
 enum halo_status halo_backend_cuda_new(const struct halo_backend_opts *opts, struct halo_backend **out)
 {
     *out = NULL;
@@ -942,15 +955,7 @@ enum halo_status halo_backend_cuda_new(const struct halo_backend_opts *opts, str
         return HALO_ERR_NOMEM;
     }
     c->device = dev;
-    be->iface = (struct halo_backend_i){
-        .name = cuda_name,
-        .version = cuda_version,
-        .load = cuda_load,
-        .compute = cuda_compute,
-        .impl = cuda_impl,
-        .threads = cuda_threads,
-        .free = cuda_free,
-    };
+    be->iface = cuda_iface;
     be->ctx = c;
     enum halo_status st = init_device(c);
     if (st != HALO_OK) {
@@ -961,20 +966,11 @@ enum halo_status halo_backend_cuda_new(const struct halo_backend_opts *opts, str
     return HALO_OK;
 }
 
-/* ---- backend_gpu.h ------------------------------------------------------------------------------ */
+/* ---- describe ----------------------------------------------------------------------------------- */
 
-enum halo_status halo_backend_cuda_info(struct halo_backend *be, struct halo_gpu_info *info)
+static enum halo_status cuda_describe(struct halo_backend *be, cJSON *obj)
 {
-    if (!be || be->iface.name != cuda_name)
-        return halo_error(HALO_ERR_INVALID, "backend %s is not the cuda backend", be ? halo_backend_name(be) : "(none)");
-    *info = ((struct cuda_ctx *)be->ctx)->info;
-    return HALO_OK;
-}
-
-enum halo_status halo_backend_cuda_describe(struct halo_backend *be, cJSON *obj)
-{
-    struct halo_gpu_info gi;
-    HALO_TRY(halo_backend_cuda_info(be, &gi));
+    struct halo_gpu_info gi = ((struct cuda_ctx *)be->ctx)->info;
     char cc[32], drv[32], rt[32], dnn[32];
     snprintf(cc, sizeof cc, "%d.%d", gi.cc_major, gi.cc_minor);
     snprintf(drv, sizeof drv, "%d.%d", gi.driver_version / 1000, gi.driver_version % 1000 / 10);

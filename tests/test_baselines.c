@@ -8,10 +8,10 @@
 #include "core/rng.h"
 #include "exec/codec.h"
 #include "exec/executor.h"
-#include "exec/plan_exec.h"
 #include "model/weights.h"
 #include "model/zoo.h"
 #include "partition/planner.h"
+#include "runtime/plan_exec.h"
 #include "test.h"
 #include "test_cluster.h"
 
@@ -160,7 +160,7 @@ static void test_lossless_exec(void)
 /* ---- the codec ------------------------------------------------------------------------------ */
 
 /* Encodes x, checks the size accounting and that decoding gives exactly the quantised values. */
-static size_t round_trip(const float *x, size_t n, const struct halo_plan_codec *c, size_t want_bits)
+static size_t round_trip(const float *x, size_t n, const struct halo_codec *c, size_t want_bits)
 {
     uint8_t *buf = NULL;
     size_t bytes = 0;
@@ -205,7 +205,7 @@ static size_t round_trip(const float *x, size_t n, const struct halo_plan_codec 
 
 static void test_codec(void)
 {
-    struct halo_plan_codec c = {0.0f, 6.0f, 4, 0};
+    struct halo_codec c = {0.0f, 6.0f, 4, 0};
     const size_t N = 1000;
     float *x = malloc(N * sizeof *x);
     /* all zeros: ceil(1000 / 16) run tokens of two 4-bit codes */
@@ -236,7 +236,7 @@ static void test_codec(void)
     halo_rng_seed(&rng, 9);
     int bits[] = {1, 2, 3, 4, 8, 16};
     for (int b = 0; b < 6; b++) {
-        struct halo_plan_codec cb = {b % 2 ? 0.5f : 0.0f, 2.0f + b, bits[b], 0};
+        struct halo_codec cb = {b % 2 ? 0.5f : 0.0f, 2.0f + b, bits[b], 0};
         for (size_t i = 0; i < N; i++) {
             double v = halo_rng_normal(&rng) * 3;
             x[i] = (float)(halo_rng_uniform(&rng) < 0.3 ? 0 : v);
@@ -270,7 +270,7 @@ static void test_codec(void)
     CHECK_ERR(halo_codec_decode(longer, bytes + 1, &c, out, N), HALO_ERR_INVALID, "payload");
     free(longer);
     CHECK_ERR(halo_codec_decode(buf, bytes, &c, out, N - 1), HALO_ERR_INVALID, "expected 999");
-    struct halo_plan_codec other = c;
+    struct halo_codec other = c;
     other.clip_hi = 5;
     CHECK_ERR(halo_codec_decode(buf, bytes, &other, out, N), HALO_ERR_INVALID, "expected [0, 5]");
     CHECK_OK(halo_codec_decode(buf, bytes, NULL, out, N)); /* settings from the header */
@@ -314,9 +314,9 @@ static void test_codec(void)
     printf("codec: %d of 2000 randomly corrupted streams still decode (payload flips), the rest are errors\n", ok);
     free(buf);
     /* bad settings */
-    struct halo_plan_codec badc = {1, 1, 4, 0};
+    struct halo_codec badc = {1, 1, 4, 0};
     CHECK_ERR(halo_codec_encode(x, N, &badc, &buf, &bytes), HALO_ERR_INVALID, "clip_lo < clip_hi");
-    badc = (struct halo_plan_codec){0, 1, 17, 0};
+    badc = (struct halo_codec){0, 1, 17, 0};
     CHECK_ERR(halo_codec_encode(x, N, &badc, &buf, &bytes), HALO_ERR_INVALID, "bits 17");
     free(out);
     free(x);
@@ -418,7 +418,7 @@ static void test_adcnn_exec(void)
     CHECK_OK(halo_backend_new("ref", &bo, &be));
     CHECK_OK(halo_weights_random(g, 0, &w));
     CHECK_OK(halo_backend_load(be, g, w));
-    struct halo_plan_codec fitted;
+    struct halo_codec fitted;
     CHECK_OK(halo_plan_codec_fit(be, g, p, 1, &fitted));
     CHECK(fitted.clip_hi > fitted.clip_lo);
     p->codec = fitted;

@@ -6,9 +6,9 @@
 #include "core/rng.h"
 #include "exec/executor.h"
 #include "model/count.h"
+#include "model/rf.h"
 #include "model/weights.h"
 #include "model/zoo.h"
-#include "partition/rf.h"
 #include "test.h"
 
 static struct halo_rect R(int y0, int y1, int x0, int x1) { return (struct halo_rect){y0, y1, x0, x1}; }

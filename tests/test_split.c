@@ -6,11 +6,11 @@
  * execution of the range — bit for bit on ref, within float reassociation on cpu. */
 #include "core/clock.h"
 #include "core/rng.h"
-#include "exec/split_exec.h"
 #include "model/count.h"
 #include "model/weights.h"
 #include "model/zoo.h"
 #include "partition/halo.h"
+#include "runtime/split_exec.h"
 #include "test.h"
 
 static void check_cover(const struct halo_split *s)

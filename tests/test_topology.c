@@ -2,7 +2,7 @@
  * fields profiles rely on, binding (process and thread) that leaves the reported cpuset alone,
  * and binding requests outside the cpuset rejected. */
 #define _GNU_SOURCE
-#include "profile/topology.h"
+#include "core/topology.h"
 #include "halo_config.h"
 #include "test.h"
 

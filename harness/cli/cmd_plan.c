@@ -3,11 +3,11 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/parse.h"
-#include "exec/plan_exec.h"
 #include "model/count.h"
 #include "model/weights.h"
 #include "model/zoo.h"
 #include "partition/planner.h"
+#include "runtime/plan_exec.h"
 
 #include <limits.h>
 #include <math.h>
@@ -129,7 +129,7 @@ static enum halo_status plan_method(const struct halo_planner_info *info, const 
     if (st == HALO_OK && p->has_codec) st = halo_plan_codec_fit(lab->be, g, p, lab->seed, &p->codec);
     if (st == HALO_OK) st = halo_plan_deviation(lab->be, g, p, lab->n, lab->seed, d);
     if (st == HALO_OK && p->has_codec && d->codec_ratio > 0) {
-        struct halo_plan_codec codec = p->codec;
+        struct halo_codec codec = p->codec;
         codec.ratio = d->codec_ratio;
         char prov[700];
         snprintf(prov, sizeof prov,

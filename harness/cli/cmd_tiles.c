@@ -5,10 +5,10 @@
 #include "core/clock.h"
 #include "core/parse.h"
 #include "core/rng.h"
-#include "exec/split_exec.h"
 #include "model/weights.h"
 #include "model/zoo.h"
 #include "partition/halo.h"
+#include "runtime/split_exec.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 #include "core/provenance.h"
 #include "core/alloc.h"
+#include "core/topology.h"
 #include "halo_config.h"
-#include "profile/topology.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,50 +1,4 @@
 #include "exec/backend.h"
-#include "halo_config.h"
-
-#include <stdio.h>
-#include <string.h>
-
-const char *halo_backend_available(void)
-{
-    return "ref"
-#if HALO_HAVE_DNNL
-           ",cpu"
-#endif
-#if HALO_CUDA_BACKEND
-           ",cuda"
-#endif
-        ;
-}
-
-bool halo_backend_compiled(const char *name)
-{
-    if (!name) return false;
-    return !strcmp(name, "ref")
-#if HALO_HAVE_DNNL
-           || !strcmp(name, "cpu")
-#endif
-#if HALO_CUDA_BACKEND
-           || !strcmp(name, "cuda")
-#endif
-        ;
-}
-
-enum halo_status halo_backend_new(const char *name, const struct halo_backend_opts *opts,
-                                  struct halo_backend **out)
-{
-    static const struct halo_backend_opts defaults = {0, 0};
-    if (!opts) opts = &defaults;
-    *out = NULL;
-    if (name && !strcmp(name, "ref")) return halo_backend_ref_new(opts, out);
-#if HALO_HAVE_DNNL
-    if (name && !strcmp(name, "cpu")) return halo_backend_cpu_new(opts, out);
-#endif
-#if HALO_CUDA_BACKEND
-    if (name && !strcmp(name, "cuda")) return halo_backend_cuda_new(opts, out);
-#endif
-    return halo_error(HALO_ERR_INVALID, "unknown backend '%s' (this build has: %s)", name ? name : "",
-                      halo_backend_available());
-}
 
 void halo_backend_free(struct halo_backend *be)
 {
@@ -79,3 +33,8 @@ const char *halo_backend_impl(struct halo_backend *be, int node)
 }
 
 int halo_backend_threads(struct halo_backend *be) { return be->iface.threads ? be->iface.threads(be) : 1; }
+
+enum halo_status halo_backend_describe(struct halo_backend *be, cJSON *obj)
+{
+    return be->iface.describe ? be->iface.describe(be, obj) : HALO_OK;
+}

@@ -1,15 +1,16 @@
 /* backend: the interface every compute backend implements (ggml style: a struct of function
  * pointers and a context), and the registry, the one place that knows which backends were
- * compiled in. A backend computes a node range on a tile (partition/rf), not only whole tensors. */
+ * compiled in. A backend computes a node range on a tile (model/rf), not only whole tensors. */
 #ifndef HALO_BACKEND_H
 #define HALO_BACKEND_H
 
 #include <stdbool.h>
+#include <cjson/cJSON.h>
 
 #include "core/tensor.h"
 #include "model/graph.h"
+#include "model/rf.h"
 #include "model/weights.h"
-#include "partition/rf.h"
 
 struct halo_backend;
 
@@ -33,6 +34,9 @@ struct halo_backend_i {
     const char *(*impl)(struct halo_backend *be, int node);
     /* Threads the backend computes with (1 for a GPU backend's host side). */
     int (*threads)(struct halo_backend *be);
+    /* Adds what the backend knows of its device to obj (a GPU's model, memory, driver and
+     * libraries, its host binding); NULL when there is nothing beyond name and version. */
+    enum halo_status (*describe)(struct halo_backend *be, cJSON *obj);
     void (*free)(struct halo_backend *be);
 };
 
@@ -64,8 +68,10 @@ enum halo_status halo_backend_compute(struct halo_backend *be, const struct halo
                                       const struct halo_tensor *in, struct halo_tensor *out, double *node_ms);
 const char *halo_backend_impl(struct halo_backend *be, int node);
 int halo_backend_threads(struct halo_backend *be);
+/* The backend's describe entry, or nothing when it has none. */
+enum halo_status halo_backend_describe(struct halo_backend *be, cJSON *obj);
 
-/* Constructors of the compiled-in backends (registry use only). */
+/* Constructors of the backends (exec/registry.c only; each exists when its backend is compiled in). */
 enum halo_status halo_backend_ref_new(const struct halo_backend_opts *opts, struct halo_backend **out);
 enum halo_status halo_backend_cpu_new(const struct halo_backend_opts *opts, struct halo_backend **out);
 enum halo_status halo_backend_cuda_new(const struct halo_backend_opts *opts, struct halo_backend **out);

@@ -3,8 +3,8 @@
  * and implementation names. Planning and execution: backend_cpu_run.c and backend_cpu_prim.c. */
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/topology.h"
 #include "exec/backend_cpu_impl.h"
-#include "profile/topology.h"
 
 #include <dnnl_debug.h>
 #include <math.h>
@@ -196,6 +196,16 @@ static enum halo_status cpu_init(struct cpu_ctx *c, const struct halo_backend_op
     return c->version ? HALO_OK : HALO_ERR_NOMEM;
 }
 
+static const struct halo_backend_i cpu_iface = {
+    .name = cpu_name,
+    .version = cpu_version,
+    .load = cpu_load,
+    .compute = cpu_compute,
+    .impl = cpu_impl,
+    .threads = cpu_threads,
+    .free = cpu_free,
+};
+
 enum halo_status halo_backend_cpu_new(const struct halo_backend_opts *opts, struct halo_backend **out)
 {
     *out = NULL;
@@ -206,15 +216,7 @@ enum halo_status halo_backend_cpu_new(const struct halo_backend_opts *opts, stru
         free(c);
         return HALO_ERR_NOMEM;
     }
-    be->iface = (struct halo_backend_i){
-        .name = cpu_name,
-        .version = cpu_version,
-        .load = cpu_load,
-        .compute = cpu_compute,
-        .impl = cpu_impl,
-        .threads = cpu_threads,
-        .free = cpu_free,
-    };
+    be->iface = cpu_iface;
     be->ctx = c;
     enum halo_status st = cpu_init(c, opts);
     if (st != HALO_OK) {

@@ -241,6 +241,16 @@ static enum halo_status ref_compute(struct halo_backend *be, const struct halo_t
     return st;
 }
 
+static const struct halo_backend_i ref_iface = {
+    .name = ref_name,
+    .version = ref_name,
+    .load = ref_load,
+    .compute = ref_compute,
+    .impl = ref_impl,
+    .threads = ref_threads,
+    .free = ref_free,
+};
+
 enum halo_status halo_backend_ref_new(const struct halo_backend_opts *opts, struct halo_backend **out)
 {
     (void)opts;
@@ -251,15 +261,7 @@ enum halo_status halo_backend_ref_new(const struct halo_backend_opts *opts, stru
         free(c);
         return HALO_ERR_NOMEM;
     }
-    be->iface = (struct halo_backend_i){
-        .name = ref_name,
-        .version = ref_name,
-        .load = ref_load,
-        .compute = ref_compute,
-        .impl = ref_impl,
-        .threads = ref_threads,
-        .free = ref_free,
-    };
+    be->iface = ref_iface;
     be->ctx = c;
     *out = be;
     return HALO_OK;

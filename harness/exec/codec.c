@@ -8,7 +8,7 @@
 static const uint8_t magic[4] = {'H', 'Z', 'C', '1'};
 #define CODEC_VERSION 1
 
-enum halo_status halo_codec_check(const struct halo_plan_codec *c)
+enum halo_status halo_codec_check(const struct halo_codec *c)
 {
     if (!c) return halo_error(HALO_ERR_INVALID, "codec: no settings");
     if (!isfinite(c->clip_lo) || !isfinite(c->clip_hi) || !(c->clip_lo < c->clip_hi))
@@ -37,7 +37,7 @@ static float level_value(uint32_t q, float a, float b, uint32_t L)
     return (float)(a + (double)q * (((double)b - a) / L));
 }
 
-void halo_codec_quantise(const float *x, size_t n, const struct halo_plan_codec *c, float *out)
+void halo_codec_quantise(const float *x, size_t n, const struct halo_codec *c, float *out)
 {
     uint32_t L = n_levels(c->bits);
     for (size_t i = 0; i < n; i++) {
@@ -52,7 +52,7 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-float halo_codec_fit_hi(const float *x, size_t n, const struct halo_plan_codec *c)
+float halo_codec_fit_hi(const float *x, size_t n, const struct halo_codec *c)
 {
     static const double quantiles[] = {0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999, 1.0};
     size_t m = 0;
@@ -134,7 +134,7 @@ static float get_f32(const uint8_t *p)
     return f;
 }
 
-enum halo_status halo_codec_encode(const float *x, size_t n, const struct halo_plan_codec *c, uint8_t **out,
+enum halo_status halo_codec_encode(const float *x, size_t n, const struct halo_codec *c, uint8_t **out,
                                    size_t *bytes)
 {
     *out = NULL;
@@ -176,7 +176,7 @@ enum halo_status halo_codec_encode(const float *x, size_t n, const struct halo_p
     return HALO_OK;
 }
 
-enum halo_status halo_codec_decode(const uint8_t *buf, size_t bytes, const struct halo_plan_codec *expect,
+enum halo_status halo_codec_decode(const uint8_t *buf, size_t bytes, const struct halo_codec *expect,
                                    float *out, size_t n)
 {
     if (!buf || bytes < HALO_CODEC_HEADER_BYTES)
@@ -186,7 +186,7 @@ enum halo_status halo_codec_decode(const uint8_t *buf, size_t bytes, const struc
     if (buf[4] != CODEC_VERSION)
         return halo_error(HALO_ERR_INVALID, "codec: version %u: this halo reads version %d", buf[4], CODEC_VERSION);
     if (buf[6] || buf[7]) return halo_error(HALO_ERR_INVALID, "codec: reserved header bytes are not zero");
-    struct halo_plan_codec c = {get_f32(buf + 16), get_f32(buf + 20), buf[5], 0};
+    struct halo_codec c = {get_f32(buf + 16), get_f32(buf + 20), buf[5], 0};
     HALO_TRY(halo_codec_check(&c));
     if (expect && (expect->bits != c.bits || expect->clip_lo != c.clip_lo || expect->clip_hi != c.clip_hi))
         return halo_error(HALO_ERR_INVALID, "codec: stream has bounds [%g, %g] and %d bits, expected [%g, %g] and %d",

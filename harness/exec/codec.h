@@ -22,30 +22,36 @@
 #include <stdint.h>
 
 #include "core/status.h"
-#include "partition/plan.h"
 
 #define HALO_CODEC_HEADER_BYTES 32
 
+/* The codec's settings, as a plan stores them for its compressed blocks. */
+struct halo_codec {
+    float clip_lo, clip_hi;  /* clipped ReLU bounds */
+    int bits;                /* quantisation bits of non-zeros */
+    double ratio;            /* compressed bytes / raw bytes used to predict transfers */
+};
+
 /* HALO_OK when the settings can encode: finite a < b and 1 <= bits <= 16. */
-enum halo_status halo_codec_check(const struct halo_plan_codec *c);
+enum halo_status halo_codec_check(const struct halo_codec *c);
 
 /* What decode(encode(x)) gives: x[0..n) clipped and quantised into out[0..n) (may alias x). */
-void halo_codec_quantise(const float *x, size_t n, const struct halo_plan_codec *c, float *out);
+void halo_codec_quantise(const float *x, size_t n, const struct halo_codec *c, float *out);
 
 /* The upper bound b for data like x[0..n) with c's lower bound and bits: among the 90th .. 100th
  * percentiles of the values above a, the one with the least squared quantisation error over x.
  * Returns c->clip_hi when no value lies above a. */
-float halo_codec_fit_hi(const float *x, size_t n, const struct halo_plan_codec *c);
+float halo_codec_fit_hi(const float *x, size_t n, const struct halo_codec *c);
 
 /* Encodes x[0..n) into a new buffer *out (free() it) of *bytes bytes, header included. */
-enum halo_status halo_codec_encode(const float *x, size_t n, const struct halo_plan_codec *c, uint8_t **out,
+enum halo_status halo_codec_encode(const float *x, size_t n, const struct halo_codec *c, uint8_t **out,
                                    size_t *bytes);
 
 /* Decodes buf[0..bytes) into out[0..n): exactly halo_codec_quantise of what was encoded. Checks
  * everything and never reads outside buf: a short or long buffer, a bad magic, version, bits or
  * bounds, an element count other than n, settings other than `expect` (when not NULL), a run past
  * the count or a payload that ends early or late are HALO_ERR_INVALID with the reason. */
-enum halo_status halo_codec_decode(const uint8_t *buf, size_t bytes, const struct halo_plan_codec *expect,
+enum halo_status halo_codec_decode(const uint8_t *buf, size_t bytes, const struct halo_codec *expect,
                                    float *out, size_t n);
 
 #endif

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "model/graph.h"
-#include "partition/rf.h"
+#include "model/rf.h"
 #include "partition/split.h"
 
 struct halo_part_cost {

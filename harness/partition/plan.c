@@ -1043,7 +1043,7 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
         HALO_TRY(halo_json_num(file, codec, "codec", "ratio", true, 1e-9, 10, &ratio));
         if (!(hi > lo)) return halo_error(HALO_ERR_INVALID, "%s: codec: clip_lo must be < clip_hi", file);
         p->has_codec = true;
-        p->codec = (struct halo_plan_codec){(float)lo, (float)hi, (int)bits, ratio};
+        p->codec = (struct halo_codec){(float)lo, (float)hi, (int)bits, ratio};
     }
     HALO_TRY(halo_json_child(file, j, "", "blocks", true, cJSON_Array, &blocks));
     int nb = cJSON_GetArraySize(blocks);

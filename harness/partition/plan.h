@@ -9,9 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "exec/codec.h"
 #include "model/graph.h"
+#include "model/rf.h"
 #include "partition/cluster.h"
-#include "partition/rf.h"
 
 #define HALO_PLAN_SCHEMA "halo-plan/1"
 
@@ -71,13 +72,6 @@ struct halo_plan_event {
     int64_t bytes;
 };
 
-/* ADCNN's codec settings (when any block compresses). */
-struct halo_plan_codec {
-    float clip_lo, clip_hi;  /* clipped ReLU bounds */
-    int bits;                /* quantisation bits of non-zeros */
-    double ratio;            /* compressed bytes / raw bytes used to predict transfers */
-};
-
 struct halo_plan {
     char *model;
     int h, w;
@@ -92,7 +86,7 @@ struct halo_plan {
     struct halo_plan_block *block;
     struct halo_plan_tail tail;
     bool has_codec;
-    struct halo_plan_codec codec;
+    struct halo_codec codec;
     /* prediction (filled by halo_plan_finish) */
     double total_ms;
     double local_ms;          /* best single device, for speedup figures */

@@ -14,7 +14,7 @@ struct halo_planner_opts {
     bool no_select;  /* use every ES; by default methods that can search the ES subset do */
     /* ADCNN's codec as measured on real activations (bounds, bits, compressed/raw ratio) and where
      * that measurement came from; NULL: the stored default (planners/adcnn.c says its provenance) */
-    const struct halo_plan_codec *codec;
+    const struct halo_codec *codec;
     const char *codec_provenance;
     int adcnn_grid;  /* ADCNN: its FDSP grid forced to adcnn_grid x adcnn_grid (2..8); 0: searched */
 };

@@ -4,11 +4,11 @@
 #include "core/image.h"
 #include "core/provenance.h"
 #include "core/rng.h"
+#include "core/topology.h"
 #include "exec/executor.h"
+#include "halo_config.h"
 #include "model/count.h"
 #include "model/zoo.h"
-#include "profile/topology.h"
-#include "halo_config.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -152,7 +152,7 @@ static enum halo_status measure_tiles(struct run_ctx *r, struct halo_backend *be
 }
 
 static enum halo_status measure_model(struct run_ctx *r, const char *model, struct halo_prof_model *pm,
-                                      char **library, int *threads, char **fused_ops, int *n_fused)
+                                      char **library, int *threads, cJSON *device, char **fused_ops, int *n_fused)
 {
     const struct halo_profiler_opts *o = r->o;
     struct halo_graph *g = NULL;
@@ -177,6 +177,7 @@ static enum halo_status measure_model(struct run_ctx *r, const char *model, stru
     if (st == HALO_OK && !*library) {
         *library = halo_strdup(halo_backend_version(be));
         *threads = halo_backend_threads(be);
+        st = halo_backend_describe(be, device);
     }
     for (int k = 0; st == HALO_OK && k < pm->n_layers; k++) {
         if (!pm->layers[k].fused) continue;
@@ -193,8 +194,10 @@ static enum halo_status measure_model(struct run_ctx *r, const char *model, stru
     return st;
 }
 
-/* The platform: topology, versions, threads, ISA cap, provenance. */
-static enum halo_status platform(const struct halo_profiler_opts *o, const char *library, int threads, cJSON **out)
+/* The platform: topology, versions, threads, ISA cap, the backend's device, provenance. Takes
+ * `device` (the backend's description). */
+static enum halo_status platform(const struct halo_profiler_opts *o, const char *library, int threads, cJSON *device,
+                                 cJSON **out)
 {
     struct halo_topology *t = NULL;
     cJSON *topo = NULL, *p = cJSON_CreateObject();
@@ -216,7 +219,12 @@ static enum halo_status platform(const struct halo_profiler_opts *o, const char 
         cJSON_AddStringToObject(p, "halo", HALO_VERSION);
         cJSON_AddItemToObject(p, "topology", topo);
         topo = NULL;
+        if (cJSON_GetArraySize(device) > 0) {
+            cJSON_AddItemToObject(p, "device", device);
+            device = NULL;
+        }
     }
+    cJSON_Delete(device);
     halo_provenance_free(&prov);
     cJSON_Delete(topo);
     halo_topology_free(t);
@@ -250,12 +258,17 @@ enum halo_status halo_profile_measure(const struct halo_profiler_opts *o, char *
     p->fused_ops = halo_calloc(HALO_OP_COUNT_, sizeof *p->fused_ops);
     p->name = halo_strdup(o->name);
     p->backend = halo_strdup(o->backend);
-    if (!p->models || !p->fused_ops || !p->name || !p->backend) st = HALO_ERR_NOMEM;
+    cJSON *device = cJSON_CreateObject();
+    if (!p->models || !p->fused_ops || !p->name || !p->backend || !device) st = HALO_ERR_NOMEM;
     for (int m = 0; m < n && st == HALO_OK; m++) {
         p->n_models = m + 1;
-        st = measure_model(&r, models[m], &p->models[m], &p->library, &p->threads, p->fused_ops, &p->n_fused_ops);
+        st = measure_model(&r, models[m], &p->models[m], &p->library, &p->threads, device, p->fused_ops,
+                           &p->n_fused_ops);
     }
-    if (st == HALO_OK) st = platform(o, p->library, p->threads, &p->platform);
+    if (st == HALO_OK)
+        st = platform(o, p->library, p->threads, device, &p->platform);
+    else
+        cJSON_Delete(device);
     if (st == HALO_OK) {
         p->settings = cJSON_CreateObject();
         cJSON_AddNumberToObject(p->settings, "warmup", o->warmup);

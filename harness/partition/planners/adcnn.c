@@ -3,7 +3,7 @@
  * [paper] Fully Decomposable Spatial Partition (FDSP): the input is cut into a grid (2x2 ... 8x8);
  *   each tile runs the early conv blocks on its own with zero padding at the tile borders — no
  *   halo, so the result differs from the full model (the paper retrains to recover accuracy;
- *   halo does not, and reports the deviation instead: exec/plan_exec.h). A central node runs the
+ *   halo does not, and reports the deviation instead: runtime/plan_exec.h). A central node runs the
  *   rest. Tile outputs are compressed: clipped ReLU (bounds a < b) for sparsity, 4-bit
  *   quantisation of the non-zeros, run-length coding of zero runs (exec/codec.h). Scheduling:
  *   tiles go one at a time to the node whose max x_k / s_k grows least, s_k a running
@@ -47,7 +47,7 @@ struct adcnn {
     int n;
     double *s, *x, *tile_ms; /* per ES: throughput (tiles/ms), tiles held; per tile x ES: ms */
     int *dev;
-    struct halo_plan_codec codec;
+    struct halo_codec codec;
 };
 
 /* Schedules the tiles of `sp` (block nodes [0, last)); false when a tile cannot be built. */
@@ -138,7 +138,7 @@ enum halo_status halo_plan_adcnn(const struct halo_planner_ctx *ctx, struct halo
     *out = NULL;
     struct adcnn a = {.ctx = ctx};
     a.codec = ctx->opts.codec ? *ctx->opts.codec
-                              : (struct halo_plan_codec){ADCNN_DEFAULT_CLIP_LO, ADCNN_DEFAULT_CLIP_HI,
+                              : (struct halo_codec){ADCNN_DEFAULT_CLIP_LO, ADCNN_DEFAULT_CLIP_HI,
                                                          ADCNN_DEFAULT_BITS, ADCNN_DEFAULT_RATIO};
     int max_tiles = ADCNN_GRID_MAX * ADCNN_GRID_MAX;
     int *es = halo_malloc((size_t)c->n, sizeof *es);

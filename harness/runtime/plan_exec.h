@@ -30,7 +30,7 @@ enum halo_status halo_exec_plan(struct halo_backend *be, const struct halo_graph
  * plan's first compressed block for the seeded input `seed` (halo_codec_fit_hi); *codec is the
  * plan's codec with that bound. HALO_ERR_INVALID when the plan compresses nothing. */
 enum halo_status halo_plan_codec_fit(struct halo_backend *be, const struct halo_graph *g, const struct halo_plan *p,
-                                     uint64_t seed, struct halo_plan_codec *codec);
+                                     uint64_t seed, struct halo_codec *codec);
 
 /* A plan's outputs against the model's over n seeded inputs. */
 struct halo_deviation {

@@ -1,4 +1,4 @@
-#include "exec/plan_exec.h"
+#include "runtime/plan_exec.h"
 #include "core/image.h"
 #include "exec/codec.h"
 #include "exec/executor.h"
@@ -16,7 +16,7 @@ static bool part_travels(const struct halo_plan *p, int b, int k)
 }
 
 /* Encodes and decodes t in place; adds to the stats. */
-static enum halo_status code_part(struct halo_tensor *t, const struct halo_plan_codec *c,
+static enum halo_status code_part(struct halo_tensor *t, const struct halo_codec *c,
                                   struct halo_plan_exec_stats *stats)
 {
     uint8_t *buf;
@@ -92,7 +92,7 @@ enum halo_status halo_exec_plan(struct halo_backend *be, const struct halo_graph
 }
 
 enum halo_status halo_plan_codec_fit(struct halo_backend *be, const struct halo_graph *g, const struct halo_plan *p,
-                                     uint64_t seed, struct halo_plan_codec *codec)
+                                     uint64_t seed, struct halo_codec *codec)
 {
     int b = 0;
     while (b < p->n_blocks && !p->block[b].compress) b++;

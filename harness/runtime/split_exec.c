@@ -1,4 +1,4 @@
-#include "exec/split_exec.h"
+#include "runtime/split_exec.h"
 #include "core/clock.h"
 
 /* Runs `tile` on a copy of its input rect, timing only the compute call. */

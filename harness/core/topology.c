@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* sched_getaffinity, CPU_* macros */
-#include "profile/topology.h"
+#include "core/topology.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "halo_config.h"

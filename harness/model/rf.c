@@ -1,4 +1,4 @@
-#include "partition/rf.h"
+#include "model/rf.h"
 #include "core/alloc.h"
 #include "model/count.h"
 
