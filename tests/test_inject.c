@@ -1,5 +1,6 @@
 /* inject: the --inject fault parser and the message checksum (no MPI: the faults themselves are
  * exercised on real runs by test_inject.sh). */
+#include "core/hash.h"
 #include "core/rng.h"
 #include "runtime/inject.h"
 #include "test.h"
@@ -41,12 +42,12 @@ int main(void)
     int misses = 0, tried = 0;
     for (size_t n = 0; n <= sizeof buf; n += n < 70 ? 1 : 23) {
         for (size_t i = 0; i < n; i++) buf[i] = (unsigned char)(halo_rng_u64(&r) >> 56);
-        uint64_t h = halo_wire_checksum(buf, n);
-        CHECK(h == halo_wire_checksum(buf, n)); /* deterministic */
+        uint64_t h = halo_hash_bytes(buf, n);
+        CHECK(h == halo_hash_bytes(buf, n)); /* deterministic */
         for (size_t i = 0; i < n; i++)
             for (int bit = 0; bit < 8; bit++) {
                 buf[i] ^= (unsigned char)(1u << bit);
-                misses += halo_wire_checksum(buf, n) == h;
+                misses += halo_hash_bytes(buf, n) == h;
                 tried++;
                 buf[i] ^= (unsigned char)(1u << bit);
             }
@@ -55,7 +56,7 @@ int main(void)
     CHECK(tried > 10000);
     /* length is part of it: a truncated payload of zeros differs */
     unsigned char zeros[64] = {0};
-    CHECK(halo_wire_checksum(zeros, 64) != halo_wire_checksum(zeros, 63));
-    CHECK(halo_wire_checksum(zeros, 32) != halo_wire_checksum(zeros, 0));
+    CHECK(halo_hash_bytes(zeros, 64) != halo_hash_bytes(zeros, 63));
+    CHECK(halo_hash_bytes(zeros, 32) != halo_hash_bytes(zeros, 0));
     return halo_test_done("test_inject");
 }

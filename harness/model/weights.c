@@ -1,5 +1,6 @@
 #include "model/weights.h"
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "core/rng.h"
 
 #include <math.h>
@@ -65,17 +66,16 @@ enum halo_status halo_weights_alloc(const struct halo_graph *g, struct halo_weig
 
 uint64_t halo_weights_hash(const struct halo_graph *g, const struct halo_weights *w)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = HALO_FNV1A_INIT;
     for (int i = 0; i < g->n_nodes; i++) {
-        for (const char *c = g->nodes[i].name; *c; c++) h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+        h = halo_fnv1a(h, g->nodes[i].name, strlen(g->nodes[i].name));
         int64_t sz[4];
         halo_weights_sizes(&g->nodes[i], sz);
         const float *t[4] = {w->node[i].weight, w->node[i].bias, w->node[i].mean, w->node[i].var};
         for (int k = 0; k < 4; k++)
-            for (int64_t e = 0; e < sz[k]; e++) {
-                uint32_t bits;
-                memcpy(&bits, &t[k][e], 4);
-                h = (h ^ bits) * 0x100000001b3ull;
+            if (sz[k] > 0) {
+                uint64_t v = halo_hash_bytes(t[k], (size_t)sz[k] * sizeof(float));
+                h = halo_fnv1a(h, &v, sizeof v);
             }
     }
     return h;

@@ -1,5 +1,6 @@
 #include "partition/plan.h"
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "model/count.h"
 #include "profile/profile.h"
@@ -1137,35 +1138,28 @@ enum halo_status halo_plan_load(const char *path, struct halo_plan **out)
     return st;
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *c = data;
-    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 0x100000001b3ull;
-    return h;
-}
-
 uint64_t halo_plan_hash(const struct halo_plan *p)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    h = fnv(h, p->model, strlen(p->model));
+    uint64_t h = HALO_FNV1A_INIT;
+    h = halo_fnv1a(h, p->model, strlen(p->model));
     int hw[2] = {p->h, p->w};
-    h = fnv(h, hw, sizeof hw);
-    for (int k = 0; k < p->n_dev; k++) h = fnv(h, p->dev[k].name, strlen(p->dev[k].name) + 1);
+    h = halo_fnv1a(h, hw, sizeof hw);
+    for (int k = 0; k < p->n_dev; k++) h = halo_fnv1a(h, p->dev[k].name, strlen(p->dev[k].name) + 1);
     for (int b = 0; b < p->n_blocks; b++) {
         const struct halo_plan_block *bl = &p->block[b];
         int v[5] = {bl->stage0, bl->stage1, (int)bl->mode, bl->gather, bl->compress};
-        h = fnv(h, v, sizeof v);
+        h = halo_fnv1a(h, v, sizeof v);
         for (int k = 0; k < bl->n_parts; k++) {
-            h = fnv(h, &bl->part[k].device, sizeof(int));
+            h = halo_fnv1a(h, &bl->part[k].device, sizeof(int));
             int o[4] = {bl->part[k].out.y0, bl->part[k].out.y1, bl->part[k].out.x0, bl->part[k].out.x1};
-            h = fnv(h, o, sizeof o);
+            h = halo_fnv1a(h, o, sizeof o);
             for (int s = 0; s < bl->part[k].n_src; s++) {
                 const struct halo_plan_src *sr = &bl->part[k].src[s];
                 int v[5] = {sr->device, sr->rect.y0, sr->rect.y1, sr->rect.x0, sr->rect.x1};
-                h = fnv(h, v, sizeof v);
+                h = halo_fnv1a(h, v, sizeof v);
             }
         }
     }
-    h = fnv(h, &p->tail.device, sizeof(int));
+    h = halo_fnv1a(h, &p->tail.device, sizeof(int));
     return h;
 }

@@ -1,6 +1,6 @@
 /* inject: fault injection for `halo run --inject SPEC`, to test the runtime's fault handling on a
  * real run: an ES that dies or stalls at a block, an ES slowed down, a message corrupted or lost in
- * transit. Also the checksum every runtime message carries, which is what catches a corrupted one.
+ * transit; what catches a corrupted message is the checksum every message carries (core/hash.h).
  * No MPI here: the spec is parsed and checked against the plan before any rank starts. */
 #ifndef HALO_INJECT_H
 #define HALO_INJECT_H
@@ -37,9 +37,5 @@ enum halo_status halo_faults_parse(const char *spec, int n_dev, struct halo_faul
 void halo_faults_free(struct halo_faults *f);
 /* The first fault of `kind` for `rank`, or NULL. */
 const struct halo_fault *halo_faults_find(const struct halo_faults *f, enum halo_fault_kind kind, int rank);
-
-/* 64-bit checksum of a message payload: any single changed byte changes it. About memory speed
- * (four independent 64-bit lanes), so that it costs nothing beside the transfer it protects. */
-uint64_t halo_wire_checksum(const void *data, size_t n);
 
 #endif

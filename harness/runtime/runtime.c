@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "runtime/runtime.h"
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "core/clock.h"
 #include "core/image.h"
 #include "exec/codec.h"
@@ -66,7 +67,7 @@ struct wire_hdr {
     double start_ms, end_ms; /* wall, emulated: the interval the sender reserved on its uplink */
     double vsend_ms;         /* virtual clock: when the sender had the data */
     double post_ms;          /* when the sender posted it */
-    uint64_t checksum;       /* halo_wire_checksum of the payload: a message corrupted in transit is caught */
+    uint64_t checksum;       /* halo_hash_bytes of the payload: a message corrupted in transit is caught */
 };
 _Static_assert(sizeof(struct wire_hdr) % 16 == 0, "payload alignment");
 
@@ -314,7 +315,7 @@ static enum halo_status on_arrival(struct halo_rt *rt, int m)
         return halo_error(HALO_ERR_INTERNAL, "rank %d: message %d from rank %d has a bad header (inference %d, msg %d)",
                           rt->rank, m, mm->from, h->inference, h->msg);
     if (h->payload_bytes < 0 || (size_t)h->payload_bytes > rt->buf_bytes[m] - sizeof *h ||
-        halo_wire_checksum(rt->buf[m] + sizeof *h, (size_t)h->payload_bytes) != h->checksum) {
+        halo_hash_bytes(rt->buf[m] + sizeof *h, (size_t)h->payload_bytes) != h->checksum) {
         char w[160];
         describe_wait(rt, WAIT_MSG, m, w, sizeof w);
         return halo_error(HALO_ERR_MISMATCH, "%s: inference %d: rank %d (%s) received %s from rank %d (%s) with a wrong "
@@ -496,19 +497,12 @@ static enum halo_status wait_req(struct halo_rt *rt, MPI_Request *r, int peer, i
 
 /* ---- setup ------------------------------------------------------------------------------------- */
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *c = data;
-    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 0x100000001b3ull;
-    return h;
-}
-
 static uint64_t links_hash(const struct halo_plan *p)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = HALO_FNV1A_INIT;
     size_t n = (size_t)p->n_dev * p->n_dev;
-    h = fnv(h, p->bw_mbps, n * sizeof(double));
-    return fnv(h, p->lat_ms, n * sizeof(double));
+    h = halo_fnv1a(h, p->bw_mbps, n * sizeof(double));
+    return halo_fnv1a(h, p->lat_ms, n * sizeof(double));
 }
 
 /* Loads every plan (the first one's graph serves all) and checks what the runtime supports. */
@@ -844,11 +838,11 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
     if (st == HALO_OK) st = load_rest(rt, &wh);
     mine.status = st;
     mine.n_dev = rt->max_dev;
-    mine.plan_hash = mine.links_hash = 0xcbf29ce484222325ull;
+    mine.plan_hash = mine.links_hash = HALO_FNV1A_INIT;
     for (int i = 0; i < rt->n_plans; i++) {
         uint64_t h[2] = {halo_plan_hash(rt->plans[i]), links_hash(rt->plans[i])};
-        mine.plan_hash = fnv(mine.plan_hash, &h[0], sizeof h[0]);
-        mine.links_hash = fnv(mine.links_hash, &h[1], sizeof h[1]);
+        mine.plan_hash = halo_fnv1a(mine.plan_hash, &h[0], sizeof h[0]);
+        mine.links_hash = halo_fnv1a(mine.links_hash, &h[1], sizeof h[1]);
     }
     mine.weights_hash = wh;
     if (gethostname(mine.host, sizeof mine.host - 1) != 0) snprintf(mine.host, sizeof mine.host, "?");
@@ -1012,7 +1006,7 @@ static enum halo_status post_send(struct halo_rt *rt, int m, double vsend)
         rt->up_free = end;
     }
     *h = (struct wire_hdr){WIRE_MAGIC, rt->seq, m, rt->rank, bytes, start, end, vsend, now, 0};
-    h->checksum = halo_wire_checksum(data, (size_t)bytes);
+    h->checksum = halo_hash_bytes(data, (size_t)bytes);
     rt->vbytes[m] = (double)bytes;
     if (inject_in_transit(rt, m, data, (size_t)bytes)) return HALO_OK; /* --inject drop: never sent */
     MPI_TRY(MPI_Isend(rt->buf[m], (int)(sizeof *h + (size_t)bytes), MPI_BYTE, mm->to, TAG_BASE + m, rt->comm,
