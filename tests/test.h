@@ -155,6 +155,13 @@ static inline void halo_test_case_skip(const char *fmt, ...)
         if (!(cond)) halo_test_fail_at(__FILE__, __LINE__, "CHECK failed: %s", #cond);           \
     } while (0)
 
+/* CHECK with a message (a printf format and its arguments) that says what failed. */
+#define CHECK_MSG(cond, fmt, ...)                                                                \
+    do {                                                                                         \
+        halo_test_checks++;                                                                      \
+        if (!(cond)) halo_test_fail_at(__FILE__, __LINE__, "CHECK failed: %s: " fmt, #cond, ##__VA_ARGS__); \
+    } while (0)
+
 #define CHECK_EQ(a, b)                                                                           \
     do {                                                                                         \
         long long va_ = (long long)(a), vb_ = (long long)(b);                                    \

@@ -105,8 +105,9 @@ static void dump_plan(struct text *t, const struct halo_plan *p, const char *clu
 }
 
 /* Every planner on clusters[ci] and models[mi], appended to t. A planner that fails is dumped as
- * its error (pinned like a plan) and counted in *errors. */
-static void dump_all(struct text *t, int ci, int mi, int *errors)
+ * its error (pinned like a plan) and counted in *errors. Returns the status of the set-up (the
+ * cluster file, the model, pricing), with nothing dumped when it failed. */
+static enum halo_status dump_all(struct text *t, int ci, int mi, int *errors)
 {
     const char *model = models[mi].model;
     int h = models[mi].h, w = models[mi].w;
@@ -116,17 +117,17 @@ static void dump_all(struct text *t, int ci, int mi, int *errors)
     struct halo_cluster *c = NULL;
     struct halo_graph *g = NULL;
     struct halo_planner_ctx ctx;
-    bool have_ctx = false;
+    struct halo_planner_opts opts = {.no_select = clusters[ci].no_select};
     enum halo_status st = halo_cluster_load(path, &c);
     if (st == HALO_OK) st = halo_zoo_build_for(model, h, w, &g);
-    if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){.no_select = clusters[ci].no_select});
-    have_ctx = st == HALO_OK;
+    if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, opts);
     if (st != HALO_OK) {
-        addf(t, "setup %s %dx%d %s\n  error %s: %s\n", model, h, w, cluster, halo_status_str(st), halo_error_msg());
-        ++*errors;
+        halo_graph_free(g);
+        halo_cluster_free(c);
+        return st;
     }
-    int n = 0;
-    const struct halo_planner_info *pl = have_ctx ? halo_planners(&n) : NULL;
+    int n;
+    const struct halo_planner_info *pl = halo_planners(&n);
     for (int i = 0; i < n; i++) {
         struct halo_plan *p = NULL;
         halo_error_clear();
@@ -140,9 +141,10 @@ static void dump_all(struct text *t, int ci, int mi, int *errors)
         }
         halo_plan_free(p);
     }
-    if (have_ctx) halo_planner_ctx_free(&ctx);
+    halo_planner_ctx_free(&ctx);
     halo_graph_free(g);
     halo_cluster_free(c);
+    return HALO_OK;
 }
 
 /* ---- comparison ------------------------------------------------------------------------------ */
@@ -229,7 +231,9 @@ static void golden_case(int ci, int mi)
 {
     struct text t = {0};
     int errors = 0;
-    dump_all(&t, ci, mi, &errors);
+    enum halo_status st = dump_all(&t, ci, mi, &errors);
+    CHECK_OK(st);
+    if (st != HALO_OK) return;
     addf(&all, "%s", t.s);
     int plans = 0;
     for (const char *p = t.s; p && *p;) {
@@ -242,16 +246,11 @@ static void golden_case(int ci, int mi)
         char first[256];
         snprintf(first, sizeof first, "%.*s", (int)strcspn(mine, "\n"), mine);
         char *want = golden ? golden_block(first) : NULL;
-        CHECK(want != NULL);
-        if (!want) {
-            fprintf(stderr, "  '%s' is not in %s (new plan? run tests/golden/update.sh)\n", first, golden_path);
-        } else {
+        CHECK_MSG(want != NULL, "'%s' is not in %s (a new plan? tests/golden/update.sh)", first, golden_path);
+        if (want) {
             bool same = !strcmp(want, mine);
-            CHECK(same);
-            if (!same) {
-                fprintf(stderr, "  %s differs from %s:\n", first, golden_path);
-                show_diff(want, mine, 40);
-            }
+            CHECK_MSG(same, "'%s' differs from %s:", first, golden_path);
+            if (!same) show_diff(want, mine, 40);
         }
         free(want);
         free(mine);
@@ -265,16 +264,21 @@ static void golden_case(int ci, int mi)
     free(t.s);
 }
 
+static void test_golden_file_readable(void)
+{
+    CHECK_MSG(golden != NULL, "%s: cannot open (run from the source root; tests/golden/update.sh writes it)",
+              golden_path);
+}
+
 /* The whole file, header included: also catches plans the golden file has and this build no
  * longer makes. */
 static void test_whole_file(void)
 {
     bool same = golden && !strcmp(golden, all.s);
-    CHECK(same);
+    CHECK_MSG(same, "%s differs from this build's plans (first lines of the diff follow)", golden_path);
     if (golden && !same) {
-        fprintf(stderr, "  %s differs from this build's dump (first lines of the diff):\n", golden_path);
         show_diff(golden, all.s, 60);
-        fprintf(stderr, "  if the change is intended: tests/golden/update.sh, review, commit\n");
+        fprintf(stderr, "  if the change is intended: tests/golden/update.sh, review the diff, commit\n");
     }
 }
 
@@ -292,7 +296,11 @@ int main(int argc, char **argv)
     if (write_to) {
         int errors = 0;
         for (int c = 0; c < (int)(sizeof clusters / sizeof *clusters); c++)
-            for (int m = 0; m < (int)(sizeof models / sizeof *models); m++) dump_all(&all, c, m, &errors);
+            for (int m = 0; m < (int)(sizeof models / sizeof *models); m++)
+                if (dump_all(&all, c, m, &errors) != HALO_OK) {
+                    fprintf(stderr, "test_golden: %s\n", halo_error_msg());
+                    return 1;
+                }
         if (!write_file(write_to, all.s)) {
             fprintf(stderr, "test_golden: %s: cannot write\n", write_to);
             return 1;
@@ -302,7 +310,10 @@ int main(int argc, char **argv)
         return 0;
     }
     golden = read_file(golden_path);
-    if (!golden) fprintf(stderr, "test_golden: %s: cannot open (run tests/golden/update.sh)\n", golden_path);
+    if (!golden) { /* nothing to compare with: one failure, not one per plan */
+        RUN(test_golden_file_readable);
+        return halo_test_done("test_golden");
+    }
     for (int c = 0; c < (int)(sizeof clusters / sizeof *clusters); c++)
         for (int m = 0; m < (int)(sizeof models / sizeof *models); m++) {
             char name[160];
