@@ -4,7 +4,8 @@
 #                                 its stdout or stderr; exit 2 (bad input) must print exactly one
 #                                 line on stderr
 #   fail "WHAT"                   counts a failed check of the script's own
-#   finish NAME                   reports the counts; exits 1 if a check failed
+#   finish NAME                   reports the counts; exits 1 if a check failed or none ran (a
+#                                 script that checked nothing must not pass)
 fails=0
 checks=0
 tmp=$(mktemp -d)
@@ -32,6 +33,10 @@ expect() {
 }
 
 finish() {
+    if [ "$checks" -eq 0 ]; then
+        echo "$1: FAILED: ran no check" >&2
+        exit 1
+    fi
     if [ "$fails" -ne 0 ]; then
         echo "$1: $fails of $checks checks FAILED" >&2
         exit 1

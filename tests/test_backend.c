@@ -240,6 +240,11 @@ static void random_conv(struct halo_rng *r, int i)
     halo_graph_free(g);
 }
 
+static void random_convs(struct halo_rng *r)
+{
+    for (int i = 0; i < 40; i++) random_conv(r, i);
+}
+
 /* Named convs that matter for the zoo: the stem, the stride-2 1x1 downsample whose window
  * leaves the last row unread, a depthwise stride-2, a dilated one. */
 static void fixed_convs(struct halo_rng *r)
@@ -493,16 +498,16 @@ int main(int argc, char **argv)
 
     struct halo_rng r;
     halo_rng_seed(&r, 20240501);
-    fixed_convs(&r);
-    for (int i = 0; i < 40; i++) random_conv(&r, i);
-    pools(&r);
-    elementwise(&r);
-    linears(&r);
-    chains(&r);
-    network("resnet18", 64, 64, &r);
-    network("resnet18", 61, 77, &r);
-    network("mobilenet_v2", 61, 77, &r);
-    network("vgg11", 61, 77, &r);
+    RUN_CASE("fixed_convs", fixed_convs(&r));
+    RUN_CASE("random_convs", random_convs(&r));
+    RUN_CASE("pools", pools(&r));
+    RUN_CASE("elementwise", elementwise(&r));
+    RUN_CASE("linears", linears(&r));
+    RUN_CASE("chains", chains(&r));
+    RUN_CASE("network_resnet18_64x64", network("resnet18", 64, 64, &r));
+    RUN_CASE("network_resnet18_61x77", network("resnet18", 61, 77, &r));
+    RUN_CASE("network_mobilenet_v2_61x77", network("mobilenet_v2", 61, 77, &r));
+    RUN_CASE("network_vgg11_61x77", network("vgg11", 61, 77, &r));
     printf("worst conv/linear: %s\n", worst_elem_what);
     printf("worst error in units of the bound's scale (allowed 4): conv/linear %.2f x sqrt(K+1) u S; chains and "
            "tiles %.3f and networks %.3f x sqrt(L) sqrt(Kmax+1) u max|ref|\n", worst_elem_ratio, worst_chain_rel,

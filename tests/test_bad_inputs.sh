@@ -89,6 +89,14 @@ echo "bad inputs by subcommand:"
 awk '{print $1}' "$counts" | sort | uniq -c | awk '{printf "  %-8s %3d\n", $2, $1}'
 echo "bad inputs by kind (file folder, or args):"
 awk '{print $2}' "$counts" | sort | uniq -c | awk '{printf "  %-8s %3d\n", $2, $1}'
+if [ "$cases" -eq 0 ] && [ "$fails" -eq 0 ]; then
+    if [ "$skipped" -gt 0 ]; then
+        echo "test_bad_inputs: SKIP: all $skipped cases need a subcommand this build lacks"
+        exit 77
+    fi
+    echo "test_bad_inputs: FAILED: ran no case (is tests/bad_inputs/cases.txt empty?)" >&2
+    exit 1
+fi
 if [ "$fails" -ne 0 ]; then
     echo "test_bad_inputs: $fails of $cases cases FAILED ($skipped skipped: subcommand not in this build)" >&2
     exit 1

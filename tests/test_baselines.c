@@ -503,16 +503,11 @@ static void test_dpfp_property(void)
 
 int main(void)
 {
-    struct {
-        const char *name;
-        void (*fn)(void);
-    } parts[] = {{"codec", test_codec},           {"zero-pad tiles", test_zero_pad_tiles},
-                 {"validate", test_validate},     {"lossless exec", test_lossless_exec},
-                 {"adcnn exec", test_adcnn_exec}, {"dpfp property", test_dpfp_property}};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        double t0 = halo_now_ms();
-        parts[i].fn();
-        printf("[%s: %.1f s]\n", parts[i].name, (halo_now_ms() - t0) / 1e3);
-    }
+    RUN(test_codec);
+    RUN(test_zero_pad_tiles);
+    RUN(test_validate);
+    RUN(test_lossless_exec);
+    RUN(test_adcnn_exec);
+    RUN(test_dpfp_property);
     return halo_test_done("test_baselines");
 }

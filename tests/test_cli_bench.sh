@@ -89,6 +89,10 @@ PY
     fi
 done
 
+if [ "$checks" -eq 0 ]; then
+    echo "test_cli_bench: FAILED: ran no check" >&2
+    exit 1
+fi
 if [ $fails -ne 0 ]; then
     echo "test_cli_bench: $fails of $checks checks FAILED" >&2
     exit 1

@@ -6,7 +6,7 @@
 #include "core/tensor.h"
 #include "test.h"
 
-int main(void)
+static void test_parse(void)
 {
     int h, w, n;
     CHECK_OK(halo_parse_size("--input", "225x317", &h, &w));
@@ -38,14 +38,20 @@ int main(void)
     CHECK(n == 2);
     CHECK_STR(sv[1], "vgg16");
     halo_strlist_free(sv, n);
+}
 
+static void test_rect(void)
+{
     struct halo_rect a = {0, 10, 0, 5}, b = {5, 20, 2, 8};
     struct halo_rect i = halo_rect_intersect(a, b), u = halo_rect_union(a, b);
     CHECK(i.y0 == 5 && i.y1 == 10 && i.x0 == 2 && i.x1 == 5);
     CHECK(u.y0 == 0 && u.y1 == 20 && u.x0 == 0 && u.x1 == 8);
     CHECK(halo_rect_empty(halo_rect_intersect(a, (struct halo_rect){10, 12, 0, 5})));
     CHECK(halo_rect_contains(u, a) && !halo_rect_contains(a, b));
+}
 
+static void test_rng(void)
+{
     struct halo_rng r1, r2;
     halo_rng_seed(&r1, 7);
     halo_rng_seed(&r2, 7);
@@ -61,11 +67,18 @@ int main(void)
     var = var / N - mean * mean;
     CHECK_NEAR(mean, 0.0, 0.01); /* 4.5 standard errors */
     CHECK_NEAR(var, 1.0, 0.015);
+}
 
+static void test_stats(void)
+{
     double v[] = {5, 1, 4, 2, 3, 10, 9, 8, 7, 6};
     struct halo_stats s = halo_stats_of(v, 10);
     CHECK(s.min == 1 && s.max == 10 && s.median == 5.5 && s.p90 == 9);
+}
 
+static void test_json_errors(void)
+{
+    double d;
     cJSON *j;
     const char *text = "{\"devices\": [{\"name\": \"es1\", \"bandwidth_mbps\": -5}], \"x\": 1}";
     CHECK_OK(halo_json_parse("c.json", text, strlen(text), &j));
@@ -81,5 +94,14 @@ int main(void)
     cJSON_Delete(j);
     CHECK_ERR(halo_json_parse("c.json", "{\n  \"a\": [1,\n}", 14, &j), HALO_ERR_PARSE, "c.json: line 3, column 1: invalid JSON");
     CHECK_ERR(halo_json_load("/nonexistent/x.json", &j), HALO_ERR_IO, "/nonexistent/x.json: cannot open");
+}
+
+int main(void)
+{
+    RUN(test_parse);
+    RUN(test_rect);
+    RUN(test_rng);
+    RUN(test_stats);
+    RUN(test_json_errors);
     return halo_test_done("test_core");
 }

@@ -87,7 +87,7 @@ static long long resnet_macs(const int layers[4], int bottleneck, int h, int w)
     return m + (long long)512 * exp * 1000;
 }
 
-int main(void)
+static void test_torchvision_counts(void)
 {
     int n = (int)(sizeof expected / sizeof expected[0]), zoo_n;
     halo_zoo_list(&zoo_n);
@@ -112,7 +112,10 @@ int main(void)
     /* the two headline integers, spelled out */
     CHECK_EQ(macs_at("resnet50", 224, 224), 4089184256LL);
     CHECK_EQ(macs_at("vgg16", 224, 224), 15470264320LL);
+}
 
+static void test_closed_form(void)
+{
     /* property: closed-form counts agree with the graph at random sizes, square or not */
     static const int vgg_d[] = {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0};
     static const int vgg_a[] = {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0};
@@ -127,7 +130,10 @@ int main(void)
         CHECK_EQ(macs_at("resnet18", h, w), resnet_macs(r18, 0, h, w));
         CHECK_EQ(macs_at("resnet152", h, w), resnet_macs(r152, 1, h, w));
     }
+}
 
+static void test_elem_ops(void)
+{
     /* element-wise ops of a hand-checked node: resnet50's stem maxpool at 224 (64x56x56 outputs,
      * 8 comparisons each) and bn1 (64x112x112 elements, 2 ops each) */
     struct halo_graph *g;
@@ -136,5 +142,12 @@ int main(void)
     CHECK_EQ(halo_count_node(g, 1).elem_ops, 2LL * 64 * 112 * 112);
     CHECK_EQ(halo_count_node(g, 0).out_bytes, 4LL * 64 * 112 * 112);
     halo_graph_free(g);
+}
+
+int main(void)
+{
+    RUN(test_torchvision_counts);
+    RUN(test_closed_form);
+    RUN(test_elem_ops);
     return halo_test_done("test_count");
 }

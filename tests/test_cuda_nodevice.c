@@ -5,24 +5,26 @@
 #include "halo_config.h"
 #include "test.h"
 
-int main(void)
-{
 #if !HALO_CUDA_BACKEND
+static void test_not_compiled(void)
+{
     CHECK(strstr(halo_backend_available(), "cuda") == NULL);
     struct halo_backend *none = NULL;
     CHECK_ERR(halo_backend_new("cuda", NULL, &none), HALO_ERR_INVALID, "unknown backend 'cuda'");
-    if (halo_test_failures) return halo_test_done("test_cuda_nodevice");
-    fprintf(stderr, "test_cuda_nodevice: SKIP: the cuda backend is not compiled in\n");
-    return HALO_TEST_SKIP;
+    SKIP_CASE("the cuda backend is not compiled in");
+}
 #else
+static void test_nodevice(void)
+{
     CHECK(strstr(halo_backend_available(), "cuda") != NULL);
     struct halo_backend *be = (struct halo_backend *)&be; /* must be reset to NULL on failure */
     halo_error_clear();
     enum halo_status st = halo_backend_new("cuda", NULL, &be);
     if (st == HALO_OK) {
-        fprintf(stderr, "test_cuda_nodevice: SKIP: a GPU is present (%s)\n", halo_backend_version(be));
+        const char *version = halo_backend_version(be);
+        halo_test_case_skip("a GPU is present (%s)", version);
         halo_backend_free(be);
-        return HALO_TEST_SKIP;
+        return;
     }
     CHECK_EQ(st, HALO_ERR_NODEVICE);
     CHECK(be == NULL);
@@ -35,6 +37,15 @@ int main(void)
     CHECK(be == NULL);
     CHECK_ERR(halo_backend_new("cuda", NULL, &be), HALO_ERR_NODEVICE, "no CUDA device");
     fprintf(stderr, "test_cuda_nodevice: message: %s\n", halo_error_msg());
-    return halo_test_done("test_cuda_nodevice");
+}
 #endif
+
+int main(void)
+{
+#if !HALO_CUDA_BACKEND
+    RUN(test_not_compiled);
+#else
+    RUN(test_nodevice);
+#endif
+    return halo_test_done("test_cuda_nodevice");
 }

@@ -54,7 +54,7 @@ static void check_stages(const struct halo_graph *g)
     for (int s = 0; s < g->n_stages; s++) CHECK_EQ(g->stages[s].spatial, s < g->n_spatial);
 }
 
-int main(void)
+static void test_zoo_stages(void)
 {
     int n;
     const struct halo_zoo_entry *zoo = halo_zoo_list(&n);
@@ -66,7 +66,10 @@ int main(void)
         CHECK(out.c == 1000 && out.h == 1 && out.w == 1);
         halo_graph_free(g);
     }
+}
 
+static void test_resnet50_shapes(void)
+{
     /* ResNet-50 at 225x317, by hand: conv1 floor((225+6-7)/2)+1 = 113, floor((317+6-7)/2)+1 = 159;
      * maxpool 57x80; each later stride-2 block: floor((x+2-3)/2)+1. */
     struct halo_graph *g;
@@ -97,7 +100,11 @@ int main(void)
     CHECK(J == 4 && R == 19);
     CHECK(!halo_graph_range_field(g, g->stages[17].first, g->stages[17].last, &J, &R));
     halo_graph_free(g);
+}
 
+static void test_vgg16_shapes(void)
+{
+    struct halo_graph *g;
     /* VGG-16 at 225x317: five 2x2 pools floor-halve: 112x158, 56x79, 28x39, 14x19, 7x9 */
     CHECK_OK(halo_zoo_build_for("vgg16", 225, 317, &g));
     check_shape(g, "features.0", 64, 225, 317);
@@ -114,7 +121,11 @@ int main(void)
     CHECK_STR(g->stages[0].name, "features.0-1");
     CHECK_STR(g->stages[12].name, "features.28-30");
     halo_graph_free(g);
+}
 
+static void test_alexnet_shapes(void)
+{
+    struct halo_graph *g;
     /* AlexNet at 225x317: conv 11/4 p2: floor(218/4)+1 = 55, floor(310/4)+1 = 78; pools 3/2 */
     CHECK_OK(halo_zoo_build_for("alexnet", 225, 317, &g));
     check_shape(g, "features.0", 64, 55, 78);
@@ -123,7 +134,11 @@ int main(void)
     check_shape(g, "features.12", 256, 6, 8);
     check_shape(g, "avgpool", 256, 6, 6);
     halo_graph_free(g);
+}
 
+static void test_mobilenet_v2_shapes(void)
+{
+    struct halo_graph *g;
     /* MobileNetV2 at 225x317: depthwise convs and residual adds */
     CHECK_OK(halo_zoo_build_for("mobilenet_v2", 225, 317, &g));
     check_shape(g, "features.0.0", 32, 113, 159);
@@ -136,7 +151,11 @@ int main(void)
     CHECK(dw >= 0 && g->nodes[dw].groups == 96);
     CHECK(find(g, "features.2.add") < 0); /* stride 2: no residual */
     halo_graph_free(g);
+}
 
+static void test_state_dict_names(void)
+{
+    struct halo_graph *g;
     /* torchvision's state_dict prefixes */
     CHECK_OK(halo_zoo_build("resnet18", &g));
     CHECK(find(g, "layer2.0.downsample.1") >= 0 && find(g, "layer1.0.downsample.0") < 0);
@@ -145,14 +164,22 @@ int main(void)
     CHECK(g->nodes[find(g, "features.1")].op == HALO_OP_BN);
     CHECK(g->nodes[find(g, "features.43")].op == HALO_OP_MAXPOOL);
     halo_graph_free(g);
+}
 
+static void test_too_small(void)
+{
+    struct halo_graph *g;
     /* inputs too small: the message gives the minimum */
     CHECK_ERR(halo_zoo_build_for("vgg16", 31, 224, &g), HALO_ERR_INVALID, "minimum 32x32");
     CHECK_ERR(halo_zoo_build_for("alexnet", 62, 100, &g), HALO_ERR_INVALID, "minimum 63x63");
     CHECK_ERR(halo_zoo_build_for("nosuchnet", 224, 224, &g), HALO_ERR_INVALID, "known: resnet18");
     CHECK_OK(halo_zoo_build_for("vgg16", 32, 32, &g));
     halo_graph_free(g);
+}
 
+static void test_reinfer(void)
+{
+    struct halo_graph *g;
     /* a graph re-inferred at another size reports the new shapes */
     CHECK_OK(halo_zoo_build("resnet18", &g));
     CHECK_OK(halo_graph_infer(g, 64, 96));
@@ -160,5 +187,17 @@ int main(void)
     CHECK_OK(halo_graph_infer(g, 224, 224));
     check_shape(g, "layer4.1.relu_1", 512, 7, 7);
     halo_graph_free(g);
+}
+
+int main(void)
+{
+    RUN(test_zoo_stages);
+    RUN(test_resnet50_shapes);
+    RUN(test_vgg16_shapes);
+    RUN(test_alexnet_shapes);
+    RUN(test_mobilenet_v2_shapes);
+    RUN(test_state_dict_names);
+    RUN(test_too_small);
+    RUN(test_reinfer);
     return halo_test_done("test_graph");
 }

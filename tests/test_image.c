@@ -448,12 +448,12 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
-    test_constant_colours();
-    test_crops();
-    test_resize_weights();
-    test_conversions();
-    test_random();
-    test_bad_files();
+    RUN(test_constant_colours);
+    RUN(test_crops);
+    RUN(test_resize_weights);
+    RUN(test_conversions);
+    RUN(test_random);
+    RUN(test_bad_files);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);

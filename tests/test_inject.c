@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-int main(void)
+static void test_faults_parse(void)
 {
     struct halo_faults f;
     CHECK_OK(halo_faults_parse("kill:2@1,stall:3,delay:1:250.5@2,corrupt:0,drop:1@4", 4, &f));
@@ -34,7 +34,10 @@ int main(void)
     CHECK_ERR(halo_faults_parse("", 4, &f), HALO_ERR_INVALID, "--inject: empty list");
     CHECK_OK(halo_faults_parse("corrupt:7", 0, &f)); /* n_dev 0: ranks unchecked (under a user's mpirun) */
     halo_faults_free(&f);
+}
 
+static void test_wire_checksum(void)
+{
     /* the checksum: any single flipped bit, at any position of any length, changes it */
     struct halo_rng r;
     halo_rng_seed(&r, 12);
@@ -58,5 +61,11 @@ int main(void)
     unsigned char zeros[64] = {0};
     CHECK(halo_hash_bytes(zeros, 64) != halo_hash_bytes(zeros, 63));
     CHECK(halo_hash_bytes(zeros, 32) != halo_hash_bytes(zeros, 0));
+}
+
+int main(void)
+{
+    RUN(test_faults_parse);
+    RUN(test_wire_checksum);
     return halo_test_done("test_inject");
 }

@@ -82,6 +82,10 @@ checks=$((checks + 1))
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "bad input must give exactly one line on stderr"
 expect 2 "--inject: 'kill:0': 0: must be in [1," kill:0
 
+if [ "$checks" -eq 0 ]; then
+    echo "test_inject: FAILED: ran no check" >&2
+    exit 1
+fi
 if [ "$fails" -ne 0 ]; then
     echo "test_inject: $fails of $checks checks FAILED" >&2
     exit 1

@@ -297,9 +297,9 @@ static void test_cluster_errors(void)
 
 int main(void)
 {
-    test_dp();
-    test_subsets();
-    test_one_es_and_validator();
-    test_cluster_errors();
+    RUN(test_dp);
+    RUN(test_subsets);
+    RUN(test_one_es_and_validator);
+    RUN(test_cluster_errors);
     return halo_test_done("test_plan");
 }

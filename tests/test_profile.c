@@ -53,10 +53,12 @@ static struct halo_profile *synthetic(const char *name, const char *model, int h
     return p;
 }
 
-int main(void)
+/* The synthetic profile's capacities per layer class (GFLOP/s). */
+static const double G[HALO_CLASS_COUNT_] = {400, 300, 250, 40, 350, 20, 5};
+
+static void test_fit_and_round_trip(void)
 {
     /* the fit recovers capacities and overheads exactly (to rounding) from exact synthetic times */
-    double G[HALO_CLASS_COUNT_] = {400, 300, 250, 40, 350, 20, 5};
     double O[HALO_CLASS_COUNT_] = {0.02, 0.01, 0.03, 0.005, 0.02, 0.1, 0.001};
     struct halo_profile *p = synthetic("syn-a", "resnet50", 128, 160, G, O);
     CHECK(p != NULL);
@@ -105,7 +107,11 @@ int main(void)
         if (p->fit[k].present) CHECK_NEAR(q->fit[k].gflops, p->fit[k].gflops, 1e-9 * p->fit[k].gflops);
     }
     halo_profile_free(q);
+    halo_profile_free(p);
+}
 
+static void test_predict_and_price(void)
+{
     /* prediction by hand: on profile B every capacity is 2.5x A's and there are no overheads, so
      * B is exactly 2.5x faster on any model, measured or not */
     double Z[HALO_CLASS_COUNT_] = {0};
@@ -152,8 +158,11 @@ int main(void)
     halo_graph_free(g);
     halo_profile_free(a);
     halo_profile_free(b);
-    halo_profile_free(p);
+}
 
+static void test_malformed(void)
+{
+    struct halo_profile *q;
     /* malformed and incompatible profiles */
     FILE *f = fopen("/tmp/halo-bad-profile.json", "w");
     fputs("{\"schema\": \"halo-profile/1\", \"name\": \"x\", \"platform\": {\"backend\": \"cpu\"}, \"models\": [{\"model\": "
@@ -164,7 +173,13 @@ int main(void)
     fputs("{\"schema\": \"halo-profile/2\"}", f);
     fclose(f);
     CHECK_ERR(halo_profile_load("/tmp/halo-bad-profile.json", &q), HALO_ERR_INVALID, "'halo-profile/2' is not supported");
+}
 
+static void test_profiler(void)
+{
+    struct halo_profile *p, *q;
+    struct halo_graph *g;
+    struct halo_pricer *pr;
     /* the profiler on resnet18 at a small input, 2 repetitions, produces a profile that loads */
     const double fr[] = {1, 0.5, 0.25};
     char *models[] = {"resnet18"};
@@ -187,5 +202,14 @@ int main(void)
     halo_pricer_free(pr);
     halo_graph_free(g);
     halo_profile_free(q);
+}
+
+int main(void)
+{
+    RUN(test_fit_and_round_trip);
+    RUN(test_predict_and_price);
+    RUN(test_malformed);
+    RUN(test_profiler);
     return halo_test_done("test_profile");
+
 }

@@ -19,7 +19,7 @@ static int csv_fields(const char *s)
     return n;
 }
 
-int main(void)
+static void test_provenance_fields(void)
 {
     struct halo_provenance p;
     CHECK_OK(halo_provenance_get(&p, "cpu", "oneDNN 2.6.3 (avx512_core), \"x\"", 2));
@@ -44,7 +44,10 @@ int main(void)
     CHECK_STR(p.backend, "");
     CHECK_STR(p.library, "");
     halo_provenance_free(&p);
+}
 
+static void test_csv_field(void)
+{
     char *f = halo_csv_field("plain");
     CHECK_STR(f, "plain");
     free(f);
@@ -57,5 +60,11 @@ int main(void)
     f = halo_csv_field(NULL);
     CHECK_STR(f, "");
     free(f);
+}
+
+int main(void)
+{
+    RUN(test_provenance_fields);
+    RUN(test_csv_field);
     return halo_test_done("test_provenance");
 }

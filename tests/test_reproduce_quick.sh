@@ -16,7 +16,9 @@ if ! HALO_BIN=$halo RESULTS_DIR=$tmp/results PLOTS_OUT=$tmp/out "$root/experimen
 fi
 echo "reproduce.sh --quick: $(($(date +%s) - t0)) s"
 specs=$(sed -n '/^ALL_SPECS="/,/"$/p' "$root/experiments/reproduce.sh" | tr -d '"' | sed 's/ALL_SPECS=//')
+checked=0
 for s in $specs; do
+    checked=$((checked + 1))
     case "$s" in
         flops) files="flops_resnet50_stages.csv flops_vgg16_stages.csv" ;;
         summary) files="summary.md" ;;
@@ -38,5 +40,9 @@ for s in $specs; do
         esac
     done
 done
-[ "$fail" = 0 ] && echo "PASS: every spec wrote its CSV and figures"
+if [ "$checked" -eq 0 ]; then
+    echo "FAIL: no spec checked (ALL_SPECS not found in experiments/reproduce.sh)"
+    exit 1
+fi
+[ "$fail" = 0 ] && echo "PASS: every one of the $checked specs wrote its CSV and figures"
 exit "$fail"

@@ -392,16 +392,16 @@ static void test_exact_on_ref(void)
 
 int main(void)
 {
-    test_conv7_s2_p3();
-    test_maxpool3_s2_p1();
-    test_bottleneck();
-    test_dilated();
-    test_window_in_padding();
-    check_rows_formula("vgg16", 224, 4);
-    check_rows_formula("vgg11", 97, 3);
-    check_rows_formula("resnet18", 160, 3);
-    test_stage_ranges();
-    test_zero_pad_mode();
-    test_exact_on_ref();
+    RUN(test_conv7_s2_p3);
+    RUN(test_maxpool3_s2_p1);
+    RUN(test_bottleneck);
+    RUN(test_dilated);
+    RUN(test_window_in_padding);
+    RUN_CASE("rows_formula_vgg16_224x224", check_rows_formula("vgg16", 224, 4));
+    RUN_CASE("rows_formula_vgg11_97x97", check_rows_formula("vgg11", 97, 3));
+    RUN_CASE("rows_formula_resnet18_160x160", check_rows_formula("resnet18", 160, 3));
+    RUN(test_stage_ranges);
+    RUN(test_zero_pad_mode);
+    RUN(test_exact_on_ref);
     return halo_test_done("test_rf");
 }

@@ -208,7 +208,7 @@ static void test_rates(void)
 
 int main(void)
 {
-    test_planners();
-    test_rates();
+    RUN(test_planners);
+    RUN(test_rates);
     return halo_test_done("test_runtime");
 }

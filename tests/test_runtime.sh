@@ -151,4 +151,5 @@ run 2 10 "--link real needs --clock wall" "$HALO" run "$P" --link real
 run 2 10 "--backend: 'gpu' is not compiled into this halo" "$HALO" run "$P" --backend gpu
 
 echo "test_runtime.sh: $checks checks, $fails failed, $(($(date +%s) - t_start)) s"
+[ "$checks" -gt 0 ] || { echo "test_runtime.sh: FAILED: ran no check" >&2; exit 1; }
 [ "$fails" -eq 0 ]

@@ -51,7 +51,7 @@ static double *simulate(struct halo_cluster *c, uint64_t seed, int64_t n, double
     return lat;
 }
 
-int main(void)
+static void test_static_channel(void)
 {
     /* a static channel: every draw is the deterministic latency, so P is exactly 0 or 1 */
     struct halo_cluster *c = cluster(NULL);
@@ -67,7 +67,12 @@ int main(void)
     CHECK_EQ(below, 0);
     free(lat);
     halo_cluster_free(c);
+}
 
+static void test_rayleigh_monotone(void)
+{
+    struct halo_cluster *c;
+    double total;
     /* Rayleigh fading: P(latency > D) is non-increasing in D; seeds reproduce bit for bit */
     c = cluster("{\"model\": \"rayleigh\", \"bandwidth_mhz\": 20, \"snr_db\": 15},");
     const int64_t N = 20000;
@@ -88,7 +93,12 @@ int main(void)
     free(a);
     free(b);
     free(d);
+    halo_cluster_free(c);
+}
 
+static void test_rayleigh_sampler(void)
+{
+    struct halo_cluster *c = cluster("{\"model\": \"rayleigh\", \"bandwidth_mhz\": 20, \"snr_db\": 15},");
     /* the sampler against theory: |h|^2 ~ Exp(1) has mean 1 and variance 1, and the mean rate is
      * W * integral of log2(1 + SNR x) e^-x dx (numerically); tolerances are 4.5 standard errors */
     struct halo_channel *ch;
@@ -113,7 +123,10 @@ int main(void)
     CHECK_NEAR(r1 / M, theory, 4.5 * rate_sd / sqrt(M));
     halo_channel_free(ch);
     halo_cluster_free(c);
+}
 
+static void test_wilson(void)
+{
     /* Wilson intervals: values from the closed form (checked by hand) */
     double lo, hi;
     halo_wilson(0, 100, &lo, &hi);
@@ -122,7 +135,13 @@ int main(void)
     halo_wilson(50, 100, &lo, &hi);
     CHECK_NEAR(lo, 0.403832, 1e-5);
     CHECK_NEAR(hi, 0.596168, 1e-5);
+}
 
+static void test_trace(void)
+{
+    struct halo_cluster *c;
+    struct halo_channel *ch;
+    double up[4], down[4];
     /* a trace: rates follow the CSV, draw i at time i * interval */
     FILE *f = fopen("/tmp/halo-sim-trace.csv", "w");
     fputs("time_s,device,up_mbps,down_mbps\n0,es1,100,110\n0,es2,50,60\n2,es1,10,20\n", f);
@@ -137,11 +156,28 @@ int main(void)
     CHECK(up[1] == 100);
     halo_channel_free(ch);
     halo_cluster_free(c);
+}
+
+static void test_channel_errors(void)
+{
+    struct halo_cluster *c;
+    struct halo_channel *ch;
     c = cluster("{\"model\": \"rayleigh\", \"bandwidth_mhz\": 20},");
     CHECK_ERR(halo_channel_new(c, &ch), HALO_ERR_INVALID, "channel.snr_db: missing");
     halo_cluster_free(c);
     c = cluster("{\"model\": \"fading\"},");
     CHECK_ERR(halo_channel_new(c, &ch), HALO_ERR_INVALID, "channel.model: 'fading': expected static, rayleigh or trace");
     halo_cluster_free(c);
+}
+
+int main(void)
+{
+    RUN(test_static_channel);
+    RUN(test_rayleigh_monotone);
+    RUN(test_rayleigh_sampler);
+    RUN(test_wilson);
+    RUN(test_trace);
+    RUN(test_channel_errors);
     return halo_test_done("test_sim");
+
 }

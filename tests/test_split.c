@@ -436,13 +436,13 @@ static void test_property(void)
 
 int main(void)
 {
-    test_splits();
-    test_cost_errors();
-    test_stride_gap();
-    test_hand_redundancy();
-    test_growth("vgg16", 224, 224);
-    test_growth("resnet50", 225, 257);
-    test_growth("mobilenet_v2", 160, 131);
-    test_property();
+    RUN(test_splits);
+    RUN(test_cost_errors);
+    RUN(test_stride_gap);
+    RUN(test_hand_redundancy);
+    RUN_CASE("growth_vgg16_224x224", test_growth("vgg16", 224, 224));
+    RUN_CASE("growth_resnet50_225x257", test_growth("resnet50", 225, 257));
+    RUN_CASE("growth_mobilenet_v2_160x131", test_growth("mobilenet_v2", 160, 131));
+    RUN(test_property);
     return halo_test_done("test_split");
 }

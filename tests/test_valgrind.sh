@@ -60,6 +60,10 @@ for name in infer plan sim; do
         fails=$((fails + 1))
     fi
 done
+if [ "$n" -eq 0 ]; then
+    echo "test_valgrind: FAILED: ran no command" >&2
+    exit 1
+fi
 if [ "$fails" -ne 0 ]; then
     echo "test_valgrind: $fails of $n commands FAILED" >&2
     exit 1

@@ -484,10 +484,10 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
-    test_random();
-    test_round_trip("resnet18");
-    test_round_trip("mobilenet_v2");
-    test_malformed();
+    RUN(test_random);
+    RUN_CASE("round_trip_resnet18", test_round_trip("resnet18"));
+    RUN_CASE("round_trip_mobilenet_v2", test_round_trip("mobilenet_v2"));
+    RUN(test_malformed);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
