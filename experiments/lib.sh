@@ -15,6 +15,22 @@
 #   measured   real execution on this machine (halo run on the virtual clock, halo profile, halo plan --deviation)
 EXP_PROV_COLS="kind,clock,backend,commit,host,date"
 
+# exp_methods_init  takes the planning methods from halo's planners' registry (`halo methods`):
+#   exp_methods          names in the registry's order, space-separated ("local dpfp modnn ...")
+#   exp_methods_csv      the same, comma-separated (for --method)
+#   exp_method_reference the best single device (local); exp_method_proposed the paper's method (dpfp)
+#   exp_methods_gp       gnuplot assignments of methods, method_titles, method_proposed,
+#                        method_reference (for exp_plot)
+exp_methods_init()
+{
+    exp_methods=$(python3 "$root/experiments/tools/methods.py" "$halo" names) &&
+        exp_methods_csv=$(python3 "$root/experiments/tools/methods.py" "$halo" csv) &&
+        exp_method_reference=$(python3 "$root/experiments/tools/methods.py" "$halo" names reference) &&
+        exp_method_proposed=$(python3 "$root/experiments/tools/methods.py" "$halo" names proposed) &&
+        exp_methods_gp=$(python3 "$root/experiments/tools/methods.py" "$halo" gnuplot) ||
+        { echo "exp_methods_init: cannot read the methods from '$halo methods --format json'" >&2; return 1; }
+}
+
 exp_prov_init()
 {
     exp_commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -47,24 +63,26 @@ exp_note()
 
 # exp_plot NAME  runs plots/NAME.gp three times (pdf, png, svg) from the repository root. The
 # script loads plots/style.gp, which picks the terminal and output from these variables:
-#   term ('pdf'|'png'|'svg'), out (output file), csv (results/NAME.csv), quick (0|1).
+#   term ('pdf'|'png'|'svg'), out (output file), csv (results/NAME.csv), quick (0|1),
+#   and the methods of halo's registry: methods (names), method_titles (their legends, quoted
+#   words), method_proposed (the method drawn on top), method_reference (the best single device).
 exp_plot()
 {
     for t in pdf png svg; do
-        (cd "$root" && gnuplot -e "term='$t'; out='$plots_out/$1.$t'; csv='$results/$1.csv'; quick=$quick" \
+        (cd "$root" && gnuplot -e "term='$t'; out='$plots_out/$1.$t'; csv='$results/$1.csv'; quick=$quick; $exp_methods_gp" \
             "plots/$1.gp") || { echo "exp_plot: gnuplot failed on plots/$1.gp ($t)" >&2; return 1; }
         [ -s "$plots_out/$1.$t" ] || { echo "exp_plot: plots/$1.gp wrote no $t" >&2; return 1; }
     done
 }
 
 # exp_compare_methods ROWS PREFIX MODEL CLUSTER  appends `halo plan MODEL --cluster CLUSTER
-# --method all --deviation 0` as CSV rows (method,latency_ms,speedup,reduction_pct,bytes_moved,
-# redundant_pct,lossless,es_used), each after PREFIX, to the file ROWS.
+# --method all --deviation 0 --format json` as CSV rows (method,latency_ms,speedup,reduction_pct,
+# bytes_moved,redundant_pct,lossless,es_used), each after PREFIX, to the file ROWS.
 exp_compare_methods()
 {
-    "$halo" plan "$3" --cluster "$4" --method all --deviation 0 >"$work/compare.txt"
-    python3 "$root/experiments/tools/method_table.py" <"$work/compare.txt" >"$work/compare.csv"
-    sed "s|^|$2|" "$work/compare.csv" >>"$1"
+    "$halo" plan "$3" --cluster "$4" --method all --deviation 0 --format json >"$work/compare.json" &&
+        python3 "$root/experiments/tools/method_table.py" <"$work/compare.json" >"$work/compare.csv" &&
+        sed "s|^|$2|" "$work/compare.csv" >>"$1"
 }
 
 # exp_rows_sorted CSV HEADER ROWS KEYS KIND  writes CSV with HEADER and the rows of ROWS sorted by

@@ -58,6 +58,7 @@ trap 'rm -rf "$work"' EXIT
 
 . "$root/experiments/lib.sh"
 exp_prov_init
+exp_methods_init
 specs=${only:-$ALL_SPECS}
 n=$(echo $specs | wc -w)
 i=0

@@ -11,8 +11,6 @@ set output out
 set datafile columnheaders
 eval basis("SIMULATED: halo sim, Monte Carlo over the cost model (measured CPU profiles, oneDNN AVX-512 2 threads) with Rayleigh-faded link rates; bands = 95 % Wilson intervals")
 
-drawn = 'local modnn deepslicing ftp aofl halp edgeci adcnn dpfp'
-lw(m) = m eq 'dpfp' ? 2 : 1
 sizes = '224 320 416 512 224-512'
 size_title(s) = s eq '224-512' ? '224..512 (uniform)' : s . 'x' . s
 sel(model, lab, m) = (strcol('model') eq model && strcol('size_label') eq lab && strcol('method') eq m) ? column('deadline_ms') : NaN
@@ -59,13 +57,14 @@ do for [i = 1:2] {
     if (i == 1) {
         set key top right Left reverse samplen 2 spacing 1.0 font ',8' box opaque
     } else { unset key }
-    plot for [j = 1:5] csv using (sel(model, word(sizes, j), 'dpfp')):(column('ci_lo')):(column('ci_hi')) \
+    plot for [j = 1:5] csv using (sel(model, word(sizes, j), method_proposed)):(column('ci_lo')):(column('ci_hi')) \
             with filledcurves lc rgb series_color(j) notitle, \
-         for [j = 1:5] csv using (sel(model, word(sizes, j), 'dpfp')):(column('p_fail')) with lines lw 2 \
+         for [j = 1:5] csv using (sel(model, word(sizes, j), method_proposed)):(column('p_fail')) with lines lw 2 \
             lc rgb series_color(j) title size_title(word(sizes, j)), \
-         for [j = 1:5] csv using (sel(model, word(sizes, j), 'local')):(column('p_fail')) with lines lw 1.2 dt 2 \
+         for [j = 1:5] csv using (sel(model, word(sizes, j), method_reference)):(column('p_fail')) with lines lw 1.2 dt 2 \
             lc rgb series_color(j) notitle, \
-         NaN with lines lw 2 lc rgb '#000000' title 'DPFP', NaN with lines lw 1.2 dt 2 lc rgb '#000000' title 'local'
+         NaN with lines lw 2 lc rgb '#000000' title word(method_titles, method_index(method_proposed, 1)), \
+         NaN with lines lw 1.2 dt 2 lc rgb '#000000' title method_reference
     unset key
 }
 

@@ -10,7 +10,7 @@ clusters = 'hetero-4-fast hetero-4-slow hetero-8-fast hetero-8-slow'
 cl_x(c) = c eq 'hetero-4-fast' ? 0 : c eq 'hetero-4-slow' ? 1 : c eq 'hetero-8-fast' ? 2 : c eq 'hetero-8-slow' ? 3 : NaN
 variants = 'local all select'
 var_dx(v) = v eq 'local' ? -0.27 : v eq 'all' ? 0 : 0.27
-var_color(v) = v eq 'local' ? method_color('local') : v eq 'all' ? 0xf0a0a0 : method_color('dpfp')
+var_color(v) = v eq 'local' ? method_color(method_reference) : v eq 'all' ? 0xf0a0a0 : method_color(method_proposed)
 var_title(v) = v eq 'local' ? 'local (best single device)' : v eq 'all' ? 'DPFP, all ESs (--no-select)' : \
     'DPFP, subset search (--select)'
 bx(model, v) = (strcol('model') eq model && strcol('variant') eq v) ? cl_x(strcol('cluster')) + var_dx(v) : NaN

@@ -18,9 +18,7 @@ set bmargin at screen 0.33
 set tmargin at screen 0.88
 unset key
 
-# DPFP drawn last and thicker, so that no baseline hides it; the key keeps the usual order
-drawn = 'local modnn deepslicing ftp aofl halp edgeci adcnn dpfp'
-lw(m) = m eq 'dpfp' ? 2 : 1
+# the proposed method (DPFP) drawn last and thicker (style.gp's drawn and lw); the key keeps the registry's order
 sel(model, m) = (strcol('model') eq model && strcol('method') eq m) ? column('bandwidth_mbps') : NaN
 
 set lmargin at screen 0.09

@@ -20,17 +20,25 @@ set tics nomirror out scale 0.6
 set mxtics default
 set style fill solid 0.85 border -1
 
-# One colour and point type per method, the same in every figure.
-methods = 'local dpfp modnn deepslicing ftp aofl halp edgeci adcnn'
-method_color(m) = m eq 'local' ? 0x555555 : m eq 'dpfp' ? 0xd62728 : m eq 'modnn' ? 0x1f77b4 : \
-    m eq 'deepslicing' ? 0x2ca02c : m eq 'ftp' ? 0x9467bd : m eq 'aofl' ? 0x8c564b : \
-    m eq 'halp' ? 0xe377c2 : m eq 'edgeci' ? 0x17becf : m eq 'adcnn' ? 0xff7f0e : 0x000000
-method_point(m) = m eq 'local' ? 4 : m eq 'dpfp' ? 7 : m eq 'modnn' ? 5 : m eq 'deepslicing' ? 9 : \
-    m eq 'ftp' ? 11 : m eq 'aofl' ? 13 : m eq 'halp' ? 6 : m eq 'edgeci' ? 8 : m eq 'adcnn' ? 10 : 1
-method_title(m) = m eq 'local' ? 'local (best single device)' : m eq 'dpfp' ? 'DPFP' : \
-    m eq 'modnn' ? 'MoDNN' : m eq 'deepslicing' ? 'DeepSlicing' : m eq 'ftp' ? 'DeepThings FTP' : \
-    m eq 'aofl' ? 'AOFL' : m eq 'halp' ? 'HALP' : m eq 'edgeci' ? 'EdgeCI' : \
-    m eq 'adcnn' ? 'ADCNN (lossy)' : m
+# The planning methods come from halo's planners' registry: experiments/lib.sh (exp_plot) passes
+# methods (names in the registry's order), method_titles (their legends, quoted words),
+# method_proposed (the paper's method, drawn last and thicker so that no baseline hides it) and
+# method_reference (the best single device), all from `halo methods`. One colour and point type per method by its place in that order, the same
+# in every figure; a method outside the list is black.
+if (!exists("methods") || !exists("method_titles") || !exists("method_proposed") || !exists("method_reference")) {
+    exit error "plots/style.gp: methods, method_titles, method_proposed and method_reference are not set (experiments/lib.sh exp_plot sets them from 'halo methods')"
+}
+method_index(m, i) = i > words(methods) ? 0 : word(methods, i) eq m ? i : method_index(m, i + 1)
+method_palette = '0x555555 0xd62728 0x1f77b4 0x2ca02c 0x9467bd 0x8c564b 0xe377c2 0x17becf 0xff7f0e 0xbcbd22 0x7f7f7f'
+method_points = '4 7 5 9 11 13 6 8 10 12 3'
+method_color(m) = method_index(m, 1) ? word(method_palette, (method_index(m, 1) - 1) % words(method_palette) + 1) + 0 : 0x000000
+method_point(m) = method_index(m, 1) ? word(method_points, (method_index(m, 1) - 1) % words(method_points) + 1) + 0 : 1
+method_title(m) = method_index(m, 1) ? word(method_titles, method_index(m, 1)) : m
+lw(m) = m eq method_proposed ? 2 : 1
+# the drawing order: every method, the proposed one last
+drawn = ''
+do for [m in methods] { if (m ne method_proposed) { drawn = drawn . m . ' ' } }
+drawn = drawn . method_proposed
 
 # A palette of series colours for figures that are not per method (platforms, sizes, ...).
 series_color(i) = word('0x1f77b4 0xd62728 0x2ca02c 0xff7f0e 0x9467bd 0x8c564b 0xe377c2 0x17becf 0x7f7f7f', (i - 1) % 9 + 1) + 0

@@ -3,6 +3,11 @@
 #   expect STATUS "TEXT" ARGS...  runs halo ARGS: the exit status must be STATUS and TEXT must be in
 #                                 its stdout or stderr; exit 2 (bad input) must print exactly one
 #                                 line on stderr
+#   expect_json "K1 K2 ..." ARGS... runs halo ARGS: exit 0, and stdout is one JSON document (and
+#                                 nothing else) holding the keys K1 K2 ...: a.b is key b of object
+#                                 a, a[0].b key b of the first element of array a
+#   expect_csv "C1,C2,..." ARGS...  runs halo ARGS: exit 0, and stdout is a CSV header naming at
+#                                 least the columns C1, C2, ... and one or more rows as wide as it
 #   fail "WHAT"                   counts a failed check of the script's own
 #   finish NAME                   reports the counts; exits 1 if a check failed or none ran (a
 #                                 script that checked nothing must not pass)
@@ -29,6 +34,51 @@ expect() {
     if [ "$want" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
         fail "halo $*: bad input must give exactly one line on stderr:"
         sed 's/^/    /' "$tmp/err" >&2
+    fi
+}
+
+expect_json() {
+    keys=$1
+    shift
+    checks=$((checks + 1))
+    "$HALO" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne 0 ] || ! python3 - "$tmp/out" "$keys" <<'PY' 2>"$tmp/why"
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+for key in sys.argv[2].split():
+    v = doc
+    for part in key.split("."):
+        m = re.fullmatch(r"([^\[]+)((?:\[\d+\])*)", part)
+        v = v[m.group(1)]
+        for i in re.findall(r"\[(\d+)\]", m.group(2)):
+            v = v[int(i)]
+PY
+    then
+        fail "halo $* -> exit $got; want exit 0 and one JSON document with keys $keys:"
+        sed 's/^/    /' "$tmp/why" "$tmp/err" | tail -n 5 >&2
+        head -c 600 "$tmp/out" | sed 's/^/    /' >&2
+    fi
+}
+
+expect_csv() {
+    cols=$1
+    shift
+    checks=$((checks + 1))
+    "$HALO" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -ne 0 ] || ! python3 - "$tmp/out" "$cols" <<'PY' 2>"$tmp/why"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) >= 2, f"{len(rows)} lines: no header and rows"
+missing = [c for c in sys.argv[2].split(",") if c not in rows[0]]
+assert not missing, f"header lacks {missing}: {rows[0]}"
+assert all(len(r) == len(rows[0]) for r in rows[1:]), "a row is not as wide as the header"
+PY
+    then
+        fail "halo $* -> exit $got; want exit 0 and a CSV header with $cols, then rows:"
+        sed 's/^/    /' "$tmp/why" "$tmp/err" | tail -n 5 >&2
+        head -n 3 "$tmp/out" | sed 's/^/    /' >&2
     fi
 }
 

@@ -29,6 +29,36 @@ expect 2 "missing argument" flops
 expect 2 "unexpected argument 'vgg16'" flops resnet50 vgg16
 expect 2 "--per: 'layer': expected node or stage" flops resnet50 --per layer
 expect 2 "--format: 'xml': expected table, csv or json" flops resnet50 --format xml
+expect 2 "--format needs a value (table|csv|json)" flops resnet50 --format
+expect 0 "--format table|csv|json" flops --help
+expect 0 "Output: every command that reports results takes --format table|csv|json" --help
+
+# the output convention: --format json is one document with the table's fields, csv a header and
+# rows, a bad value exit 2 with one line
+expect_json "mac_convention models[0].model models[0].params models[0].macs_224 models[0].gmac_224 models[0].min_input" \
+    models --format json
+expect_csv "model,family,stages,params,macs_224,gmac_224,min_h,min_w,description" models --format csv
+expect 2 "--format: 'xml': expected table, csv or json" models --format xml
+expect_json "model per totals.macs totals.flops rows[0].macs rows[0].out_bytes" flops resnet18 --per stage --format json
+expect_csv "model,input,index,name,macs,flops,out_bytes" flops resnet18 --format=csv
+# the methods: one registry, the same in halo methods, halo plan --help and --method all
+expect 0 "proposed" methods
+expect_json "methods[0].name methods[0].label methods[0].title methods[0].role methods[0].lossless methods[0].paper" \
+    methods --format json
+expect_csv "name,label,role,lossless,title" methods --format csv
+expect 2 "--format: 'yaml': expected table, csv or json" methods --format yaml
+checks=$((checks + 1))
+"$HALO" methods --format csv >"$tmp/m.csv" && "$HALO" plan --help >"$tmp/plan_help.txt"
+if ! python3 - "$tmp/m.csv" "$tmp/plan_help.txt" <<'PY'
+import csv, re, sys
+ms = list(csv.DictReader(open(sys.argv[1])))
+helped = re.findall(r"^  (\w+) ", open(sys.argv[2]).read(), re.M)
+assert [m["name"] for m in ms] == helped[:len(ms)] and helped[len(ms)] == "all", (ms, helped)
+assert sum(m["role"] == "proposed" for m in ms) == 1 and sum(m["role"] == "reference" for m in ms) == 1, ms
+PY
+then
+    fail "halo plan --help does not list the methods of halo methods, in its order"
+fi
 
 # machine-readable forms parse and agree with each other
 checks=$((checks + 1))

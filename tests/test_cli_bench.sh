@@ -1,6 +1,7 @@
 #!/bin/sh
-# `halo bench`: the CSV it prints (per-node MACs add up to the model's, provenance on every row,
-# consistent statistics) and the errors a user sees for bad flags.
+# `halo bench`: the CSV it prints with --format csv (per-node MACs add up to the model's,
+# provenance on every row, consistent statistics), the table and the JSON document, and the errors
+# a user sees for bad flags.
 # usage: test_cli_bench.sh PATH/TO/halo
 set -u
 HALO=$1
@@ -31,6 +32,7 @@ expect_usage "unknown backend 'gpu'" resnet18 --backend gpu --repeat 1 --warmup 
 expect_usage "unknown model 'resnet51'" resnet51
 expect_usage "--input: '64y64'" resnet18 --input 64y64
 expect_usage "unknown flag '--per-node'" resnet18 --per-node
+expect_usage "--format: 'xml': expected table, csv or json" resnet18 --format xml
 
 checks=$((checks + 1))
 if ! "$HALO" flops resnet18 --input 64x64 --format csv >"$tmp/flops.csv"; then
@@ -39,7 +41,7 @@ if ! "$HALO" flops resnet18 --input 64x64 --format csv >"$tmp/flops.csv"; then
 fi
 for backend in cpu ref; do
     checks=$((checks + 1))
-    if ! "$HALO" bench resnet18 --backend $backend --input 64x64 --repeat 2 --warmup 1 --per-layer \
+    if ! "$HALO" bench resnet18 --backend $backend --input 64x64 --repeat 2 --warmup 1 --per-layer --format csv \
         >"$tmp/$backend.csv" 2>"$tmp/$backend.err"; then
         if grep -q "unknown backend '$backend'" "$tmp/$backend.err"; then
             echo "note: backend $backend is not in this build: not benchmarked"
@@ -88,6 +90,34 @@ PY
         fails=$((fails + 1))
     fi
 done
+
+# the default table and the JSON document (ref: always built)
+checks=$((checks + 1))
+if ! "$HALO" bench resnet18 --backend ref --input 32x32 --repeat 1 --warmup 0 --per-layer >"$tmp/t.txt" 2>/dev/null ||
+    ! grep -qE '^ +- +\(network\) +network ' "$tmp/t.txt" || ! grep -q "median_ms" "$tmp/t.txt"; then
+    echo "FAIL: halo bench: no table with a (network) row by default:" >&2
+    sed 's/^/    /' "$tmp/t.txt" | head -n 8 >&2
+    fails=$((fails + 1))
+fi
+checks=$((checks + 1))
+if ! "$HALO" bench resnet18 --backend ref --input 32x32 --repeat 2 --warmup 0 --per-layer --format json \
+        >"$tmp/b.json" 2>/dev/null ||
+    ! python3 - "$tmp/b.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for k in ("commit", "host", "cpu_model", "threads", "backend", "library", "date"):
+    assert k in j["provenance"], k
+assert j["provenance"]["backend"] == "ref" and j["model"] == "resnet18" and j["input"] == [32, 32]
+net = j["network"]
+assert net["macs"] == sum(n["macs"] for n in j["nodes"]) and net["flops"] == 2 * net["macs"]
+for r in j["nodes"] + [net]:
+    assert 0 <= r["min_ms"] <= r["median_ms"] <= r["p90_ms"] and r["gflops"] >= 0, r
+assert j["sum_node_median_ms"] > 0
+PY
+then
+    echo "FAIL: halo bench --format json does not parse or add up" >&2
+    fails=$((fails + 1))
+fi
 
 if [ "$checks" -eq 0 ]; then
     echo "test_cli_bench: FAILED: ran no check" >&2

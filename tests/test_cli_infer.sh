@@ -23,6 +23,13 @@ grep -qE '^backend +ref' "$tmp/out" || fail "no backend line"
 checks=$((checks + 1))
 [ "$(wc -c <"$tmp/a.f32")" -eq 4000 ] || fail "--out must write 1000 float32 = 4000 bytes"
 
+# --format json and csv carry the same run: top-5 classes, latency, what ran
+expect_json "model input image.seed weights.random backend.name backend.threads impl[0].impl latency_ms top[4].class top[0].probability" \
+    infer resnet18 --backend ref --input 64x64 --seed 3 --format json
+expect_csv "model,input,backend,latency_ms,rank,class,probability,logit" \
+    infer resnet18 --backend ref --input 64x64 --seed 3 --format csv
+expect 2 "--format: 'xml': expected table, csv or json" infer resnet18 --backend ref --format xml
+
 # the same seed gives the same logits; another seed does not
 "$HALO" infer resnet18 --backend ref --input 64x64 --seed 3 --out "$tmp/b.f32" >/dev/null 2>&1
 "$HALO" infer resnet18 --backend ref --input 64x64 --seed 4 --out "$tmp/c.f32" >/dev/null 2>&1

@@ -17,7 +17,24 @@ JSON
 expect 0 "usage: halo plan" plan --help
 expect 0 "predicted latency" plan vgg11 --cluster "$tmp/c.json" --input 128x128
 expect 0 "wrote $tmp/p.json" plan resnet18 --cluster "$tmp/c.json" --input 96x96 -o "$tmp/p.json"
-expect 0 "\"schema\":	\"halo-plan/1\"" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --format json
+# --format json: what the table shows (one method: with its plan as -o writes it), csv: a row per method
+expect_json "model input cluster local_ms method latency_ms speedup latency_reduction_pct bytes_moved redundant_pct lossless es_used deviation planning_ms plan.schema plan.blocks[0].parts" \
+    plan resnet18 --cluster "$tmp/c.json" --input 96x96 --format json
+expect_json "local_device local_ms basis methods[0].method methods[0].latency_ms methods[0].speedup methods[0].deviation" \
+    plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 1 --format json
+checks=$((checks + 1))
+python3 -c '
+import json, sys
+ms = json.load(open(sys.argv[1]))["methods"]
+assert any(not m["lossless"] for m in ms)
+for m in ms:
+    d = m["deviation"]
+    assert (d is None) == m["lossless"], m
+    assert m["lossless"] or (d["inputs"] == 1 and d["max_abs_err"] >= 0 and 0 < d["codec"]["ratio"] < 1), m
+' "$tmp/out" || fail "halo plan --method all --format json: a lossy method without its measured deviation"
+expect_csv "model,input,cluster,method,latency_ms,local_ms,speedup,latency_reduction_pct,bytes_moved,redundant_pct,lossless,es_used" \
+    plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --format csv
+expect 2 "--method all compares the methods; -o writes the plan of one" plan resnet18 --cluster "$tmp/c.json" --method all -o "$tmp/x.json"
 expect 0 "lossless" plan resnet18 --cluster "$tmp/c.json" --method all --input 96x96
 expect 0 "(3 ESs, 3 compute)" plan vgg11 --cluster "$tmp/c.json" --input 128x128 --no-select
 expect 2 "--cluster is required" plan resnet18
@@ -26,7 +43,7 @@ expect 2 "--select and --no-select exclude each other" plan resnet18 --cluster "
 expect 2 "cannot open" plan resnet18 --cluster "$tmp/nope.json"
 expect 2 "unknown model" plan resnet5 --cluster "$tmp/c.json"
 expect 2 "too small" plan vgg11 --cluster "$tmp/c.json" --input 16x16
-expect 2 "--format: 'xml'" plan resnet18 --cluster "$tmp/c.json" --format xml
+expect 2 "--format: 'xml': expected table, csv or json" plan resnet18 --cluster "$tmp/c.json" --format xml
 printf '{"schema": "halo-cluster/1", "source": "cam", "devices": [' >"$tmp/bad.json"
 expect 2 "bad.json: line 1" plan resnet18 --cluster "$tmp/bad.json"
 sed 's/"uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2}]}/"uplink_mbps": -1, "downlink_mbps": 500}]}/' "$tmp/c.json" >"$tmp/neg.json"
@@ -43,6 +60,50 @@ if ! "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method adcnn 
     ! python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); b = p["blocks"][0]; assert len(b["parts"]) == 25 and b["mode"] == "zero_pad", b["parts"]' "$tmp/g5.json"; then
     echo "FAIL: halo plan --method adcnn --grid 5 did not write a 5x5 FDSP block" >&2
     fails=$((fails + 1))
+fi
+
+# the JSON comparison is the table's: same methods, same latencies (3 decimals), and -o writes
+# the plan that --format json shows
+checks=$((checks + 1))
+"$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 >"$tmp/all.txt" &&
+    "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --format json >"$tmp/all.json" &&
+    "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method halp -o "$tmp/h.json" --format json >"$tmp/h_doc.json"
+if ! python3 - "$tmp/all.txt" "$tmp/all.json" "$tmp/h.json" "$tmp/h_doc.json" <<'PY'
+import json, sys
+table = {l.split()[0]: l.split()[1] for l in open(sys.argv[1]) if len(l.split()) == 8 and l.split()[2].endswith("x")}
+doc = json.load(open(sys.argv[2]))
+assert [m["method"] for m in doc["methods"]] == list(table), (table, doc["methods"])
+assert all(f"{m['latency_ms']:.3f}" == table[m["method"]] for m in doc["methods"])
+one = json.load(open(sys.argv[4]))
+assert one["plan"] == json.load(open(sys.argv[3])) and one["plan_file"] == sys.argv[3]
+assert one["latency_ms"] == one["plan"]["predicted"]["total_ms"]
+PY
+then
+    fail "halo plan --format json disagrees with the table or with the plan file"
+fi
+
+# halo sim: the same formats; --csv F writes the rows --format csv prints
+expect_json "model cluster channel draws seed sizes deadlines_ms provenance.commit methods[0].method methods[0].p50_ms methods[1].deadlines[1].p_fail methods[1].deadlines[1].ci_hi" \
+    sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method dpfp,local --deadline-ms 5,50 --draws 50 --format json
+expect_csv "model,cluster,method,deadline_ms,failures,p_fail,ci_lo,ci_hi,p50_ms,basis,commit,host,date" \
+    sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method dpfp,local --deadline-ms 5,50 --draws 50 --format csv --csv "$tmp/sim.csv"
+checks=$((checks + 1))
+cmp -s "$tmp/out" "$tmp/sim.csv" || fail "halo sim --csv F and --format csv differ"
+expect 2 "--format: 'xml': expected table, csv or json" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 5 --format xml
+
+# halo run (built with MPI, mpirun present): the inferences as JSON and CSV
+if "$HALO" run --help >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+    "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 64x64 --no-select -o "$tmp/r.json" >/dev/null
+    expect_json "backend.name clock link provenance.commit plans[0].plan plans[0].method plans[0].inferences[0].latency_ms plans[0].inferences[0].pred_latency_ms plans[0].inferences[0].devices[1].compute_ms plans[0].inferences[0].verify.passed plans[0].summary.latency_median_ms csv_file" \
+        run "$tmp/r.json" --backend ref --verify --warmup 0 --format json --csv "$tmp/run.csv"
+    expect_csv "plan,method,inference,device,latency_ms,pred_latency_ms,compute_ms,pred_compute_ms,commit,host,date" \
+        run "$tmp/r.json" --backend ref --warmup 0 --format csv
+    checks=$((checks + 1))
+    [ "$(head -n 1 "$tmp/out")" = "$(head -n 1 "$tmp/run.csv")" ] || fail "halo run --csv F and --format csv have different headers"
+    expect 2 "--format: 'xml': expected table, csv or json" run "$tmp/r.json" --format xml
+else
+    echo "note: no halo run or no mpirun: halo run --format not checked"
 fi
 
 # the written plan parses and its prediction beats or equals the best single device

@@ -32,7 +32,11 @@ expect 2 "--grid: 'x3': expected NxM" tiles vgg16 --stages 2:6 --grid x3
 expect 2 "--grid" tiles vgg16 --stages 2:6 --grid 0x3
 expect 2 "give exactly one of --rows, --parts and --grid (got 2)" tiles vgg16 --stages 2:6 --parts 2 --grid 2x2
 expect 2 "give exactly one of --rows, --parts and --grid (got 0)" tiles vgg16 --stages 2:6
-expect 2 "--format: 'xml': expected table or json" tiles vgg16 --stages 2:6 --parts 2 --format xml
+expect 2 "--format: 'xml': expected table, csv or json" tiles vgg16 --stages 2:6 --parts 2 --format xml
+expect_json "model stages split.kind parts[0].out parts[0].macs parts[0].in_bytes totals.halo_bytes check.passed" \
+    tiles resnet18 --stages 0:2 --parts 3 --input 64x64 --check --format json
+expect_csv "model,input,part,out_y0,out_y1,in_y0,in_y1,macs,redundant_macs,in_bytes,halo_bytes,median_ms" \
+    tiles resnet18 --stages 0:2 --parts 3 --input 64x64 --time 1 --format csv
 expect 2 "unknown backend 'nope'" tiles vgg16 --stages 2:6 --parts 2 --check --backend nope
 expect 2 "--backend needs --check or --time" tiles vgg16 --stages 2:6 --parts 2 --backend ref
 expect 2 "unknown model 'vgg17'" tiles vgg17 --stages 2:6 --parts 2

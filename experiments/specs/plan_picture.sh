@@ -14,8 +14,8 @@ spec_run()
     plan="$work/plan_picture.json"
     exp_note "dpfp plan of resnet50 on hetero-4-fast"
     "$halo" plan resnet50 --cluster "$root/profiles/clusters/hetero-4-fast.json" --method dpfp -o "$plan"
-    "$halo" flops resnet50 --per stage --format csv >"$work/resnet50_stages.csv"
-    python3 "$root/experiments/tools/plan_rects.py" "$plan" "$work/resnet50_stages.csv" \
+    "$halo" flops resnet50 --per stage --format json >"$work/resnet50_stages.json"
+    python3 "$root/experiments/tools/plan_rects.py" "$plan" "$work/resnet50_stages.json" \
         >"$work/plan_picture.rows"
     exp_csv_begin "$csv" "block,label,first_stage,last_stage,h_in,h_out,device,profile,dev_index,n_devs,out_y0,out_y1,in_y0,in_y1,halo_y0,halo_y1,f0,f1,g0,g1,macs,compute_ms,total_ms,local_ms,redundant_pct"
     while IFS= read -r row; do

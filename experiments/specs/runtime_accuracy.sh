@@ -4,12 +4,14 @@
 # plan's rates (latency + bytes/bandwidth), so the measured compute is real and the transfers
 # follow the cost model (ADCNN's compressed tiles travel at their real coded size).
 # Swept (default): ResNet-50 and VGG-16 at 224x224 x 2 and 4 identical ESs x 100 and 1000 Mbps
-# (2 ms and 0.2 ms per hop, as profiles/clusters/homo-N-{slow,fast}) x all nine methods (ADCNN
+# (2 ms and 0.2 ms per hop, as profiles/clusters/homo-N-{slow,fast}) x every method of halo's
+# registry (`halo methods`; ADCNN
 # lossy; its codec ratio measured on 1 input before planning), 1 warm-up + 3 timed inferences.
 # ESs priced by profiles/cpu-avx512-2t.json (this machine as it is). --quick: ResNet-50, 2 ESs,
 # 1000 Mbps, 1 timed inference. One row per plan: kind = measured (clock virtual, backend cpu),
 # the plan's prediction in the same row (pred_*). The raw per-inference, per-device rows of halo
-# run go to results/runtime_accuracy_runs.csv; the summary (median |measured - predicted| /
+# run go to results/runtime_accuracy_runs.csv (its --csv), its --format json document is what the
+# rows are made from; the summary (median |measured - predicted| /
 # predicted, compute vs transfer) is printed. Measured compute is sensitive to whatever else
 # runs on the host, so each row carries the 1-min load average when its configuration started
 # and the share of CPU time stolen by the hypervisor (VM steal) during its halo run.
@@ -72,8 +74,7 @@ spec_run()
                 ra_lat=${RA_LATENCY_MS:-$(awk -v b="$ra_bw" 'BEGIN { print (b >= 1000) ? 0.2 : 2 }')}
                 ra_c="$ra_d/c-$ra_n-$ra_bw.json"
                 ra_cluster "$ra_c" "$ra_n" "$ra_bw" "$ra_lat" "$ra_profile" "$ra_speeds"
-                ra_methods=${RA_METHODS:-$("$halo" plan "$ra_model" --cluster "$ra_c" --method all --deviation 0 |
-                    awk '$2 ~ /^[0-9.]+$/ && $3 ~ /x$/ {print $1}')}
+                ra_methods=${RA_METHODS:-$exp_methods}
                 ra_plans=""
                 for ra_m in $ra_methods; do
                     ra_p="$ra_d/$ra_model-$ra_n-$ra_bw-$ra_m.json"
@@ -89,11 +90,12 @@ spec_run()
                 exp_note "[$ra_k/$ra_n_cfg] $ra_model, $ra_n ESs, $ra_bw Mbps, $ra_lat ms: halo run of $(echo $ra_plans | wc -w) plans x (1 + $ra_repeat) inferences (load $ra_load)"
                 ra_t0=$(ra_cpu_ticks)
                 "$halo" run $ra_plans --backend cpu --clock virtual --warmup 1 --repeat "$ra_repeat" \
-                    --csv "$ra_d/run.csv" >"$ra_d/run.log" 2>&1 || { tail -n 20 "$ra_d/run.log" >&2; return 1; }
+                    --csv "$ra_d/run.csv" --format json >"$ra_d/run.json" 2>"$ra_d/run.log" ||
+                    { tail -n 20 "$ra_d/run.log" >&2; return 1; }
                 # CPU time the hypervisor gave to others while the ranks computed (a VM's steal time)
                 ra_steal=$(echo "$ra_t0 $(ra_cpu_ticks)" | awk '{ d = $3 - $1; printf "%.1f", (d > 0 ? 100 * ($4 - $2) / d : 0) }')
                 if [ -f "$ra_raw" ]; then tail -n +2 "$ra_d/run.csv" >>"$ra_raw"; else cp "$ra_d/run.csv" "$ra_raw"; fi
-                python3 "$ra_tool" rows "$ra_d/run.csv" "$ra_model" "$ra_n" "$ra_bw" "$ra_lat" "$ra_speeds" \
+                python3 "$ra_tool" rows "$ra_d/run.json" "$ra_model" "$ra_n" "$ra_bw" "$ra_lat" "$ra_speeds" \
                     "$(basename "$ra_profile" .json)" "$ra_load" "$ra_steal" >"$ra_d/rows.csv"
                 while IFS= read -r ra_line; do exp_row "$ra_csv" "$ra_line" measured virtual cpu; done <"$ra_d/rows.csv"
             done

@@ -1,48 +1,48 @@
 #!/usr/bin/env python3
-"""Turns the comparison table of `halo plan MODEL --method all` (read on stdin) into CSV lines
+"""Turns the comparison of `halo plan MODEL --method all --format json` (read on stdin) into CSV
+lines
   method,latency_ms,speedup,reduction_pct,bytes_moved,redundant_pct,lossless,es_used
-(no header; lossless yes|no). speedup and reduction_pct are recomputed from the latencies against
-the table's local row (the table rounds them to 2 and 1 digits). Exits 1 when the table is not
-there or a row does not parse, so a change of halo's output format stops the spec instead of
-emptying a figure. parse() is also used by summary.py.
+(no header; lossless yes|no). latency_ms keeps the 3 decimals these CSVs have always had, and
+speedup and reduction_pct are computed from those latencies against the local reference, so a
+figure's numbers agree with its own latency column. Exits 1 when the document is not a
+comparison, so a change of halo's output stops the spec instead of emptying a figure. rows() is
+also used by summary.py.
 """
+import json
 import sys
 
-HEADER = ["method", "latency_ms", "speedup", "reduction_pct", "bytes_moved", "redundant_pct", "lossless", "ESs"]
+
+def ms3(x):
+    """x at the 3 decimals of the CSVs (correctly rounded, as printf's %.3f)."""
+    return float(f"{x:.3f}")
 
 
-def parse(text):
-    """Rows of the table as dicts (keys as in the CSV line above); ValueError when it is not there."""
-    lines = text.splitlines()
+def rows(doc):
+    """The methods of a comparison document as dicts (keys as in the CSV line above); ValueError
+    when it is not one."""
     try:
-        start = next(i for i, l in enumerate(lines) if l.split() == HEADER)
-    except StopIteration:
-        raise ValueError("no 'method latency_ms ...' table")
-    rows = []
-    for l in lines[start + 1:]:
-        f = l.split()
-        if not f:
-            break
-        if len(f) != len(HEADER) or not f[2].endswith("x"):
-            raise ValueError(f"cannot parse row '{l}'")
-        rows.append({"method": f[0], "latency_ms": float(f[1]), "bytes_moved": int(f[4]),
-                     "redundant_pct": float(f[5]), "lossless": "yes" if f[6] == "yes" else "no", "es_used": int(f[7])})
-    local = [r["latency_ms"] for r in rows if r["method"] == "local"]
-    if not local or local[0] <= 0:
-        raise ValueError("the table has no local row")
-    for r in rows:
-        r["speedup"] = local[0] / r["latency_ms"]
-        r["reduction_pct"] = 100 * (1 - r["latency_ms"] / local[0])
-    return rows
+        methods = doc["methods"]
+        out = [{"method": m["method"], "latency_ms": ms3(m["latency_ms"]), "bytes_moved": int(m["bytes_moved"]),
+                "redundant_pct": m["redundant_pct"], "lossless": "yes" if m["lossless"] else "no",
+                "es_used": int(m["es_used"])} for m in methods]
+        local = ms3(doc["local_ms"])
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"not a `halo plan --method all --format json` document (no {e})")
+    if local <= 0 or not out:
+        raise ValueError("the comparison has no methods or no local reference")
+    for r in out:
+        r["speedup"] = local / r["latency_ms"]
+        r["reduction_pct"] = 100 * (1 - r["latency_ms"] / local)
+    return out
 
 
 def main():
     try:
-        rows = parse(sys.stdin.read())
-    except ValueError as e:
+        rs = rows(json.load(sys.stdin))
+    except ValueError as e:  # json.JSONDecodeError is one
         sys.stderr.write(f"method_table.py: {e}\n")
         return 1
-    for r in rows:
+    for r in rs:
         print(f"{r['method']},{r['latency_ms']:.3f},{r['speedup']:.4f},{r['reduction_pct']:.2f},{r['bytes_moved']},"
               f"{r['redundant_pct']:.2f},{r['lossless']},{r['es_used']}")
     return 0

@@ -8,9 +8,8 @@ rows mapped to the block's output coordinates (in_y * h_out / h_in), i.e. how fa
 receptive field reaches beyond its own share; f* and g* are out_y* and halo_y* as fractions of
 h_out (the picture's y). The tail row has block = number of blocks, out = in = the whole tensor.
 dev_index numbers the plan's ESs 1..N in the plan's order (the colour of each ES).
-usage: plan_rects.py PLAN.json STAGES.csv  (STAGES.csv: `halo flops MODEL --per stage --format csv`)
+usage: plan_rects.py PLAN.json STAGES.json  (STAGES.json: `halo flops MODEL --per stage --format json`)
 """
-import csv
 import json
 import os
 import sys
@@ -18,12 +17,12 @@ import sys
 
 def main(argv):
     if len(argv) != 3:
-        sys.stderr.write("usage: plan_rects.py PLAN.json STAGES.csv\n")
+        sys.stderr.write("usage: plan_rects.py PLAN.json STAGES.json\n")
         return 2
     with open(argv[1]) as f:
         p = json.load(f)
-    with open(argv[2], newline="") as f:
-        names = {int(r["index"]): r["name"] for r in csv.DictReader(f)}
+    with open(argv[2]) as f:
+        names = {r["index"]: r["name"] for r in json.load(f)["rows"]}
     if p.get("schema") != "halo-plan/1":
         sys.stderr.write(f"plan_rects.py: {argv[1]}: schema: expected halo-plan/1\n")
         return 1

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Runtime accuracy (figure 7): turns the per-inference, per-device rows of `halo run --csv` into one
-line per plan (measured latency median, min and max over the timed inferences beside the plan's
-prediction; compute and transfer summed over devices beside theirs), and summarises a results CSV.
+"""Runtime accuracy (figure 7): turns the inferences of `halo run --format json` into one line per
+plan (measured latency median, min and max over the timed inferences beside the plan's prediction;
+compute and transfer summed over devices beside theirs), and summarises a results CSV.
 
 usage: runtime.py header
-       runtime.py rows RUN.csv MODEL N_ES MBPS LATENCY_MS SPEEDS PROFILE LOAD STEAL_PCT   (lines, no header)
+       runtime.py rows RUN.json MODEL N_ES MBPS LATENCY_MS SPEEDS PROFILE LOAD STEAL_PCT   (lines, no header)
        runtime.py summary RESULTS.csv                                    (report on stdout)
 """
 import csv
@@ -23,36 +23,27 @@ def pct(measured, predicted):
     return 100.0 * (measured - predicted) / predicted if predicted > 0 else 0.0
 
 
-def rows(run_csv, model, n_es, mbps, lat, speeds, profile, load, steal):
-    plans = {}
-    for r in csv.DictReader(open(run_csv)):
-        p = plans.setdefault(r["plan"], {"all": [], "dev": {}})
-        if r["device"] == "all":
-            p["all"].append(r)
-        else:
-            p["dev"].setdefault(r["inference"], []).append(r)
-    for path, p in plans.items():
-        runs = p["all"]
+def rows(run_json, model, n_es, mbps, lat, speeds, profile, load, steal):
+    with open(run_json) as f:
+        doc = json.load(f)
+    for p in doc["plans"]:
+        runs = p["inferences"]
         if not runs:
-            sys.exit(f"runtime: {run_csv}: no per-inference rows for {path}")
-        plan = json.load(open(path))
-        lat_ms = [float(r["latency_ms"]) for r in runs]
-        pred = float(runs[0]["pred_latency_ms"])
-        comp, recv = [], []
-        for inf in (r["inference"] for r in runs):
-            ds = p["dev"][inf]
-            comp.append(sum(float(d["compute_ms"]) for d in ds))
-            recv.append(sum(float(d["recv_ms"]) for d in ds))
-        ds = p["dev"][runs[0]["inference"]]
-        pcomp = sum(float(d["pred_compute_ms"]) for d in ds)
-        precv = sum(float(d["pred_recv_ms"]) for d in ds)
+            sys.exit(f"runtime: {run_json}: no timed inferences for {p['plan']}")
+        plan = json.load(open(p["plan"]))
+        lat_ms = [r["latency_ms"] for r in runs]
+        pred = runs[0]["pred_latency_ms"]
+        comp = [sum(d["compute_ms"] for d in r["devices"]) for r in runs]
+        recv = [sum(d["recv_ms"] for d in r["devices"]) for r in runs]
+        pcomp = sum(d["pred_compute_ms"] for d in runs[0]["devices"])
+        precv = sum(d["pred_recv_ms"] for d in runs[0]["devices"])
         m_lat, m_comp, m_recv = st.median(lat_ms), st.median(comp), st.median(recv)
         print(",".join(str(v) for v in (
-            model, n_es, mbps, lat, speeds.replace(" ", "/"), runs[0]["method"], runs[0]["lossless"],
+            model, n_es, mbps, lat, speeds.replace(" ", "/"), p["method"], "yes" if p["lossless"] else "no",
             len(plan["devices"]) - 1, len(runs), f"{m_lat:.3f}", f"{min(lat_ms):.3f}", f"{max(lat_ms):.3f}",
             f"{pred:.3f}", f"{pct(m_lat, pred):.2f}", f"{m_comp:.3f}", f"{pcomp:.3f}", f"{pct(m_comp, pcomp):.2f}",
             f"{m_recv:.3f}", f"{precv:.3f}", f"{pct(m_recv, precv):.3f}", runs[0]["bytes_moved"],
-            runs[0]["pred_bytes_moved"], f"{st.median(float(r['overhead_frac']) for r in runs):.5f}", profile, load, steal)))
+            runs[0]["pred_bytes_moved"], f"{st.median(r['overhead_frac'] for r in runs):.5f}", profile, load, steal)))
 
 
 def summary(results):

@@ -3,8 +3,10 @@
 every baseline) on the GPU clusters that mirror DPFP's setting (datasheet profiles, ESTIMATED)
 and on this machine's measured CPU clusters, beside the published figures of ALGORITHMS.md; where
 DPFP does not win and why, from its plans; headline numbers of the figures whose CSVs exist; the
-list of figures; provenance. Runs its own plans (`halo plan --method all --deviation 0` and
-`halo plan --method dpfp -o`), reads the other specs' CSVs only for the figure section.
+list of figures; provenance. Runs its own plans (`halo plan --method all --deviation 0 --format
+json` and `halo plan --method dpfp -o`), reads the other specs' CSVs only for the figure section.
+The methods, their order and their names come from halo's planners' registry (`halo methods`);
+the prose below (published figures, what differs, why a method wins) is keyed by method name.
 
 usage: summary.py --halo H --root R --results DIR --plots-out DIR --work DIR --quick 0|1
                         --commit C --host H --date D --specs "NAME ..."
@@ -21,6 +23,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plan  # noqa: E402
 import method_table  # noqa: E402
+import methods as registry  # noqa: E402
 
 MODELS = [("resnet50", "ResNet-50"), ("vgg16", "VGG-16")]
 # (cluster, column title, what it is)
@@ -32,11 +35,24 @@ SETTINGS = [
     ("hetero-4-fast", "hetero-4-fast (measured CPU)",
      "4 ESs of this machine's measured platforms (AVX-512 2t, AVX2 2t, AVX-512 1t, SSE4.1 2t), 1000 Mbps"),
 ]
-METHODS = ["local", "dpfp", "modnn", "deepslicing", "ftp", "aofl", "halp", "edgeci", "adcnn"]
-TITLE = {"local": "local (best single device)", "dpfp": "**DPFP**", "modnn": "MoDNN", "deepslicing": "DeepSlicing",
-         "ftp": "DeepThings FTP", "aofl": "AOFL", "halp": "HALP", "edgeci": "EdgeCI", "adcnn": "ADCNN (lossy)"}
-NAME = {"local": "local", "dpfp": "DPFP", "modnn": "MoDNN", "deepslicing": "DeepSlicing", "ftp": "DeepThings FTP",
-        "aofl": "AOFL", "halp": "HALP", "edgeci": "EdgeCI", "adcnn": "ADCNN (lossy)"}
+# From the registry (set_methods): names in order; the table's title and the text's name of each;
+# the proposed method (DPFP), the reference (local) and the lossy ones.
+METHODS, TITLE, NAME = [], {}, {}
+PROPOSED = REFERENCE = None
+LOSSY = []
+
+
+def set_methods(halo):
+    global PROPOSED, REFERENCE
+    ms = registry.load(halo)
+    for m in ms:
+        METHODS.append(m["name"])
+        NAME[m["name"]] = m["short"]
+        TITLE[m["name"]] = f"**{m['short']}**" if m["role"] == "proposed" else m["legend"]
+        if not m["lossless"]:
+            LOSSY.append(m["name"])
+    PROPOSED, REFERENCE = registry.by_role(ms, "proposed")["name"], registry.by_role(ms, "reference")["name"]
+
 
 # ALGORITHMS.md, "Figures the reproduction is compared with" (and DeepSlicing's section)
 PUBLISHED = {
@@ -125,7 +141,7 @@ def figure_numbers(results):
     rows = read_csv(os.path.join(results, "latency_vs_es.csv"))
     if rows:
         for model, name in MODELS:
-            d = {int(r["n_es"]): r for r in rows if r["model"] == model and r["method"] == "dpfp"}
+            d = {int(r["n_es"]): r for r in rows if r["model"] == model and r["method"] == PROPOSED}
             if not d:
                 continue
             ns = sorted(d)
@@ -144,7 +160,7 @@ def figure_numbers(results):
     rows = read_csv(os.path.join(results, "latency_vs_bandwidth.csv"))
     if rows:
         for model, name in MODELS:
-            d = {float(r["bandwidth_mbps"]): r for r in rows if r["model"] == model and r["method"] == "dpfp"}
+            d = {float(r["bandwidth_mbps"]): r for r in rows if r["model"] == model and r["method"] == PROPOSED}
             if not d:
                 continue
             bws = sorted(d)
@@ -169,7 +185,7 @@ def figure_numbers(results):
         for model, name in MODELS:
             for lab in ("224", "512", "224-512"):
                 parts = []
-                for m in ("dpfp", "local", "adcnn"):
+                for m in [PROPOSED, REFERENCE] + LOSSY:
                     sel = [r for r in rows if r["model"] == model and r["size_label"] == lab and r["method"] == m]
                     d = sorted((float(r["deadline_ms"]), float(r["p_fail"])) for r in sel)
                     ok = [t for t, p in d if p <= 0.05]
@@ -194,6 +210,7 @@ def main(argv):
         ap.add_argument(a, required=True)
     ap.add_argument("--quick", type=int, default=0)
     a = ap.parse_args(argv[1:])
+    set_methods(a.halo)
 
     table, dpfp_plan, links = {}, {}, {}
     for cl, _, _ in SETTINGS:
@@ -201,10 +218,11 @@ def main(argv):
         links[cl] = source_link(cf)
         for model, _ in MODELS:
             sys.stderr.write(f"  summary: {model} on {cl}\n")
-            rows = method_table.parse(run([a.halo, "plan", model, "--cluster", cf, "--method", "all", "--deviation", "0"]))
+            rows = method_table.rows(json.loads(run([a.halo, "plan", model, "--cluster", cf, "--method", "all",
+                                                     "--deviation", "0", "--format", "json"])))
             table[model, cl] = {r["method"]: r for r in rows}
             pf = os.path.join(a.work, f"summary_{model}_{cl}.json")
-            run([a.halo, "plan", model, "--cluster", cf, "--method", "dpfp", "-o", pf])
+            run([a.halo, "plan", model, "--cluster", cf, "--method", PROPOSED, "-o", pf])
             s = plan.summary(pf)
             dpfp_plan[model, cl] = {"es_selected": int(s[6]), "es_computing": int(s[7]), "devices": s[8],
                                     "blocks": int(s[9]), "bytes": int(s[10]), "redundant_pct": float(s[11]),
@@ -240,13 +258,14 @@ def main(argv):
                 r = table[model, cl].get(m)
                 if r is None:
                     cells.append("—")
-                elif m == "local":
+                elif m == REFERENCE:
                     cells.append(f"{r['latency_ms']:.1f} ms ({dpfp_plan[model, cl]['local_device']})")
                 else:
                     cells.append(cell(r))
             lossless = next((table[model, cl][m]["lossless"] for cl, _, _ in SETTINGS if m in table[model, cl]), "?")
-            pub = PUBLISHED[m][model] if isinstance(PUBLISHED[m], dict) else PUBLISHED[m]
-            dif = DIFFERS[m][model] if isinstance(DIFFERS[m], dict) else DIFFERS[m]
+            pub, dif = PUBLISHED.get(m, "—"), DIFFERS.get(m, "—")
+            pub = pub[model] if isinstance(pub, dict) else pub
+            dif = dif[model] if isinstance(dif, dict) else dif
             w(f"| {TITLE[m]} | {lossless} | " + " | ".join(cells) + f" | {pub} | {dif} |")
         w("")
 
@@ -259,9 +278,9 @@ def main(argv):
         for cl, title, _ in SETTINGS:
             t = table[model, cl]
             p = dpfp_plan[model, cl]
-            d = t["dpfp"]
+            d = t[PROPOSED]
             order = sorted(t.values(), key=lambda r: r["latency_ms"])
-            lossless = [r for r in order if r["lossless"] == "yes" and r["method"] != "local"]
+            lossless = [r for r in order if r["lossless"] == "yes" and r["method"] != REFERENCE]
             n_es = max(r["es_used"] for r in t.values())
             mbps, lat = links[cl]
             img_ms = 224 * 224 * 3 * 4 * 8 / (mbps * 1e3)
@@ -270,17 +289,17 @@ def main(argv):
                      f"{p['bytes'] / 1e6:.2f} MB moved, {p['redundant_pct']:.1f} % redundant MACs")
             win = order[0]
             fallback = (f"the 0.60 MB image alone takes {img_ms:.1f} ms at {mbps:g} Mbps, "
-                        f"{100 * img_ms / t['local']['latency_ms']:.0f} % of the best single device's whole "
-                        f"{t['local']['latency_ms']:.1f} ms (transfer included)")
+                        f"{100 * img_ms / t[REFERENCE]['latency_ms']:.0f} % of the best single device's whole "
+                        f"{t[REFERENCE]['latency_ms']:.1f} ms (transfer included)")
             if d["speedup"] < 1.0005 and win["latency_ms"] >= d["latency_ms"] - 1e-6:
-                second = next(r for r in order if r["method"] not in ("dpfp", "local"))
+                second = next(r for r in order if r["method"] not in (PROPOSED, REFERENCE))
                 w(f"- **{mname}, {title}: no method beats the best single device**; DPFP falls back to it "
-                  f"({d['latency_ms']:.1f} ms on {t['local']['es_used']} ES) — in the cost model no split pays for its "
+                  f"({d['latency_ms']:.1f} ms on {t[REFERENCE]['es_used']} ES) — in the cost model no split pays for its "
                   f"transfers: {fallback}. Next best {NAME[second['method']]} {second['latency_ms']:.1f} ms "
                   f"({second['speedup']:.2f}×).")
                 continue
-            if win["method"] == "dpfp" or abs(win["latency_ms"] - d["latency_ms"]) < 1e-6:
-                second = next(r for r in order if r["method"] not in ("dpfp",))
+            if win["method"] == PROPOSED or abs(win["latency_ms"] - d["latency_ms"]) < 1e-6:
+                second = next(r for r in order if r["method"] != PROPOSED)
                 w(f"- **{mname}, {title}: DPFP wins** — {facts}; next {NAME[second['method']]} "
                   f"{second['latency_ms']:.1f} ms.")
                 continue
@@ -291,11 +310,11 @@ def main(argv):
             why += WHY.get(win["method"], "")
             best_ll = lossless[0] if lossless else None
             tail = ""
-            if win["lossless"] == "no" and best_ll and best_ll["method"] != "dpfp":
+            if win["lossless"] == "no" and best_ll and best_ll["method"] != PROPOSED:
                 tail = (f" Among lossless methods {NAME[best_ll['method']]} is best ({best_ll['latency_ms']:.1f} ms, "
                         f"{best_ll['es_used']} ESs, {best_ll['bytes_moved'] / 1e6:.2f} MB, {best_ll['redundant_pct']:.1f} % "
                         f"redundant): {WHY.get(best_ll['method'], '')}")
-            elif win["lossless"] == "no" and best_ll and best_ll["method"] == "dpfp":
+            elif win["lossless"] == "no" and best_ll and best_ll["method"] == PROPOSED:
                 tail = " DPFP is the best lossless method."
             w(f"- **{mname}, {title}: {NAME[win['method']]} wins** ({win['latency_ms']:.1f} ms, {win['speedup']:.2f}×, "
               f"{win['es_used']} ESs, {win['bytes_moved'] / 1e6:.2f} MB, {win['redundant_pct']:.1f} % redundant) — "
@@ -304,9 +323,9 @@ def main(argv):
     w("Against the published figures (DPFP: up to 71 % for ResNet-50, 73 % for VGG-16, on GPU ESs):")
     w("")
     for (model, mname), pub in zip(MODELS, (71, 73)):
-        best_cl = max((cl for cl, _, _ in SETTINGS), key=lambda cl: table[model, cl]["dpfp"]["speedup"])
-        b = table[model, best_cl]["dpfp"]
-        gpu = [table[model, cl]["dpfp"]["speedup"] for cl, _, _ in SETTINGS if cl.startswith("gpu-")]
+        best_cl = max((cl for cl, _, _ in SETTINGS), key=lambda cl: table[model, cl][PROPOSED]["speedup"])
+        b = table[model, best_cl][PROPOSED]
+        gpu = [table[model, cl][PROPOSED]["speedup"] for cl, _, _ in SETTINGS if cl.startswith("gpu-")]
         as_red, as_speed = 1 / (1 - pub / 100), 1 + pub / 100
         verdict = ("reaches" if b["speedup"] >= as_speed else "stays below") + f" the speed reading ({as_speed:.2f}×) and " + \
                   ("reaches" if b["speedup"] >= as_red else "stays below") + f" the latency reading ({as_red:.2f}×)"
@@ -316,7 +335,7 @@ def main(argv):
     img_ms = 224 * 224 * 3 * 4 * 8 / (mbps * 1e3)
     w("")
     w(f"The settings differ where it matters most: sending one 224x224 float image at {mbps:g} Mbps takes {img_ms:.1f} ms, "
-      f"while the fastest ESTIMATED GPU runs all of ResNet-50 in {table['resnet50', 'gpu-hetero-4']['local']['latency_ms']:.1f} ms "
+      f"while the fastest ESTIMATED GPU runs all of ResNet-50 in {table['resnet50', 'gpu-hetero-4'][REFERENCE]['latency_ms']:.1f} ms "
       "(transfer included), so a split has almost nothing to gain on the GPU clusters; the papers' larger speedups come "
       "from slow devices (Raspberry Pis, phones) where compute dwarfs communication, or from settings (network, image "
       "size, task count, what \"faster\" means) this table does not reproduce.")

@@ -56,6 +56,35 @@ int halo_cli_usage_error(const struct halo_cli_cmd *cmd, const char *fmt, ...)
     return HALO_EXIT_USAGE;
 }
 
+static const char *const format_names[] = {"table", "csv", "json"};
+
+/* "table|csv|json" (sep "|") or "table, csv or json" (sep NULL): the formats cmd accepts. */
+static void format_list(const struct halo_cli_cmd *cmd, const char *sep, char *buf, size_t cap)
+{
+    int n = 0, k = 0;
+    for (int f = 0; f < 3; f++) n += (cmd->formats & HALO_FORMAT_BIT(f)) != 0;
+    buf[0] = '\0';
+    for (int f = 0; f < 3; f++) {
+        if (!(cmd->formats & HALO_FORMAT_BIT(f))) continue;
+        size_t len = strlen(buf);
+        const char *before = k == 0 ? "" : sep ? sep : k == n - 1 ? " or " : ", ";
+        snprintf(buf + len, cap - len, "%s%s", before, format_names[f]);
+        k++;
+    }
+}
+
+static int parse_format(const struct halo_cli_cmd *cmd, const char *v, enum halo_cli_format *out)
+{
+    for (int f = 0; f < 3; f++)
+        if ((cmd->formats & HALO_FORMAT_BIT(f)) && !strcmp(v, format_names[f])) {
+            *out = (enum halo_cli_format)f;
+            return 0;
+        }
+    char known[64];
+    format_list(cmd, NULL, known, sizeof known);
+    return halo_cli_usage_error(cmd, "--format: '%s': expected %s", v, known);
+}
+
 int halo_cli_parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct halo_cli_args *args)
 {
     memset(args, 0, sizeof *args);
@@ -81,6 +110,16 @@ int halo_cli_parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct
         if (a[1] == '-') {
             const char *eq = strchr(a + 2, '=');
             size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            if (cmd->formats && len == 6 && !strncmp(a + 2, "format", 6)) {
+                if (!eq && i + 1 >= argc) {
+                    char known[64];
+                    format_list(cmd, "|", known, sizeof known);
+                    return halo_cli_usage_error(cmd, "--format needs a value (%s)", known);
+                }
+                int rc = parse_format(cmd, eq ? eq + 1 : argv[++i], &args->format);
+                if (rc) return rc;
+                continue;
+            }
             k = find_opt(cmd, a + 2, len, 0);
             if (eq) inline_val = eq + 1;
         } else {
@@ -122,7 +161,7 @@ bool halo_cli_has(const struct halo_cli_cmd *cmd, const struct halo_cli_args *ar
 void halo_cli_help(const struct halo_cli_cmd *cmd, FILE *f)
 {
     fprintf(f, "usage: halo %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-    if (cmd->opts && cmd->opts[0].name) fprintf(f, "\nflags:\n");
+    if ((cmd->opts && cmd->opts[0].name) || cmd->formats) fprintf(f, "\nflags:\n");
     for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
         const struct halo_cli_opt *o = &cmd->opts[i];
         char left[96];
@@ -133,8 +172,22 @@ void halo_cli_help(const struct halo_cli_cmd *cmd, FILE *f)
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         fprintf(f, "  %-30s %s\n", left, o->help);
     }
+    if (cmd->formats) {
+        char known[64], left[96];
+        format_list(cmd, "|", known, sizeof known);
+        snprintf(left, sizeof left, "    --format %s", known);
+        fprintf(f, "  %-30s %s\n", left,
+                cmd->formats & HALO_FORMAT_BIT(HALO_FORMAT_CSV)
+                    ? "a table for people (default), CSV rows, or one JSON document (see 'halo --help')"
+                    : "a table for people (default) or one JSON document (see 'halo --help')");
+    }
     fprintf(f, "  %-30s %s\n", "-h, --help", "show this help");
-    if (cmd->details) fprintf(f, "\n%s\n", cmd->details);
+    if (cmd->help_details) {
+        fprintf(f, "\n");
+        cmd->help_details(f);
+    } else if (cmd->details) {
+        fprintf(f, "\n%s\n", cmd->details);
+    }
 }
 
 int halo_cli_fail(const struct halo_cli_cmd *cmd, enum halo_status st)

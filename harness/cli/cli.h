@@ -4,10 +4,17 @@
 #define HALO_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "core/status.h"
 
 enum { HALO_EXIT_OK = 0, HALO_EXIT_FAIL = 1, HALO_EXIT_USAGE = 2 };
+
+/* What --format selects, the same on every command (cli/output.h says what each one means). */
+enum halo_cli_format { HALO_FORMAT_TABLE, HALO_FORMAT_CSV, HALO_FORMAT_JSON };
+#define HALO_FORMAT_BIT(f) (1u << (f))
+#define HALO_FORMATS_TABLE_JSON (HALO_FORMAT_BIT(HALO_FORMAT_TABLE) | HALO_FORMAT_BIT(HALO_FORMAT_JSON))
+#define HALO_FORMATS_ALL (HALO_FORMATS_TABLE_JSON | HALO_FORMAT_BIT(HALO_FORMAT_CSV))
 
 /* One flag: "--name VALUE" or "--name=VALUE" (arg != NULL), or a switch (arg == NULL). */
 struct halo_cli_opt {
@@ -25,6 +32,11 @@ struct halo_cli_cmd {
     const struct halo_cli_opt *opts; /* terminated by {0} */
     int min_pos, max_pos; /* positional argument counts */
     int (*run)(const struct halo_cli_cmd *cmd, int argc, char **argv);
+    /* HALO_FORMAT_BIT()s of the formats --format accepts (the parser handles the flag and its help
+     * line for every command alike); 0: the command prints no results and has no --format */
+    unsigned formats;
+    /* Prints the details when they are made at run time (e.g. from a registry); NULL: details. */
+    void (*help_details)(FILE *f);
 };
 
 #define HALO_CLI_MAX_ARGS 64
@@ -34,10 +46,12 @@ struct halo_cli_args {
     const char *pos[HALO_CLI_MAX_ARGS];
     int n_pos;
     bool help;
+    enum halo_cli_format format; /* --format; HALO_FORMAT_TABLE when absent */
 };
 
 /* Parses argv (after the subcommand). Prints help and returns 0 with args->help set for --help;
- * on a usage error prints one line to stderr and returns HALO_EXIT_USAGE. */
+ * on a usage error (a --format value the command does not write included) prints one line to
+ * stderr and returns HALO_EXIT_USAGE. */
 int halo_cli_parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct halo_cli_args *args);
 /* The value of flag `name`, or NULL when not given. */
 const char *halo_cli_get(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, const char *name);

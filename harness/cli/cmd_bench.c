@@ -1,7 +1,9 @@
 /* halo bench: times a zoo model on one backend, per node (each node synchronised and timed) and
- * as a whole network (separate, un-instrumented runs), and prints CSV rows with MACs, FLOPs,
- * min/median/p90 ms, achieved GFLOP/s, the implementation that ran, and provenance. */
+ * as a whole network (separate, un-instrumented runs), and prints rows with MACs, FLOPs,
+ * min/median/p90 ms, achieved GFLOP/s, the implementation that ran, and provenance: a table, CSV
+ * (every row with its provenance columns) or one JSON document. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/parse.h"
@@ -19,6 +21,7 @@
 
 struct bench {
     const struct halo_cli_cmd *cmd;
+    enum halo_cli_format format;
     const char *model, *backend;
     int h, w, warmup, repeat, threads;
     long seed;
@@ -117,17 +120,55 @@ static enum halo_status measure(struct bench *b)
     return st;
 }
 
-static void print_row(const char *model, int h, int w, const char *index, const char *name, const char *op,
-                      const char *stage, int64_t macs, struct halo_stats s, const char *impl, const char *prov)
+/* One result row: a node (index >= 0) or the whole network (index -1). */
+struct bench_row {
+    int index;
+    const char *name, *op, *stage, *impl;
+    int64_t macs;
+    struct halo_stats s;
+};
+
+static double row_gflops(const struct bench_row *r)
 {
-    char *qname = halo_csv_field(name), *qimpl = halo_csv_field(impl), *qstage = halo_csv_field(stage);
-    double gflops = s.median > 0 ? 2.0 * (double)macs / (s.median * 1e6) : 0;
-    printf("%s,%dx%d,%s,%s,%s,%s,%lld,%lld,%.4f,%.4f,%.4f,%.2f,%s,%s\n", model, h, w, index, qname ? qname : "",
-           op, qstage ? qstage : "", (long long)macs, 2 * (long long)macs, s.min, s.median, s.p90, gflops,
-           qimpl ? qimpl : "", prov);
-    free(qname);
-    free(qimpl);
-    free(qstage);
+    return r->s.median > 0 ? 2.0 * (double)r->macs / (r->s.median * 1e6) : 0;
+}
+
+static void print_row(const struct bench *b, const struct bench_row *r, const char *prov)
+{
+    if (b->format == HALO_FORMAT_CSV) {
+        printf("%s,%dx%d,", b->g->name, b->h, b->w);
+        if (r->index >= 0) printf("%d,", r->index);
+        else printf("-,");
+        halo_cli_csv_str(stdout, r->name);
+        printf(",%s,", r->op);
+        halo_cli_csv_str(stdout, r->stage);
+        printf(",%lld,%lld,%.4f,%.4f,%.4f,%.2f,", (long long)r->macs, 2 * (long long)r->macs, r->s.min, r->s.median,
+               r->s.p90, row_gflops(r));
+        halo_cli_csv_str(stdout, r->impl);
+        printf(",%s\n", prov);
+    } else {
+        char idx[16] = "-";
+        if (r->index >= 0) snprintf(idx, sizeof idx, "%d", r->index);
+        printf("%5s  %-26s %-10s %-12s %14lld %10.4f %10.4f %10.4f %9.2f  %s\n", idx, r->name, r->op, r->stage,
+               (long long)r->macs, r->s.min, r->s.median, r->s.p90, row_gflops(r), r->impl);
+    }
+}
+
+static cJSON *row_json(const struct bench_row *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (r->index >= 0) cJSON_AddNumberToObject(o, "index", r->index);
+    cJSON_AddStringToObject(o, "name", r->name);
+    cJSON_AddStringToObject(o, "op", r->op);
+    if (r->index >= 0) cJSON_AddStringToObject(o, "stage", r->stage);
+    cJSON_AddNumberToObject(o, "macs", (double)r->macs);
+    cJSON_AddNumberToObject(o, "flops", 2.0 * (double)r->macs);
+    cJSON_AddNumberToObject(o, "min_ms", r->s.min);
+    cJSON_AddNumberToObject(o, "median_ms", r->s.median);
+    cJSON_AddNumberToObject(o, "p90_ms", r->s.p90);
+    cJSON_AddNumberToObject(o, "gflops", row_gflops(r));
+    if (r->index >= 0) cJSON_AddStringToObject(o, "impl", r->impl);
+    return o;
 }
 
 static enum halo_status report(struct bench *b)
@@ -137,40 +178,66 @@ static enum halo_status report(struct bench *b)
                                  halo_backend_threads(b->be)));
     char *prov = halo_provenance_csv_values(&p);
     double *col = halo_calloc((size_t)b->repeat, sizeof *col);
-    if (!prov || !col) {
+    cJSON *doc = b->format == HALO_FORMAT_JSON ? cJSON_CreateObject() : NULL, *nodes = NULL;
+    if (!prov || !col || (b->format == HALO_FORMAT_JSON && !doc)) {
         free(prov);
         free(col);
+        cJSON_Delete(doc);
         halo_provenance_free(&p);
         return halo_error(HALO_ERR_NOMEM, "out of memory");
     }
     const struct halo_graph *g = b->g;
-    printf("model,input,index,name,op,stage,macs,flops,min_ms,median_ms,p90_ms,gflops,impl,%s\n",
-           halo_provenance_csv_header());
+    if (doc) {
+        int in[2] = {b->h, b->w};
+        cJSON_AddStringToObject(doc, "model", g->name);
+        cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(in, 2));
+        cJSON_AddNumberToObject(doc, "warmup", b->warmup);
+        cJSON_AddNumberToObject(doc, "repeat", b->repeat);
+        cJSON_AddNumberToObject(doc, "seed", (double)b->seed);
+        cJSON_AddStringToObject(doc, "flop_convention", "FLOP = 2 x MAC, MACs as torchvision counts them");
+        cJSON_AddItemToObject(doc, "provenance", halo_cli_provenance_json(&p));
+        if (b->per_layer) nodes = cJSON_AddArrayToObject(doc, "nodes");
+    } else if (b->format == HALO_FORMAT_CSV) {
+        printf("model,input,index,name,op,stage,macs,flops,min_ms,median_ms,p90_ms,gflops,impl,%s\n",
+               halo_provenance_csv_header());
+    } else {
+        printf("%s %dx%d on %s (%s), %d threads; %d warm-up + %d timed runs; seed %ld\n", g->name, b->h, b->w,
+               p.backend, p.library, p.threads, b->warmup, b->repeat, b->seed);
+        printf("measured on %s (%s), commit %s, %s; GFLOP/s = 2 x MACs / median\n\n", p.host, p.cpu_model, p.commit,
+               p.date);
+        printf("%5s  %-26s %-10s %-12s %14s %10s %10s %10s %9s  %s\n", "index", "name", "op", "stage", "MACs",
+               "min_ms", "median_ms", "p90_ms", "GFLOP/s", "impl");
+    }
     double sum_median = 0;
     for (int i = 0; b->per_layer && i < g->n_nodes; i++) {
         for (int r = 0; r < b->repeat; r++) col[r] = b->node_ms[(size_t)r * g->n_nodes + i];
-        struct halo_stats s = halo_stats_of(col, (size_t)b->repeat);
-        sum_median += s.median;
-        char idx[16];
-        snprintf(idx, sizeof idx, "%d", i);
-        print_row(g->name, b->h, b->w, idx, g->nodes[i].name, halo_op_name(g->nodes[i].op),
-                  g->stages[halo_graph_stage_of(g, i)].name, halo_count_node(g, i).macs, s,
-                  halo_backend_impl(b->be, i), prov);
+        struct bench_row row = {.index = i, .name = g->nodes[i].name, .op = halo_op_name(g->nodes[i].op),
+                                .stage = g->stages[halo_graph_stage_of(g, i)].name, .impl = halo_backend_impl(b->be, i),
+                                .macs = halo_count_node(g, i).macs, .s = halo_stats_of(col, (size_t)b->repeat)};
+        sum_median += row.s.median;
+        if (doc) cJSON_AddItemToArray(nodes, row_json(&row));
+        else print_row(b, &row, prov);
     }
     memcpy(col, b->net_ms, (size_t)b->repeat * sizeof *col);
-    struct halo_stats net = halo_stats_of(col, (size_t)b->repeat);
-    int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
-    print_row(g->name, b->h, b->w, "-", "(network)", "network", "", macs, net, "-", prov);
+    struct bench_row net = {.index = -1, .name = "(network)", .op = "network", .stage = "", .impl = "-",
+                            .macs = halo_count_range(g, 0, g->n_nodes).macs, .s = halo_stats_of(col, (size_t)b->repeat)};
+    if (doc) {
+        cJSON_AddItemToObject(doc, "network", row_json(&net));
+        if (b->per_layer) cJSON_AddNumberToObject(doc, "sum_node_median_ms", sum_median);
+    } else {
+        print_row(b, &net, prov);
+    }
     fflush(stdout);
     fprintf(stderr, "%s %dx%d on %s (%s, %d threads): whole network median %.3f ms = %.1f GFLOP/s (p90 %.3f ms)",
             g->name, b->h, b->w, halo_backend_name(b->be), halo_backend_version(b->be), halo_backend_threads(b->be),
-            net.median, 2.0 * (double)macs / (net.median * 1e6), net.p90);
+            net.s.median, row_gflops(&net), net.s.p90);
     if (b->per_layer)
-        fprintf(stderr, "; sum of per-node medians %.3f ms (network / sum = %.3f)", sum_median, net.median / sum_median);
+        fprintf(stderr, "; sum of per-node medians %.3f ms (network / sum = %.3f)", sum_median, net.s.median / sum_median);
     fprintf(stderr, "\n");
     free(prov);
     free(col);
     halo_provenance_free(&p);
+    if (doc && halo_cli_put_json(b->cmd, doc) != HALO_EXIT_OK) return HALO_ERR_NOMEM;
     return HALO_OK;
 }
 
@@ -179,7 +246,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_cli_args a;
     int rc = halo_cli_parse(cmd, argc, argv, &a);
     if (rc || a.help) return rc;
-    struct bench b = {.cmd = cmd, .model = a.pos[0], .warmup = 3, .repeat = 10, .seed = 1,
+    struct bench b = {.cmd = cmd, .format = a.format, .model = a.pos[0], .warmup = 3, .repeat = 10, .seed = 1,
                       .backend = halo_backend_compiled("cpu") ? "cpu" : "ref", .tty = isatty(2)};
     if ((rc = parse_flags(&b, &a)) != HALO_EXIT_OK) return rc;
     enum halo_status st = setup(&b);
@@ -191,27 +258,29 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 
 const struct halo_cli_cmd halo_cmd_bench = {
     .name = "bench",
-    .usage = "MODEL [--backend cpu|ref|cuda] [--input HxW] [--warmup N] [--repeat N] [--per-layer] [--threads N] [--seed N]",
-    .summary = "time a model per node and as a whole network; CSV with GFLOP/s and provenance",
+    .usage = "MODEL [--backend cpu|ref|cuda] [--input HxW] [--warmup N] [--repeat N] [--per-layer] [--threads N] [--seed N] "
+             "[--format table|csv|json]",
+    .summary = "time a model per node and as a whole network: ms, GFLOP/s, implementation, provenance",
     .details =
         "Weights and the input are random (seeded), so any model and size can be timed. Warm-up runs\n"
         "are discarded (they create primitives and reorder weights). Then each repetition runs the\n"
         "network once with every node synchronised and timed (--per-layer; nodes fused into another\n"
         "report 0 ms and 'fused into NODE') and once un-instrumented, for the whole-network row.\n"
-        "FLOPs = 2 x MACs as torchvision counts them; GFLOP/s = FLOPs / median. Columns: model,\n"
+        "FLOPs = 2 x MACs as torchvision counts them; GFLOP/s = FLOPs / median. CSV columns: model,\n"
         "input, index, name, op, stage, macs, flops, min_ms, median_ms, p90_ms, gflops, impl,\n"
-        "commit, host, cpu_model, threads, backend, library, date. A summary (whole network vs the\n"
-        "sum of per-node medians) goes to stderr.",
+        "commit, host, cpu_model, threads, backend, library, date (the table says the provenance once\n"
+        "above the rows). A summary (whole network vs the sum of per-node medians) goes to stderr.",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu (default when built with oneDNN), ref or cuda"},
         {"input", 0, "HxW", "input height x width (default 224x224; N means NxN)"},
         {"warmup", 0, "N", "discarded runs first (default 3)"},
         {"repeat", 0, "N", "measured runs, >= 1 (default 10)"},
-        {"per-layer", 0, NULL, "also time every node (one CSV row each)"},
+        {"per-layer", 0, NULL, "also time every node (one row each)"},
         {"threads", 0, "N", "compute threads (default: the cores of the process's cpuset)"},
         {"seed", 0, "N", "seed of the random weights and input (default 1)"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

@@ -1,11 +1,14 @@
 /* halo fit: derive the analytical model (effective capacity per layer class) of a profile. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "profile/profile.h"
 
 #include <stdio.h>
 #include <string.h>
 
 void halo_cli_print_fit(const struct halo_profile *p);
+void halo_cli_print_fit_csv(const struct halo_profile *p);
+cJSON *halo_cli_fit_json(const struct halo_profile *p);
 
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 {
@@ -29,17 +32,32 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         halo_profile_free(p);
         return halo_cli_fail(cmd, st);
     }
-    printf("profile %s (%s backend, %s, %d threads)%s%s\n\n", p->name, p->backend, p->library, p->threads,
-           except ? ", fitted without " : "", except ? except : "");
-    halo_cli_print_fit(p);
-    printf("\nwrote the fit into %s\n", outp ? outp : a.pos[0]);
+    if (a.format == HALO_FORMAT_JSON) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "profile", p->name);
+        cJSON_AddStringToObject(doc, "backend", p->backend);
+        cJSON_AddStringToObject(doc, "library", p->library);
+        cJSON_AddNumberToObject(doc, "threads", p->threads);
+        if (except) cJSON_AddStringToObject(doc, "except", except);
+        else cJSON_AddNullToObject(doc, "except");
+        cJSON_AddItemToObject(doc, "fit", halo_cli_fit_json(p));
+        cJSON_AddStringToObject(doc, "file", outp ? outp : a.pos[0]);
+        rc = halo_cli_put_json(cmd, doc);
+    } else if (a.format == HALO_FORMAT_CSV) {
+        halo_cli_print_fit_csv(p);
+    } else {
+        printf("profile %s (%s backend, %s, %d threads)%s%s\n\n", p->name, p->backend, p->library, p->threads,
+               except ? ", fitted without " : "", except ? except : "");
+        halo_cli_print_fit(p);
+        printf("\nwrote the fit into %s\n", outp ? outp : a.pos[0]);
+    }
     halo_profile_free(p);
-    return HALO_EXIT_OK;
+    return rc;
 }
 
 const struct halo_cli_cmd halo_cmd_fit = {
     .name = "fit",
-    .usage = "PROFILE.json [-o OUT.json] [--except MODEL]",
+    .usage = "PROFILE.json [-o OUT.json] [--except MODEL] [--format table|csv|json]",
     .summary = "fit effective capacity per layer class (GFLOP/s) plus per-layer overhead, with fit quality",
     .details = "Per class (conv3x3, conv1x1, conv_strided, depthwise, conv_other, linear, elementwise), a\n"
                "least-squares fit time_ms = overhead_ms + work / (GFLOP/s * 1e6) over the measured layers\n"
@@ -55,4 +73,5 @@ const struct halo_cli_cmd halo_cmd_fit = {
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

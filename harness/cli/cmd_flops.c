@@ -1,5 +1,6 @@
 /* halo flops: per-node or per-stage MACs, parameters, element-wise work and shapes. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "model/count.h"
 #include "model/zoo.h"
 
@@ -7,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
 
 /* One output row: a node or a stage. */
 struct row {
@@ -90,8 +89,8 @@ static cJSON *shape_json(struct halo_shape s)
     return cJSON_CreateIntArray(v, 3);
 }
 
-static int print_json(const struct halo_graph *g, const struct row *rows, int n, bool stages,
-                      struct halo_count total)
+static int print_json(const struct halo_cli_cmd *cmd, const struct halo_graph *g, const struct row *rows, int n,
+                      bool stages, struct halo_count total)
 {
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray(), *tot = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model", g->name);
@@ -144,12 +143,7 @@ static int print_json(const struct halo_graph *g, const struct row *rows, int n,
     cJSON_AddNumberToObject(tot, "params", (double)total.params);
     cJSON_AddNumberToObject(tot, "elem_ops", (double)total.elem_ops);
     cJSON_AddItemToObject(root, "totals", tot);
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text) return HALO_EXIT_FAIL;
-    puts(text);
-    free(text);
-    return HALO_EXIT_OK;
+    return halo_cli_put_json(cmd, root);
 }
 
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
@@ -157,16 +151,11 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_cli_args a;
     int rc = halo_cli_parse(cmd, argc, argv, &a);
     if (rc || a.help) return rc;
-    const char *per = halo_cli_get(cmd, &a, "per"), *fmt = halo_cli_get(cmd, &a, "format");
+    const char *per = halo_cli_get(cmd, &a, "per");
     bool stages = false;
     if (per && !strcmp(per, "stage")) stages = true;
     else if (per && strcmp(per, "node"))
         return halo_cli_usage_error(cmd, "--per: '%s': expected node or stage", per);
-    enum format f = FMT_TABLE;
-    if (fmt && !strcmp(fmt, "csv")) f = FMT_CSV;
-    else if (fmt && !strcmp(fmt, "json")) f = FMT_JSON;
-    else if (fmt && strcmp(fmt, "table"))
-        return halo_cli_usage_error(cmd, "--format: '%s': expected table, csv or json", fmt);
     int h, w;
     enum halo_status st = halo_cli_input_size(cmd, &a, &h, &w);
     struct halo_graph *g = NULL;
@@ -182,9 +171,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     for (int i = 0; i < n; i++) (stages ? stage_row : node_row)(g, i, &rows[i]);
     struct halo_count t = halo_count_range(g, 0, g->n_nodes);
     rc = HALO_EXIT_OK;
-    if (f == FMT_JSON) {
-        rc = print_json(g, rows, n, stages, t);
-    } else if (f == FMT_CSV) {
+    if (a.format == HALO_FORMAT_JSON) {
+        rc = print_json(cmd, g, rows, n, stages, t);
+    } else if (a.format == HALO_FORMAT_CSV) {
         print_csv(rows, n, stages, g->name, h, w);
     } else {
         printf("%s at 3x%dx%d, per %s (MACs as torchvision counts them: conv and linear, padded taps "
@@ -213,9 +202,9 @@ const struct halo_cli_cmd halo_cmd_flops = {
     .opts = (const struct halo_cli_opt[]){
         {"input", 0, "HxW", "input height x width (default 224x224; N means NxN)"},
         {"per", 0, "node|stage", "one row per node (default) or per stage"},
-        {"format", 0, "table|csv|json", "output format (default table)"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

@@ -1,6 +1,7 @@
 /* halo infer: one image through one zoo model on one backend; prints the top-5 classes, the
  * latency and what ran, and optionally writes the logits. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/image.h"
@@ -60,30 +61,47 @@ static enum halo_status write_logits(const char *path, const float *v, size_t n)
     return bad ? halo_error(HALO_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : HALO_OK;
 }
 
-/* "impl (n nodes)" for each distinct implementation that ran a node, in order of first use; nodes
- * fused into another node's primitive ("fused into layer1.0.conv1") count as one kind. */
-static void print_impls(struct halo_backend *be, const struct halo_graph *g)
+/* The distinct implementations that ran a node, in order of first use, and how many nodes each
+ * ran; nodes fused into another node's primitive ("fused into layer1.0.conv1") count as one kind.
+ * names and counts hold g->n_nodes entries; returns how many kinds. */
+static int impl_kinds(struct halo_backend *be, const struct halo_graph *g, const char **names, int *counts)
 {
-    const char **names = halo_calloc((size_t)g->n_nodes + 1, sizeof *names);
-    int *counts = halo_calloc((size_t)g->n_nodes + 1, sizeof *counts);
     int n = 0;
-    if (!names || !counts) {
-        printf("?");
-        free(names);
-        free(counts);
-        return;
-    }
     for (int i = 0; i < g->n_nodes; i++) {
         const char *s = halo_backend_impl(be, i);
         if (!strncmp(s, "fused", 5)) s = "fused";
         int k = 0;
         while (k < n && strcmp(names[k], s)) k++;
-        if (k == n) names[n++] = s;
+        if (k == n) {
+            names[n] = s;
+            counts[n++] = 0;
+        }
         counts[k]++;
     }
-    for (int k = 0; k < n; k++) printf("%s%s (%d node%s)", k ? ", " : "", names[k], counts[k], counts[k] == 1 ? "" : "s");
-    free(names);
-    free(counts);
+    return n;
+}
+
+/* The top k classes of the logits y[0..n): softmax in double, then repeated arg-max (ties: lower
+ * class index first). Returns how many were found (k or fewer). */
+static int top_k(const float *y, size_t n, int k, size_t *cls, double *prob)
+{
+    double mx = -INFINITY, sum = 0;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, y[i]);
+    for (size_t i = 0; i < n; i++) sum += exp(y[i] - mx);
+    size_t prev = SIZE_MAX;
+    int r = 0;
+    for (; r < k && (size_t)r < n; r++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            bool below_prev = prev == SIZE_MAX || y[i] < y[prev] || (y[i] == y[prev] && i > prev);
+            if (below_prev && (best == SIZE_MAX || y[i] > y[best])) best = i;
+        }
+        if (best == SIZE_MAX) break;
+        cls[r] = best;
+        prob[r] = exp(y[best] - mx) / sum;
+        prev = best;
+    }
+    return r;
 }
 
 /* Opens the requested backend; without --backend, cpu when it is compiled in and starts, else ref
@@ -153,39 +171,99 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         goto done;
     }
 
-    printf("model     %s, input 3x%dx%d\n", g->name, h, w);
-    if (image) printf("input     %s (resize shorter side to %d, centre crop %dx%d, ImageNet mean/std)\n", image,
-                      halo_image_resize_short(h, w), h, w);
-    else if (raw) printf("input     %s (raw float32, used as it is)\n", raw);
-    else printf("input     random N(0,1) image, seed %ld%s\n", seed, seed_s ? "" : " (default; --image or --seed)");
-    if (weights) printf("weights   %s (hash %016llx)\n", weights, (unsigned long long)wt->hash);
-    else printf("weights   RANDOM WEIGHTS (seed %d): not trained, the classes below mean nothing; "
-                "pass --weights FILE\n", INFER_DEFAULT_WEIGHTS_SEED);
     const char *bname = halo_backend_name(be), *bver = halo_backend_version(be);
-    printf("backend   %s%s%s%s, %d thread%s%s\n", bname, strcmp(bname, bver) ? " (" : "", strcmp(bname, bver) ? bver : "",
-           strcmp(bname, bver) ? ")" : "", halo_backend_threads(be), halo_backend_threads(be) == 1 ? "" : "s", note);
-    printf("impl      ");
-    print_impls(be, g);
-    printf("\nlatency   %.3f ms (one timed run after one warm-up run)\n", ms);
-    if (out) printf("logits    %s: %zu float32, little-endian, no header\n", out, n);
-
-    /* softmax in double, then the top k by repeated arg-max (ties: lower class index first) */
-    double mx = -INFINITY, sum = 0;
-    for (size_t i = 0; i < n; i++) mx = fmax(mx, y.data[i]);
-    for (size_t i = 0; i < n; i++) sum += exp(y.data[i] - mx);
-    printf("\n%4s %6s %12s %12s\n", "rank", "class", "probability", "logit");
-    size_t prev = SIZE_MAX;
-    for (int r = 0; r < INFER_TOP_K && (size_t)r < n; r++) {
-        size_t best = SIZE_MAX;
-        for (size_t i = 0; i < n; i++) {
-            bool below_prev = prev == SIZE_MAX || y.data[i] < y.data[prev] || (y.data[i] == y.data[prev] && i > prev);
-            if (below_prev && (best == SIZE_MAX || y.data[i] > y.data[best])) best = i;
-        }
-        if (best == SIZE_MAX) break;
-        printf("%4d %6zu %12.6f %12.6f\n", r + 1, best, exp(y.data[best] - mx) / sum, y.data[best]);
-        prev = best;
+    int threads = halo_backend_threads(be);
+    size_t cls[INFER_TOP_K];
+    double prob[INFER_TOP_K];
+    int n_top = top_k(y.data, n, INFER_TOP_K, cls, prob);
+    const char **kinds = halo_calloc((size_t)g->n_nodes + 1, sizeof *kinds);
+    int *counts = halo_calloc((size_t)g->n_nodes + 1, sizeof *counts);
+    if (!kinds || !counts) {
+        free(kinds);
+        free(counts);
+        rc = halo_cli_fail(cmd, halo_error(HALO_ERR_NOMEM, "out of memory"));
+        goto done;
     }
-    rc = HALO_EXIT_OK;
+    int n_kinds = impl_kinds(be, g, kinds, counts);
+    if (a.format == HALO_FORMAT_JSON) {
+        cJSON *doc = cJSON_CreateObject(), *o;
+        int in[3] = {3, h, w};
+        cJSON_AddStringToObject(doc, "model", g->name);
+        cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(in, 3));
+        o = cJSON_AddObjectToObject(doc, "image");
+        cJSON_AddStringToObject(o, "kind", image ? "image" : raw ? "raw" : "random");
+        if (image || raw) cJSON_AddStringToObject(o, "file", image ? image : raw);
+        else cJSON_AddNumberToObject(o, "seed", (double)seed);
+        if (image) cJSON_AddNumberToObject(o, "resize_short", halo_image_resize_short(h, w));
+        o = cJSON_AddObjectToObject(doc, "weights");
+        if (weights) {
+            char hash[24];
+            snprintf(hash, sizeof hash, "%016llx", (unsigned long long)wt->hash);
+            cJSON_AddStringToObject(o, "file", weights);
+            cJSON_AddStringToObject(o, "hash", hash);
+        } else {
+            cJSON_AddBoolToObject(o, "random", true);
+            cJSON_AddNumberToObject(o, "seed", INFER_DEFAULT_WEIGHTS_SEED);
+        }
+        o = cJSON_AddObjectToObject(doc, "backend");
+        cJSON_AddStringToObject(o, "name", bname);
+        cJSON_AddStringToObject(o, "library", bver);
+        cJSON_AddNumberToObject(o, "threads", threads);
+        if (note[0]) { /* " (why)" without its brackets */
+            char why[sizeof note];
+            snprintf(why, sizeof why, "%.*s", (int)strlen(note) - 3, note + 2);
+            cJSON_AddStringToObject(o, "note", why);
+        }
+        cJSON *impl = cJSON_AddArrayToObject(doc, "impl");
+        for (int k = 0; k < n_kinds; k++) {
+            o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "impl", kinds[k]);
+            cJSON_AddNumberToObject(o, "nodes", counts[k]);
+            cJSON_AddItemToArray(impl, o);
+        }
+        cJSON_AddNumberToObject(doc, "latency_ms", ms);
+        cJSON_AddStringToObject(doc, "timing", "one timed run after one warm-up run; monotonic clock");
+        if (out) cJSON_AddStringToObject(doc, "logits_file", out);
+        cJSON *top = cJSON_AddArrayToObject(doc, "top");
+        for (int r = 0; r < n_top; r++) {
+            o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "rank", r + 1);
+            cJSON_AddNumberToObject(o, "class", (double)cls[r]);
+            cJSON_AddNumberToObject(o, "probability", prob[r]);
+            cJSON_AddNumberToObject(o, "logit", y.data[cls[r]]);
+            cJSON_AddItemToArray(top, o);
+        }
+        rc = halo_cli_put_json(cmd, doc);
+    } else if (a.format == HALO_FORMAT_CSV) {
+        printf("model,input,backend,threads,weights,latency_ms,rank,class,probability,logit\n");
+        for (int r = 0; r < n_top; r++) {
+            printf("%s,%dx%d,%s,%d,", g->name, h, w, bname, threads);
+            halo_cli_csv_str(stdout, weights ? weights : "random");
+            printf(",%.6f,%d,%zu,%.9g,%.9g\n", ms, r + 1, cls[r], prob[r], (double)y.data[cls[r]]);
+        }
+        rc = HALO_EXIT_OK;
+    } else {
+        printf("model     %s, input 3x%dx%d\n", g->name, h, w);
+        if (image) printf("input     %s (resize shorter side to %d, centre crop %dx%d, ImageNet mean/std)\n", image,
+                          halo_image_resize_short(h, w), h, w);
+        else if (raw) printf("input     %s (raw float32, used as it is)\n", raw);
+        else printf("input     random N(0,1) image, seed %ld%s\n", seed, seed_s ? "" : " (default; --image or --seed)");
+        if (weights) printf("weights   %s (hash %016llx)\n", weights, (unsigned long long)wt->hash);
+        else printf("weights   RANDOM WEIGHTS (seed %d): not trained, the classes below mean nothing; "
+                    "pass --weights FILE\n", INFER_DEFAULT_WEIGHTS_SEED);
+        printf("backend   %s%s%s%s, %d thread%s%s\n", bname, strcmp(bname, bver) ? " (" : "",
+               strcmp(bname, bver) ? bver : "", strcmp(bname, bver) ? ")" : "", threads, threads == 1 ? "" : "s", note);
+        printf("impl      ");
+        for (int k = 0; k < n_kinds; k++)
+            printf("%s%s (%d node%s)", k ? ", " : "", kinds[k], counts[k], counts[k] == 1 ? "" : "s");
+        printf("\nlatency   %.3f ms (one timed run after one warm-up run)\n", ms);
+        if (out) printf("logits    %s: %zu float32, little-endian, no header\n", out, n);
+        printf("\n%4s %6s %12s %12s\n", "rank", "class", "probability", "logit");
+        for (int r = 0; r < n_top; r++) printf("%4d %6zu %12.6f %12.6f\n", r + 1, cls[r], prob[r], y.data[cls[r]]);
+        rc = HALO_EXIT_OK;
+    }
+    free(kinds);
+    free(counts);
 done:
     halo_tensor_free(&x);
     halo_tensor_free(&y);
@@ -198,7 +276,7 @@ done:
 const struct halo_cli_cmd halo_cmd_infer = {
     .name = "infer",
     .usage = "MODEL [--backend cpu|ref|cuda] [--weights F] [--image F | --seed N] [--input HxW] [--out F] "
-             "[--threads N]",
+             "[--threads N] [--format table|csv|json]",
     .summary = "run one image through a model: top-5 classes, latency, logits",
     .details =
         "Without --weights the weights are random (seed 0) and the classes mean nothing; --weights\n"
@@ -230,4 +308,5 @@ const struct halo_cli_cmd halo_cmd_infer = {
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

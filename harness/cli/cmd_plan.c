@@ -1,7 +1,9 @@
 /* halo plan: plan a model on a cluster with one method (or compare all) and print a summary. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/parse.h"
 #include "model/count.h"
 #include "model/weights.h"
@@ -192,17 +194,125 @@ static void print_deviation(const struct halo_plan *p, const struct lossy_lab *l
                (long long)d->stats.raw_bytes, d->stats.n_coded);
 }
 
-static int compare_all(const struct halo_cli_cmd *cmd, const struct halo_planner_ctx *ctx, struct lossy_lab *lab)
+/* ---- machine-readable output: one row per method, and the document ---------------------------- */
+
+/* What the comparison table says about one method's plan (against the local reference local_ms). */
+struct method_row {
+    const char *method;
+    double latency_ms, local_ms, speedup, reduction_pct, redundant_pct;
+    int64_t bytes_moved, redundant_macs, model_macs;
+    bool lossless;
+    int es_used;
+    const struct halo_deviation *dev; /* NULL: lossless, or the deviation was not measured */
+};
+
+static struct method_row method_row(const struct halo_plan *p, const struct halo_graph *g, double local_ms,
+                                    const struct halo_deviation *d, bool have_dev)
+{
+    int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
+    return (struct method_row){
+        .method = p->method, .latency_ms = p->total_ms, .local_ms = local_ms, .speedup = local_ms / p->total_ms,
+        .reduction_pct = 100 * (1 - p->total_ms / local_ms), .bytes_moved = p->bytes_moved,
+        .redundant_macs = p->redundant_macs, .model_macs = macs,
+        .redundant_pct = 100.0 * (double)p->redundant_macs / (double)macs, .lossless = p->lossless,
+        .es_used = halo_plan_n_computing(p), .dev = !p->lossless && have_dev ? d : NULL};
+}
+
+static cJSON *deviation_json(const struct halo_plan *p, const struct lossy_lab *lab, const struct halo_deviation *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "basis", lab->label);
+    cJSON_AddNumberToObject(o, "inputs", d->n);
+    cJSON_AddNumberToObject(o, "seed", (double)lab->seed);
+    cJSON_AddNumberToObject(o, "max_abs_err", d->max_abs);
+    cJSON_AddNumberToObject(o, "rel_l2_max", d->rel_l2_max);
+    cJSON_AddNumberToObject(o, "rel_l2_mean", d->rel_l2_mean);
+    cJSON_AddNumberToObject(o, "top1_agree", d->top1_agree);
+    if (p->has_codec) {
+        cJSON *c = cJSON_AddObjectToObject(o, "codec");
+        cJSON_AddNumberToObject(c, "clip_lo", p->codec.clip_lo);
+        cJSON_AddNumberToObject(c, "clip_hi", p->codec.clip_hi);
+        cJSON_AddNumberToObject(c, "bits", p->codec.bits);
+        cJSON_AddNumberToObject(c, "ratio", d->codec_ratio);
+        cJSON_AddNumberToObject(c, "coded_bytes", (double)d->stats.coded_bytes);
+        cJSON_AddNumberToObject(c, "raw_bytes", (double)d->stats.raw_bytes);
+        cJSON_AddNumberToObject(c, "tile_outputs", d->stats.n_coded);
+    }
+    return o;
+}
+
+static cJSON *row_json(const struct method_row *r, const struct halo_plan *p, const struct lossy_lab *lab)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "method", r->method);
+    cJSON_AddNumberToObject(o, "latency_ms", r->latency_ms);
+    cJSON_AddNumberToObject(o, "speedup", r->speedup);
+    cJSON_AddNumberToObject(o, "latency_reduction_pct", r->reduction_pct);
+    cJSON_AddNumberToObject(o, "bytes_moved", (double)r->bytes_moved);
+    cJSON_AddNumberToObject(o, "redundant_macs", (double)r->redundant_macs);
+    cJSON_AddNumberToObject(o, "redundant_pct", r->redundant_pct);
+    cJSON_AddBoolToObject(o, "lossless", r->lossless);
+    cJSON_AddNumberToObject(o, "es_used", r->es_used);
+    if (r->dev) cJSON_AddItemToObject(o, "deviation", deviation_json(p, lab, r->dev));
+    else cJSON_AddNullToObject(o, "deviation");
+    return o;
+}
+
+static const char *const CSV_HEADER = "model,input,cluster,method,latency_ms,local_ms,speedup,latency_reduction_pct,"
+                                      "bytes_moved,redundant_macs,redundant_pct,lossless,es_used,max_abs_err,"
+                                      "rel_l2_max,rel_l2_mean,top1_agree,deviation_inputs";
+
+static void row_csv(const struct method_row *r, const struct halo_graph *g, const struct halo_cluster *c)
+{
+    printf("%s,%dx%d,", g->name, g->input.h, g->input.w);
+    halo_cli_csv_str(stdout, c->name);
+    printf(",%s,%.6f,%.6f,%.9g,%.9g,%lld,%lld,%.9g,%s,%d,", r->method, r->latency_ms, r->local_ms, r->speedup,
+           r->reduction_pct, (long long)r->bytes_moved, (long long)r->redundant_macs, r->redundant_pct,
+           r->lossless ? "yes" : "no", r->es_used);
+    if (r->dev)
+        printf("%.9g,%.9g,%.9g,%d,%d\n", r->dev->max_abs, r->dev->rel_l2_max, r->dev->rel_l2_mean, r->dev->top1_agree,
+               r->dev->n);
+    else
+        printf(",,,,\n");
+}
+
+/* The comparison's or the plan's document: what the table shows, with units in the keys. */
+static cJSON *doc_new(const struct halo_planner_ctx *ctx)
+{
+    const struct halo_graph *g = ctx->g;
+    cJSON *doc = cJSON_CreateObject();
+    int in[2] = {g->input.h, g->input.w};
+    cJSON_AddStringToObject(doc, "model", g->name);
+    cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(in, 2));
+    cJSON_AddStringToObject(doc, "cluster", ctx->c->name);
+    cJSON_AddStringToObject(doc, "basis", "predicted by the cost model: profiles' per-layer times (measured) or "
+                                          "fitted capacity; links latency + bytes/bandwidth, one message at a time "
+                                          "per link");
+    cJSON_AddStringToObject(doc, "local_device", ctx->c->dev[ctx->local_device].name);
+    cJSON_AddNumberToObject(doc, "local_ms", ctx->local_ms);
+    cJSON_AddNumberToObject(doc, "model_macs", (double)halo_count_range(g, 0, g->n_nodes).macs);
+    return doc;
+}
+
+static int compare_all(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt, const struct halo_planner_ctx *ctx,
+                       struct lossy_lab *lab)
 {
     int n, n_lossy = 0;
     const struct halo_planner_info *pl = halo_planners(&n);
     char footnotes[4096] = "";
-    int64_t macs = halo_count_range(ctx->g, 0, ctx->g->n_nodes).macs;
-    printf("%s at %dx%d on %s; predicted by the cost model; local = best single device (%s, %.3f ms)\n\n",
-           ctx->g->name, ctx->g->input.h, ctx->g->input.w, ctx->c->name, ctx->c->dev[ctx->local_device].name,
-           ctx->local_ms);
-    printf("%-12s %12s %9s %13s %13s %14s %9s %4s\n", "method", "latency_ms", "speedup", "reduction_pct",
-           "bytes_moved", "redundant_pct", "lossless", "ESs");
+    cJSON *doc = NULL, *rows = NULL;
+    if (fmt == HALO_FORMAT_JSON) {
+        doc = doc_new(ctx);
+        rows = cJSON_AddArrayToObject(doc, "methods");
+    } else if (fmt == HALO_FORMAT_CSV) {
+        printf("%s\n", CSV_HEADER);
+    } else {
+        printf("%s at %dx%d on %s; predicted by the cost model; local = best single device (%s, %.3f ms)\n\n",
+               ctx->g->name, ctx->g->input.h, ctx->g->input.w, ctx->c->name, ctx->c->dev[ctx->local_device].name,
+               ctx->local_ms);
+        printf("%-12s %12s %9s %13s %13s %14s %9s %4s\n", "method", "latency_ms", "speedup", "reduction_pct",
+               "bytes_moved", "redundant_pct", "lossless", "ESs");
+    }
     for (int i = 0; i < n; i++) {
         struct halo_plan *p;
         struct halo_deviation d;
@@ -211,35 +321,119 @@ static int compare_all(const struct halo_cli_cmd *cmd, const struct halo_planner
         enum halo_status st = plan_method(&pl[i], ctx, lab, &p, &d, &have_dev, &plan_ms);
         if (st != HALO_OK) {
             fprintf(stderr, "halo %s: %s: %s\n", cmd->name, pl[i].name, halo_error_msg());
+            cJSON_Delete(doc);
             return HALO_EXIT_FAIL;
         }
-        /* a lossy method is marked in the table; its deviation from the model goes under it */
-        char mark[16] = "yes";
-        if (!p->lossless) {
-            n_lossy++;
-            snprintf(mark, sizeof mark, "NO*%d", n_lossy);
-            size_t len = strlen(footnotes);
-            if (have_dev)
-                snprintf(footnotes + len, sizeof footnotes - len,
-                         "*%d %s is LOSSY: max abs error %.4g, relative L2 error %.4g (max) %.4g (mean), top-1 "
-                         "agreement %d/%d over %s%s\n",
-                         n_lossy, pl[i].name, d.max_abs, d.rel_l2_max, d.rel_l2_mean, d.top1_agree, d.n, lab->label,
-                         p->has_codec ? "; codec ratio measured on its tile outputs" : "");
-            else
-                snprintf(footnotes + len, sizeof footnotes - len,
-                         "*%d %s is LOSSY: deviation not measured (--deviation N measures it on N seeded inputs)\n",
-                         n_lossy, pl[i].name);
+        struct method_row r = method_row(p, ctx->g, ctx->local_ms, &d, have_dev);
+        if (fmt == HALO_FORMAT_JSON) {
+            cJSON_AddItemToArray(rows, row_json(&r, p, lab));
+        } else if (fmt == HALO_FORMAT_CSV) {
+            row_csv(&r, ctx->g, ctx->c);
+        } else {
+            /* a lossy method is marked in the table; its deviation from the model goes under it */
+            char mark[16] = "yes";
+            if (!p->lossless) {
+                n_lossy++;
+                snprintf(mark, sizeof mark, "NO*%d", n_lossy);
+                size_t len = strlen(footnotes);
+                if (have_dev)
+                    snprintf(footnotes + len, sizeof footnotes - len,
+                             "*%d %s is LOSSY: max abs error %.4g, relative L2 error %.4g (max) %.4g (mean), top-1 "
+                             "agreement %d/%d over %s%s\n",
+                             n_lossy, pl[i].name, d.max_abs, d.rel_l2_max, d.rel_l2_mean, d.top1_agree, d.n, lab->label,
+                             p->has_codec ? "; codec ratio measured on its tile outputs" : "");
+                else
+                    snprintf(footnotes + len, sizeof footnotes - len,
+                             "*%d %s is LOSSY: deviation not measured (--deviation N measures it on N seeded inputs)\n",
+                             n_lossy, pl[i].name);
+            }
+            /* a plan as fast as local prints 0.0, not -0.0 */
+            double reduction = fabs(r.reduction_pct) < 0.05 ? 0 : r.reduction_pct;
+            printf("%-12s %12.3f %8.2fx %13.1f %13lld %14.2f %9s %4d\n", pl[i].name, r.latency_ms, r.speedup, reduction,
+                   (long long)r.bytes_moved, r.redundant_pct, mark, r.es_used);
         }
-        /* a plan as fast as local prints 0.0, not -0.0 */
-        double reduction = 100 * (1 - p->total_ms / ctx->local_ms);
-        if (fabs(reduction) < 0.05) reduction = 0;
-        printf("%-12s %12.3f %8.2fx %13.1f %13lld %14.2f %9s %4d\n", pl[i].name, p->total_ms, ctx->local_ms / p->total_ms,
-               reduction, (long long)p->bytes_moved,
-               100.0 * (double)p->redundant_macs / (double)macs, mark, halo_plan_n_computing(p));
         halo_plan_free(p);
     }
+    if (doc) return halo_cli_put_json(cmd, doc);
     if (n_lossy) printf("\n%s", footnotes);
     return HALO_EXIT_OK;
+}
+
+/* The plan as its file has it (halo-plan/1), read back through the file writer so that the two
+ * never differ. */
+static enum halo_status plan_doc(const struct halo_plan *p, cJSON **out)
+{
+    char tmp[] = "/tmp/halo-plan-XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd < 0) return halo_error(HALO_ERR_IO, "cannot create a temporary file");
+    close(fd);
+    enum halo_status st = halo_plan_save(p, tmp);
+    if (st == HALO_OK) st = halo_json_load(tmp, out);
+    remove(tmp);
+    return st;
+}
+
+static int print_one(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt, const struct halo_planner_ctx *ctx,
+                     const struct halo_plan *p, const struct lossy_lab *lab, const struct halo_deviation *d,
+                     bool have_dev, double plan_ms, const char *outp)
+{
+    struct method_row r = method_row(p, ctx->g, p->local_ms, d, have_dev);
+    if (fmt == HALO_FORMAT_CSV) {
+        printf("%s\n", CSV_HEADER);
+        row_csv(&r, ctx->g, ctx->c);
+        return HALO_EXIT_OK;
+    }
+    if (fmt == HALO_FORMAT_TABLE) {
+        print_summary(p, ctx->g, ctx->c, plan_ms);
+        print_deviation(p, lab, d, have_dev);
+        if (outp) printf("wrote %s\n", outp);
+        return HALO_EXIT_OK;
+    }
+    cJSON *plan = NULL;
+    enum halo_status st = plan_doc(p, &plan);
+    if (st != HALO_OK) return halo_cli_fail(cmd, st);
+    cJSON *doc = doc_new(ctx), *row = row_json(&r, p, lab), *it;
+    /* the method's row at the top level, beside what only a single plan has */
+    while ((it = row->child)) cJSON_AddItemToObject(doc, it->string, cJSON_DetachItemViaPointer(row, it));
+    cJSON_Delete(row);
+    cJSON_ReplaceItemInObject(doc, "local_device", cJSON_CreateString(p->local_device ? p->local_device : "-"));
+    cJSON_ReplaceItemInObject(doc, "local_ms", cJSON_CreateNumber(p->local_ms));
+    cJSON_AddNumberToObject(doc, "es_selected", p->n_dev - 1);
+    if (p->notes) cJSON_AddStringToObject(doc, "notes", p->notes);
+    cJSON_AddNumberToObject(doc, "planning_ms", plan_ms);
+    cJSON_AddStringToObject(doc, "planning_clock", "monotonic: the method's search, model and cluster already loaded");
+    if (outp) cJSON_AddStringToObject(doc, "plan_file", outp);
+    else cJSON_AddNullToObject(doc, "plan_file");
+    cJSON_AddItemToObject(doc, "plan", plan);
+    return halo_cli_put_json(cmd, doc);
+}
+
+/* The methods of `halo plan --help`, from the planners' registry: what each paper states and what
+ * halo reconstructs. */
+static void help_details(FILE *f)
+{
+    fprintf(f, "Methods (labels: [paper] stated in the publication, [reconstructed] halo's reading where it\n"
+               "gives no detail; 'halo methods' lists them for scripts):\n");
+    int n;
+    const struct halo_planner_info *pl = halo_planners(&n);
+    for (int i = 0; i < n; i++) {
+        char head[160];
+        int col = snprintf(head, sizeof head, "  %-6s %s%s", pl[i].name, pl[i].lossless ? "" : "LOSSY. ",
+                           strcmp(pl[i].role, "reference") ? "[paper] " : "");
+        fputs(head, f);
+        halo_cli_wrap(f, col, 9, 100, pl[i].paper);
+        if (pl[i].reconstructed) {
+            fprintf(f, "         [reconstructed] ");
+            halo_cli_wrap(f, 25, 9, 100, pl[i].reconstructed);
+        }
+    }
+    fprintf(f, "  all    a comparison of every method; lossy methods are marked NO* with their deviation\n"
+               "         under the table.\n"
+               "Predictions come from the cost model: per-layer measured times of the devices' profiles\n"
+               "(scaled by tile height) or their fitted effective capacity; a message occupies the\n"
+               "sender's uplink and the receiver's downlink for latency + bytes/bandwidth.\n"
+               "--format json prints what the table shows (one method: its plan, as -o writes it, under\n"
+               "\"plan\"); csv one row per method.\n");
 }
 
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
@@ -248,7 +442,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     int rc = halo_cli_parse(cmd, argc, argv, &a);
     if (rc || a.help) return rc;
     const char *cluster = halo_cli_get(cmd, &a, "cluster"), *method = halo_cli_get(cmd, &a, "method");
-    const char *fmt = halo_cli_get(cmd, &a, "format"), *outp = halo_cli_get(cmd, &a, "out");
+    const char *outp = halo_cli_get(cmd, &a, "out");
     if (!cluster) return halo_cli_usage_error(cmd, "--cluster is required");
     if (!method) method = "dpfp";
     bool all = !strcmp(method, "all");
@@ -263,12 +457,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         }
         return halo_cli_usage_error(cmd, "--method: unknown method '%s' (known: %sall)", method, known);
     }
-    if (fmt && strcmp(fmt, "table") && strcmp(fmt, "json"))
-        return halo_cli_usage_error(cmd, "--format: '%s': expected table or json", fmt);
     if (halo_cli_has(cmd, &a, "select") && halo_cli_has(cmd, &a, "no-select"))
         return halo_cli_usage_error(cmd, "--select and --no-select exclude each other");
-    if (all && (outp || (fmt && !strcmp(fmt, "json"))))
-        return halo_cli_usage_error(cmd, "--method all prints a comparison table; -o and --format json need one method");
+    if (all && outp) return halo_cli_usage_error(cmd, "--method all compares the methods; -o writes the plan of one");
     struct lossy_lab lab = {.n = 3, .seed = 1, .backend = halo_cli_get(cmd, &a, "backend"),
                             .weights = halo_cli_get(cmd, &a, "weights")};
     const char *dev_s = halo_cli_get(cmd, &a, "deviation"), *seed_s = halo_cli_get(cmd, &a, "seed");
@@ -303,7 +494,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);
     } else if (all) {
-        rc = compare_all(cmd, &ctx, &lab);
+        rc = compare_all(cmd, a.format, &ctx, &lab);
     } else {
         struct halo_deviation dev;
         bool have_dev = false;
@@ -311,25 +502,8 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         st = plan_method(info, &ctx, &lab, &p, &dev, &have_dev, &plan_ms);
         if (st == HALO_OK) st = halo_plan_validate(p, g, "plan");
         if (st == HALO_OK && outp) st = halo_plan_save(p, outp);
-        if (st != HALO_OK) {
-            rc = halo_cli_fail(cmd, st);
-        } else if (fmt && !strcmp(fmt, "json")) {
-            char tmp[] = "/tmp/halo-plan-XXXXXX";
-            int fd = mkstemp(tmp);
-            st = fd >= 0 ? halo_plan_save(p, tmp) : halo_error(HALO_ERR_IO, "cannot create a temporary file");
-            if (fd >= 0) close(fd);
-            FILE *f = st == HALO_OK ? fopen(tmp, "r") : NULL;
-            char buf[65536];
-            size_t n;
-            while (f && (n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, stdout);
-            if (f) fclose(f);
-            remove(tmp);
-            rc = st == HALO_OK ? HALO_EXIT_OK : halo_cli_fail(cmd, st);
-        } else {
-            print_summary(p, g, c, plan_ms);
-            print_deviation(p, &lab, &dev, have_dev);
-            if (outp) printf("wrote %s\n", outp);
-        }
+        if (st != HALO_OK) rc = halo_cli_fail(cmd, st);
+        else rc = print_one(cmd, a.format, &ctx, p, &lab, &dev, have_dev, plan_ms, outp);
     }
     halo_plan_free(p);
     lab_free(&lab);
@@ -342,62 +516,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 const struct halo_cli_cmd halo_cmd_plan = {
     .name = "plan",
     .usage = "MODEL --cluster F [--method dpfp|NAME|all] [--input HxW] [--select | --no-select] [-o plan.json] "
-             "[--format table|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N]",
+             "[--format table|csv|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N]",
     .summary = "plan a model on a cluster (DPFP or a baseline), write the plan, print the predicted timeline",
-    .details = "Methods (labels: [paper] stated in the publication, [reconstructed] halo's reading where it\n"
-               "gives no detail; see ALGORITHMS.md):\n"
-               "  local  the whole model on the best single device (lowest standalone latency)\n"
-               "  dpfp   [paper] receptive-field rows, fused blocks by dynamic programming, ES subset search.\n"
-               "         [reconstructed] block cost = balanced max over ESs of receive + compute (linear\n"
-               "         per-stage model); block boundaries then refined by a local search (split or\n"
-               "         merge at one boundary) and heights by an integer search, both on the simulated\n"
-               "         plan; subsets = the k fastest ESs, k = 1..N; tail on the best ES.\n"
-               "  modnn  [paper] layer-by-layer scatter/gather through a group owner; BODP (biased 1-D\n"
-               "         partition) for conv layers, MSCC for FC layers.\n"
-               "         [reconstructed] every spatial stage a block, gathered at the source; BODP rows in\n"
-               "         proportion to each ES's capacity on the stage; FC layers NOT split (no MSCC): the\n"
-               "         tail (pool, FC) runs on one device, chosen by simulated latency.\n"
-               "  deepslicing [paper] model and data partitioning; Proportional Synchronized Scheduler.\n"
-               "         [reconstructed] sync points after the downsampling stages; rows in proportion to\n"
-               "         measured speed, re-estimated from the simulated timeline until max - min finish\n"
-               "         stops dropping; all data through the source at every sync point.\n"
-               "  ftp    [paper] DeepThings: one fused block of the first L layers in an NxM grid of\n"
-               "         tiles traced backwards, work stealing, the gateway stitches and runs the rest.\n"
-               "         [reconstructed] work stealing emulated by giving each tile (row-major) to the ES\n"
-               "         that finishes it first; gateway = lowest simulated latency (source or ES);\n"
-               "         L = 1..S and grids 2x2..5x5 searched.\n"
-               "  aofl   [paper] fused blocks, degree of parallelism per block from linear device and\n"
-               "         network models.\n"
-               "         [reconstructed] blocks exchange through the source; DP over block ends and the\n"
-               "         number of (fastest) ESs per block; rows in proportion to capacity.\n"
-               "  halp   [paper] the host ES computes the overlapping zones, secondary ESs get disjoint\n"
-               "         work, transmission overlaps computation.\n"
-               "         [reconstructed] host = fastest ES computes strips (>= the next block's halo)\n"
-               "         between the secondaries' segments; secondaries compute interior rows first,\n"
-               "         then edges, and talk only to the host; secondaries and block structure searched.\n"
-               "  edgeci [paper] AWAS auction-based workload assignment; DPFL fused layers by a bottom-up\n"
-               "         (tabulated) DP.\n"
-               "         [reconstructed] AWAS: equal row partitions auctioned by predicted finish, then\n"
-               "         single rows moved from the last to the first finisher; DPFL: tabulated block DP;\n"
-               "         halo rows peer to peer; every ES takes part.\n"
-               "  adcnn  LOSSY. [paper] FDSP: grid tiles (2x2..8x8) of the early blocks with zero padding\n"
-               "         at tile borders (no halo); central node runs the rest; clipped ReLU + 4-bit\n"
-               "         quantisation + run-length coded zeros; tiles to the node whose max x/s grows\n"
-               "         least; late tiles (30 ms) replaced by zeros.\n"
-               "         [reconstructed] early blocks = stage prefixes with output >= 1/8 of the input;\n"
-               "         depth and grid searched; throughput s from the cost model; central node an ES;\n"
-               "         the late-tile rule is not modelled. The codec's clip bound is fitted to real\n"
-               "         activations and its compressed/raw ratio measured by really encoding the tile\n"
-               "         outputs of --deviation N seeded inputs (on --backend with --weights); the plan\n"
-               "         is then made again with that ratio, and its deviation from the model (max abs\n"
-               "         error, relative L2 error, top-1 agreement) is printed and put in its notes.\n"
-               "         --grid N fixes the grid at N x N (the depth is still searched), e.g. to\n"
-               "         measure the deviation and the compressed bytes per grid size.\n"
-               "  all    a comparison table of every method; lossy methods are marked NO* with their\n"
-               "         deviation under the table.\n"
-               "Predictions come from the cost model: per-layer measured times of the devices' profiles\n"
-               "(scaled by tile height) or their fitted effective capacity; a message occupies the\n"
-               "sender's uplink and the receiver's downlink for latency + bytes/bandwidth.",
+    .help_details = help_details,
     .opts = (const struct halo_cli_opt[]){
         {"cluster", 0, "F", "cluster file (JSON, schema halo-cluster/1)"},
         {"method", 0, "NAME", "planning method (default dpfp; 'all' compares every method)"},
@@ -405,7 +526,6 @@ const struct halo_cli_cmd halo_cmd_plan = {
         {"select", 0, NULL, "search the subset of ESs to use (the default)"},
         {"no-select", 0, NULL, "use every ES"},
         {"out", 'o', "F", "write the plan (JSON, schema halo-plan/1) to F"},
-        {"format", 0, "table|json", "print a summary table (default) or the plan as JSON"},
         {"deviation", 0, "N", "lossy plans (adcnn): compare with the model on N seeded inputs (default 3; 0: skip)"},
         {"seed", 0, "N", "first seed of those inputs (default 1)"},
         {"backend", 0, "B", "backend for --deviation: cpu (default when compiled in), ref, cuda"},
@@ -415,4 +535,5 @@ const struct halo_cli_cmd halo_cmd_plan = {
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

@@ -1,6 +1,7 @@
 /* halo predict: the speedup ratio of platform B over platform A for a model, from FLOPs and each
  * platform's effective capacity (DPFP's analytical method), beside the measured ratio. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "model/zoo.h"
 #include "profile/profile.h"
 
@@ -47,19 +48,64 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         rc = halo_cli_fail(cmd, st);
     } else {
         double pred = ma / mb;
-        printf("%s at %dx%d: speedup of %s over %s\n", g->name, h, w, B->name, A->name);
-        printf("predicted from FLOPs and effective capacity%s:\n", (la || lb) ? " (fit without this model's layers)" : "");
-        printf("  %-28s %10.3f ms%s\n", A->name, ma, A->estimated ? "  (ESTIMATED profile)" : "");
-        printf("  %-28s %10.3f ms%s\n", B->name, mb, B->estimated ? "  (ESTIMATED profile)" : "");
-        printf("  predicted ratio %.4f\n", pred);
         const struct halo_prof_model *xa = halo_profile_find(A, g->name, h, w), *xb = halo_profile_find(B, g->name, h, w);
-        if (xa && xb) {
-            double meas = xa->latency_ms.median / xb->latency_ms.median;
-            printf("measured (median latency): %.3f ms / %.3f ms = ratio %.4f\n", xa->latency_ms.median,
-                   xb->latency_ms.median, meas);
-            printf("error of the prediction: %+.1f %%\n", 100 * (pred - meas) / meas);
+        double meas = xa && xb ? xa->latency_ms.median / xb->latency_ms.median : 0;
+        if (a.format == HALO_FORMAT_JSON) {
+            cJSON *doc = cJSON_CreateObject();
+            int in[2] = {h, w};
+            cJSON_AddStringToObject(doc, "model", g->name);
+            cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(in, 2));
+            cJSON_AddStringToObject(doc, "basis", "predicted: sum over layers of overhead + FLOPs / the fitted effective "
+                                                  "capacity of the layer's class; measured: the profiles' median latency");
+            cJSON_AddBoolToObject(doc, "fit_without_model", la || lb); /* a profile that measured MODEL, refitted */
+            const struct halo_profile *P[2] = {A, B};
+            const char *file[2] = {from, to}, *key[2] = {"from", "to"};
+            const struct halo_prof_model *X[2] = {xa, xb};
+            double M[2] = {ma, mb};
+            for (int k = 0; k < 2; k++) {
+                cJSON *o = cJSON_AddObjectToObject(doc, key[k]);
+                cJSON_AddStringToObject(o, "profile", P[k]->name);
+                cJSON_AddStringToObject(o, "file", file[k]);
+                cJSON_AddBoolToObject(o, "estimated", P[k]->estimated);
+                cJSON_AddNumberToObject(o, "predicted_ms", M[k]);
+                if (X[k]) cJSON_AddNumberToObject(o, "measured_ms", X[k]->latency_ms.median);
+                else cJSON_AddNullToObject(o, "measured_ms");
+            }
+            cJSON_AddNumberToObject(doc, "predicted_ratio", pred);
+            if (xa && xb) {
+                cJSON_AddNumberToObject(doc, "measured_ratio", meas);
+                cJSON_AddNumberToObject(doc, "error_pct", 100 * (pred - meas) / meas);
+            } else {
+                cJSON_AddNullToObject(doc, "measured_ratio");
+                cJSON_AddNullToObject(doc, "error_pct");
+            }
+            rc = halo_cli_put_json(cmd, doc);
+        } else if (a.format == HALO_FORMAT_CSV) {
+            printf("model,input,from,to,fit_without_model,pred_from_ms,pred_to_ms,pred_ratio,measured_from_ms,measured_to_ms,"
+                   "measured_ratio,err_pct\n");
+            printf("%s,%dx%d,", g->name, h, w);
+            halo_cli_csv_str(stdout, A->name);
+            printf(",");
+            halo_cli_csv_str(stdout, B->name);
+            printf(",%s,%.9g,%.9g,%.9g,", (la || lb) ? "yes" : "no", ma, mb, pred);
+            if (xa && xb)
+                printf("%.9g,%.9g,%.9g,%.9g\n", xa->latency_ms.median, xb->latency_ms.median, meas,
+                       100 * (pred - meas) / meas);
+            else
+                printf(",,,\n");
         } else {
-            printf("measured: not available (%s did not measure %s at %dx%d)\n", xa ? B->name : A->name, g->name, h, w);
+            printf("%s at %dx%d: speedup of %s over %s\n", g->name, h, w, B->name, A->name);
+            printf("predicted from FLOPs and effective capacity%s:\n", (la || lb) ? " (fit without this model's layers)" : "");
+            printf("  %-28s %10.3f ms%s\n", A->name, ma, A->estimated ? "  (ESTIMATED profile)" : "");
+            printf("  %-28s %10.3f ms%s\n", B->name, mb, B->estimated ? "  (ESTIMATED profile)" : "");
+            printf("  predicted ratio %.4f\n", pred);
+            if (xa && xb) {
+                printf("measured (median latency): %.3f ms / %.3f ms = ratio %.4f\n", xa->latency_ms.median,
+                       xb->latency_ms.median, meas);
+                printf("error of the prediction: %+.1f %%\n", 100 * (pred - meas) / meas);
+            } else {
+                printf("measured: not available (%s did not measure %s at %dx%d)\n", xa ? B->name : A->name, g->name, h, w);
+            }
         }
     }
     halo_profile_free(A);
@@ -70,7 +116,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 
 const struct halo_cli_cmd halo_cmd_predict = {
     .name = "predict",
-    .usage = "--from A.json --to B.json MODEL [--input HxW] [--in-sample]",
+    .usage = "--from A.json --to B.json MODEL [--input HxW] [--in-sample] [--format table|csv|json]",
     .summary = "predict the speedup of platform B over A for a model from FLOPs and effective capacity",
     .details = "DPFP's analytical method: each platform's time is the sum over the model's layers of\n"
                "overhead + FLOPs / effective capacity of the layer's class (the fit, never the measured\n"
@@ -87,4 +133,5 @@ const struct halo_cli_cmd halo_cmd_predict = {
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

@@ -1,5 +1,6 @@
 /* halo profile: measure a platform layer by layer and write a profile (schema halo-profile/1). */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/parse.h"
 #include "exec/backend.h"
 #include "model/zoo.h"
@@ -21,8 +22,50 @@ static void progress(void *arg, double done, const char *label)
     fflush(stderr);
 }
 
-/* Prints the fitted classes: capacity, overhead, quality, thin-tile penalty. */
+/* The fitted classes (capacity, overhead, quality, thin-tile penalty) as a table, as CSV rows, or
+ * as a JSON object; halo fit prints the same. */
 void halo_cli_print_fit(const struct halo_profile *p);
+void halo_cli_print_fit_csv(const struct halo_profile *p);
+cJSON *halo_cli_fit_json(const struct halo_profile *p);
+
+void halo_cli_print_fit_csv(const struct halo_profile *p)
+{
+    printf("profile,class,gflops,overhead_ms,r2,max_rel_err,n");
+    for (int f = 0; f < p->n_fractions; f++) printf(",tile_%g", p->fractions[f]);
+    printf("\n");
+    for (int k = 0; k < HALO_CLASS_COUNT_; k++) {
+        const struct halo_class_fit *c = &p->fit[k];
+        if (!c->present) continue;
+        halo_cli_csv_str(stdout, p->name);
+        printf(",%s,%.9g,%.9g,%.9g,%.9g,%d", halo_layer_class_name((enum halo_layer_class)k), c->gflops, c->overhead_ms,
+               c->r2, c->max_rel_err, c->n);
+        for (int f = 0; f < p->n_fractions; f++) printf(",%.9g", p->penalty[k * p->n_fractions + f]);
+        printf("\n");
+    }
+}
+
+cJSON *halo_cli_fit_json(const struct halo_profile *p)
+{
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "classes");
+    cJSON_AddStringToObject(o, "basis", "effective capacity, achieved: FLOP = 2 x MAC (the elementwise class counts "
+                                        "element-wise ops); time_ms = overhead_ms + work / (gflops * 1e6)");
+    cJSON_AddItemToObject(o, "tile_fractions", cJSON_CreateDoubleArray(p->fractions, p->n_fractions));
+    for (int k = 0; k < HALO_CLASS_COUNT_; k++) {
+        const struct halo_class_fit *c = &p->fit[k];
+        if (!c->present) continue;
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "class", halo_layer_class_name((enum halo_layer_class)k));
+        cJSON_AddNumberToObject(r, "gflops", c->gflops);
+        cJSON_AddNumberToObject(r, "overhead_ms", c->overhead_ms);
+        cJSON_AddNumberToObject(r, "r2", c->r2);
+        cJSON_AddNumberToObject(r, "max_rel_err", c->max_rel_err);
+        cJSON_AddNumberToObject(r, "n", c->n);
+        cJSON_AddItemToObject(r, "tile_penalty", cJSON_CreateDoubleArray(p->penalty + k * p->n_fractions, p->n_fractions));
+        cJSON_AddItemToArray(arr, r);
+    }
+    return o;
+}
+
 void halo_cli_print_fit(const struct halo_profile *p)
 {
     printf("%-13s %11s %12s %8s %12s %5s", "class", "GFLOP/s", "overhead_ms", "R2", "max_rel_err", "n");
@@ -111,22 +154,54 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         rc = halo_cli_fail(cmd, st);
         goto done;
     }
-    printf("profile %s: backend %s (%s), %d threads, input %dx%d, %d warm-up + %d timed runs\n\n", p->name, p->backend,
-           p->library, p->threads, o.h, o.w, o.warmup, o.repeat);
-    printf("%-14s %12s %12s %12s %10s %14s\n", "model", "latency_ms", "p90_ms", "GFLOP/s", "layers", "sum_layers_ms");
-    for (int m = 0; m < p->n_models; m++) {
-        const struct halo_prof_model *pm = &p->models[m];
-        double macs = 0, sum = 0;
-        for (int l = 0; l < pm->n_layers; l++) {
-            macs += (double)pm->layers[l].macs;
-            sum += pm->layers[l].time_ms.median;
+    if (a.format == HALO_FORMAT_JSON) {
+        cJSON *doc = cJSON_CreateObject(), *arr;
+        int in[2] = {o.h, o.w};
+        cJSON_AddStringToObject(doc, "profile", p->name);
+        cJSON_AddStringToObject(doc, "file", outp);
+        cJSON_AddStringToObject(doc, "backend", p->backend);
+        cJSON_AddStringToObject(doc, "library", p->library);
+        cJSON_AddNumberToObject(doc, "threads", p->threads);
+        cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(in, 2));
+        cJSON_AddNumberToObject(doc, "warmup", o.warmup);
+        cJSON_AddNumberToObject(doc, "repeat", o.repeat);
+        arr = cJSON_AddArrayToObject(doc, "models");
+        for (int m = 0; m < p->n_models; m++) {
+            const struct halo_prof_model *pm = &p->models[m];
+            double macs = 0, sum = 0;
+            for (int l = 0; l < pm->n_layers; l++) {
+                macs += (double)pm->layers[l].macs;
+                sum += pm->layers[l].time_ms.median;
+            }
+            cJSON *r = cJSON_CreateObject();
+            cJSON_AddStringToObject(r, "model", pm->model);
+            cJSON_AddNumberToObject(r, "latency_ms", pm->latency_ms.median);
+            cJSON_AddNumberToObject(r, "p90_ms", pm->latency_ms.p90);
+            cJSON_AddNumberToObject(r, "gflops", 2 * macs / (pm->latency_ms.median * 1e6));
+            cJSON_AddNumberToObject(r, "layers", pm->n_layers);
+            cJSON_AddNumberToObject(r, "sum_layers_ms", sum);
+            cJSON_AddItemToArray(arr, r);
         }
-        printf("%-14s %12.3f %12.3f %12.1f %10d %14.3f\n", pm->model, pm->latency_ms.median, pm->latency_ms.p90,
-               2 * macs / (pm->latency_ms.median * 1e6), pm->n_layers, sum);
+        cJSON_AddItemToObject(doc, "fit", halo_cli_fit_json(p));
+        rc = halo_cli_put_json(cmd, doc);
+    } else {
+        printf("profile %s: backend %s (%s), %d threads, input %dx%d, %d warm-up + %d timed runs\n\n", p->name,
+               p->backend, p->library, p->threads, o.h, o.w, o.warmup, o.repeat);
+        printf("%-14s %12s %12s %12s %10s %14s\n", "model", "latency_ms", "p90_ms", "GFLOP/s", "layers", "sum_layers_ms");
+        for (int m = 0; m < p->n_models; m++) {
+            const struct halo_prof_model *pm = &p->models[m];
+            double macs = 0, sum = 0;
+            for (int l = 0; l < pm->n_layers; l++) {
+                macs += (double)pm->layers[l].macs;
+                sum += pm->layers[l].time_ms.median;
+            }
+            printf("%-14s %12.3f %12.3f %12.1f %10d %14.3f\n", pm->model, pm->latency_ms.median, pm->latency_ms.p90,
+                   2 * macs / (pm->latency_ms.median * 1e6), pm->n_layers, sum);
+        }
+        printf("\nfitted analytical model (measured, %s backend):\n", p->backend);
+        halo_cli_print_fit(p);
+        printf("\nwrote %s\n", outp);
     }
-    printf("\nfitted analytical model (measured, %s backend):\n", p->backend);
-    halo_cli_print_fit(p);
-    printf("\nwrote %s\n", outp);
     halo_profile_free(p);
 done:
     halo_strlist_free(models, n_models);
@@ -138,7 +213,7 @@ done:
 const struct halo_cli_cmd halo_cmd_profile = {
     .name = "profile",
     .usage = "-o PROFILE.json [--backend cpu|cuda|ref] [--models M1,M2,...] [--input HxW] [--warmup N] [--repeat N] "
-             "[--tile-heights F1,F2,...] [--threads N] [--name NAME] [--seed S]",
+             "[--tile-heights F1,F2,...] [--threads N] [--name NAME] [--seed S] [--format table|json]",
     .summary = "measure a platform layer by layer (times, tile heights, implementations) and fit its capacity",
     .details = "Per layer of each model: MACs, FLOPs (2 x MAC), time min/median/p90 over --repeat runs\n"
                "after --warmup discarded ones (monotonic clock, a synchronisation after each node), achieved\n"
@@ -163,4 +238,5 @@ const struct halo_cli_cmd halo_cmd_profile = {
     .min_pos = 0,
     .max_pos = 0,
     .run = run,
+    .formats = HALO_FORMATS_TABLE_JSON,
 };

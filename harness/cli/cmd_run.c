@@ -2,6 +2,7 @@
  * prints, per inference, the measured timeline beside the plan's prediction. Started without an
  * MPI launcher it checks its input and re-runs itself under mpirun with the plan's rank count. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/parse.h"
@@ -23,6 +24,17 @@ struct run_args {
     const char *plans[HALO_CLI_MAX_ARGS];
     int repeat, warmup;
     const char *csv, *trace;
+    enum halo_cli_format format;
+};
+
+/* What rank 0 writes besides the table: the CSV rows' destinations (the --csv file, stdout under
+ * --format csv), the --trace file, and the JSON document under --format json. */
+struct run_out {
+    FILE *sinks[2];
+    int n_sinks;
+    FILE *trace;
+    const char *prov;      /* provenance CSV values */
+    cJSON *doc, *plans;    /* --format json */
 };
 
 static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct run_args *ra, bool *help)
@@ -33,6 +45,7 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     if (rc || a.help) return rc;
     struct halo_run_opts *o = &ra->o;
     memset(ra, 0, sizeof *ra);
+    ra->format = a.format;
     for (int i = 0; i < a.n_pos; i++) ra->plans[i] = a.pos[i];
     o->plan_paths = ra->plans;
     o->n_plans = a.n_pos;
@@ -157,6 +170,49 @@ static void print_report(const struct halo_rt *rt, const struct halo_run_report 
     }
 }
 
+static cJSON *report_json(const struct halo_rt *rt, const struct halo_run_report *r, int i)
+{
+    const struct halo_plan *p = halo_rt_plan(rt);
+    cJSON *o = cJSON_CreateObject(), *devs;
+    cJSON_AddNumberToObject(o, "inference", i);
+    cJSON_AddNumberToObject(o, "latency_ms", r->latency_ms);
+    cJSON_AddNumberToObject(o, "pred_latency_ms", r->pred_latency_ms);
+    cJSON_AddNumberToObject(o, "error_pct", pct(r->latency_ms, r->pred_latency_ms));
+    cJSON_AddNumberToObject(o, "bytes_moved", (double)r->bytes_moved);
+    cJSON_AddNumberToObject(o, "pred_bytes_moved", (double)r->pred_bytes_moved);
+    cJSON_AddNumberToObject(o, "overhead_frac", r->overhead_frac);
+    cJSON_AddStringToObject(o, "overhead_device", p->dev[r->overhead_rank].name);
+    cJSON_AddNumberToObject(o, "wall_ms", r->wall_ms);
+    devs = cJSON_AddArrayToObject(o, "devices");
+    for (int k = 0; k < r->n_dev; k++) {
+        const struct halo_run_device *d = &r->dev[k];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "device", p->dev[k].name);
+        cJSON_AddNumberToObject(x, "compute_ms", d->compute_ms);
+        cJSON_AddNumberToObject(x, "pred_compute_ms", d->pred_compute_ms);
+        cJSON_AddNumberToObject(x, "recv_ms", d->recv_ms);
+        cJSON_AddNumberToObject(x, "pred_recv_ms", d->pred_recv_ms);
+        cJSON_AddNumberToObject(x, "send_ms", d->send_ms);
+        cJSON_AddNumberToObject(x, "pred_send_ms", d->pred_send_ms);
+        cJSON_AddNumberToObject(x, "idle_ms", d->idle_ms);
+        cJSON_AddNumberToObject(x, "pred_idle_ms", d->pred_idle_ms);
+        cJSON_AddNumberToObject(x, "overhead_ms", d->overhead_ms);
+        cJSON_AddNumberToObject(x, "codec_ms", d->codec_ms);
+        cJSON_AddItemToArray(devs, x);
+    }
+    if (r->verified) {
+        cJSON *v = cJSON_AddObjectToObject(o, "verify");
+        cJSON_AddNumberToObject(v, "max_abs_err", r->max_abs_err);
+        cJSON_AddNumberToObject(v, "max_rel_err", r->max_rel_err);
+        cJSON_AddNumberToObject(v, "tolerance", r->tolerance);
+        if (p->lossless) cJSON_AddBoolToObject(v, "passed", r->pass);
+        else cJSON_AddNullToObject(v, "passed"); /* lossy: a deviation, not a check */
+    } else {
+        cJSON_AddNullToObject(o, "verify");
+    }
+    return o;
+}
+
 static void csv_row(FILE *f, const struct halo_rt *rt, const struct run_args *ra, const char *prov,
                     const struct halo_run_report *r, int i, int k)
 {
@@ -195,13 +251,29 @@ static const char *const CSV_HEADER =
 
 /* The inferences of the plan in use; rank 0 prints, writes CSV and the summary. Returns the
  * number of lossless runs that failed verification. */
-static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const struct run_args *ra, FILE *csv,
-                    FILE *trace, const char *prov, double *lat, double *err, double *ovh)
+static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const struct run_args *ra,
+                    struct run_out *out, double *lat, double *err, double *ovh)
 {
-    bool root = halo_rt_rank(rt) == 0;
+    bool root = halo_rt_rank(rt) == 0, table = ra->format == HALO_FORMAT_TABLE;
     int n = ra->repeat, failed = 0;
     double pred = 0;
-    if (root) {
+    FILE *trace = out->trace;
+    cJSON *jplan = NULL, *jinf = NULL, *jwarm = NULL;
+    if (root && out->doc) {
+        const struct halo_plan *p = halo_rt_plan(rt);
+        int in[2] = {p->h, p->w};
+        jplan = cJSON_CreateObject();
+        cJSON_AddStringToObject(jplan, "plan", halo_rt_plan_path(rt));
+        cJSON_AddStringToObject(jplan, "method", p->method);
+        cJSON_AddStringToObject(jplan, "model", p->model);
+        cJSON_AddItemToObject(jplan, "input", cJSON_CreateIntArray(in, 2));
+        cJSON_AddBoolToObject(jplan, "lossless", p->lossless);
+        cJSON_AddNumberToObject(jplan, "n_es", p->n_dev - 1);
+        jwarm = cJSON_AddArrayToObject(jplan, "warmup");
+        jinf = cJSON_AddArrayToObject(jplan, "inferences");
+        cJSON_AddItemToArray(out->plans, jplan);
+    }
+    if (root && table) {
         print_plan_header(rt);
         fflush(stdout);
     }
@@ -210,27 +282,39 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         enum halo_status st = halo_rt_infer(rt, i, &r);
         if (st != HALO_OK) {
             halo_cli_fail(cmd, st);
-            if (csv) fclose(csv);
+            if (out->n_sinks && out->sinks[0] != stdout) fclose(out->sinks[0]);
             quit(rt, HALO_EXIT_FAIL);
         }
         if (!root) continue;
         if (i < ra->warmup) {
-            printf("warm-up %d: latency %.3f ms (predicted %.3f ms), wall %.1f ms\n", i + 1, r.latency_ms,
-                   r.pred_latency_ms, r.wall_ms);
-            fflush(stdout);
+            if (jwarm) {
+                cJSON *w = cJSON_CreateObject();
+                cJSON_AddNumberToObject(w, "latency_ms", r.latency_ms);
+                cJSON_AddNumberToObject(w, "pred_latency_ms", r.pred_latency_ms);
+                cJSON_AddNumberToObject(w, "wall_ms", r.wall_ms);
+                cJSON_AddItemToArray(jwarm, w);
+            } else if (table) {
+                printf("warm-up %d: latency %.3f ms (predicted %.3f ms), wall %.1f ms\n", i + 1, r.latency_ms,
+                       r.pred_latency_ms, r.wall_ms);
+                fflush(stdout);
+            }
             continue;
         }
         int t = i - ra->warmup;
-        print_report(rt, &r, t + 1, n);
-        fflush(stdout);
+        if (jinf) {
+            cJSON_AddItemToArray(jinf, report_json(rt, &r, t + 1));
+        } else if (table) {
+            print_report(rt, &r, t + 1, n);
+            fflush(stdout);
+        }
         lat[t] = r.latency_ms;
         pred = r.pred_latency_ms;
         err[t] = fabs(pct(r.latency_ms, r.pred_latency_ms));
         ovh[t] = r.overhead_frac;
         if (r.verified && halo_rt_plan(rt)->lossless && !r.pass) failed++;
-        if (csv) {
-            csv_row(csv, rt, ra, prov, &r, t + 1, -1);
-            for (int k = 0; k < r.n_dev; k++) csv_row(csv, rt, ra, prov, &r, t + 1, k);
+        for (int q = 0; q < out->n_sinks; q++) {
+            csv_row(out->sinks[q], rt, ra, out->prov, &r, t + 1, -1);
+            for (int k = 0; k < r.n_dev; k++) csv_row(out->sinks[q], rt, ra, out->prov, &r, t + 1, k);
         }
         for (int k = 0; trace && k < r.n_steps; k++) {
             const struct halo_run_step *sp = &r.steps[k];
@@ -247,15 +331,28 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         const struct halo_plan *p = halo_rt_plan(rt);
         struct halo_stats sl = halo_stats_of(lat, (size_t)n), se = halo_stats_of(err, (size_t)n),
                           so = halo_stats_of(ovh, (size_t)n);
-        printf("summary   %s (%s, %d timed run%s): latency median %.3f ms (min %.3f, p90 %.3f), predicted %.3f ms; "
+        const char *verify = !ra->o.verify ? NULL : !p->lossless ? "LOSSY" : failed ? "FAILED" : "OK";
+        if (jplan) {
+            cJSON *sm = cJSON_AddObjectToObject(jplan, "summary");
+            cJSON_AddNumberToObject(sm, "timed_runs", n);
+            cJSON_AddNumberToObject(sm, "latency_median_ms", sl.median);
+            cJSON_AddNumberToObject(sm, "latency_min_ms", sl.min);
+            cJSON_AddNumberToObject(sm, "latency_p90_ms", sl.p90);
+            cJSON_AddNumberToObject(sm, "pred_latency_ms", pred);
+            cJSON_AddNumberToObject(sm, "abs_error_median_pct", se.median);
+            cJSON_AddNumberToObject(sm, "overhead_median_frac", so.median);
+            if (verify) cJSON_AddStringToObject(sm, "verify", verify);
+            else cJSON_AddNullToObject(sm, "verify");
+        }
+        if (table) printf("summary   %s (%s, %d timed run%s): latency median %.3f ms (min %.3f, p90 %.3f), predicted %.3f ms; "
                "median |error| %.1f %%; runtime overhead median %.2f %% of latency",
                halo_rt_plan_path(rt), p->method, n, n == 1 ? "" : "s", sl.median, sl.min, sl.p90, pred, se.median,
                100 * so.median);
-        if (ra->o.verify)
+        if (table && ra->o.verify)
             printf("; verify %s", !p->lossless ? "LOSSY (deviation above, not checked)"
                                   : failed     ? "FAILED"
                                                : "OK");
-        printf("\n");
+        if (table) printf("\n");
         fflush(stdout);
         if (failed) fprintf(stderr, "halo %s: %s: verify FAILED: %d of %d runs differ from single-device inference "
                                     "beyond the tolerance\n", cmd->name, halo_rt_plan_path(rt), failed, n);
@@ -263,11 +360,40 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
     return failed;
 }
 
+/* The run's settings, as the table's header says them. */
+static cJSON *header_json(const struct halo_rt *rt, const struct run_args *ra, const struct halo_provenance *prov)
+{
+    const struct halo_run_opts *o = &ra->o;
+    cJSON *doc = cJSON_CreateObject(), *x;
+    x = cJSON_AddObjectToObject(doc, "backend");
+    cJSON_AddStringToObject(x, "name", halo_rt_backend_name(rt));
+    cJSON_AddStringToObject(x, "library", halo_rt_backend_version(rt));
+    cJSON_AddNumberToObject(x, "threads", halo_rt_backend_threads(rt));
+    cJSON_AddNumberToObject(doc, "ranks", halo_rt_size(rt));
+    cJSON_AddStringToObject(doc, "clock", clock_name(o->clock));
+    cJSON_AddStringToObject(doc, "link", link_name(o->link));
+    if (o->rates_path) cJSON_AddStringToObject(doc, "rates_file", o->rates_path);
+    x = cJSON_AddObjectToObject(doc, "weights");
+    if (o->weights_path) cJSON_AddStringToObject(x, "file", o->weights_path);
+    else cJSON_AddNumberToObject(x, "random_seed", (double)o->weights_seed);
+    x = cJSON_AddObjectToObject(doc, "image");
+    if (o->image_path) cJSON_AddStringToObject(x, "file", o->image_path);
+    else cJSON_AddNumberToObject(x, "random_seed", (double)o->image_seed);
+    cJSON_AddNumberToObject(doc, "warmup", ra->warmup);
+    cJSON_AddNumberToObject(doc, "repeat", ra->repeat);
+    if (o->timeout_ms > 0) cJSON_AddNumberToObject(doc, "timeout_ms", o->timeout_ms);
+    cJSON_AddItemToObject(doc, "provenance", halo_cli_provenance_json(prov));
+    if (ra->csv) cJSON_AddStringToObject(doc, "csv_file", ra->csv);
+    if (ra->trace) cJSON_AddStringToObject(doc, "trace_file", ra->trace);
+    return doc;
+}
+
 /* Every plan in turn. Returns the exit code. */
 static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const struct run_args *ra)
 {
-    bool root = halo_rt_rank(rt) == 0;
-    FILE *csv = NULL, *trace = NULL;
+    bool root = halo_rt_rank(rt) == 0, table = ra->format == HALO_FORMAT_TABLE;
+    struct run_out out = {0};
+    FILE *csv = NULL;
     char *prov_values = NULL;
     int n = ra->repeat, failed = 0;
     double *lat = halo_calloc((size_t)n, sizeof *lat), *err = halo_calloc((size_t)n, sizeof *err);
@@ -277,28 +403,39 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
         quit(rt, HALO_EXIT_FAIL);
     }
     if (root) {
-        print_header(rt, ra);
-        if (ra->csv) {
+        if (table) print_header(rt, ra);
+        if (ra->csv || !table) {
             struct halo_provenance prov;
             if (halo_provenance_get(&prov, halo_rt_backend_name(rt), halo_rt_backend_version(rt),
                                     halo_rt_backend_threads(rt)) == HALO_OK) {
                 prov_values = halo_provenance_csv_values(&prov);
+                if (ra->format == HALO_FORMAT_JSON && (out.doc = header_json(rt, ra, &prov)))
+                    out.plans = cJSON_AddArrayToObject(out.doc, "plans");
                 halo_provenance_free(&prov);
             }
+            if (!prov_values || (ra->format == HALO_FORMAT_JSON && !out.plans)) {
+                halo_cli_fail(cmd, HALO_ERR_NOMEM);
+                quit(rt, HALO_EXIT_FAIL);
+            }
+            out.prov = prov_values;
+        }
+        if (ra->csv) {
             csv = fopen(ra->csv, "w");
-            if (!csv || !prov_values) {
-                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->csv, csv ? "out of memory" : strerror(errno));
+            if (!csv) {
+                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->csv, strerror(errno));
                 quit(rt, HALO_EXIT_USAGE);
             }
-            fprintf(csv, "%s,%s\n", CSV_HEADER, halo_provenance_csv_header());
+            out.sinks[out.n_sinks++] = csv;
         }
+        if (ra->format == HALO_FORMAT_CSV) out.sinks[out.n_sinks++] = stdout;
+        for (int q = 0; q < out.n_sinks; q++) fprintf(out.sinks[q], "%s,%s\n", CSV_HEADER, halo_provenance_csv_header());
         if (ra->trace) {
-            if (!(trace = fopen(ra->trace, "w"))) {
+            if (!(out.trace = fopen(ra->trace, "w"))) {
                 fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->trace, strerror(errno));
                 quit(rt, HALO_EXIT_USAGE);
             }
-            fprintf(trace, "plan,method,clock,inference,block,kind,part,device,start_ms,end_ms,compute_ms,"
-                           "pred_compute_ms\n");
+            fprintf(out.trace, "plan,method,clock,inference,block,kind,part,device,start_ms,end_ms,compute_ms,"
+                               "pred_compute_ms\n");
         }
         fflush(stdout);
     }
@@ -308,21 +445,26 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
             halo_cli_fail(cmd, st);
             quit(rt, HALO_EXIT_FAIL);
         }
-        failed += run_plan(cmd, rt, ra, csv, trace, prov_values, lat, err, ovh);
+        failed += run_plan(cmd, rt, ra, &out, lat, err, ovh);
     }
     if (csv) {
         if (fclose(csv) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->csv);
-        else printf("wrote %s\n", ra->csv);
+        else if (table) printf("wrote %s\n", ra->csv);
     }
-    if (trace) {
-        if (fclose(trace) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->trace);
-        else printf("wrote %s\n", ra->trace);
+    if (out.trace) {
+        if (fclose(out.trace) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->trace);
+        else if (table) printf("wrote %s\n", ra->trace);
+    }
+    int rc = failed ? HALO_EXIT_FAIL : HALO_EXIT_OK;
+    if (out.doc) {
+        int jrc = halo_cli_put_json(cmd, out.doc);
+        if (rc == HALO_EXIT_OK) rc = jrc;
     }
     free(prov_values);
     free(lat);
     free(err);
     free(ovh);
-    return failed ? HALO_EXIT_FAIL : HALO_EXIT_OK;
+    return rc;
 }
 
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
@@ -379,7 +521,7 @@ const struct halo_cli_cmd halo_cmd_run = {
     .name = "run",
     .usage = "PLAN.json [PLAN.json ...] [--backend cpu|ref|cuda] [--weights F | --weights-seed N] [--image F | --seed N] "
              "[--clock virtual|wall] [--link emulated|real] [--verify] [--repeat K] [--warmup N] [--csv F] "
-             "[--timeout-ms T] [--rates F] [--trace F] [--threads N]",
+             "[--timeout-ms T] [--rates F] [--trace F] [--threads N] [--format table|csv|json]",
     .summary = "execute a plan across MPI ranks; measured timeline beside the plan's prediction",
     .details =
         "Rank 0 is the source (holds the image, receives the logits); rank k runs the plan's device k.\n"
@@ -432,8 +574,10 @@ const struct halo_cli_cmd halo_cmd_run = {
         "\n"
         "--rates F replaces the plan's link rates by a halo-rates/1 file: {\"schema\": \"halo-rates/1\",\n"
         "\"devices\": [names in plan order], \"bandwidth_mbps\": N x N, \"latency_ms\": N x N (optional)};\n"
-        "the prediction is the plan replayed under them. --csv writes one row per inference (device\n"
-        "'all') and one per device, with provenance columns; --trace one row per compute step.",
+        "the prediction is the plan replayed under them. --format csv prints one row per inference\n"
+        "(device 'all') and one per device, with provenance columns; --csv F writes the same rows to F\n"
+        "whatever the format; --trace F one row per compute step. --format json prints the header, every\n"
+        "inference and each plan's summary as one document at the end.",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
         {"weights", 0, "FILE", "safetensors weights (default: random)"},
@@ -445,7 +589,7 @@ const struct halo_cli_cmd halo_cmd_run = {
         {"verify", 0, NULL, "compare the logits with single-device inference"},
         {"repeat", 0, "K", "timed inferences (default 1); the median is reported"},
         {"warmup", 0, "N", "untimed inferences first (default 1)"},
-        {"csv", 0, "F", "write per-inference and per-device rows with provenance"},
+        {"csv", 0, "F", "also write the CSV rows (per inference and per device, with provenance) to F"},
         {"timeout-ms", 0, "T", "deadline of each inference (default: see below)"},
         {"rates", 0, "F", "per-link rates of one draw (halo-rates/1) replacing the plan's"},
         {"trace", 0, "F", "write every compute step (start, end, measured and predicted ms) as CSV"},
@@ -455,4 +599,5 @@ const struct halo_cli_cmd halo_cmd_run = {
     .min_pos = 1,
     .max_pos = HALO_CLI_MAX_ARGS,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

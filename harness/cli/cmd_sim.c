@@ -1,6 +1,7 @@
 /* halo sim: Monte Carlo of latency under a time-variant channel and varying image sizes; the
  * probability of missing each deadline, per method. Simulated (cost model), never measured. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -99,6 +100,7 @@ static enum halo_status dump(const char *dir, const char *method, struct halo_pl
 }
 
 struct sim_args {
+    enum halo_cli_format format;
     const char *cluster, *csv, *dump_dir;
     char **methods;
     int n_methods;
@@ -124,6 +126,8 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     double *lat = halo_malloc((size_t)A->draws, sizeof *lat);
     FILE *csv = NULL;
     char *prov_csv = NULL;
+    struct halo_provenance prov = {0};
+    cJSON *doc = NULL, *jmethods = NULL;
     enum halo_status st = g && ctx && plans && maps && lat ? HALO_OK : HALO_ERR_NOMEM;
     if (st == HALO_OK) st = halo_cluster_load(A->cluster, &c);
     if (st == HALO_OK) st = halo_channel_new(c, &ch);
@@ -140,28 +144,51 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     if (st == HALO_OK && A->dump_dir && mkdir(A->dump_dir, 0777) != 0 && errno != EEXIST)
         st = halo_error(HALO_ERR_IO, "%s: cannot create: %s", A->dump_dir, strerror(errno));
     if (st != HALO_OK) goto done;
-    struct halo_provenance prov = {0};
     st = halo_provenance_get(&prov, "", "", 0);
     if (st == HALO_OK && !(prov_csv = halo_provenance_csv_values(&prov))) st = HALO_ERR_NOMEM;
-    halo_provenance_free(&prov);
     if (st != HALO_OK) goto done;
     const char *chname = ch->model == HALO_CHANNEL_STATIC ? "static" : ch->model == HALO_CHANNEL_RAYLEIGH ? "rayleigh" : "trace";
-    printf("%s on %s: channel %s; %lld draws, seed %llu; sizes", model, c->name, chname, (long long)A->draws,
-           (unsigned long long)A->seed);
-    for (int s = 0; s < ns; s++) printf("%s%dx%d", s ? "," : " ", A->sizes.h[s], A->sizes.w[s]);
-    printf(" (uniform); %s\n", A->reuse ? "one plan, made at the base size and rescaled" : "one plan per size");
-    printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured\n\n");
-    printf("%-12s %9s %9s %9s", "method", "p50_ms", "p90_ms", "p99_ms");
-    for (int d = 0; d < A->n_deadlines; d++) { /* as wide as "   0.17427 [0.17193,0.17663]" */
-        char head[64];
-        snprintf(head, sizeof head, "P(>%gms) [95%% CI]", A->deadlines[d]);
-        printf("   %-25s", head);
+    /* where the CSV rows go: the --csv file and, with --format csv, stdout */
+    FILE *sinks[2];
+    int n_sinks = 0;
+    if (csv) sinks[n_sinks++] = csv;
+    if (A->format == HALO_FORMAT_CSV) sinks[n_sinks++] = stdout;
+    if (A->format == HALO_FORMAT_JSON) {
+        doc = cJSON_CreateObject();
+        cJSON *sz = cJSON_CreateArray();
+        for (int s = 0; s < ns; s++) {
+            int hw[2] = {A->sizes.h[s], A->sizes.w[s]};
+            cJSON_AddItemToArray(sz, cJSON_CreateIntArray(hw, 2));
+        }
+        cJSON_AddStringToObject(doc, "model", model);
+        cJSON_AddStringToObject(doc, "cluster", c->name);
+        cJSON_AddStringToObject(doc, "channel", chname);
+        cJSON_AddNumberToObject(doc, "draws", (double)A->draws);
+        cJSON_AddNumberToObject(doc, "seed", (double)A->seed);
+        cJSON_AddItemToObject(doc, "sizes", sz);
+        cJSON_AddStringToObject(doc, "plans", A->reuse ? "reused" : "per_size");
+        cJSON_AddStringToObject(doc, "basis", "simulated: latencies from the cost model's timeline with sampled link "
+                                              "rates, not measured; intervals are 95 % Wilson intervals");
+        cJSON_AddItemToObject(doc, "deadlines_ms", cJSON_CreateDoubleArray(A->deadlines, A->n_deadlines));
+        cJSON_AddItemToObject(doc, "provenance", halo_cli_provenance_json(&prov));
+        jmethods = cJSON_AddArrayToObject(doc, "methods");
+    } else if (A->format == HALO_FORMAT_TABLE) {
+        printf("%s on %s: channel %s; %lld draws, seed %llu; sizes", model, c->name, chname, (long long)A->draws,
+               (unsigned long long)A->seed);
+        for (int s = 0; s < ns; s++) printf("%s%dx%d", s ? "," : " ", A->sizes.h[s], A->sizes.w[s]);
+        printf(" (uniform); %s\n", A->reuse ? "one plan, made at the base size and rescaled" : "one plan per size");
+        printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured\n\n");
+        printf("%-12s %9s %9s %9s", "method", "p50_ms", "p90_ms", "p99_ms");
+        for (int d = 0; d < A->n_deadlines; d++) { /* as wide as "   0.17427 [0.17193,0.17663]" */
+            char head[64];
+            snprintf(head, sizeof head, "P(>%gms) [95%% CI]", A->deadlines[d]);
+            printf("   %-25s", head);
+        }
+        printf("\n");
     }
-    printf("\n");
-    if (csv) {
-        fprintf(csv, "model,cluster,channel,method,plans,sizes,draws,seed,deadline_ms,failures,p_fail,ci_lo,ci_hi,"
-                     "p50_ms,p90_ms,p99_ms,basis,%s\n", halo_provenance_csv_header());
-    }
+    for (int k = 0; k < n_sinks; k++)
+        fprintf(sinks[k], "model,cluster,channel,method,plans,sizes,draws,seed,deadline_ms,failures,p_fail,ci_lo,ci_hi,"
+                          "p50_ms,p90_ms,p99_ms,basis,%s\n", halo_provenance_csv_header());
     for (int m = 0; m < A->n_methods && st == HALO_OK; m++) {
         const struct halo_planner_info *info = halo_planner_find(A->methods[m]);
         struct halo_plan *base = NULL;
@@ -190,21 +217,48 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
         memcpy(sorted, lat, (size_t)A->draws * sizeof *sorted);
         qsort(sorted, (size_t)A->draws, sizeof *sorted, cmp_double);
         double p50 = pct(sorted, A->draws, 0.5), p90 = pct(sorted, A->draws, 0.9), p99 = pct(sorted, A->draws, 0.99);
-        printf("%-12s %9.3f %9.3f %9.3f", info->name, p50, p90, p99);
+        cJSON *jm = NULL, *jd = NULL;
+        if (doc) {
+            jm = cJSON_CreateObject();
+            cJSON_AddStringToObject(jm, "method", info->name);
+            cJSON_AddBoolToObject(jm, "lossless", plans[0]->lossless);
+            cJSON_AddNumberToObject(jm, "p50_ms", p50);
+            cJSON_AddNumberToObject(jm, "p90_ms", p90);
+            cJSON_AddNumberToObject(jm, "p99_ms", p99);
+            jd = cJSON_AddArrayToObject(jm, "deadlines");
+        } else if (A->format == HALO_FORMAT_TABLE) {
+            printf("%-12s %9.3f %9.3f %9.3f", info->name, p50, p90, p99);
+        }
         for (int d = 0; d < A->n_deadlines; d++) {
             int64_t f = 0;
             for (int64_t i = 0; i < A->draws; i++) f += lat[i] > A->deadlines[d];
             double lo, hi, pf = (double)f / (double)A->draws;
             halo_wilson(f, A->draws, &lo, &hi);
-            printf("   %7.5f [%.5f,%.5f]", pf, lo, hi);
-            if (csv) {
-                fprintf(csv, "%s,%s,%s,%s,%s,", model, c->name, chname, info->name, A->reuse ? "reused" : "per_size");
-                for (int s = 0; s < ns; s++) fprintf(csv, "%s%dx%d", s ? ";" : "", A->sizes.h[s], A->sizes.w[s]);
-                fprintf(csv, ",%lld,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n", (long long)A->draws,
+            if (jd) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "deadline_ms", A->deadlines[d]);
+                cJSON_AddNumberToObject(o, "failures", (double)f);
+                cJSON_AddNumberToObject(o, "p_fail", pf);
+                cJSON_AddNumberToObject(o, "ci_lo", lo);
+                cJSON_AddNumberToObject(o, "ci_hi", hi);
+                cJSON_AddItemToArray(jd, o);
+            } else if (A->format == HALO_FORMAT_TABLE) {
+                printf("   %7.5f [%.5f,%.5f]", pf, lo, hi);
+            }
+            for (int k = 0; k < n_sinks; k++) {
+                FILE *out = sinks[k];
+                fprintf(out, "%s,%s,%s,%s,%s,", model, c->name, chname, info->name, A->reuse ? "reused" : "per_size");
+                for (int s = 0; s < ns; s++) fprintf(out, "%s%dx%d", s ? ";" : "", A->sizes.h[s], A->sizes.w[s]);
+                fprintf(out, ",%lld,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n", (long long)A->draws,
                         (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi, p50, p90, p99, prov_csv);
             }
         }
-        printf("%s   (%.0f ms to simulate)\n", plans[0]->lossless ? "" : "   LOSSY", sim_ms);
+        if (jm) {
+            cJSON_AddNumberToObject(jm, "simulate_ms", sim_ms);
+            cJSON_AddItemToArray(jmethods, jm);
+        } else if (A->format == HALO_FORMAT_TABLE) {
+            printf("%s   (%.0f ms to simulate)\n", plans[0]->lossless ? "" : "   LOSSY", sim_ms);
+        }
         free(sorted);
         for (int s = 0; s < ns; s++) {
             halo_plan_free(plans[s]);
@@ -215,8 +269,11 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     }
 done:;
     free(prov_csv);
+    halo_provenance_free(&prov);
     int rc = st == HALO_OK ? HALO_EXIT_OK : halo_cli_fail(cmd, st);
     if (csv && fclose(csv) != 0 && rc == HALO_EXIT_OK) rc = halo_cli_fail(cmd, halo_error(HALO_ERR_IO, "%s: write failed", A->csv));
+    if (doc && rc == HALO_EXIT_OK) rc = halo_cli_put_json(cmd, doc);
+    else cJSON_Delete(doc);
     for (int s = 0; s < ns && plans; s++) {
         halo_plan_free(plans[s]);
         if (maps) free(maps[s]);
@@ -240,7 +297,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_cli_args a;
     int rc = halo_cli_parse(cmd, argc, argv, &a);
     if (rc || a.help) return rc;
-    struct sim_args A = {.cluster = halo_cli_get(cmd, &a, "cluster"), .csv = halo_cli_get(cmd, &a, "csv"),
+    struct sim_args A = {.format = a.format, .cluster = halo_cli_get(cmd, &a, "cluster"), .csv = halo_cli_get(cmd, &a, "csv"),
                          .dump_dir = halo_cli_get(cmd, &a, "dump"), .draws = 10000, .seed = 1,
                          .reuse = halo_cli_has(cmd, &a, "reuse-plan"), .dump_count = 5};
     if (!A.cluster) return halo_cli_usage_error(cmd, "--cluster is required");
@@ -286,7 +343,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 const struct halo_cli_cmd halo_cmd_sim = {
     .name = "sim",
     .usage = "MODEL --cluster F --deadline-ms D1,D2,... [--method M[,M...]] [--draws N] [--sizes S1,S2,...|A:B:STEP] "
-             "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]]",
+             "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]] [--format table|csv|json]",
     .summary = "Monte Carlo of latency under fading channels and varying image sizes: P(latency > deadline)",
     .details = "Every draw samples an input size (uniform over --sizes) and the links' rates from the\n"
                "cluster's channel model, then re-runs the plan's predicted timeline with those rates:\n"
@@ -311,11 +368,12 @@ const struct halo_cli_cmd halo_cmd_sim = {
         {"input", 0, "HxW", "base input size (default 224x224)"},
         {"reuse-plan", 0, NULL, "one plan made at --input, rescaled to every size"},
         {"seed", 0, "S", "seed (default 1)"},
-        {"csv", 0, "F", "write the results as CSV with provenance"},
+        {"csv", 0, "F", "also write the CSV rows (--format csv) with provenance to F"},
         {"dump", 0, "DIR", "write plans and the first draws' rates into DIR"},
         {"dump-count", 0, "K", "draws to dump (default 5)"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

@@ -2,6 +2,7 @@
  * receptive field needs, its MACs (own and redundant) and input bytes — and, with --check, proof
  * that running the parts and stitching them equals single-device execution. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/clock.h"
 #include "core/parse.h"
 #include "core/rng.h"
@@ -123,8 +124,27 @@ static cJSON *shape_json(struct halo_shape s)
     return cJSON_CreateIntArray(v, 3);
 }
 
-static int print_json(const struct halo_graph *g, const struct halo_split_cost *c, const char *kind,
-                      const struct check_result *chk, uint64_t seed)
+/* One row per part, with the range and the split in every row. */
+static void print_csv(const struct halo_graph *g, const struct halo_split_cost *c, const char *kind,
+                      const struct check_result *chk)
+{
+    bool timed = chk && chk->reps;
+    printf("model,input,first_stage,last_stage,split,part,row,col,out_y0,out_y1,out_x0,out_x1,in_y0,in_y1,in_x0,in_x1,"
+           "macs,own_macs,redundant_macs,in_bytes,halo_bytes,out_bytes%s\n", timed ? ",median_ms" : "");
+    for (int p = 0; p < c->n_parts; p++) {
+        const struct halo_part_cost *pc = &c->part[p];
+        printf("%s,%dx%d,%d,%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%lld,%lld,%lld,%lld,%lld,%lld", g->name, g->input.h,
+               g->input.w, c->first_stage, c->last_stage, kind, p, pc->row, pc->col, pc->out.y0, pc->out.y1,
+               pc->out.x0, pc->out.x1, pc->in.y0, pc->in.y1, pc->in.x0, pc->in.x1, (long long)pc->macs,
+               (long long)pc->own_macs, (long long)pc->redundant_macs, (long long)pc->in_bytes,
+               (long long)pc->halo_bytes, (long long)pc->out_bytes);
+        if (timed) printf(",%.6f", chk->part_ms[p]);
+        printf("\n");
+    }
+}
+
+static int print_json(const struct halo_cli_cmd *cmd, const struct halo_graph *g, const struct halo_split_cost *c,
+                      const char *kind, const struct check_result *chk, uint64_t seed)
 {
     cJSON *root = cJSON_CreateObject(), *parts = cJSON_CreateArray(), *tot = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model", g->name);
@@ -175,6 +195,7 @@ static int print_json(const struct halo_graph *g, const struct halo_split_cost *
         cJSON_AddStringToObject(k, "input", "random N(0,1) tensor of the range's input shape");
         cJSON_AddNumberToObject(k, "max_abs_error", chk->max_abs);
         cJSON_AddNumberToObject(k, "max_rel_error", chk->max_rel);
+        cJSON_AddNumberToObject(k, "max_abs_unsplit", chk->max_ref);
         cJSON_AddNumberToObject(k, "tolerance", chk->tol);
         cJSON_AddBoolToObject(k, "passed", chk->passed);
         if (chk->reps) {
@@ -186,12 +207,7 @@ static int print_json(const struct halo_graph *g, const struct halo_split_cost *
         }
         cJSON_AddItemToObject(root, "check", k);
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text) return HALO_EXIT_FAIL;
-    puts(text);
-    free(text);
-    return HALO_EXIT_OK;
+    return halo_cli_put_json(cmd, root);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -296,13 +312,10 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (rc || a.help) return rc;
     const char *stages = halo_cli_get(cmd, &a, "stages"), *rows = halo_cli_get(cmd, &a, "rows");
     const char *parts = halo_cli_get(cmd, &a, "parts"), *grid = halo_cli_get(cmd, &a, "grid");
-    const char *fmt = halo_cli_get(cmd, &a, "format"), *backend = halo_cli_get(cmd, &a, "backend");
+    const char *backend = halo_cli_get(cmd, &a, "backend");
     const char *seed_s = halo_cli_get(cmd, &a, "seed"), *time_s = halo_cli_get(cmd, &a, "time");
     const char *threads_s = halo_cli_get(cmd, &a, "threads");
-    bool check = halo_cli_has(cmd, &a, "check"), json = false;
-    if (fmt && !strcmp(fmt, "json")) json = true;
-    else if (fmt && strcmp(fmt, "table"))
-        return halo_cli_usage_error(cmd, "--format: '%s': expected table or json", fmt);
+    bool check = halo_cli_has(cmd, &a, "check");
     if (!stages) return halo_cli_usage_error(cmd, "--stages I:J is required");
     int n_split = (rows != NULL) + (parts != NULL) + (grid != NULL);
     if (n_split != 1)
@@ -378,7 +391,8 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         rc = halo_cli_fail(cmd, st);
         goto out;
     }
-    if (json) rc = print_json(g, &c, kind, &chk, (uint64_t)seed);
+    if (a.format == HALO_FORMAT_JSON) rc = print_json(cmd, g, &c, kind, &chk, (uint64_t)seed);
+    else if (a.format == HALO_FORMAT_CSV) print_csv(g, &c, kind, &chk);
     else print_table(g, &c, desc, &chk);
     if (rc == HALO_EXIT_OK && chk.ran && !chk.passed) {
         if (chk.tol == 0)
@@ -401,7 +415,7 @@ out:
 const struct halo_cli_cmd halo_cmd_tiles = {
     .name = "tiles",
     .usage = "MODEL --stages I:J (--rows H1,H2,... | --parts K | --grid NxM) [--input HxW] [--check] "
-             "[--backend B] [--threads N] [--seed N] [--time REPS] [--format table|json]",
+             "[--backend B] [--threads N] [--seed N] [--time REPS] [--format table|csv|json]",
     .summary = "split a stage range into parts: rects, halo MACs and bytes per part; --check runs them",
     .details =
         "--stages I:J is a range of stages as 'halo flops MODEL --per stage' numbers them, J exclusive:\n"
@@ -438,9 +452,9 @@ const struct halo_cli_cmd halo_cmd_tiles = {
         {"seed", 0, "N", "seed of the random weights and input (default 1)"},
         {"threads", 0, "N", "compute threads of the backend (default: the cores of this process)"},
         {"time", 0, "REPS", "also time the unsplit range and each part: median of REPS runs"},
-        {"format", 0, "table|json", "output format (default table)"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,
     .run = run,
+    .formats = HALO_FORMATS_ALL,
 };

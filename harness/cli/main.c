@@ -1,5 +1,6 @@
 /* halo: the command. Dispatches to one subcommand per file in cli/. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "halo_config.h"
 
 #include <stdio.h>
@@ -9,7 +10,7 @@ extern const struct halo_cli_cmd halo_cmd_models, halo_cmd_flops;
 extern const struct halo_cli_cmd halo_cmd_tiles;
 extern const struct halo_cli_cmd halo_cmd_infer;
 extern const struct halo_cli_cmd halo_cmd_bench;
-extern const struct halo_cli_cmd halo_cmd_plan;
+extern const struct halo_cli_cmd halo_cmd_methods, halo_cmd_plan;
 extern const struct halo_cli_cmd halo_cmd_sim;
 #if HALO_HAVE_MPI
 extern const struct halo_cli_cmd halo_cmd_run; /* built with MPI only */
@@ -25,6 +26,7 @@ const struct halo_cli_cmd *const halo_commands[] = {
     &halo_cmd_profile,
     &halo_cmd_fit,
     &halo_cmd_predict,
+    &halo_cmd_methods,
     &halo_cmd_plan,
     &halo_cmd_sim,
 #if HALO_HAVE_MPI
@@ -41,8 +43,9 @@ static void usage(FILE *f)
             HALO_VERSION);
     for (int i = 0; halo_commands[i]; i++)
         fprintf(f, "  %-10s %s\n", halo_commands[i]->name, halo_commands[i]->summary);
-    fprintf(f, "\n'halo COMMAND --help' describes a command's flags.\n"
-               "Exit status: 0 ok, 1 a check or run failed, 2 bad input or usage.\n");
+    fprintf(f, "\n'halo COMMAND --help' describes a command's flags.\n\n%s\n"
+               "Exit status: 0 ok, 1 a check or run failed, 2 bad input or usage.\n",
+            halo_cli_output_help);
 }
 
 int main(int argc, char **argv)

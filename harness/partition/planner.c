@@ -9,43 +9,78 @@
 #include "model/zoo.h"
 
 static const struct halo_planner_info planners[] = {
-    {"local", "Local: the whole model on the best single device", true,
-     "the best device is the one with the lowest standalone latency (image there, model, logits back)",
-     halo_plan_local},
-    {"dpfp", "DPFP (Li, Iosifidis, Zhang, Computer Networks 214, 2022)", true,
-     "block cost C(i,j) = max over ESs of (receive missing rows + compute the enlarged segment), with a "
-     "per-stage linear cost model; heights balanced for equal predicted finish; ES subsets = the k fastest "
-     "for k = 1..N; tail on the ES that minimises gather + tail",
-     halo_plan_dpfp},
-    {"modnn", "MoDNN (Mao et al., DATE 2017)", true,
-     "every spatial stage a block scattered from and gathered at the source (the group owner); BODP rows in "
-     "proportion to each ES's capacity on the stage; FC layers not split (no MSCC): the tail runs on one device",
-     halo_plan_modnn},
-    {"deepslicing", "DeepSlicing (Zhang et al., IEEE TPDS 2021)", true,
-     "sync points after the downsampling stages; PSS rows in proportion to measured speed, iterated on the "
-     "simulated timeline until max - min finish stops dropping; all data through the source",
-     halo_plan_deepslicing},
-    {"ftp", "DeepThings FTP (Zhao, Barijough, Gerstlauer, IEEE TCAD 2018)", true,
-     "work stealing emulated by giving each tile (row-major) to the ES that finishes it first; gateway = the "
-     "device with the lowest simulated latency; L = 1..S and grids 2x2..5x5 searched",
-     halo_plan_ftp},
-    {"aofl", "AOFL (Zhou et al., SEC 2019)", true,
-     "blocks exchange data through the source; a DP over block ends and, per block, the degree of parallelism "
-     "(the k fastest ESs) on linear device (profile) and network (latency + bytes/bandwidth) models",
-     halo_plan_aofl},
-    {"halp", "HALP (Li, Iosifidis, Zhang, ICC 2022)", true,
-     "host = fastest ES computes strips between the secondaries' segments; secondaries compute interior rows "
-     "first, then edges, exchanging only with the host; number of secondaries and block structure searched",
-     halo_plan_halp},
-    {"edgeci", "EdgeCI (Chen, Luo, Fang, Xiong, ACM TOIT 2024)", true,
-     "DPFL = bottom-up table of the block recurrence; AWAS = auction of equal row partitions by predicted "
-     "finish, then single rows moved from the last to the first finisher while the latest finish drops",
-     halo_plan_edgeci},
-    {"adcnn", "ADCNN (Zhang, Lin, Zhang, ICPP 2020)", false,
-     "LOSSY: zero-padded grid tiles over the early stages (output >= 1/8 of the input), grid and depth searched; "
-     "throughput-based tile scheduling at plan time; central node an ES; codec ratio measured on real "
-     "activations; the 30 ms late-tile rule is not modelled",
-     halo_plan_adcnn},
+    {.name = "local", .label = "local", .title = "Local: the whole model on the best single device",
+     .role = "reference", .lossless = true,
+     .paper = "the whole model on the best single device (lowest standalone latency: the image sent there, "
+              "the model, the logits back); every speedup is over this",
+     .reconstructed = NULL,
+     .plan = halo_plan_local},
+    {.name = "dpfp", .label = "DPFP", .title = "DPFP (Li, Iosifidis, Zhang, Computer Networks 214, 2022)",
+     .role = "proposed", .lossless = true,
+     .paper = "receptive-field rows, fused blocks by dynamic programming, ES subset search.",
+     .reconstructed = "block cost = balanced max over ESs of receive + compute (linear per-stage model); "
+                      "block boundaries then refined by a local search (split or merge at one boundary) and "
+                      "heights by an integer search, both on the simulated plan; subsets = the k fastest ESs, "
+                      "k = 1..N; tail on the ES that minimises gather + tail.",
+     .plan = halo_plan_dpfp},
+    {.name = "modnn", .label = "MoDNN", .title = "MoDNN (Mao et al., DATE 2017)", .role = "baseline",
+     .lossless = true,
+     .paper = "layer-by-layer scatter/gather through a group owner; BODP (biased 1-D partition) for conv "
+              "layers, MSCC for FC layers.",
+     .reconstructed = "every spatial stage a block, gathered at the source; BODP rows in proportion to each "
+                      "ES's capacity on the stage; FC layers NOT split (no MSCC): the tail (pool, FC) runs on "
+                      "one device, chosen by simulated latency.",
+     .plan = halo_plan_modnn},
+    {.name = "deepslicing", .label = "DeepSlicing", .title = "DeepSlicing (Zhang et al., IEEE TPDS 2021)",
+     .role = "baseline", .lossless = true,
+     .paper = "model and data partitioning; Proportional Synchronized Scheduler.",
+     .reconstructed = "sync points after the downsampling stages; rows in proportion to measured speed, "
+                      "re-estimated from the simulated timeline until max - min finish stops dropping; all "
+                      "data through the source at every sync point.",
+     .plan = halo_plan_deepslicing},
+    {.name = "ftp", .label = "DeepThings FTP", .title = "DeepThings FTP (Zhao, Barijough, Gerstlauer, IEEE TCAD 2018)",
+     .role = "baseline", .lossless = true,
+     .paper = "DeepThings: one fused block of the first L layers in an NxM grid of tiles traced backwards, "
+              "work stealing, the gateway stitches and runs the rest.",
+     .reconstructed = "work stealing emulated by giving each tile (row-major) to the ES that finishes it "
+                      "first; gateway = lowest simulated latency (source or ES); L = 1..S and grids 2x2..5x5 "
+                      "searched.",
+     .plan = halo_plan_ftp},
+    {.name = "aofl", .label = "AOFL", .title = "AOFL (Zhou et al., SEC 2019)", .role = "baseline", .lossless = true,
+     .paper = "fused blocks, degree of parallelism per block from linear device and network models.",
+     .reconstructed = "blocks exchange through the source; DP over block ends and the number of (fastest) ESs "
+                      "per block on linear device (profile) and network (latency + bytes/bandwidth) models; "
+                      "rows in proportion to capacity.",
+     .plan = halo_plan_aofl},
+    {.name = "halp", .label = "HALP", .title = "HALP (Li, Iosifidis, Zhang, ICC 2022)", .role = "baseline",
+     .lossless = true,
+     .paper = "the host ES computes the overlapping zones, secondary ESs get disjoint work, transmission "
+              "overlaps computation.",
+     .reconstructed = "host = fastest ES computes strips (>= the next block's halo) between the secondaries' "
+                      "segments; secondaries compute interior rows first, then edges, and talk only to the "
+                      "host; secondaries and block structure searched.",
+     .plan = halo_plan_halp},
+    {.name = "edgeci", .label = "EdgeCI", .title = "EdgeCI (Chen, Luo, Fang, Xiong, ACM TOIT 2024)",
+     .role = "baseline", .lossless = true,
+     .paper = "AWAS auction-based workload assignment; DPFL fused layers by a bottom-up (tabulated) DP.",
+     .reconstructed = "AWAS: equal row partitions auctioned by predicted finish, then single rows moved from "
+                      "the last to the first finisher while the latest finish drops; DPFL: tabulated block DP; "
+                      "halo rows peer to peer; every ES takes part.",
+     .plan = halo_plan_edgeci},
+    {.name = "adcnn", .label = "ADCNN", .title = "ADCNN (Zhang, Lin, Zhang, ICPP 2020)", .role = "baseline",
+     .lossless = false,
+     .paper = "FDSP: grid tiles (2x2..8x8) of the early blocks with zero padding at tile borders (no halo); "
+              "central node runs the rest; clipped ReLU + 4-bit quantisation + run-length coded zeros; tiles to "
+              "the node whose max x/s grows least; late tiles (30 ms) replaced by zeros.",
+     .reconstructed = "early blocks = stage prefixes with output >= 1/8 of the input; depth and grid searched; "
+                      "throughput s from the cost model; central node an ES; the late-tile rule is not "
+                      "modelled. The codec's clip bound is fitted to real activations and its compressed/raw "
+                      "ratio measured by really encoding the tile outputs of --deviation N seeded inputs (on "
+                      "--backend with --weights); the plan is then made again with that ratio, and its "
+                      "deviation from the model (max abs error, relative L2 error, top-1 agreement) is printed "
+                      "and put in its notes. --grid N fixes the grid at N x N (the depth is still searched), "
+                      "e.g. to measure the deviation and the compressed bytes per grid size.",
+     .plan = halo_plan_adcnn},
 };
 
 const struct halo_planner_info *halo_planners(int *n)

@@ -30,15 +30,21 @@ struct halo_planner_ctx {
 
 typedef enum halo_status (*halo_planner_fn)(const struct halo_planner_ctx *ctx, struct halo_plan **out);
 
+/* One planning method. This table is the one list of methods: `halo plan --help`, `halo methods`
+ * (and through it the experiments and plots) and the planners all read it. */
 struct halo_planner_info {
-    const char *name;           /* "dpfp", "modnn", ... */
-    const char *title;          /* "DPFP (Li, Iosifidis, Zhang, Computer Networks 2022)" */
+    const char *name;           /* "dpfp", "modnn", ... (what --method takes) */
+    const char *label;          /* short name for tables and figures: "DPFP", "DeepThings FTP" */
+    const char *title;          /* the publication: "DPFP (Li, Iosifidis, Zhang, Computer Networks 2022)" */
+    const char *role;           /* "reference" (local), "proposed" (dpfp) or "baseline" */
     bool lossless;
-    const char *reconstructed;  /* what halo reconstructs where the paper gives no detail */
+    const char *paper;          /* what the publication states (the reference: what it is) */
+    const char *reconstructed;  /* what halo reconstructs where the paper gives no detail; NULL: nothing */
     halo_planner_fn plan;
 };
 
-/* All planners, in a fixed order; *n receives the count. */
+/* All planners, in a fixed order (the order of every comparison and of figure colours); *n
+ * receives the count. */
 const struct halo_planner_info *halo_planners(int *n);
 /* The planner named `name`, or NULL. */
 const struct halo_planner_info *halo_planner_find(const char *name);
