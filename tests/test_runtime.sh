@@ -52,9 +52,8 @@ JSON
 for ms in "resnet18 64" "vgg11 32"; do
     set -- $ms
     model=$1 size=$2
-    methods=$("$HALO" plan "$model" --cluster "$tmp/c.json" --input "${size}x$size" --method all --no-select |
-        awk '$2 ~ /^[0-9.]+$/ && $3 ~ /x$/ {print $1}' | tr '\n' ' ')
-    [ -n "$methods" ] || fail "no methods listed by halo plan --method all"
+    methods=$("$HALO" methods --format csv | awk -F, 'NR > 1 {print $1}' | tr '\n' ' ')
+    [ -n "$methods" ] || fail "no methods listed by halo methods"
     plans=""
     for m in $methods; do
         if "$HALO" plan "$model" --cluster "$tmp/c.json" --input "${size}x$size" --method "$m" --no-select \

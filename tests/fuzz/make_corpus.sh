@@ -50,7 +50,7 @@ cat >"$C/cluster/bad_types.json" <<'J'
 J
 
 # ---- plan: written by halo plan for two models and several methods (one lossy, with a codec)
-for m in dpfp modnn deepslicing ftp aofl halp edgeci adcnn; do
+for m in $("$halo" methods --format csv | awk -F, 'NR > 1 && $1 != "local" {print $1}'); do
     "$halo" plan resnet18 --cluster "$C/cluster/small.json" --input 64x64 --method $m -o "$tmp/p.json" >/dev/null 2>&1 || continue
     python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p.pop("events",None); p.get("predicted",{}).pop("events",None); open(sys.argv[2],"w").write(json.dumps(p,separators=(",",":")))' \
         "$tmp/p.json" "$C/plan/resnet18_$m.json"
