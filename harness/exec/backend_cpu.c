@@ -1,22 +1,17 @@
 /* cpu backend on oneDNN (2.x C API): the backend object, weights at load time (BatchNorm folded
  * into conv weights lazily, per conv+BN pair a tile fuses), threads and their binding, version
- * and implementation names. Planning and execution: backend_cpu_run.c and backend_cpu_prim.c. */
+ * and implementation names. Planning and execution: backend_cpu_run.c, backend_cpu_exec.c and
+ * backend_cpu_prim.c, below this file. */
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/topology.h"
 #include "exec/backend_cpu_impl.h"
 
-#include <dnnl_debug.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum halo_status cpu_dnnl_error(dnnl_status_t s, const char *call, const char *file, int line)
-{
-    return halo_error(HALO_ERR_BACKEND, "oneDNN: %s failed: %s (%s:%d)", call, dnnl_status2str(s), file, line);
-}
 
 static const char *cpu_name(struct halo_backend *be)
 {

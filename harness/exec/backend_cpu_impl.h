@@ -1,6 +1,9 @@
 /* backend_cpu_impl: internals of the oneDNN cpu backend shared by backend_cpu*.c — the context,
  * per-node state (weights in each layout a primitive chose, the primitive cache), fusion groups
- * and the activation buffer pool. Not part of libhalo's interface. */
+ * and the activation buffer pool. Not part of libhalo's interface.
+ * Its files call one way, each only those before it: backend_cpu_prim.c (primitives, weights,
+ * checks) <- backend_cpu_exec.c (running them, buffers) <- backend_cpu_run.c (a compute call)
+ * <- backend_cpu.c (the backend object, load). */
 #ifndef HALO_BACKEND_CPU_IMPL_H
 #define HALO_BACKEND_CPU_IMPL_H
 
@@ -27,6 +30,7 @@
         }                                                                                        \
     } while (0)
 
+/* The error CPU_CHECK returns (backend_cpu_prim.c). */
 enum halo_status cpu_dnnl_error(dnnl_status_t s, const char *call, const char *file, int line);
 
 /* What a group's primitive is. */
@@ -137,7 +141,7 @@ struct cpu_ctx {
     size_t cap_outs;
 };
 
-/* backend_cpu_prim.c */
+/* ---- values: the buffers of one compute call ---- */
 
 /* A buffer's state during one compute call: the producer's output (or the tile input). */
 struct cpu_value {
@@ -161,15 +165,29 @@ struct cpu_io {
     struct halo_rect out;
 };
 
+/* ---- backend_cpu_prim.c: primitives ---- */
+
 /* Returns the cached primitive for group `gr` with these inputs and rects, creating it (and the
  * weights in the layout it chose) on first use. */
 enum halo_status cpu_entry_get(struct cpu_ctx *c, const struct cpu_group *gr, const struct cpu_io *io,
                                struct cpu_entry **out);
+void cpu_entry_free(struct cpu_entry *e);
+/* True when two memory descriptors describe the same layout. */
+bool cpu_md_eq(const dnnl_memory_desc_t *a, const dnnl_memory_desc_t *b);
+/* A 4-D (1, c, h, w) f32 descriptor with format `tag`. */
+enum halo_status cpu_md4(dnnl_memory_desc_t *md, int64_t c, int64_t h, int64_t w, dnnl_format_tag_t tag);
+/* The part `r` of value v's buffer, in v's layout. */
+enum halo_status cpu_md_view(dnnl_memory_desc_t *md, const struct cpu_value *v, struct halo_rect r);
+/* A reorder primitive from one layout to another (the caller destroys it). */
+enum halo_status cpu_make_reorder(struct cpu_ctx *c, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+                                  dnnl_primitive_t *out);
+
+/* ---- backend_cpu_exec.c: running primitives ---- */
+
 /* Runs an entry: reorders inputs where needed, fills the destination (in place over the
  * identity when that is its last use), executes. `dst` receives the output value. */
 enum halo_status cpu_entry_run(struct cpu_ctx *c, struct cpu_entry *e, const struct cpu_io *io,
                                struct cpu_value *dst);
-void cpu_entry_free(struct cpu_entry *e);
 /* Copies `v` (the part `out` covers) into the caller's plain NCHW output tensor. */
 enum halo_status cpu_copy_out(struct cpu_ctx *c, const struct cpu_value *v, struct halo_tensor *out);
 
@@ -177,7 +195,8 @@ enum halo_status cpu_copy_out(struct cpu_ctx *c, const struct cpu_value *v, stru
 int cpu_block_get(struct cpu_ctx *c, size_t bytes);
 void cpu_block_put(struct cpu_ctx *c, int block);
 
-/* backend_cpu_run.c */
+/* ---- backend_cpu_run.c: one compute call ---- */
+
 enum halo_status cpu_compute(struct halo_backend *be, const struct halo_tile *tile, const struct halo_tensor *in,
                              struct halo_tensor *out, double *node_ms);
 

@@ -1,16 +1,23 @@
-/* cpu backend: oneDNN primitives per fusion group and tile shape (created once, cached), weights
- * reordered once per layout a primitive chose, input reorders and crops, output copies, and the
- * activation buffer pool. */
+/* cpu backend, the lowest of its files: oneDNN primitives per fusion group and tile shape (created
+ * once, cached), weights reordered once per layout a primitive chose, and the oneDNN checks. */
 #include "core/alloc.h"
 #include "exec/backend_cpu_impl.h"
 
+#include <dnnl_debug.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- memory descriptors ---------------------------------------------------------------------- */
+/* ---- checked calls ----------------------------------------------------------------------------- */
 
-static bool md_eq(const dnnl_memory_desc_t *a, const dnnl_memory_desc_t *b) { return dnnl_memory_desc_equal(a, b) != 0; }
+enum halo_status cpu_dnnl_error(dnnl_status_t s, const char *call, const char *file, int line)
+{
+    return halo_error(HALO_ERR_BACKEND, "oneDNN: %s failed: %s (%s:%d)", call, dnnl_status2str(s), file, line);
+}
+
+/* ---- memory descriptors and reorders --------------------------------------------------------- */
+
+bool cpu_md_eq(const dnnl_memory_desc_t *a, const dnnl_memory_desc_t *b) { return dnnl_memory_desc_equal(a, b) != 0; }
 
 static bool rect_same_size(struct halo_rect a, struct halo_rect b)
 {
@@ -32,13 +39,14 @@ static dnnl_format_tag_t tag_of(const dnnl_memory_desc_t *md)
     int n = md->ndims == 4 ? 5 : 2;
     for (int i = 0; i < n; i++) {
         dnnl_memory_desc_t t;
-        if (dnnl_memory_desc_init_by_tag(&t, md->ndims, md->dims, dnnl_f32, tags[i]) == dnnl_success && md_eq(&t, md))
+        if (dnnl_memory_desc_init_by_tag(&t, md->ndims, md->dims, dnnl_f32, tags[i]) == dnnl_success &&
+            cpu_md_eq(&t, md))
             return tags[i];
     }
     return md->ndims == 4 ? dnnl_nchw : dnnl_ab;
 }
 
-static enum halo_status md4(dnnl_memory_desc_t *md, int64_t c, int64_t h, int64_t w, dnnl_format_tag_t tag)
+enum halo_status cpu_md4(dnnl_memory_desc_t *md, int64_t c, int64_t h, int64_t w, dnnl_format_tag_t tag)
 {
     dnnl_dims_t d = {1, c, h, w};
     CPU_CHECK(dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, tag));
@@ -46,7 +54,7 @@ static enum halo_status md4(dnnl_memory_desc_t *md, int64_t c, int64_t h, int64_
 }
 
 /* The part `r` of value v's buffer, in v's layout. */
-static enum halo_status md_view(dnnl_memory_desc_t *md, const struct cpu_value *v, struct halo_rect r)
+enum halo_status cpu_md_view(dnnl_memory_desc_t *md, const struct cpu_value *v, struct halo_rect r)
 {
     if (v->md.ndims != 4 || halo_rect_eq(r, v->rect)) {
         *md = v->md;
@@ -55,6 +63,17 @@ static enum halo_status md_view(dnnl_memory_desc_t *md, const struct cpu_value *
     dnnl_dims_t dims = {1, v->md.dims[1], halo_rect_h(r), halo_rect_w(r)};
     dnnl_dims_t offs = {0, 0, r.y0 - v->rect.y0, r.x0 - v->rect.x0};
     CPU_CHECK(dnnl_memory_desc_init_submemory(md, &v->md, dims, offs));
+    return HALO_OK;
+}
+
+enum halo_status cpu_make_reorder(struct cpu_ctx *c, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+                                  dnnl_primitive_t *out)
+{
+    dnnl_primitive_desc_t pd;
+    CPU_CHECK(dnnl_reorder_primitive_desc_create(&pd, from, c->engine, to, c->engine, NULL));
+    dnnl_status_t s = dnnl_primitive_create(out, pd);
+    dnnl_primitive_desc_destroy(pd);
+    CPU_CHECK(s);
     return HALO_OK;
 }
 
@@ -121,7 +140,7 @@ static enum halo_status weights_mem(struct cpu_ctx *c, int node, int variant, co
 {
     struct cpu_node *n = &c->node[node];
     for (int i = 0; i < n->n_wm; i++)
-        if (n->wm[i].variant == variant && md_eq(&n->wm[i].md, want)) {
+        if (n->wm[i].variant == variant && cpu_md_eq(&n->wm[i].md, want)) {
             *out = n->wm[i].mem;
             return HALO_OK;
         }
@@ -175,17 +194,6 @@ void cpu_entry_free(struct cpu_entry *e)
     free(e);
 }
 
-static enum halo_status make_reorder(struct cpu_ctx *c, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
-                                     dnnl_primitive_t *out)
-{
-    dnnl_primitive_desc_t pd;
-    CPU_CHECK(dnnl_reorder_primitive_desc_create(&pd, from, c->engine, to, c->engine, NULL));
-    dnnl_status_t s = dnnl_primitive_create(out, pd);
-    dnnl_primitive_desc_destroy(pd);
-    CPU_CHECK(s);
-    return HALO_OK;
-}
-
 /* Sets input k to read `view` through `target` (a reorder when they differ) and creates its
  * memory objects. */
 static enum halo_status input_setup(struct cpu_ctx *c, struct cpu_entry *e, int k, const dnnl_memory_desc_t *view,
@@ -195,8 +203,8 @@ static enum halo_status input_setup(struct cpu_ctx *c, struct cpu_entry *e, int 
     in->view = *view;
     in->target = *target;
     CPU_CHECK(dnnl_memory_create(&in->mview, view, c->engine, DNNL_MEMORY_NONE));
-    if (md_eq(view, target)) return HALO_OK;
-    HALO_TRY(make_reorder(c, view, target, &in->reorder));
+    if (cpu_md_eq(view, target)) return HALO_OK;
+    HALO_TRY(cpu_make_reorder(c, view, target, &in->reorder));
     CPU_CHECK(dnnl_memory_create(&in->mtarget, target, c->engine, DNNL_MEMORY_NONE));
     return HALO_OK;
 }
@@ -213,13 +221,13 @@ static enum halo_status input_same_layout(struct cpu_ctx *c, struct cpu_entry *e
 {
     const struct cpu_value *v = io->in[k];
     dnnl_memory_desc_t view, target;
-    HALO_TRY(md_view(&view, v, r));
+    HALO_TRY(cpu_md_view(&view, v, r));
     if (v->md.ndims != 4) {
         target = v->md;
     } else {
         if (tag == dnnl_format_tag_undef) tag = halo_rect_eq(r, v->rect) ? dnnl_format_tag_undef : tag_of(&v->md);
         if (tag == dnnl_format_tag_undef) target = v->md;
-        else HALO_TRY(md4(&target, v->md.dims[1], halo_rect_h(r), halo_rect_w(r), tag));
+        else HALO_TRY(cpu_md4(&target, v->md.dims[1], halo_rect_h(r), halo_rect_w(r), tag));
     }
     return input_setup(c, e, k, &view, &target);
 }
@@ -299,8 +307,8 @@ static enum halo_status create_conv(struct cpu_ctx *c, struct cpu_entry *e, cons
     int G = nd->groups, variant = gr->fold_bn >= 0;
     if (variant) HALO_TRY(fold_bn(c, gr->main, gr->fold_bn));
     dnnl_memory_desc_t src_md, dst_md, w_any, w_user, b_md, view;
-    HALO_TRY(md4(&src_md, nd->cin, halo_rect_h(src), halo_rect_w(src), dnnl_format_tag_any));
-    HALO_TRY(md4(&dst_md, nd->cout, halo_rect_h(io->out), halo_rect_w(io->out), dnnl_format_tag_any));
+    HALO_TRY(cpu_md4(&src_md, nd->cin, halo_rect_h(src), halo_rect_w(src), dnnl_format_tag_any));
+    HALO_TRY(cpu_md4(&dst_md, nd->cout, halo_rect_h(io->out), halo_rect_w(io->out), dnnl_format_tag_any));
     dnnl_dims_t wd1 = {nd->cout, nd->cin, w->kh, w->kw}, wdg = {G, nd->cout / G, nd->cin / G, w->kh, w->kw};
     CPU_CHECK(dnnl_memory_desc_init_by_tag(&w_any, G > 1 ? 5 : 4, G > 1 ? wdg : wd1, dnnl_f32, dnnl_format_tag_any));
     CPU_CHECK(dnnl_memory_desc_init_by_tag(&w_user, G > 1 ? 5 : 4, G > 1 ? wdg : wd1, dnnl_f32,
@@ -315,7 +323,7 @@ static enum halo_status create_conv(struct cpu_ctx *c, struct cpu_entry *e, cons
     dnnl_status_t why;
     HALO_TRY(make_pd(c, e, &d, gr, &why));
     const dnnl_memory_desc_t *s_md = dnnl_primitive_desc_query_md(e->pd, dnnl_query_src_md, 0);
-    HALO_TRY(md_view(&view, v, src));
+    HALO_TRY(cpu_md_view(&view, v, src));
     HALO_TRY(input_setup(c, e, 0, &view, s_md));
     dnnl_memory_t wm, bm;
     HALO_TRY(weights_mem(c, gr->main, variant, dnnl_primitive_desc_query_md(e->pd, dnnl_query_weights_md, 0), &w_user, &wm));
@@ -327,7 +335,7 @@ static enum halo_status create_conv(struct cpu_ctx *c, struct cpu_entry *e, cons
         /* identity: copied into the destination before the conv accumulates onto it, unless
          * it can be taken over in place (cpu_entry_run); the reorder is made on first need */
         e->sum_in = 1;
-        HALO_TRY(md_view(&view, io->in[1], io->read[1]));
+        HALO_TRY(cpu_md_view(&view, io->in[1], io->read[1]));
         e->in[1].view = view;
         e->in[1].target = *dnnl_primitive_desc_query_md(e->pd, dnnl_query_dst_md, 0);
         CPU_CHECK(dnnl_memory_create(&e->in[1].mview, &view, c->engine, DNNL_MEMORY_NONE));
@@ -360,7 +368,7 @@ static enum halo_status create_pool(struct cpu_ctx *c, struct cpu_entry *e, cons
     window_source(io->in[0], io->read[0], io->pad[0], &w, &src, pl, pr);
     HALO_TRY(input_same_layout(c, e, io, 0, src, dnnl_format_tag_undef));
     dnnl_memory_desc_t dst_md;
-    HALO_TRY(md4(&dst_md, nd->out_shape.c, halo_rect_h(io->out), halo_rect_w(io->out), dnnl_format_tag_any));
+    HALO_TRY(cpu_md4(&dst_md, nd->out_shape.c, halo_rect_h(io->out), halo_rect_w(io->out), dnnl_format_tag_any));
     dnnl_dims_t strides = {w.sh, w.sw}, kernel = {w.kh, w.kw}, dil = {w.dh - 1, w.dw - 1};
     dnnl_pooling_v2_desc_t d;
     CPU_CHECK(dnnl_pooling_v2_forward_desc_init(&d, dnnl_forward_inference, alg, &e->in[0].target, &dst_md, strides,
@@ -377,7 +385,7 @@ static enum halo_status create_adaptive(struct cpu_ctx *c, struct cpu_entry *e, 
 {
     const struct halo_node *nd = &c->g->nodes[gr->main];
     HALO_TRY(input_same_layout(c, e, io, 0, io->read[0], dnnl_nchw));
-    HALO_TRY(md4(&e->dst_md, nd->out_shape.c, halo_rect_h(io->out), halo_rect_w(io->out), dnnl_nchw));
+    HALO_TRY(cpu_md4(&e->dst_md, nd->out_shape.c, halo_rect_h(io->out), halo_rect_w(io->out), dnnl_nchw));
     e->impl = halo_strdup("halo:c_adaptive_avgpool");
     return e->impl ? HALO_OK : HALO_ERR_NOMEM;
 }
@@ -477,7 +485,7 @@ static enum halo_status create_add(struct cpu_ctx *c, struct cpu_entry *e, const
     HALO_TRY(input_same_layout(c, e, io, 0, io->read[0], dnnl_format_tag_undef));
     /* the second operand is read in the first one's layout (a reorder when it differs) */
     dnnl_memory_desc_t view;
-    HALO_TRY(md_view(&view, io->in[1], io->read[1]));
+    HALO_TRY(cpu_md_view(&view, io->in[1], io->read[1]));
     HALO_TRY(input_setup(c, e, 1, &view, &e->in[0].target));
     dnnl_binary_desc_t d;
     CPU_CHECK(dnnl_binary_desc_init(&d, dnnl_binary_add, &e->in[0].target, &e->in[1].target, &e->in[0].target));
@@ -494,7 +502,7 @@ static bool key_eq(const struct cpu_entry *e, const struct cpu_entry *k)
     if (e->kind == CPU_ADAPTIVE && !halo_rect_eq(e->out, k->out)) return false;
     for (int i = 0; i < e->n_in; i++)
         if (!halo_rect_eq(e->in_rel[i], k->in_rel[i]) || memcmp(&e->pad[i], &k->pad[i], sizeof e->pad[i]) ||
-            !md_eq(&e->in_md[i], &k->in_md[i]))
+            !cpu_md_eq(&e->in_md[i], &k->in_md[i]))
             return false;
     return true;
 }
@@ -551,157 +559,4 @@ enum halo_status cpu_entry_get(struct cpu_ctx *c, const struct cpu_group *gr, co
     n->entries[n->n_entries++] = e;
     *out = e;
     return HALO_OK;
-}
-
-/* ---- execution ------------------------------------------------------------------------------- */
-
-int cpu_block_get(struct cpu_ctx *c, size_t bytes)
-{
-    int best = -1;
-    for (int i = 0; i < c->n_blocks; i++)
-        if (!c->blocks[i].used && c->blocks[i].size >= bytes && (best < 0 || c->blocks[i].size < c->blocks[best].size))
-            best = i;
-    if (best < 0) {
-        if (halo_grow((void **)&c->blocks, &c->cap_blocks, (size_t)c->n_blocks + 1, sizeof *c->blocks)) return -1;
-        void *p = halo_aligned_alloc(bytes ? bytes : 64);
-        if (!p) return -1;
-        c->blocks[c->n_blocks] = (struct cpu_block){p, bytes, false};
-        best = c->n_blocks++;
-    }
-    c->blocks[best].used = true;
-    return best;
-}
-
-void cpu_block_put(struct cpu_ctx *c, int block)
-{
-    if (block >= 0) c->blocks[block].used = false;
-}
-
-static enum halo_status exec2(struct cpu_ctx *c, dnnl_primitive_t p, dnnl_memory_t src, dnnl_memory_t dst)
-{
-    dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-    CPU_CHECK(dnnl_primitive_execute(p, c->stream, 2, args));
-    return HALO_OK;
-}
-
-/* PyTorch's bins over a plain NCHW crop `x` of rows/cols starting at (y0, x0). */
-static void adaptive_c(const struct halo_node *nd, const float *x, struct halo_rect xr, float *y, struct halo_rect out)
-{
-    int H = nd->in_shape[0].h, W = nd->in_shape[0].w, oh = nd->out_h, ow = nd->out_w;
-    int xh = halo_rect_h(xr), xw = halo_rect_w(xr), yh = halo_rect_h(out), yw = halo_rect_w(out);
-    for (int ch = 0; ch < nd->out_shape.c; ch++)
-        for (int i = 0; i < yh; i++)
-            for (int j = 0; j < yw; j++) {
-                int oy = out.y0 + i, ox = out.x0 + j;
-                int ya = (int)((int64_t)oy * H / oh), yb = (int)(((int64_t)(oy + 1) * H + oh - 1) / oh);
-                int xa = (int)((int64_t)ox * W / ow), xbd = (int)(((int64_t)(ox + 1) * W + ow - 1) / ow);
-                double s = 0;
-                for (int yy = ya; yy < yb; yy++)
-                    for (int xx = xa; xx < xbd; xx++) s += x[((size_t)ch * xh + yy - xr.y0) * xw + xx - xr.x0];
-                y[((size_t)ch * yh + i) * yw + j] = (float)(s / ((yb - ya) * (xbd - xa)));
-            }
-}
-
-/* Destination of an entry: the identity's own buffer when this is its last read and the layouts
- * agree (in place), else a new block, with the identity copied in for a sum post-op. */
-static enum halo_status prepare_dst(struct cpu_ctx *c, struct cpu_entry *e, const struct cpu_io *io, int *block)
-{
-    size_t bytes = dnnl_memory_desc_get_size(&e->dst_md);
-    if (e->sum_in >= 0) {
-        struct cpu_value *id = io->in[e->sum_in];
-        if (id->block >= 0 && !id->readonly && id->refs == 1 && halo_rect_eq(io->read[e->sum_in], id->rect) &&
-            md_eq(&id->md, &e->dst_md)) {
-            *block = id->block;
-            id->block = -1; /* taken over */
-            return HALO_OK;
-        }
-    }
-    if ((*block = cpu_block_get(c, bytes)) < 0) return halo_error(HALO_ERR_NOMEM, "cpu backend: out of memory");
-    if (e->sum_in < 0) return HALO_OK;
-    struct cpu_input *in = &e->in[e->sum_in];
-    if (!in->reorder) HALO_TRY(make_reorder(c, &in->view, &in->target, &in->reorder));
-    CPU_CHECK(dnnl_memory_set_data_handle(in->mview, io->in[e->sum_in]->data));
-    CPU_CHECK(dnnl_memory_set_data_handle(e->mdst, c->blocks[*block].p));
-    return exec2(c, in->reorder, in->mview, e->mdst);
-}
-
-enum halo_status cpu_entry_run(struct cpu_ctx *c, struct cpu_entry *e, const struct cpu_io *io, struct cpu_value *dst)
-{
-    int tmp[2] = {-1, -1}, block = -1;
-    enum halo_status st = HALO_OK;
-    for (int k = 0; k < e->n_in && st == HALO_OK; k++) {
-        if (k == e->sum_in) continue;
-        struct cpu_input *in = &e->in[k];
-        CPU_CHECK_GOTO(st, dnnl_memory_set_data_handle(in->mview, io->in[k]->data), done);
-        if (!in->reorder) continue;
-        if ((tmp[k] = cpu_block_get(c, dnnl_memory_desc_get_size(&in->target))) < 0) {
-            st = halo_error(HALO_ERR_NOMEM, "cpu backend: out of memory");
-            goto done;
-        }
-        CPU_CHECK_GOTO(st, dnnl_memory_set_data_handle(in->mtarget, c->blocks[tmp[k]].p), done);
-        st = exec2(c, in->reorder, in->mview, in->mtarget);
-    }
-    if (st == HALO_OK) st = prepare_dst(c, e, io, &block);
-    if (st != HALO_OK) goto done;
-    if (e->kind == CPU_ADAPTIVE) {
-        const float *x = tmp[0] >= 0 ? c->blocks[tmp[0]].p : io->in[0]->data;
-        adaptive_c(&c->g->nodes[e->last], x, io->read[0], c->blocks[block].p, io->out);
-    } else {
-        CPU_CHECK_GOTO(st, dnnl_memory_set_data_handle(e->mdst, c->blocks[block].p), done);
-        CPU_CHECK_GOTO(st, dnnl_primitive_execute(e->prim, c->stream, e->n_args, e->args), done);
-    }
-    dst->md = e->dst_md;
-    dst->data = c->blocks[block].p;
-    dst->rect = io->out;
-    dst->block = block;
-    dst->readonly = false;
-    dst->flat = io->in[0]->flat && e->kind != CPU_LINEAR;
-    block = -1;
-done:
-    cpu_block_put(c, tmp[0]);
-    cpu_block_put(c, tmp[1]);
-    cpu_block_put(c, block);
-    return st;
-}
-
-static enum halo_status outcopy_new(struct cpu_ctx *c, const dnnl_memory_desc_t *src, const dnnl_memory_desc_t *dst,
-                                    struct cpu_outcopy *o)
-{
-    *o = (struct cpu_outcopy){.src = *src, .dst = *dst};
-    HALO_TRY(make_reorder(c, src, dst, &o->prim));
-    enum halo_status st = HALO_OK;
-    CPU_CHECK_GOTO(st, dnnl_memory_create(&o->msrc, src, c->engine, DNNL_MEMORY_NONE), fail);
-    CPU_CHECK_GOTO(st, dnnl_memory_create(&o->mdst, dst, c->engine, DNNL_MEMORY_NONE), fail);
-    return HALO_OK;
-fail:
-    dnnl_primitive_destroy(o->prim);
-    if (o->msrc) dnnl_memory_destroy(o->msrc);
-    return st;
-}
-
-enum halo_status cpu_copy_out(struct cpu_ctx *c, const struct cpu_value *v, struct halo_tensor *out)
-{
-    dnnl_memory_desc_t src, dst;
-    if (v->flat || v->md.ndims != 4) {
-        src = v->md;
-        CPU_CHECK(dnnl_memory_desc_init_by_tag(&dst, v->md.ndims, v->md.dims, dnnl_f32,
-                                               v->md.ndims == 4 ? dnnl_nchw : dnnl_ab));
-    } else {
-        HALO_TRY(md_view(&src, v, out->rect));
-        HALO_TRY(md4(&dst, out->c, halo_rect_h(out->rect), halo_rect_w(out->rect), dnnl_nchw));
-    }
-    if ((size_t)dnnl_memory_desc_get_size(&dst) != halo_tensor_numel(out) * sizeof(float))
-        return halo_error(HALO_ERR_INTERNAL, "cpu backend: output of %zu bytes for a tensor of %zu",
-                          (size_t)dnnl_memory_desc_get_size(&dst), halo_tensor_numel(out) * sizeof(float));
-    struct cpu_outcopy *o = NULL;
-    for (int i = 0; i < c->n_outs && !o; i++)
-        if (md_eq(&c->outs[i].src, &src) && md_eq(&c->outs[i].dst, &dst)) o = &c->outs[i];
-    if (!o) {
-        if (halo_grow((void **)&c->outs, &c->cap_outs, (size_t)c->n_outs + 1, sizeof *c->outs)) return HALO_ERR_NOMEM;
-        HALO_TRY(outcopy_new(c, &src, &dst, &c->outs[c->n_outs]));
-        o = &c->outs[c->n_outs++];
-    }
-    CPU_CHECK(dnnl_memory_set_data_handle(o->msrc, v->data));
-    CPU_CHECK(dnnl_memory_set_data_handle(o->mdst, out->data));
-    return exec2(c, o->prim, o->msrc, o->mdst);
 }

@@ -1,4 +1,5 @@
-/* safetensors: halo_weights_load and halo_weights_save (declared in model/weights.h).
+/* safetensors: reading weights from a safetensors file, halo_weights_load and _load_mem (declared
+ * in model/weights.h); safetensors_write.c writes them, safetensors_names.c names them.
  * Format (https://github.com/huggingface/safetensors): u64 little-endian header length N, N bytes
  * of JSON {"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}, then
  * the data buffer; offsets are relative to its start. Names are torchvision's state_dict names.
@@ -9,23 +10,19 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "model/safetensors.h"
 #include "model/weights.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "safetensors.c assumes a little-endian host (safetensors data is little-endian)"
-#endif
 
 /* The reference implementation refuses headers above 100 MB; a larger length is a corrupt file. */
 #define ST_HEADER_LIMIT_BYTES 100000000ull
@@ -52,36 +49,6 @@ static const struct dtype *dtype_find(const char *s)
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
         if (!strcmp(dtypes[i].name, s)) return &dtypes[i];
     return NULL;
-}
-
-/* The state_dict suffixes of a node's four slots (weights.h order: weight, bias, mean, var). */
-static const char *slot_suffix(enum halo_op op, int k)
-{
-    static const char *const bn[4] = {"weight", "bias", "running_mean", "running_var"};
-    static const char *const wb[4] = {"weight", "bias", NULL, NULL};
-    return op == HALO_OP_BN ? bn[k] : wb[k];
-}
-
-/* The torchvision shape of slot k of node n; returns its rank (0 when the slot does not exist). */
-static int slot_shape(const struct halo_node *n, int k, int64_t dims[4])
-{
-    int64_t sz[4];
-    halo_weights_sizes(n, sz);
-    if (!sz[k]) return 0;
-    if (k == 0 && n->op == HALO_OP_CONV) {
-        dims[0] = n->cout;
-        dims[1] = n->cin / n->groups;
-        dims[2] = n->win.kh;
-        dims[3] = n->win.kw;
-        return 4;
-    }
-    if (k == 0 && n->op == HALO_OP_LINEAR) {
-        dims[0] = n->cout;
-        dims[1] = n->cin;
-        return 2;
-    }
-    dims[0] = sz[k];
-    return 1;
 }
 
 static void shape_str(char *buf, size_t size, const int64_t *dims, int rank)
@@ -310,9 +277,9 @@ static enum halo_status load_entry(struct loader *L, const struct entry *e, stru
     }
     int k = -1;
     for (int s = 0; node >= 0 && s < 4; s++) {
-        const char *suf = slot_suffix(L->g->nodes[node].op, s);
+        const char *suf = halo_safetensors_slot_suffix(L->g->nodes[node].op, s);
         int64_t dims[4];
-        if (suf && !strcmp(dot + 1, suf) && slot_shape(&L->g->nodes[node], s, dims)) k = s;
+        if (suf && !strcmp(dot + 1, suf) && halo_safetensors_slot_shape(&L->g->nodes[node], s, dims)) k = s;
     }
     if (k < 0) return halo_error(HALO_ERR_INVALID, "%s: unexpected tensor %s (%s has no such parameter)", p, n, L->g->name);
     if (L->seen[node] & (1u << k)) return halo_error(HALO_ERR_PARSE, "%s: tensor %s appears twice in the header", p, n);
@@ -321,7 +288,7 @@ static enum halo_status load_entry(struct loader *L, const struct entry *e, stru
                                             "F16, BF16 and F64 are converted)",
                           p, n, e->dt->name);
     int64_t want[4];
-    int rank = slot_shape(&L->g->nodes[node], k, want);
+    int rank = halo_safetensors_slot_shape(&L->g->nodes[node], k, want);
     bool same = rank == e->rank;
     for (int i = 0; same && i < rank; i++) same = want[i] == e->dims[i];
     if (!same) {
@@ -347,10 +314,10 @@ static enum halo_status check_missing(const struct loader *L)
         const struct halo_node *nd = &L->g->nodes[i];
         for (int k = 0; k < 4; k++) {
             int64_t dims[4];
-            if (!slot_shape(nd, k, dims) || (L->seen[i] & (1u << k))) continue;
+            if (!halo_safetensors_slot_shape(nd, k, dims) || (L->seen[i] & (1u << k))) continue;
             if (!missing++) {
                 first_node = nd->name;
-                first_suf = slot_suffix(nd->op, k);
+                first_suf = halo_safetensors_slot_suffix(nd->op, k);
             }
         }
     }
@@ -502,126 +469,4 @@ enum halo_status halo_weights_load_mem(const struct halo_graph *g, const char *n
         return halo_error(HALO_ERR_PARSE, "%s: header length %llu is absurdly large (limit %llu bytes)", name,
                           (unsigned long long)hlen, ST_HEADER_LIMIT_BYTES);
     return load_bytes(g, name, d, size, hlen, out);
-}
-
-/* ---- saving --------------------------------------------------------------------------------- */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void buf_add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void buf_add(struct buf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        if (halo_grow((void **)&b->p, &b->cap, b->len + (size_t)n + 1024, 1)) {
-            b->oom = true;
-            return;
-        }
-    }
-}
-
-/* A JSON string literal of s. */
-static void buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') buf_add(b, "\\%c", c);
-        else if (c < 0x20) buf_add(b, "\\u%04x", c);
-        else buf_add(b, "%c", c);
-    }
-    buf_add(b, "\"");
-}
-
-/* The header JSON, padded with spaces so that the data starts 8-byte aligned (as safetensors
- * writes it). */
-static enum halo_status build_header(const struct halo_graph *g, struct buf *b)
-{
-    buf_add(b, "{\"__metadata__\":{\"format\":\"pt\",\"model\":");
-    buf_str(b, g->name);
-    buf_add(b, ",\"producer\":\"halo\"}");
-    uint64_t off = 0;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const struct halo_node *nd = &g->nodes[i];
-        for (int k = 0; k < 4; k++) {
-            int64_t dims[4];
-            int rank = slot_shape(nd, k, dims);
-            if (!rank) continue;
-            int64_t sz[4];
-            halo_weights_sizes(nd, sz);
-            char name[1024];
-            snprintf(name, sizeof name, "%s.%s", nd->name, slot_suffix(nd->op, k));
-            buf_add(b, ",");
-            buf_str(b, name);
-            buf_add(b, ":{\"dtype\":\"F32\",\"shape\":[");
-            for (int r = 0; r < rank; r++) buf_add(b, "%s%lld", r ? "," : "", (long long)dims[r]);
-            buf_add(b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-                    (unsigned long long)(off + 4 * (uint64_t)sz[k]));
-            off += 4 * (uint64_t)sz[k];
-        }
-    }
-    buf_add(b, "}");
-    while (!b->oom && (8 + b->len) % 8) buf_add(b, " ");
-    return b->oom ? HALO_ERR_NOMEM : HALO_OK;
-}
-
-enum halo_status halo_weights_save(const struct halo_graph *g, const struct halo_weights *w, const char *path)
-{
-    HALO_ASSERT(w && w->n_nodes == g->n_nodes);
-    struct buf b = {0};
-    enum halo_status st = build_header(g, &b);
-    size_t tlen = strlen(path) + 8;
-    char *tmp = st == HALO_OK ? halo_malloc(tlen, 1) : NULL;
-    if (st == HALO_OK && !tmp) st = HALO_ERR_NOMEM;
-    FILE *f = NULL;
-    if (st == HALO_OK) {
-        snprintf(tmp, tlen, "%s.tmp", path);
-        f = fopen(tmp, "wb");
-        if (!f) st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    if (st == HALO_OK) {
-        unsigned char len8[8];
-        for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)b.len >> (8 * i));
-        bool bad = fwrite(len8, 1, 8, f) != 8 || fwrite(b.p, 1, b.len, f) != b.len;
-        for (int i = 0; i < g->n_nodes && !bad; i++) {
-            int64_t sz[4];
-            halo_weights_sizes(&g->nodes[i], sz);
-            const float *t[4] = {w->node[i].weight, w->node[i].bias, w->node[i].mean, w->node[i].var};
-            for (int k = 0; k < 4 && !bad; k++)
-                if (sz[k]) bad = fwrite(t[k], sizeof(float), (size_t)sz[k], f) != (size_t)sz[k];
-        }
-        int err = bad ? errno : 0;
-        if (fclose(f) != 0 && !bad) {
-            bad = true;
-            err = errno;
-        }
-        if (!bad && rename(tmp, path) != 0) {
-            bad = true;
-            err = errno;
-        }
-        if (bad) {
-            remove(tmp);
-            st = halo_error(HALO_ERR_IO, "%s: write failed: %s", path, strerror(err));
-        }
-    }
-    free(tmp);
-    free(b.p);
-    return st;
 }

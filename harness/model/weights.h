@@ -35,7 +35,7 @@ enum halo_status halo_weights_load_mem(const struct halo_graph *g, const char *n
 enum halo_status halo_weights_save(const struct halo_graph *g, const struct halo_weights *w, const char *path);
 void halo_weights_free(struct halo_weights *w);
 
-/* For implementations (weights_safetensors.c, backends): element counts of a node's weight,
+/* For implementations (safetensors*.c, backends): element counts of a node's weight,
  * bias, mean and var (0 where absent); allocation of uninitialised tensors; the hash. */
 void halo_weights_sizes(const struct halo_node *n, int64_t sz[4]);
 enum halo_status halo_weights_alloc(const struct halo_graph *g, struct halo_weights **out);

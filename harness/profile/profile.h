@@ -1,7 +1,9 @@
 /* profile: what `halo profile` measured on one platform (per-layer times at several tile
  * heights, whole-network latency, the platform), the fitted analytical model (effective
  * capacity per layer class plus a per-layer overhead), and pricing of any node on any tile from
- * them. JSON schema "halo-profile/1", documented in README.md. */
+ * them. JSON schema "halo-profile/1", documented in README.md.
+ * One header, four files: profile.c (classes, the object), profile_json.c (load, save),
+ * profile_fit.c (the fit), profile_price.c (the pricer). */
 #ifndef HALO_PROFILE_H
 #define HALO_PROFILE_H
 
@@ -92,6 +94,8 @@ struct halo_profile {
     double *penalty;     /* [HALO_CLASS_COUNT_][n_fractions] */
 };
 
+/* ---- the object (profile.c) and JSON (profile_json.c) ---- */
+
 /* Loads and validates a profile (schema version, every field); errors name file and field. */
 enum halo_status halo_profile_load(const char *path, struct halo_profile **out);
 /* The same from parsed JSON (fuzzing, tests); `name` stands for the file in messages. */
@@ -101,12 +105,19 @@ enum halo_status halo_profile_save(const struct halo_profile *p, const char *pat
 void halo_profile_free(struct halo_profile *p);
 /* The measured model (model, h, w) or NULL. */
 const struct halo_prof_model *halo_profile_find(const struct halo_profile *p, const char *model, int h, int w);
+/* Measured ms of layer l on a tile of `fraction` of its output rows, interpolated between the
+ * measured tiles and the full layer (the fit's penalty curve and the pricer both read it). */
+double halo_prof_layer_time_ms(const struct halo_prof_layer *l, double fraction);
+
+/* ---- the fit (profile_fit.c) ---- */
 
 /* Fits the analytical model from the measured layers (least squares per class; overhead
  * clamped at >= 0) and the thin-tile penalty curve. Classes with no measured layer stay absent. */
 enum halo_status halo_profile_fit(struct halo_profile *p);
 /* The same without the layers of model `exclude` (leave-one-model-out prediction). */
 enum halo_status halo_profile_fit_except(struct halo_profile *p, const char *exclude);
+
+/* ---- the pricer (profile_price.c) ---- */
 
 /* Prices the nodes of one graph on one profile: measured times where the profile measured this
  * model at this input size, the fit elsewhere. Pure and cheap to query. */
