@@ -25,6 +25,7 @@
 #include "core/hash.h"
 #include "core/clock.h"
 #include "core/image.h"
+#include "core/topology.h"
 #include "exec/codec.h"
 #include "exec/executor.h"
 #include "model/weights.h"
@@ -34,7 +35,6 @@
 #include "runtime/vclock.h"
 
 #include <dirent.h>
-#include <sched.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -624,12 +624,20 @@ static enum halo_status alloc_buffers(struct halo_rt *rt)
     return HALO_OK;
 }
 
+/* A rank's share of its host's PUs: [first, first + n) in core/topology's numbering of the
+ * process's PUs, and the topology that binds threads to them. */
+struct cpu_share {
+    struct halo_topology *topo;
+    int first, n;
+};
+
 /* Wall clock on one host: each computing rank gets its own share of the cores, so that ranks do
  * not all put their first thread on the same core; more computing ranks than cores share them
  * round robin. Ranks on several hosts (a real cluster) keep their cores. Returns the number of
- * CPUs in *set (0: leave the threads as the backend binds them). */
-static int share_cores(const struct halo_rt *rt, cpu_set_t *set)
+ * PUs in the share (0: leave the threads as the backend binds them; share->topo is then NULL). */
+static int share_cores(const struct halo_rt *rt, struct cpu_share *share)
 {
+    *share = (struct cpu_share){0};
     const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
     if (rt->opts.clock != HALO_CLOCK_WALL || !ls || atoi(ls) != rt->size) return 0;
     int n = 0, me = -1;
@@ -644,25 +652,22 @@ static int share_cores(const struct halo_rt *rt, cpu_set_t *set)
         if (computes && d == rt->rank) me = n;
         n += computes;
     }
-    cpu_set_t have;
-    if (me < 0 || sched_getaffinity(0, sizeof have, &have) != 0) return 0;
-    int cpus[CPU_SETSIZE], c = 0;
-    for (int i = 0; i < CPU_SETSIZE; i++)
-        if (CPU_ISSET(i, &have)) cpus[c++] = i;
-    if (c <= 1) return 0;
-    CPU_ZERO(set);
-    int first = n <= c ? me * c / n : me % c, last = n <= c ? (me + 1) * c / n : first + 1;
-    for (int i = first; i < last; i++) CPU_SET(cpus[i], set);
-    return last - first;
+    if (me < 0 || halo_topology_load_cpus(&share->topo) != HALO_OK) return 0;
+    int c = halo_topology_pus(share->topo);
+    if (c <= 1) {
+        halo_topology_free(share->topo);
+        share->topo = NULL;
+        return 0;
+    }
+    share->first = n <= c ? me * c / n : me % c;
+    share->n = (n <= c ? (me + 1) * c / n : share->first + 1) - share->first;
+    return share->n;
 }
 
-/* Binds thread t of the backend's pool to the t-th CPU of `set` (OpenMP keeps its pool, so the
+/* Binds thread t of the backend's pool to the t-th PU of the share (OpenMP keeps its pool, so the
  * binding holds for every later parallel region of that size, as the cpu backend relies on). */
-static void pin_threads(const cpu_set_t *set, int n_cpus, int threads)
+static void pin_threads(const struct cpu_share *share, int threads)
 {
-    int cpus[CPU_SETSIZE], c = 0;
-    for (int i = 0; i < CPU_SETSIZE && c < n_cpus; i++)
-        if (CPU_ISSET(i, set)) cpus[c++] = i;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
@@ -671,11 +676,10 @@ static void pin_threads(const cpu_set_t *set, int n_cpus, int threads)
 #ifdef _OPENMP
         t = omp_get_thread_num();
 #endif
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(cpus[t % c], &one);
-        if (sched_setaffinity(0, sizeof one, &one) != 0)
-            fprintf(stderr, "halo run: cannot bind a thread to CPU %d; it runs where the OS puts it\n", cpus[t % c]);
+        int pu = share->first + t % share->n;
+        if (halo_topology_bind_thread_pu(share->topo, pu) != HALO_OK)
+            fprintf(stderr, "halo run: cannot bind a thread to CPU %d; it runs where the OS puts it\n",
+                    halo_topology_pu_os_index(share->topo, pu));
     }
     (void)threads;
 }
@@ -695,14 +699,15 @@ static enum halo_status load_rest(struct halo_rt *rt, uint64_t *weights_hash)
     HALO_TRY(o->weights_path ? halo_weights_load(rt->g, o->weights_path, &w)
                              : halo_weights_random(rt->g, o->weights_seed, &w));
     *weights_hash = w->hash;
-    cpu_set_t share;
+    struct cpu_share share;
     int n_share = share_cores(rt, &share);
     struct halo_backend_opts bo = {o->threads ? o->threads : n_share, 0};
     enum halo_status st = halo_backend_new(o->backend, &bo, &rt->be);
     if (st == HALO_OK) st = halo_backend_load(rt->be, rt->g, w);
     halo_weights_free(w); /* the backend keeps its own copy */
+    if (st == HALO_OK && n_share) pin_threads(&share, halo_backend_threads(rt->be));
+    halo_topology_free(share.topo);
     HALO_TRY(st);
-    if (n_share) pin_threads(&share, n_share, halo_backend_threads(rt->be));
     if (rt->rank == 0) {
         HALO_TRY(o->image_path ? halo_image_load(o->image_path, rt->plan->h, rt->plan->w, &rt->image)
                                : halo_image_random(o->image_seed, rt->plan->h, rt->plan->w, &rt->image));
