@@ -13,8 +13,8 @@
  *   rt_report.c    struct rt_report: per-rank stats, and what rank 0 learns per inference
  *
  * Each file owns its sub-struct: it allocates, resets and frees it and keeps its invariants; the
- * others read it, and write it only through that file's functions — except the few fields marked
- * "set by the caller" below. */
+ * others read it, and write it only through that file's functions — except the wait's deadline and
+ * timeout ("set by the caller" below), and the null requests halo_rt_init puts in every piece. */
 #ifndef HALO_RT_INTERNAL_H
 #define HALO_RT_INTERNAL_H
 
@@ -166,7 +166,7 @@ struct halo_rt {
     struct rt_report rep;
 };
 
-/* ---- small helpers (runtime.c) ----------------------------------------------------------------- */
+/* ---- small helpers (rt_mpi_fail in runtime.c, the rest inline) -------------------------------- */
 
 /* An MPI error as a halo error naming the call. */
 enum halo_status rt_mpi_fail(int rc, const char *call);
