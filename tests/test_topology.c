@@ -1,6 +1,6 @@
 /* Topology: counts that agree with each other and with the OS, a JSON description with the
- * fields profiles rely on, binding (process and thread) that leaves the reported cpuset alone,
- * and binding requests outside the cpuset rejected. */
+ * fields profiles rely on, binding (the process; a thread to a core or to a PU) that leaves the
+ * reported cpuset alone, and binding requests outside the cpuset rejected. */
 #define _GNU_SOURCE
 #include "core/topology.h"
 #include "halo_config.h"
@@ -72,6 +72,15 @@ static void test_bind(void)
     CHECK(after >= 1 && after <= pus / cores + (pus % cores != 0));
     CHECK_OK(halo_topology_bind_thread(t, cores - 1));
     CHECK_EQ(allowed_cpus(), 1);
+    /* a PU by its place in the process's cpuset: the thread runs on exactly that OS CPU */
+    int last_pu = halo_topology_pu_os_index(t, pus - 1);
+    CHECK(last_pu >= 0);
+    CHECK_OK(halo_topology_bind_thread_pu(t, pus - 1));
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CHECK(sched_getaffinity(0, sizeof one, &one) == 0 && CPU_COUNT(&one) == 1 && last_pu >= 0 &&
+          CPU_ISSET(last_pu, &one));
+    CHECK_EQ(halo_topology_pu_os_index(t, pus), -1);
     struct halo_topology *t2 = NULL;
     CHECK_OK(halo_topology_load_cpus(&t2));
     if (t2) CHECK_EQ(halo_topology_cores(t2), cores);
@@ -86,6 +95,7 @@ static void test_bind_errors(void)
     CHECK_ERR(halo_topology_bind(t, 0, cores + 1), HALO_ERR_INVALID, "the process has");
     CHECK_ERR(halo_topology_bind(t, -1, 1), HALO_ERR_INVALID, "cannot bind");
     CHECK_ERR(halo_topology_bind_thread(t, cores), HALO_ERR_INVALID, "cannot bind a thread to core");
+    CHECK_ERR(halo_topology_bind_thread_pu(t, pus), HALO_ERR_INVALID, "cannot bind a thread to PU");
 }
 
 int main(void)

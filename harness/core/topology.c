@@ -157,6 +157,26 @@ enum halo_status halo_topology_bind_thread(const struct halo_topology *t, int co
     return bind_to(t, set, HWLOC_CPUBIND_THREAD);
 }
 
+int halo_topology_pu_os_index(const struct halo_topology *t, int pu)
+{
+    int i = 0;
+    for (int id = hwloc_bitmap_first(t->procset); id >= 0 && pu >= 0; id = hwloc_bitmap_next(t->procset, id))
+        if (i++ == pu) return id;
+    return -1;
+}
+
+enum halo_status halo_topology_bind_thread_pu(const struct halo_topology *t, int pu)
+{
+    int id = halo_topology_pu_os_index(t, pu);
+    if (id < 0)
+        return halo_error(HALO_ERR_INVALID, "cannot bind a thread to PU %d: the process has %d", pu,
+                          hwloc_bitmap_weight(t->procset));
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    if (!set) return halo_error(HALO_ERR_NOMEM, "hwloc: out of memory");
+    hwloc_bitmap_only(set, (unsigned)id);
+    return bind_to(t, set, HWLOC_CPUBIND_THREAD);
+}
+
 static const char *cache_type(hwloc_obj_cache_type_t ty)
 {
     switch (ty) {
@@ -317,6 +337,18 @@ enum halo_status halo_topology_bind_thread(const struct halo_topology *t, int co
     if (core < 0 || core >= t->n_proc)
         return halo_error(HALO_ERR_INVALID, "cannot bind a thread to core %d: the process has %d", core, t->n_proc);
     return bind_set(t, core, 1, 0);
+}
+
+/* Here every PU counts as a core, so the PU functions are the core ones. */
+int halo_topology_pu_os_index(const struct halo_topology *t, int pu)
+{
+    return pu >= 0 && pu < t->n_proc ? t->proc_cpus[pu] : -1;
+}
+enum halo_status halo_topology_bind_thread_pu(const struct halo_topology *t, int pu)
+{
+    if (pu < 0 || pu >= t->n_proc)
+        return halo_error(HALO_ERR_INVALID, "cannot bind a thread to PU %d: the process has %d", pu, t->n_proc);
+    return bind_set(t, pu, 1, 0);
 }
 
 enum halo_status halo_topology_describe(const struct halo_topology *t, cJSON **out)

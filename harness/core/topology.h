@@ -35,6 +35,14 @@ enum halo_status halo_topology_bind(const struct halo_topology *t, int first, in
 /* Binds the calling thread to one PU of core `core` of the process's cpuset. */
 enum halo_status halo_topology_bind_thread(const struct halo_topology *t, int core);
 
+/* Binds the calling thread to PU `pu` of the process's cpuset: pu in [0, halo_topology_pus),
+ * the PUs in the OS's order, hardware threads of one core counted apart (sched_getaffinity's
+ * view, where halo_topology_bind_thread counts cores). */
+enum halo_status halo_topology_bind_thread_pu(const struct halo_topology *t, int pu);
+/* The OS's number of that PU (the CPU number of sched_getaffinity and /proc), or -1 when pu is out
+ * of range. */
+int halo_topology_pu_os_index(const struct halo_topology *t, int pu);
+
 /* A JSON description for profiles: cpu_model, packages, cores, pus, process_cores,
  * process_pus, caches [{level, type, size_bytes, count}], numa_nodes [{os_index, memory_bytes}],
  * gpus [{name, model, sm_count, memory_bytes}] (fields absent when hwloc does not know them;

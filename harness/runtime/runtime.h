@@ -109,7 +109,7 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
  * rank about to abort the job); does nothing when started by another launcher. */
 void halo_rt_report_exit(int code);
 
-/* ---- with MPI (runtime.c) ----------------------------------------------------------------------- */
+/* ---- with MPI (runtime.c and its pieces, rt_*.c) ------------------------------------------------ */
 
 /* Starts MPI (MPI_Init) and returns the runtime on this rank. */
 enum halo_status halo_rt_init(int *argc, char ***argv, struct halo_rt **out);

@@ -1,0 +1,353 @@
+/* rt_setup: everything before the first inference, and the agreement of the ranks. Every rank loads
+ * the plans, the graph, the weights and the backend (rank 0 the image too) and sends the source
+ * what it got: its status, and hashes of its plans, links and weights. The source judges — a rank
+ * that failed, or holds another plan or other weights, is named — and sends every rank the
+ * verdict; ranks on another host then measure their clock offset against the source's. Also which
+ * plan is in use: switching plans rebuilds every piece's per-plan state. */
+#include "runtime/rt_internal.h"
+#include "core/alloc.h"
+#include "core/hash.h"
+#include "core/image.h"
+#include "core/topology.h"
+#include "model/weights.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What a rank tells the source after loading. */
+struct rank_info {
+    int32_t status, n_dev;
+    uint64_t plan_hash, links_hash, weights_hash;
+    double now_ms;
+    char host[64];
+    char err[512];
+};
+
+/* The source's answer. */
+struct verdict {
+    int32_t status, kind, rank, sync; /* sync: the rank's clock offset is measured next */
+};
+enum { VERDICT_OK, VERDICT_OWN, VERDICT_RANK_FAILED, VERDICT_PLAN, VERDICT_WEIGHTS };
+
+/* ---- the plan in use --------------------------------------------------------------------------- */
+
+static uint64_t links_hash(const struct halo_plan *p)
+{
+    uint64_t h = HALO_FNV1A_INIT;
+    size_t n = (size_t)p->n_dev * p->n_dev;
+    h = halo_fnv1a(h, p->bw_mbps, n * sizeof(double));
+    return halo_fnv1a(h, p->lat_ms, n * sizeof(double));
+}
+
+/* Loads every plan (the first one's graph serves all) and checks what the runtime supports. */
+static enum halo_status load_plans(struct halo_rt *rt)
+{
+    struct rt_job *j = &rt->job;
+    const struct halo_run_opts *o = &j->opts;
+    j->plans = halo_calloc((size_t)o->n_plans, sizeof *j->plans);
+    if (!j->plans) return HALO_ERR_NOMEM;
+    for (int i = 0; i < o->n_plans; i++) {
+        j->plan_path = o->plan_paths[i];
+        HALO_TRY(halo_rt_load_plan(o, o->plan_paths[i], &j->plans[i], &j->g));
+        j->n_plans++;
+        struct halo_sched s;
+        HALO_TRY(halo_sched_build(j->plans[i], j->g, &s));
+        long tags = (long)TAG_BASE + s.n_msg + s.n_step;
+        halo_sched_free(&s);
+        if (tags > rt->tag_ub)
+            return halo_error(HALO_ERR_UNSUPPORTED, "%s: its messages and steps need MPI tags up to %ld, this MPI "
+                                                    "allows %ld", o->plan_paths[i], tags, rt->tag_ub);
+        if (j->plans[i]->n_dev > j->max_dev) j->max_dev = j->plans[i]->n_dev;
+    }
+    j->plan = j->plans[0];
+    j->plan_path = o->plan_paths[0];
+    return HALO_OK;
+}
+
+void rt_free_plan_state(struct halo_rt *rt)
+{
+    rt_wire_free(rt);
+    rt_engine_free_plan(rt);
+    rt_token_free(rt);
+    rt_report_free_plan(rt);
+    rt_wait_free_plan(rt);
+    halo_vclock_free(&rt->job.pred);
+    if (rt->job.have_sched) halo_sched_free(&rt->job.s);
+    rt->job.have_sched = false;
+}
+
+/* Makes plan i the one the next inferences run: schedule, prediction, every piece's buffers. */
+static enum halo_status activate(struct halo_rt *rt, int i)
+{
+    struct rt_job *j = &rt->job;
+    rt_free_plan_state(rt);
+    j->cur = i;
+    j->plan = j->plans[i];
+    j->plan_path = j->opts.plan_paths[i];
+    HALO_TRY(halo_sched_build(j->plan, j->g, &j->s));
+    j->have_sched = true;
+    /* the prediction: the plan's compute times through its link model, on the sources the file
+     * names (a loaded plan has no timeline; halo_plan_simulate would re-derive the sources) */
+    double *ms = halo_malloc((size_t)j->s.n_step, sizeof *ms);
+    if (!ms) return HALO_ERR_NOMEM;
+    for (int k = 0; k < j->s.n_step; k++) {
+        const struct halo_sched_step *sp = &j->s.step[k];
+        ms[k] = sp->block < j->s.n_blocks ? j->plan->block[sp->block].part[sp->part].compute_ms : j->plan->tail.compute_ms;
+    }
+    enum halo_status st = halo_vclock_replay(j->plan, &j->s, ms, NULL, &j->pred);
+    free(ms);
+    HALO_TRY(st);
+    j->speed = rt->rank < j->plan->n_dev ? j->plan->dev[rt->rank].speed : 1;
+    HALO_TRY(rt_wire_alloc(rt));
+    HALO_TRY(rt_engine_alloc(rt));
+    HALO_TRY(rt_token_alloc(rt));
+    HALO_TRY(rt_report_alloc(rt));
+    return rt_wait_alloc(rt);
+}
+
+int halo_rt_n_plans(const struct halo_rt *rt) { return rt->job.n_plans; }
+const struct halo_plan *halo_rt_plan(const struct halo_rt *rt) { return rt->job.plan; }
+const char *halo_rt_plan_path(const struct halo_rt *rt) { return rt->job.plan_path; }
+
+enum halo_status halo_rt_use_plan(struct halo_rt *rt, int i)
+{
+    HALO_ASSERT(i >= 0 && i < rt->job.n_plans);
+    return i == rt->job.cur && rt->job.have_sched ? HALO_OK : activate(rt, i);
+}
+
+void rt_job_free(struct halo_rt *rt)
+{
+    struct rt_job *j = &rt->job;
+    halo_tensor_free(&j->image);
+    halo_backend_free(j->be);
+    for (int i = 0; i < j->n_plans; i++) halo_plan_free(j->plans[i]);
+    free(j->plans);
+    halo_graph_free(j->g);
+    halo_faults_free(&j->faults);
+}
+
+/* ---- loading ----------------------------------------------------------------------------------- */
+
+/* Everything a rank needs before the first inference (after the plan). */
+static enum halo_status load_rest(struct halo_rt *rt, uint64_t *weights_hash)
+{
+    struct rt_job *j = &rt->job;
+    const struct halo_run_opts *o = &j->opts;
+    struct halo_weights *w = NULL;
+    HALO_TRY(activate(rt, 0));
+    HALO_TRY(rt_engine_setup(rt));
+    HALO_TRY(o->weights_path ? halo_weights_load(j->g, o->weights_path, &w)
+                             : halo_weights_random(j->g, o->weights_seed, &w));
+    *weights_hash = w->hash;
+    struct rt_cpu_share share;
+    int n_share = rt_share_cores(rt, &share);
+    struct halo_backend_opts bo = {o->threads ? o->threads : n_share, 0};
+    enum halo_status st = halo_backend_new(o->backend, &bo, &j->be);
+    if (st == HALO_OK) st = halo_backend_load(j->be, j->g, w);
+    halo_weights_free(w); /* the backend keeps its own copy */
+    if (st == HALO_OK && n_share) rt_pin_threads(&share, halo_backend_threads(j->be));
+    halo_topology_free(share.topo);
+    HALO_TRY(st);
+    if (rt->rank == 0) {
+        HALO_TRY(o->image_path ? halo_image_load(o->image_path, j->plan->h, j->plan->w, &j->image)
+                               : halo_image_random(o->image_seed, j->plan->h, j->plan->w, &j->image));
+    }
+    return HALO_OK;
+}
+
+/* ---- agreement --------------------------------------------------------------------------------- */
+
+/* Rank 0 measures the clock offset of each rank on another host (ping-pong, best of 8): wall-clock
+ * emulation compares times stamped on different ranks. Ranks on the source's host share its clock.
+ * remote[r] (rank 0) or remote[0] (other ranks: this rank) says who takes part. */
+static enum halo_status sync_clocks(struct halo_rt *rt, const bool *remote)
+{
+    for (int r = 1; r < rt->size; r++) {
+        if (rt->rank == 0 ? !remote[r] : (r != rt->rank || !remote[0])) continue;
+        int peer = rt->rank == 0 ? r : 0;
+        double best_rtt = INFINITY, best_off = 0, t0, t1;
+        MPI_Request q;
+        for (int i = 0; i < 8; i++) {
+            if (rt->rank == 0) {
+                t0 = halo_now_ms();
+                MPI_TRY(MPI_Isend(&t0, 1, MPI_DOUBLE, r, TAG_CLOCK, rt->comm, &q));
+                HALO_TRY(rt_wait_req(rt, &q, r, WAIT_SETUP));
+                MPI_TRY(MPI_Irecv(&t1, 1, MPI_DOUBLE, r, TAG_CLOCK, rt->comm, &q));
+                HALO_TRY(rt_wait_req(rt, &q, r, WAIT_SETUP));
+                double back = halo_now_ms();
+                if (back - t0 < best_rtt) {
+                    best_rtt = back - t0;
+                    best_off = t1 - 0.5 * (t0 + back);
+                }
+            } else {
+                MPI_TRY(MPI_Irecv(&t0, 1, MPI_DOUBLE, 0, TAG_CLOCK, rt->comm, &q));
+                HALO_TRY(rt_wait_req(rt, &q, 0, WAIT_SETUP));
+                t1 = halo_now_ms();
+                MPI_TRY(MPI_Isend(&t1, 1, MPI_DOUBLE, 0, TAG_CLOCK, rt->comm, &q));
+                HALO_TRY(rt_wait_req(rt, &q, 0, WAIT_SETUP));
+            }
+        }
+        if (rt->rank == 0) MPI_TRY(MPI_Isend(&best_off, 1, MPI_DOUBLE, peer, TAG_CLOCK, rt->comm, &q));
+        else MPI_TRY(MPI_Irecv(&rt->job.offset_ms, 1, MPI_DOUBLE, peer, TAG_CLOCK, rt->comm, &q));
+        HALO_TRY(rt_wait_req(rt, &q, peer, WAIT_SETUP));
+    }
+    return HALO_OK;
+}
+
+/* Every rank's info to the source; the verdict back (to the others; rank 0 judges after). */
+static enum halo_status exchange_setup(struct halo_rt *rt, struct rank_info *mine, struct rank_info *info,
+                                       struct verdict *v)
+{
+    rt->wait.deadline = halo_now_ms() + fmax(RT_SETUP_TIMEOUT_MS, rt->job.opts.timeout_ms);
+    rt->wait.timeout_ms = rt->wait.deadline - halo_now_ms();
+    if (rt->rank == 0) {
+        MPI_Request *q = halo_malloc((size_t)rt->size, sizeof *q);
+        if (!q) return HALO_ERR_NOMEM;
+        info[0] = *mine;
+        q[0] = MPI_REQUEST_NULL;
+        enum halo_status st = HALO_OK;
+        for (int r = 1; r < rt->size && st == HALO_OK; r++) {
+            int rc = MPI_Irecv(&info[r], sizeof *info, MPI_BYTE, r, TAG_INFO, rt->comm, &q[r]);
+            if (rc != MPI_SUCCESS) st = rt_mpi_fail(rc, "MPI_Irecv(info)");
+        }
+        for (int r = 1; r < rt->size && st == HALO_OK; r++) st = rt_wait_req(rt, &q[r], r, WAIT_SETUP);
+        free(q);
+        return st;
+    }
+    MPI_Request q;
+    MPI_TRY(MPI_Isend(mine, sizeof *mine, MPI_BYTE, 0, TAG_INFO, rt->comm, &q));
+    HALO_TRY(rt_wait_req(rt, &q, 0, WAIT_SETUP));
+    MPI_TRY(MPI_Irecv(v, sizeof *v, MPI_BYTE, 0, TAG_VERDICT, rt->comm, &q));
+    return rt_wait_req(rt, &q, 0, WAIT_SETUP);
+}
+
+/* Rank 0's decision on everyone's setup, and its message. */
+static struct verdict judge(struct halo_rt *rt, const struct rank_info *info)
+{
+    if (info[0].status != HALO_OK) return (struct verdict){info[0].status, VERDICT_OWN, 0, 0};
+    for (int r = 1; r < rt->size; r++)
+        if (info[r].status != HALO_OK) {
+            halo_error(info[r].status, "rank %d (%s) failed to set up: %s", r, rt_dev_name(rt, r), info[r].err);
+            return (struct verdict){info[r].status, VERDICT_RANK_FAILED, r, 0};
+        }
+    for (int r = 1; r < rt->size; r++)
+        if (info[r].plan_hash != info[0].plan_hash || info[r].links_hash != info[0].links_hash) {
+            halo_error(HALO_ERR_MISMATCH, "rank %d (%s) loaded a different plan than the source (plan hash %016llx vs "
+                                          "%016llx%s): every rank must run the same plan files",
+                       r, rt_dev_name(rt, r), (unsigned long long)info[r].plan_hash,
+                       (unsigned long long)info[0].plan_hash,
+                       info[r].plan_hash == info[0].plan_hash ? ", links differ" : "");
+            return (struct verdict){HALO_ERR_MISMATCH, VERDICT_PLAN, r, 0};
+        }
+    for (int r = 1; r < rt->size; r++)
+        if (info[r].weights_hash != info[0].weights_hash) {
+            halo_error(HALO_ERR_MISMATCH, "rank %d (%s) loaded different weights than the source (hash %016llx vs "
+                                          "%016llx): every rank must use the same --weights file or seed",
+                       r, rt_dev_name(rt, r), (unsigned long long)info[r].weights_hash,
+                       (unsigned long long)info[0].weights_hash);
+            return (struct verdict){HALO_ERR_MISMATCH, VERDICT_WEIGHTS, r, 0};
+        }
+    return (struct verdict){HALO_OK, VERDICT_OK, 0, 0};
+}
+
+/* This rank's load: plans (and their rank count), the rest; *wh: the weights' hash. */
+static enum halo_status load(struct halo_rt *rt, uint64_t *wh)
+{
+    const struct halo_run_opts *opts = &rt->job.opts;
+    enum halo_status st = load_plans(rt);
+    int max_dev = rt->job.max_dev;
+    if (st == HALO_OK && rt->size != max_dev) {
+        if (opts->n_plans == 1)
+            st = halo_error(HALO_ERR_INVALID, "%s: the plan has %d devices (the source and %d ESs) but %d MPI ranks "
+                                              "were started: run it with mpirun -np %d, or without mpirun",
+                            opts->plan_paths[0], max_dev, max_dev - 1, rt->size, max_dev);
+        else
+            st = halo_error(HALO_ERR_INVALID, "the largest of the %d plans has %d devices but %d MPI ranks were "
+                                              "started: run them with mpirun -np %d, or without mpirun",
+                            opts->n_plans, max_dev, rt->size, max_dev);
+    }
+    if (st == HALO_OK) st = load_rest(rt, wh);
+    return st;
+}
+
+/* Rank 0 after the verdict: tells every rank, measures remote clocks. */
+static enum halo_status announce(struct halo_rt *rt, const struct rank_info *info, struct verdict v)
+{
+    enum halo_status xs = HALO_OK;
+    bool *remote = halo_calloc((size_t)rt->size, sizeof *remote);
+    if (!remote) xs = HALO_ERR_NOMEM;
+    /* emulated links on the wall clock compare times across ranks: other hosts' clocks differ */
+    for (int r = 1; remote && r < rt->size; r++)
+        remote[r] = v.status == HALO_OK && rt_wall_emulated(rt) && strcmp(info[r].host, info[0].host) != 0;
+    for (int r = 1; r < rt->size && xs == HALO_OK; r++) {
+        MPI_Request q;
+        struct verdict vr = v;
+        vr.sync = remote[r];
+        int rc = MPI_Isend(&vr, sizeof vr, MPI_BYTE, r, TAG_VERDICT, rt->comm, &q);
+        xs = rc == MPI_SUCCESS ? rt_wait_req(rt, &q, r, WAIT_SETUP) : rt_mpi_fail(rc, "MPI_Isend(verdict)");
+    }
+    if (xs == HALO_OK && v.status == HALO_OK) xs = sync_clocks(rt, remote);
+    free(remote);
+    return xs;
+}
+
+enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *opts)
+{
+    rt->job.opts = *opts;
+    if (opts->inject) { /* --inject (checked against the plan by halo_rt_precheck): kill and stall use the hooks */
+        enum halo_status ist = halo_faults_parse(opts->inject, 0, &rt->job.faults);
+        if (ist != HALO_OK) return ist;
+    }
+    rt_engine_init_hooks(rt);
+    struct rank_info mine = {0};
+    uint64_t wh = 0;
+    enum halo_status st = load(rt, &wh);
+    mine.status = st;
+    mine.n_dev = rt->job.max_dev;
+    mine.plan_hash = mine.links_hash = HALO_FNV1A_INIT;
+    for (int i = 0; i < rt->job.n_plans; i++) {
+        uint64_t h[2] = {halo_plan_hash(rt->job.plans[i]), links_hash(rt->job.plans[i])};
+        mine.plan_hash = halo_fnv1a(mine.plan_hash, &h[0], sizeof h[0]);
+        mine.links_hash = halo_fnv1a(mine.links_hash, &h[1], sizeof h[1]);
+    }
+    mine.weights_hash = wh;
+    if (gethostname(mine.host, sizeof mine.host - 1) != 0) snprintf(mine.host, sizeof mine.host, "?");
+    snprintf(mine.err, sizeof mine.err, "%s", st == HALO_OK ? "" : halo_error_msg());
+    char own_err[sizeof mine.err];
+    snprintf(own_err, sizeof own_err, "%s", mine.err);
+
+    struct rank_info *info = rt->rank == 0 ? halo_calloc((size_t)rt->size, sizeof *info) : NULL;
+    struct verdict v = {0};
+    if (rt->rank == 0 && !info) return HALO_ERR_NOMEM;
+    enum halo_status xs = exchange_setup(rt, &mine, info, &v);
+    if (xs != HALO_OK) {
+        free(info);
+        return xs;
+    }
+    if (rt->rank != 0) {
+        if (v.status == HALO_OK) {
+            bool me = v.sync;
+            HALO_TRY(sync_clocks(rt, &me));
+            rt->job.ready = true;
+            return HALO_OK;
+        }
+        rt->job.print_local = v.kind == VERDICT_RANK_FAILED && v.rank == rt->rank;
+        if (rt->job.print_local) halo_error(st, "rank %d (%s): %s", rt->rank, rt_dev_name(rt, rt->rank), own_err);
+        else halo_error(v.status, "the source ended the run (see its message)");
+        return v.status;
+    }
+    v = judge(rt, info);
+    if (v.kind == VERDICT_OWN) halo_error(st, "%s", own_err);
+    xs = announce(rt, info, v);
+    free(info);
+    if (xs != HALO_OK) return xs;
+    if (v.status != HALO_OK) return v.status;
+    /* rank 0: the single-device reference for --verify, then the stall reports */
+    if (opts->verify) HALO_TRY(rt_report_reference(rt));
+    HALO_TRY(rt_wait_listen(rt));
+    rt->job.ready = true;
+    return HALO_OK;
+}
