@@ -7,7 +7,7 @@
 #include "model/zoo.h"
 #include "partition/planner.h"
 #include "runtime/runtime.h"
-#include "runtime/schedule.h"
+#include "partition/schedule.h"
 #include "runtime/vclock.h"
 #include "test.h"
 #include "test_cluster.h"

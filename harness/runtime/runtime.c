@@ -30,7 +30,7 @@
 #include "model/weights.h"
 #include "model/zoo.h"
 #include "runtime/inject.h"
-#include "runtime/schedule.h"
+#include "partition/schedule.h"
 #include "runtime/vclock.h"
 
 #include <dirent.h>

@@ -7,7 +7,7 @@
 #define HALO_VCLOCK_H
 
 #include "partition/plan.h"
-#include "runtime/schedule.h"
+#include "partition/schedule.h"
 
 struct halo_vclock {
     double total_ms;       /* the source holds the logits */
