@@ -3,6 +3,7 @@
 #include "core/hash.h"
 #include "core/json.h"
 #include "model/count.h"
+#include "partition/timeline.h"
 #include "profile/profile.h"
 
 #include <math.h>
@@ -32,6 +33,7 @@ void halo_plan_free(struct halo_plan *p)
     free(p->bw_mbps);
     free(p->lat_ms);
     free(p->events);
+    halo_sched_free(&p->sched);
     free(p->model);
     free(p->method);
     free(p->notes);
@@ -347,214 +349,67 @@ enum halo_status halo_plan_set_tail(struct halo_plan *p, const struct halo_graph
     return st;
 }
 
-static enum halo_status add_event(struct halo_plan *p, struct halo_plan_event e)
-{
-    if (halo_grow((void **)&p->events, &p->events_cap, (size_t)p->n_events + 1, sizeof e)) return HALO_ERR_NOMEM;
-    p->events[p->n_events++] = e;
-    return HALO_OK;
-}
-
 /* ---- sources, then the timeline ------------------------------------------------------------ */
 
-/* Which part of the previous block produced a piece a device holds (-1: the source's copy). */
-static int holder_part(const struct halo_plan *p, int b, const struct halo_plan_src *s)
+static enum halo_status derive_sources(struct halo_plan *p, const struct halo_graph *g, int b, struct halo_plan_part *pt)
 {
-    if (b == 0) return -1;
-    const struct halo_plan_block *pb = &p->block[b - 1];
-    for (int k = 0; k < pb->n_parts; k++)
-        if (pb->part[k].device == s->device && halo_rect_contains(pb->part[k].out, s->rect)) return k;
-    return -1;
+    free(pt->src);
+    pt->src = NULL;
+    pt->n_src = 0;
+    return sources_for(p, g, b, pt->device, pt->in, &pt->src, &pt->n_src);
 }
 
-static enum halo_status derive_sources(struct halo_plan *p, const struct halo_graph *g, int b, struct halo_plan_part *pt,
-                                     bool keep)
-{
-    if (!keep) {
-        free(pt->src);
-        pt->src = NULL;
-        pt->n_src = 0;
-        HALO_TRY(sources_for(p, g, b, pt->device, pt->in, &pt->src, &pt->n_src));
-    }
-    int c_in = halo_graph_tensor_shape(g, b == 0 ? HALO_INPUT : p->block[b - 1].last - 1).c;
-    bool comp = b > 0 && p->block[b - 1].compress;
-    for (int j = 0; j < pt->n_src; j++) {
-        struct halo_plan_src *s = &pt->src[j];
-        s->held_by = holder_part(p, b, s);
-        /* an ES forwards its own compressed output; the source forwards what it holds raw */
-        s->bytes = halo_plan_rect_bytes(p, c_in, s->rect, comp && s->device != 0);
-    }
-    return HALO_OK;
-}
-
-/* Derives every input's sources (unless `keep`: then only the sizes and holders of the sources
- * the plan already names) and every message's size. */
+/* Derives every input's sources (unless `keep`: then the sources the plan already names stay),
+ * then the schedule: every message, its size and when its sender holds it. */
 static enum halo_status plan_sources(struct halo_plan *p, const struct halo_graph *g, bool keep)
 {
-    for (int b = 0; b < p->n_blocks; b++) {
+    for (int b = 0; b < p->n_blocks && !keep; b++) {
         struct halo_plan_block *bl = &p->block[b];
-        int c_out = g->nodes[bl->last - 1].out_shape.c;
         for (int k = 0; k < bl->n_parts; k++) {
-            struct halo_plan_part *pt = &bl->part[k];
-            enum halo_status st = derive_sources(p, g, b, pt, keep);
+            enum halo_status st = derive_sources(p, g, b, &bl->part[k]);
             if (st != HALO_OK) {
                 halo_error_prefix("block %d part %d", b, k);
                 return st;
             }
-            pt->out_bytes = halo_plan_rect_bytes(p, c_out, pt->out, bl->compress);
         }
     }
-    struct halo_plan_part tp = {.device = p->tail.device, .in = p->tail.in, .src = p->tail.src, .n_src = p->tail.n_src};
     if (p->tail.first < p->tail.last) {
-        HALO_TRY(derive_sources(p, g, p->n_blocks, &tp, keep));
-        p->tail.src = tp.src;
-        p->tail.n_src = tp.n_src;
+        if (!keep) {
+            struct halo_plan_part tp = {.device = p->tail.device, .in = p->tail.in, .src = p->tail.src,
+                                        .n_src = p->tail.n_src};
+            enum halo_status st = derive_sources(p, g, p->n_blocks, &tp);
+            p->tail.src = tp.src;
+            p->tail.n_src = tp.n_src;
+            HALO_TRY(st);
+        }
     } else {
         free(p->tail.src);
         p->tail.src = NULL;
         p->tail.n_src = 0;
     }
-    struct halo_shape o = g->nodes[g->n_nodes - 1].out_shape;
-    p->result_bytes = 4 * (int64_t)o.c * o.h * o.w;
-    return HALO_OK;
-}
-
-struct timeline {
-    struct halo_plan *p;
-    const double *bw;
-    bool record;
-    enum halo_status st;
-    double *up, *down, *comp; /* when each device's uplink, downlink and compute are next free */
-    double *prev, *cur;       /* compute ends of the previous and the current block's parts */
-    double gathered;          /* when the source holds the previous block's whole output */
-    struct msg *m;            /* scratch */
-    double *arrive;           /* scratch */
-    int64_t bytes;
-};
-
-struct msg {
-    int part, src;
-    double ready;
-};
-
-/* A message of `bytes` from a to b whose data is ready at `ready`; returns its arrival time. */
-static double send(struct timeline *t, int a, int b, int64_t bytes, double ready, int block, int part)
-{
-    if (a == b) return ready;
-    struct halo_plan *p = t->p;
-    double start = ready;
-    if (t->up[a] > start) start = t->up[a];
-    if (t->down[b] > start) start = t->down[b];
-    double end = start + p->lat_ms[a * p->n_dev + b] + (double)bytes * 8e-3 / t->bw[a * p->n_dev + b];
-    t->up[a] = t->down[b] = end;
-    t->bytes += bytes;
-    if (t->record && t->st == HALO_OK)
-        t->st = add_event(p, (struct halo_plan_event){a, b, block, part, HALO_EVENT_SEND, start, end, bytes});
-    if (t->record && t->st == HALO_OK)
-        t->st = add_event(p, (struct halo_plan_event){b, a, block, part, HALO_EVENT_RECV, start, end, bytes});
-    return end;
-}
-
-static inline int cmp_msg(const void *a, const void *b)
-{
-    const struct msg *x = a, *y = b;
-    if (x->ready != y->ready) return x->ready < y->ready ? -1 : 1;
-    if (x->part != y->part) return x->part - y->part;
-    return x->src - y->src;
-}
-
-/* Input messages, in order of data-ready time, then the parts' computation in their order. */
-static void schedule_parts(struct timeline *t, int b, int n, const struct halo_plan_part *parts, double *end)
-{
-    int nm = 0;
-    for (int k = 0; k < n; k++) {
-        t->arrive[k] = 0;
-        for (int j = 0; j < parts[k].n_src; j++) {
-            const struct halo_plan_src *sr = &parts[k].src[j];
-            double ready = b == 0 ? 0 : sr->held_by >= 0 ? t->prev[sr->held_by] : t->gathered;
-            t->m[nm++] = (struct msg){k, j, ready};
-        }
-    }
-    /* insertion sort: few messages, nearly in order, and no call per comparison (the Monte Carlo
-     * of halo sim runs this 10^5 times) */
-    for (int i = 1; i < nm; i++) {
-        struct msg x = t->m[i];
-        int j = i;
-        while (j > 0 && cmp_msg(&x, &t->m[j - 1]) < 0) {
-            t->m[j] = t->m[j - 1];
-            j--;
-        }
-        t->m[j] = x;
-    }
-    for (int i = 0; i < nm; i++) {
-        const struct halo_plan_part *pt = &parts[t->m[i].part];
-        const struct halo_plan_src *sr = &pt->src[t->m[i].src];
-        double a = send(t, sr->device, pt->device, sr->bytes, t->m[i].ready, b, t->m[i].part);
-        if (a > t->arrive[t->m[i].part]) t->arrive[t->m[i].part] = a;
-    }
-    for (int k = 0; k < n; k++) {
-        int d = parts[k].device;
-        double start = t->arrive[k] > t->comp[d] ? t->arrive[k] : t->comp[d];
-        end[k] = start + parts[k].compute_ms;
-        t->comp[d] = end[k];
-        if (t->record && t->st == HALO_OK)
-            t->st = add_event(t->p, (struct halo_plan_event){d, d, b, k, HALO_EVENT_COMPUTE, start, end[k], parts[k].macs});
-    }
+    halo_sched_free(&p->sched);
+    return halo_sched_build_any(p, g, &p->sched);
 }
 
 enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, bool record, double *total_ms)
 {
-    int nd = p->n_dev, nb = p->n_blocks, maxp = 1, maxm = p->tail.n_src + 1;
-    for (int b = 0; b < nb; b++) {
-        int m = 0;
-        for (int k = 0; k < p->block[b].n_parts; k++) m += p->block[b].part[k].n_src;
-        if (m > maxm) maxm = m;
-        if (p->block[b].n_parts > maxp) maxp = p->block[b].n_parts;
-    }
-    struct timeline t = {.p = p, .bw = bw_mbps ? bw_mbps : p->bw_mbps, .record = record};
-    double *mem = halo_calloc((size_t)3 * nd + 3 * (size_t)maxp, sizeof *mem);
-    t.m = halo_malloc((size_t)maxm, sizeof *t.m);
-    if (!mem || !t.m) {
-        free(mem);
-        free(t.m);
-        return HALO_ERR_NOMEM;
-    }
-    t.up = mem;
-    t.down = mem + nd;
-    t.comp = mem + 2 * nd;
-    t.prev = mem + 3 * nd;
-    t.cur = t.prev + maxp;
-    t.arrive = t.cur + maxp;
-    if (record) p->n_events = 0;
-    for (int b = 0; b < nb; b++) {
-        const struct halo_plan_block *bl = &p->block[b];
-        schedule_parts(&t, b, bl->n_parts, bl->part, t.cur);
-        double gathered = 0;
-        if (bl->gather)
-            for (int k = 0; k < bl->n_parts; k++) {
-                double a = send(&t, bl->part[k].device, 0, bl->part[k].out_bytes, t.cur[k], b, k);
-                if (a > gathered) gathered = a;
-            }
-        t.gathered = gathered;
-        memcpy(t.prev, t.cur, (size_t)bl->n_parts * sizeof *t.prev);
-    }
-    double finish = 0;
-    if (p->tail.first < p->tail.last) {
-        struct halo_plan_part tp = {.device = p->tail.device, .n_src = p->tail.n_src, .src = p->tail.src,
-                                    .compute_ms = p->tail.compute_ms};
-        schedule_parts(&t, nb, 1, &tp, &finish);
-    } else if (nb > 0) {
-        for (int k = 0; k < p->block[nb - 1].n_parts; k++)
-            if (t.prev[k] > finish) finish = t.prev[k];
-    }
-    finish = send(&t, p->tail.device, 0, p->result_bytes, finish, -1, 0);
-    free(mem);
-    free(t.m);
-    *total_ms = finish;
+    HALO_ASSERT(p->sched.n_msg > 0); /* derived: halo_plan_simulate or halo_plan_derive */
+    struct halo_timeline_in in = {.plan = p, .sched = &p->sched, .bw_mbps = bw_mbps};
+    struct halo_timeline_out out = {.record = record};
     if (record) {
-        p->total_ms = finish;
-        p->bytes_moved = t.bytes;
+        out.events = p->events;
+        out.events_cap = p->events_cap;
     }
-    return t.st;
+    enum halo_status st = halo_timeline_run(&in, &out);
+    *total_ms = out.total_ms;
+    if (record) {
+        p->events = out.events;
+        p->events_cap = out.events_cap;
+        p->n_events = out.n_events;
+        p->total_ms = out.total_ms;
+        p->bytes_moved = out.bytes_moved;
+    }
+    return st;
 }
 
 enum halo_status halo_plan_derive(struct halo_plan *p, const struct halo_graph *g)
@@ -585,56 +440,7 @@ int halo_plan_n_computing(const struct halo_plan *p)
 void halo_plan_device_times(const struct halo_plan *p, int k, double *compute_ms, double *recv_ms, double *send_ms,
                             double *idle_ms)
 {
-    double c = 0, r = 0, s = 0;
-    for (int i = 0; i < p->n_events; i++) {
-        const struct halo_plan_event *e = &p->events[i];
-        if (e->device != k) continue;
-        double d = e->end_ms - e->start_ms;
-        if (e->kind == HALO_EVENT_COMPUTE) c += d;
-        else if (e->kind == HALO_EVENT_RECV) r += d;
-        else s += d;
-    }
-    *compute_ms = c;
-    *recv_ms = r;
-    *send_ms = s;
-    /* idle: time within [0, total] when the device neither computes nor moves data */
-    int n = 0;
-    for (int i = 0; i < p->n_events; i++) n += p->events[i].device == k;
-    double busy = 0;
-    if (n) {
-        double (*iv)[2] = malloc((size_t)n * sizeof *iv);
-        if (iv) {
-            int m = 0;
-            for (int i = 0; i < p->n_events; i++)
-                if (p->events[i].device == k) {
-                    iv[m][0] = p->events[i].start_ms;
-                    iv[m][1] = p->events[i].end_ms;
-                    m++;
-                }
-            /* union of intervals by insertion sort (few events per device) */
-            for (int i = 1; i < m; i++)
-                for (int j = i; j > 0 && iv[j][0] < iv[j - 1][0]; j--) {
-                    double t0 = iv[j][0], t1 = iv[j][1];
-                    iv[j][0] = iv[j - 1][0];
-                    iv[j][1] = iv[j - 1][1];
-                    iv[j - 1][0] = t0;
-                    iv[j - 1][1] = t1;
-                }
-            double cs = iv[0][0], ce = iv[0][1];
-            for (int i = 1; i < m; i++) {
-                if (iv[i][0] > ce) {
-                    busy += ce - cs;
-                    cs = iv[i][0];
-                    ce = iv[i][1];
-                } else if (iv[i][1] > ce) {
-                    ce = iv[i][1];
-                }
-            }
-            busy += ce - cs;
-            free(iv);
-        }
-    }
-    *idle_ms = p->total_ms - busy > 0 ? p->total_ms - busy : 0;
+    halo_timeline_device_times(p->events, p->n_events, p->total_ms, k, compute_ms, recv_ms, send_ms, idle_ms);
 }
 
 /* ---- validation -------------------------------------------------------------------------- */
