@@ -100,9 +100,12 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
                 struct halo_sched_msg *mm = &s->msg[m++];
                 /* the source forwards what it holds raw: only ES-held pieces travel compressed */
                 bool comp = comp_in && src[j].device != 0;
-                *mm = (struct halo_sched_msg){HALO_SCHED_INPUT, b, k, j, src[j].device, st->device, producer, c_in,
-                                              src[j].rect, comp, tensor_bytes(p, c_in, src[j].rect, comp), -1, -1,
-                                              halo_sched_step_of(s, b, k)};
+                *mm = (struct halo_sched_msg){.kind = HALO_SCHED_INPUT, .block = b, .part = k, .piece = j,
+                                              .from = src[j].device, .to = st->device,
+                                              .step = halo_sched_step_of(s, b, k), .ready_step = -1,
+                                              .ready_gather = -1, .bytes = tensor_bytes(p, c_in, src[j].rect, comp),
+                                              .producer = producer, .c = c_in, .rect = src[j].rect,
+                                              .compressed = comp};
                 held_when(p, s, b, src[j].device, src[j].rect, &mm->ready_step, &mm->ready_gather);
                 st->n_msg++;
             }
@@ -111,17 +114,20 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
             const struct halo_plan_block *bl = &p->block[b];
             int c_out = g->nodes[bl->last - 1].out_shape.c;
             for (int k = 0; k < bl->n_parts; k++)
-                s->msg[m++] = (struct halo_sched_msg){HALO_SCHED_GATHER, b, k, 0, bl->part[k].device, 0, bl->last - 1,
-                                                      c_out, bl->part[k].out, bl->compress,
-                                                      tensor_bytes(p, c_out, bl->part[k].out, bl->compress),
-                                                      halo_sched_step_of(s, b, k), -1, -1};
+                s->msg[m++] = (struct halo_sched_msg){.kind = HALO_SCHED_GATHER, .block = b, .part = k,
+                                                      .from = bl->part[k].device, .to = 0, .step = -1,
+                                                      .ready_step = halo_sched_step_of(s, b, k), .ready_gather = -1,
+                                                      .bytes = tensor_bytes(p, c_out, bl->part[k].out, bl->compress),
+                                                      .producer = bl->last - 1, .c = c_out, .rect = bl->part[k].out,
+                                                      .compressed = bl->compress};
         }
     }
     /* without a tail the result is ready once the last block has ended (see ready_gather) */
     struct halo_shape o = g->nodes[g->n_nodes - 1].out_shape;
-    s->msg[m++] = (struct halo_sched_msg){HALO_SCHED_RESULT, nb, 0, 0, p->tail.device, 0, g->n_nodes - 1, o.c,
-                                          halo_rect_full(o), false, 4 * (int64_t)o.c * o.h * o.w,
-                                          has_tail ? halo_sched_step_of(s, nb, 0) : -1, -1, -1};
+    s->msg[m++] = (struct halo_sched_msg){.kind = HALO_SCHED_RESULT, .block = nb, .from = p->tail.device, .to = 0,
+                                          .step = -1, .ready_step = has_tail ? halo_sched_step_of(s, nb, 0) : -1,
+                                          .ready_gather = -1, .bytes = 4 * (int64_t)o.c * o.h * o.w,
+                                          .producer = g->n_nodes - 1, .c = o.c, .rect = halo_rect_full(o)};
     HALO_ASSERT(m == n_msg);
     s->n_msg = n_msg;
     for (int i = 0; i < n_msg; i++) s->n_wire += s->msg[i].from != s->msg[i].to;

@@ -21,22 +21,23 @@ enum halo_sched_kind {
     HALO_SCHED_RESULT, /* the logits from the tail's device to the source */
 };
 
+/* What the cost model reads comes first (one cache line), what the runtime cuts and codes after. */
 struct halo_sched_msg {
     enum halo_sched_kind kind;
     int block;          /* INPUT: the consuming block (n_blocks: the tail); GATHER: the gathered block;
                            RESULT: n_blocks */
     int part, piece;    /* INPUT: part and source index; GATHER: part; RESULT: 0, 0 */
     int from, to;       /* plan devices; from == to is a local copy that never touches a link */
-    int producer;       /* node whose output tensor `rect` is a rect of (HALO_INPUT: the image) */
-    int c;              /* channels of that tensor */
-    struct halo_rect rect;
-    bool compressed;    /* travels through the ADCNN codec */
-    int64_t bytes;      /* bytes on the link as the plan predicts them (raw or codec ratio) */
+    int step;           /* INPUT: the step that consumes it; GATHER, RESULT: -1 */
     int ready_step;     /* the sender holds it after this step's compute; -1: see ready_gather */
     int ready_gather;   /* -1, or the sender (the source) holds it once block ready_gather is gathered;
                            both -1: held from the start (the image); for the RESULT of a plan without
                            a tail step, once every step of the last block has ended */
-    int step;           /* INPUT: the step that consumes it; GATHER, RESULT: -1 */
+    int64_t bytes;      /* bytes on the link as the plan predicts them (raw or codec ratio) */
+    int producer;       /* node whose output tensor `rect` is a rect of (HALO_INPUT: the image) */
+    int c;              /* channels of that tensor */
+    struct halo_rect rect;
+    bool compressed;    /* travels through the ADCNN codec */
 };
 
 struct halo_sched_step {

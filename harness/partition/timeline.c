@@ -49,38 +49,47 @@ static inline void add_event(struct halo_timeline_out *o, struct halo_plan_event
     o->events[o->n_events++] = e; /* room made once, in halo_timeline_run */
 }
 
-/* Issues the batch o[0..n) in that order: local copies arrive when ready, the rest go through the
- * link model. On return each o[i].t is the message's arrival. */
+/* A message of the batch being collected: a local copy arrives when it is ready and never waits
+ * for a link, so it is settled here; one for a link goes into the batch. Returns its arrival
+ * (the ready time) for a local copy, -1 otherwise. */
+static inline double collect(struct run *r, int m, double ready, int *n)
+{
+    const struct halo_sched_msg *mm = &r->s->msg[m];
+    if (mm->from != mm->to) {
+        r->ord[(*n)++] = (struct order){ready, m};
+        return -1;
+    }
+    if (mm->step >= 0 && ready > r->arrive[mm->step]) r->arrive[mm->step] = ready;
+    if (r->out->msg_start) r->out->msg_start[m] = r->out->msg_end[m] = ready;
+    return ready;
+}
+
+/* Issues the messages o[0..n) (all for links) in that order through the link model. On return
+ * each o[i].t is the message's arrival, and so is its step's input arrival when it is an input. */
 static void issue(struct run *r, struct order *o, int n)
 {
+    if (n == 0) return;
     const struct halo_sched *s = r->s;
     struct halo_timeline_out *out = r->out;
-    int nw = 0;
     for (int i = 0; i < n; i++) {
         const struct halo_sched_msg *m = &s->msg[o[i].msg];
-        if (m->from != m->to)
-            r->x[nw++] = (struct halo_link_xfer){.from = m->from, .to = m->to, .bytes = msg_bytes(r, o[i].msg),
-                                                 .ready_ms = o[i].t};
+        r->x[i] = (struct halo_link_xfer){.from = m->from, .to = m->to, .bytes = msg_bytes(r, o[i].msg), .ready_ms = o[i].t};
     }
-    if (nw) r->link->send(r->state, &r->env, r->x, nw);
-    for (int i = 0, w = 0; i < n; i++) {
-        int mi = o[i].msg;
-        const struct halo_sched_msg *m = &s->msg[mi];
-        double start = o[i].t, end = o[i].t;
-        if (m->from != m->to) {
-            const struct halo_link_xfer *x = &r->x[w++];
-            start = x->start_ms;
-            end = x->end_ms;
-            out->bytes_moved += x->bytes;
-            if (out->record) {
-                int block = m->kind == HALO_SCHED_RESULT ? -1 : m->block;
-                add_event(out, (struct halo_plan_event){m->from, m->to, block, m->part, HALO_EVENT_SEND, start, end, x->bytes});
-                add_event(out, (struct halo_plan_event){m->to, m->from, block, m->part, HALO_EVENT_RECV, start, end, x->bytes});
-            }
+    r->link->send(r->state, &r->env, r->x, n);
+    for (int i = 0; i < n; i++) {
+        const struct halo_sched_msg *m = &s->msg[o[i].msg];
+        const struct halo_link_xfer *x = &r->x[i];
+        double end = x->end_ms;
+        out->bytes_moved += x->bytes;
+        if (m->step >= 0 && end > r->arrive[m->step]) r->arrive[m->step] = end;
+        if (out->record) {
+            int block = m->kind == HALO_SCHED_RESULT ? -1 : m->block;
+            add_event(out, (struct halo_plan_event){m->from, m->to, block, m->part, HALO_EVENT_SEND, x->start_ms, end, x->bytes});
+            add_event(out, (struct halo_plan_event){m->to, m->from, block, m->part, HALO_EVENT_RECV, x->start_ms, end, x->bytes});
         }
         if (out->msg_start) {
-            out->msg_start[mi] = start;
-            out->msg_end[mi] = end;
+            out->msg_start[o[i].msg] = x->start_ms;
+            out->msg_end[o[i].msg] = end;
         }
         o[i].t = end;
     }
@@ -130,19 +139,17 @@ static void simulate(struct run *r)
     for (int b = 0; b <= nb; b++) {
         int n = 0;
         for (; m < s->n_msg && s->msg[m].kind == HALO_SCHED_INPUT && s->msg[m].block == b; m++)
-            r->ord[n++] = (struct order){ready_of(r, &s->msg[m]), m};
+            collect(r, m, ready_of(r, &s->msg[m]), &n);
         sort_batch(r->ord, n);
         issue(r, r->ord, n);
-        for (int i = 0; i < n; i++) {
-            int k = s->msg[r->ord[i].msg].step;
-            if (r->ord[i].t > r->arrive[k]) r->arrive[k] = r->ord[i].t;
-        }
         compute_block(r, b);
-        n = 0;
-        for (; m < s->n_msg && s->msg[m].kind == HALO_SCHED_GATHER && s->msg[m].block == b; m++)
-            r->ord[n++] = (struct order){r->step_end[s->msg[m].ready_step], m};
-        issue(r, r->ord, n);
         double done = 0;
+        n = 0;
+        for (; m < s->n_msg && s->msg[m].kind == HALO_SCHED_GATHER && s->msg[m].block == b; m++) {
+            double t = collect(r, m, r->step_end[s->msg[m].ready_step], &n);
+            if (t > done) done = t;
+        }
+        issue(r, r->ord, n);
         for (int i = 0; i < n; i++)
             if (r->ord[i].t > done) done = r->ord[i].t;
         r->gathered[b] = done;
@@ -155,9 +162,10 @@ static void simulate(struct run *r)
         for (int k = s->block_step0[nb - 1]; k < s->block_step0[nb]; k++)
             if (r->step_end[k] > ready) ready = r->step_end[k];
     }
-    r->ord[0] = (struct order){ready, m};
-    issue(r, r->ord, 1);
-    r->out->total_ms = r->ord[0].t;
+    int n = 0;
+    double local = collect(r, m, ready, &n);
+    issue(r, r->ord, n);
+    r->out->total_ms = n ? r->ord[0].t : local;
 }
 
 enum halo_status halo_timeline_run(const struct halo_timeline_in *in, struct halo_timeline_out *out)
