@@ -51,7 +51,7 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
     int nb = p->n_blocks;
     bool has_tail = p->tail.first < p->tail.last;
     s->n_blocks = nb;
-    s->block_step0 = halo_calloc((size_t)nb + 2, sizeof *s->block_step0);
+    s->block_step0 = halo_malloc((size_t)nb + 2, sizeof *s->block_step0);
     if (!s->block_step0) return HALO_ERR_NOMEM;
     int n_step = 0, n_msg = 0;
     for (int b = 0; b < nb; b++) {
@@ -64,8 +64,8 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
     n_step += has_tail;
     s->block_step0[nb + 1] = n_step;
     n_msg += (has_tail ? p->tail.n_src : 0) + 1;
-    s->step = halo_calloc((size_t)(n_step ? n_step : 1), sizeof *s->step);
-    s->msg = halo_calloc((size_t)n_msg, sizeof *s->msg);
+    s->step = halo_malloc((size_t)(n_step ? n_step : 1), sizeof *s->step);
+    s->msg = halo_malloc((size_t)n_msg, sizeof *s->msg);
     if (!s->step || !s->msg) {
         halo_sched_free(s);
         return HALO_ERR_NOMEM;
