@@ -5,6 +5,7 @@
 #include "core/alloc.h"
 #include "partition/dp.h"
 #include "partition/planners/dpfp_internal.h"
+#include "partition/split.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -226,8 +227,9 @@ void halo_dpfp_heights(struct dpfp *dp, int i, int j, int *h)
         if (dp->A[e] <= 0) dp->A[e] = 1e-12;
     }
     balance(k, dp->A, dp->B, dp->H[j - 1], dp->n, dp->rank);
-    halo_planner_split_rows(dp->H[j - 1], dp->n, k, h);
-    /* split_rows gives every ES >= 1 row when rows >= k; honour the balance's dropped ESs */
+    int rows = dp->H[j - 1];
+    halo_split_apportion(rows, dp->n, k, rows >= k ? 1 : 0, HALO_SHARE_SCALED, h);
+    /* the apportionment gives every ES >= 1 row when rows >= k; honour the balance's dropped ESs */
     int given = 0;
     for (int e = 0; e < k; e++) {
         if (dp->n[e] <= 0) h[e] = 0;
