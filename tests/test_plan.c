@@ -1,9 +1,11 @@
 /* Planning: the block DP against brute force, DPFP's ES-subset search against exhaustive search,
- * the plan validator on crafted broken plans, plan files, and cluster-file errors. */
+ * the plan validator on crafted broken plans, plan files, the cost model on a plan without a
+ * tail, and cluster-file errors. */
 #include "core/json.h"
 #include "core/rng.h"
 #include "model/zoo.h"
 #include "partition/dp.h"
+#include "partition/link.h"
 #include "partition/planner.h"
 #include "test.h"
 #include "test_cluster.h"
@@ -240,6 +242,60 @@ static void test_one_es_and_validator(void)
     halo_graph_free(g);
 }
 
+/* ---- the cost model ------------------------------------------------------------------------ */
+
+/* The link models' table, and a plan whose last block ends the network (no tail): the result
+ * leaves the tail device once every part of the last block has finished. */
+static void test_cost_model(void)
+{
+    CHECK(halo_link_model_find("fifo") == &halo_link_fifo);
+    CHECK(halo_link_model_default() == &halo_link_fifo);
+    CHECK(halo_link_model_find("nope") == NULL);
+    CHECK(halo_link_model_at(0) == &halo_link_fifo);
+
+    struct halo_graph *g = halo_graph_new("convs", 3);
+    int x = halo_graph_conv(g, "c1", HALO_INPUT, 3, 8, 3, 1, 1, 1, 1, true);
+    x = halo_graph_act(g, HALO_OP_RELU, "r1", x);
+    x = halo_graph_conv(g, "c2", x, 8, 8, 3, 1, 1, 1, 1, true);
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_OK(halo_graph_infer(g, 32, 32));
+    CHECK_EQ(g->n_spatial, g->n_stages);
+    double gf[2] = {10, 20}, bw[2] = {100, 50};
+    struct halo_cluster *c = test_cluster(2, gf, NULL, bw, 80, 0.02);
+    struct halo_planner_ctx ctx;
+    CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
+    int es[2] = {1, 2}, dev[2] = {1, 2};
+    struct halo_rect rects[2] = {{0, 12, 0, 32}, {12, 32, 0, 32}};
+    struct halo_plan *p;
+    CHECK_OK(halo_planner_plan_new(&ctx, "test", es, 2, &p));
+    CHECK_OK(halo_plan_add_block(p, g, 0, g->n_spatial, HALO_TILE_EXACT, false, 2, dev, rects));
+    CHECK_OK(halo_planner_finish(&ctx, p, es, 2));
+    CHECK(p->tail.first == p->tail.last);
+    const struct halo_sched *s = &p->sched;
+    CHECK_EQ(s->block_step0[s->n_blocks + 1], s->block_step0[s->n_blocks]); /* no tail step */
+    CHECK_EQ(s->msg[s->n_msg - 1].ready_step, -1);
+    struct halo_sched rt;
+    CHECK_ERR(halo_sched_build(p, g, &rt), HALO_ERR_UNSUPPORTED, "tail: empty");
+    double last_end = 0;
+    for (int i = 0; i < p->n_events; i++)
+        if (p->events[i].kind == HALO_EVENT_COMPUTE && p->events[i].end_ms > last_end) last_end = p->events[i].end_ms;
+    const struct halo_plan_event *r = &p->events[p->n_events - 1];
+    CHECK(r->kind == HALO_EVENT_RECV && r->device == 0 && r->peer == 2 && r->block == -1);
+    CHECK_NEAR(r->start_ms, last_end, 0);
+    CHECK_NEAR(r->end_ms, p->total_ms, 0);
+    /* re-running the timeline alone gives the same latency; faster links never make it slower */
+    double t, fast[9];
+    CHECK_OK(halo_plan_timeline(p, NULL, false, &t));
+    CHECK_NEAR(t, p->total_ms, 0);
+    for (int i = 0; i < 9; i++) fast[i] = 2 * p->bw_mbps[i];
+    CHECK_OK(halo_plan_timeline(p, fast, false, &t));
+    CHECK(t < p->total_ms);
+    halo_plan_free(p);
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(c);
+    halo_graph_free(g);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -300,6 +356,7 @@ int main(void)
     RUN(test_dp);
     RUN(test_subsets);
     RUN(test_one_es_and_validator);
+    RUN(test_cost_model);
     RUN(test_cluster_errors);
     return halo_test_done("test_plan");
 }

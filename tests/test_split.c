@@ -1,9 +1,10 @@
 /* Splits and their halo costs: row splits (given, equal, weighted) and grids cover the output
- * exactly once, with clear errors; the halo accounting is consistent (own MACs add up to the
- * unsplit range, redundancy is zero for one part, grows with depth, and equals the hand formula
- * from the halo rows for VGG); and a PROPERTY test over random (zoo model, stage range, split,
- * input size): the parts, each run on only its input rect and stitched, equal single-device
- * execution of the range — bit for bit on ref, within float reassociation on cpu. */
+ * exactly once, with clear errors; the one apportionment of rows by weights (both share orders);
+ * the halo accounting is consistent (own MACs add up to the unsplit range, redundancy is zero
+ * for one part, grows with depth, and equals the hand formula from the halo rows for VGG); and a
+ * PROPERTY test over random (zoo model, stage range, split, input size): the parts, each run on
+ * only its input rect and stitched, equal single-device execution of the range — bit for bit on
+ * ref, within float reassociation on cpu. */
 #include "core/clock.h"
 #include "core/rng.h"
 #include "model/count.h"
@@ -67,6 +68,24 @@ static void test_splits(void)
     halo_split_free(&s);
     double neg[2] = {1, -1};
     CHECK_ERR(halo_split_weighted(5, 4, neg, 2, &s), HALO_ERR_INVALID, "weight 1 is -1");
+
+    /* the one apportionment: without a minimum a share that rounds to nothing gets nothing (and a
+     * weight <= 0 counts as 0); all weights 0 share equally, ties to the lower index */
+    int h4[4];
+    double some[4] = {1, 0, -2, 3}, none[4] = {0, 0, 0, 0};
+    halo_split_apportion(4, some, 4, 0, HALO_SHARE_SCALED, h4);
+    CHECK(h4[0] == 1 && h4[1] == 0 && h4[2] == 0 && h4[3] == 3);
+    halo_split_apportion(10, none, 4, 0, HALO_SHARE_SCALED, h4);
+    CHECK(h4[0] == 3 && h4[1] == 3 && h4[2] == 2 && h4[3] == 2);
+    halo_split_apportion(5, tiny, 3, 1, HALO_SHARE_SCALED, h4);
+    CHECK(h4[0] == 2 && h4[1] == 1 && h4[2] == 2);
+    /* the share's order of operations is part of the result: 0.7 + 0.1 rounds below 0.8, and
+     * 20 * 0.7 / sum and 20 * (0.7 / sum) leave the last row to different parts */
+    double close[2] = {0.7, 0.1};
+    halo_split_apportion(20, close, 2, 1, HALO_SHARE_SCALED, h4);
+    CHECK(h4[0] == 18 && h4[1] == 2);
+    halo_split_apportion(20, close, 2, 1, HALO_SHARE_FRACTION, h4);
+    CHECK(h4[0] == 17 && h4[1] == 3);
 
     int y[3] = {0, 3, 3}, x[2] = {0, 4};
     CHECK_ERR(halo_split_cuts(3, 4, y, 2, x, 1, &s), HALO_ERR_INVALID, "rows band 1 is [3, 3)");

@@ -13,6 +13,7 @@
 #include "model/graph.h"
 #include "model/rf.h"
 #include "partition/cluster.h"
+#include "partition/schedule.h"
 
 #define HALO_PLAN_SCHEMA "halo-plan/1"
 
@@ -20,8 +21,6 @@
 struct halo_plan_src {
     int device;
     struct halo_rect rect;
-    int64_t bytes;  /* what travels (compressed when the producing block compresses); derived */
-    int held_by;    /* part of the previous block that produced it; -1 the source's full copy; derived */
 };
 
 struct halo_plan_part {
@@ -32,7 +31,6 @@ struct halo_plan_part {
     struct halo_plan_src *src; /* cover `in` exactly once */
     int64_t macs;            /* MACs of the part, halo redundancy included */
     double compute_ms;       /* predicted on its device */
-    int64_t out_bytes;       /* its output as sent when gathered (compressed when the block is); derived */
 };
 
 struct halo_plan_block {
@@ -92,7 +90,8 @@ struct halo_plan {
     double local_ms;          /* best single device, for speedup figures */
     char *local_device;
     int64_t bytes_moved, total_macs, redundant_macs;
-    int64_t result_bytes;     /* the logits, tail device to source; derived */
+    struct halo_sched sched;  /* the frame as steps and messages (who sends what, how many bytes,
+                                 when the sender holds it); derived by halo_plan_simulate/derive */
     int n_events;
     struct halo_plan_event *events;
     size_t events_cap;
@@ -129,20 +128,22 @@ enum halo_status halo_plan_set_tail(struct halo_plan *p, const struct halo_graph
 /* Recomputes sources and the predicted timeline from the parts' compute_ms (after edits). */
 enum halo_status halo_plan_simulate(struct halo_plan *p, const struct halo_graph *g);
 
-/* For a loaded (and validated) plan: derives message sizes and which part produced each source
- * piece, keeping the sources the file names, so halo_plan_timeline can run. */
+/* For a loaded (and validated) plan: derives its schedule (message sizes, which part produced each
+ * source piece), keeping the sources the file names, so halo_plan_timeline can run. */
 enum halo_status halo_plan_derive(struct halo_plan *p, const struct halo_graph *g);
 
-/* Re-runs only the timeline with another bandwidth matrix (n_dev x n_dev Mbps; NULL: the plan's
- * own), after halo_plan_simulate has derived the sources. Records events (and sets total_ms,
- * bytes_moved) only when `record`; otherwise just returns the end-to-end latency in *total_ms.
- * Cheap: no graph, no allocation per message. */
+/* Re-runs only the timeline (the cost model, partition/timeline.h) with another bandwidth matrix
+ * (n_dev x n_dev Mbps; NULL: the plan's own), after halo_plan_simulate or halo_plan_derive has
+ * derived the schedule. Records events (and sets total_ms, bytes_moved) only when `record`;
+ * otherwise just returns the end-to-end latency in *total_ms. Cheap: no graph, no allocation per
+ * message. */
 enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, bool record, double *total_ms);
 
 /* Bytes of a rect of the tensor with `c` channels (float32), or compressed per the codec. */
 int64_t halo_plan_rect_bytes(const struct halo_plan *p, int c, struct halo_rect r, bool compressed);
 
-/* Predicted compute, receive, send and idle ms of plan device k (idle = total - busy union). */
+/* Predicted compute, receive, send and idle ms of plan device k (idle = total - busy union), as
+ * halo_timeline_device_times over the plan's events. */
 void halo_plan_device_times(const struct halo_plan *p, int k, double *compute_ms, double *recv_ms,
                             double *send_ms, double *idle_ms);
 

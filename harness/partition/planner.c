@@ -196,36 +196,6 @@ enum halo_status halo_planner_finish(const struct halo_planner_ctx *ctx, struct 
     return p->local_device ? HALO_OK : HALO_ERR_NOMEM;
 }
 
-void halo_planner_split_rows(int rows, const double *weights, int n, int *h)
-{
-    double sum = 0;
-    for (int k = 0; k < n; k++) sum += weights[k] > 0 ? weights[k] : 0;
-    int given = 0, floor_rows = rows >= n ? 1 : 0;
-    for (int k = 0; k < n; k++) {
-        double share = sum > 0 ? rows * (weights[k] > 0 ? weights[k] : 0) / sum : (double)rows / n;
-        h[k] = (int)floor(share);
-        if (h[k] < floor_rows) h[k] = floor_rows;
-        given += h[k];
-    }
-    /* hand out or take back the rounding rows: largest remaining share first */
-    while (given != rows) {
-        int best = -1;
-        double best_gap = -INFINITY;
-        for (int k = 0; k < n; k++) {
-            double share = sum > 0 ? rows * (weights[k] > 0 ? weights[k] : 0) / sum : (double)rows / n;
-            double gap = given < rows ? share - h[k] : h[k] - share;
-            if (given > rows && h[k] <= floor_rows) continue;
-            if (gap > best_gap) {
-                best_gap = gap;
-                best = k;
-            }
-        }
-        HALO_ASSERT(best >= 0);
-        h[best] += given < rows ? 1 : -1;
-        given += given < rows ? 1 : -1;
-    }
-}
-
 enum halo_status halo_planner_single(const struct halo_planner_ctx *ctx, int d, const char *method,
                                      struct halo_plan **out)
 {
@@ -398,29 +368,4 @@ void halo_planner_part_times(const struct halo_plan *p, int b, int k, double *st
     }
     *start_ms = isfinite(start) ? start : cstart;
     *end_ms = end;
-}
-
-void halo_planner_split_rows_prop(int rows, const double *weights, int n, int *h)
-{
-    double sum = 0;
-    for (int k = 0; k < n; k++) sum += weights[k] > 0 ? weights[k] : 0;
-    int given = 0;
-    for (int k = 0; k < n; k++) {
-        double share = sum > 0 ? rows * (weights[k] > 0 ? weights[k] : 0) / sum : (double)rows / n;
-        h[k] = (int)floor(share);
-        given += h[k];
-    }
-    while (given < rows) {
-        int best = 0;
-        double best_gap = -INFINITY;
-        for (int k = 0; k < n; k++) {
-            double share = sum > 0 ? rows * (weights[k] > 0 ? weights[k] : 0) / sum : (double)rows / n;
-            if (share - h[k] > best_gap) {
-                best_gap = share - h[k];
-                best = k;
-            }
-        }
-        h[best]++;
-        given++;
-    }
 }

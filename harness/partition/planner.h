@@ -69,14 +69,6 @@ enum halo_status halo_planner_plan_new(const struct halo_planner_ctx *ctx, const
 enum halo_status halo_planner_finish(const struct halo_planner_ctx *ctx, struct halo_plan *p, const int *es,
                                      int tail_dev);
 
-/* Splits `rows` rows into parts proportional to weights[0..n) (every part >= 1 row when
- * rows >= n; parts may be 0 otherwise); returns heights in h. */
-void halo_planner_split_rows(int rows, const double *weights, int n, int *h);
-
-/* Splits `rows` rows in proportion to weights[0..n) by largest remainder, without a minimum:
- * a part whose share rounds to nothing gets 0 rows (heights in h, summing to rows). */
-void halo_planner_split_rows_prop(int rows, const double *weights, int n, int *h);
-
 /* The local plan: the whole model on cluster device d (one block of all spatial stages, one part). */
 enum halo_status halo_planner_single(const struct halo_planner_ctx *ctx, int d, const char *method,
                                      struct halo_plan **out);

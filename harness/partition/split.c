@@ -101,49 +101,57 @@ enum halo_status halo_split_grid(int h, int w, int n_rows, int n_cols, struct ha
     return st;
 }
 
+static double share_of(int rows, const double *weights, int n, double sum, enum halo_share share, int k)
+{
+    double w = weights[k] > 0 ? weights[k] : 0;
+    if (!(sum > 0)) return (double)rows / n;
+    return share == HALO_SHARE_SCALED ? rows * w / sum : rows * (w / sum);
+}
+
+void halo_split_apportion(int rows, const double *weights, int n, int min_rows, enum halo_share share, int *h)
+{
+    HALO_ASSERT(n >= 1 && (int64_t)n * min_rows <= rows);
+    double sum = 0;
+    for (int k = 0; k < n; k++) sum += weights[k] > 0 ? weights[k] : 0;
+    int given = 0;
+    for (int k = 0; k < n; k++) {
+        h[k] = (int)floor(share_of(rows, weights, n, sum, share, k));
+        if (h[k] < min_rows) h[k] = min_rows;
+        if (h[k] > rows) h[k] = rows;
+        given += h[k];
+    }
+    /* hand out or take back the rounding rows: largest remaining share first */
+    while (given != rows) {
+        int best = -1;
+        double best_gap = -INFINITY;
+        for (int k = 0; k < n; k++) {
+            if (given > rows && h[k] <= min_rows) continue;
+            double s = share_of(rows, weights, n, sum, share, k);
+            double gap = given < rows ? s - h[k] : h[k] - s;
+            if (gap > best_gap) {
+                best_gap = gap;
+                best = k;
+            }
+        }
+        HALO_ASSERT(best >= 0);
+        h[best] += given < rows ? 1 : -1;
+        given += given < rows ? 1 : -1;
+    }
+}
+
 enum halo_status halo_split_weighted(int h, int w, const double *weights, int n, struct halo_split *out)
 {
     memset(out, 0, sizeof *out);
     if (n < 1) return halo_error(HALO_ERR_INVALID, "split: no weights given");
     if (n > h) return halo_error(HALO_ERR_INVALID, "split: %d row parts but the tensor has only %d rows", n, h);
-    double total = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         if (!(weights[i] > 0) || !isfinite(weights[i]))
             return halo_error(HALO_ERR_INVALID, "split: weight %d is %g (must be finite and > 0)", i, weights[i]);
-        total += weights[i];
-    }
     int *height = halo_malloc((size_t)n, sizeof *height);
-    double *ideal = halo_malloc((size_t)n, sizeof *ideal);
-    if (!height || !ideal) {
-        free(height);
-        free(ideal);
-        return HALO_ERR_NOMEM;
-    }
-    int sum = 0;
-    for (int i = 0; i < n; i++) {
-        ideal[i] = h * (weights[i] / total);
-        height[i] = (int)floor(ideal[i]);
-        if (height[i] < 1) height[i] = 1;
-        if (height[i] > h) height[i] = h;
-        sum += height[i];
-    }
-    /* Largest remainder: give missing rows to the parts furthest below their ideal; take surplus
-     * rows (from the one-row minimum) from the parts furthest above it. Ties go to the lower index. */
-    while (sum != h) {
-        int best = -1;
-        for (int i = 0; i < n; i++) {
-            if (sum > h && height[i] <= 1) continue;
-            double gap = sum < h ? ideal[i] - height[i] : height[i] - ideal[i];
-            double bgap = best < 0 ? 0 : (sum < h ? ideal[best] - height[best] : height[best] - ideal[best]);
-            if (best < 0 || gap > bgap) best = i;
-        }
-        HALO_ASSERT(best >= 0);
-        height[best] += sum < h ? 1 : -1;
-        sum += sum < h ? 1 : -1;
-    }
+    if (!height) return HALO_ERR_NOMEM;
+    halo_split_apportion(h, weights, n, 1, HALO_SHARE_FRACTION, height);
     enum halo_status st = halo_split_rows(h, w, height, n, out);
     free(height);
-    free(ideal);
     return st;
 }
 

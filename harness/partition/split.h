@@ -26,8 +26,23 @@ enum halo_status halo_split_cuts(int h, int w, const int *y, int n_rows, const i
 enum halo_status halo_split_rows(int h, int w, const int *heights, int n, struct halo_split *out);
 /* k row parts as equal as possible (heights differ by at most one). Errors: k < 1 or k > h. */
 enum halo_status halo_split_equal(int h, int w, int k, struct halo_split *out);
+/* How a part's share of the rows is computed before it is rounded: the two orders round
+ * differently in floating point, and each caller keeps the one its plans were made with. */
+enum halo_share {
+    HALO_SHARE_SCALED,   /* rows * weight / sum (the planners) */
+    HALO_SHARE_FRACTION, /* rows * (weight / sum) (halo_split_weighted) */
+};
+
+/* The one apportionment of rows to parts in proportion to weights[0..n) (a weight <= 0 counts as
+ * 0; all 0: equal shares), by largest remainder: each part gets the floor of its share but at
+ * least min_rows, then single rows go to the parts furthest below their share (or, when the
+ * minimum overshot, come back from those furthest above it, never below min_rows), ties to the
+ * lower index. h[0..n) sums to rows. Requires n >= 1 and n * min_rows <= rows. */
+void halo_split_apportion(int rows, const double *weights, int n, int min_rows, enum halo_share share, int *h);
+
 /* n row parts with heights in proportion to weights (> 0, finite), rounded by largest remainder,
- * each at least one row. Errors: a bad weight, n < 1 or n > h. */
+ * each at least one row (halo_split_apportion, HALO_SHARE_FRACTION). Errors: a bad weight, n < 1
+ * or n > h. */
 enum halo_status halo_split_weighted(int h, int w, const double *weights, int n, struct halo_split *out);
 /* n_rows x n_cols grid, each axis cut as halo_split_equal cuts rows. Errors: a side < 1 or more
  * bands than rows (columns). */

@@ -10,7 +10,7 @@
 #include "model/zoo.h"
 #include "runtime/inject.h"
 #include "runtime/runtime.h"
-#include "runtime/schedule.h"
+#include "partition/schedule.h"
 
 #include <errno.h>
 #include <math.h>

@@ -26,9 +26,9 @@
 #include "core/clock.h"
 #include "core/tensor.h"
 #include "exec/backend.h"
+#include "partition/schedule.h"
 #include "runtime/inject.h"
 #include "runtime/runtime.h"
-#include "runtime/schedule.h"
 #include "runtime/vclock.h"
 
 /* MPI tags, one list for the job so that no two kinds of message can match each other. Message m

@@ -1,13 +1,13 @@
 /* vclock: the virtual clock's timeline. Replays a plan's schedule with given compute durations
- * and message sizes through the plan's link model — a message occupies the sender's uplink and the
- * receiver's downlink for latency + bytes/bandwidth, one at a time, issued per block in order of
- * data-ready time — exactly as halo_plan_simulate does. With the plan's own compute_ms and bytes
- * it reproduces the plan's prediction; with measured durations it is the virtual-clock run. */
+ * and message sizes through the cost model (partition/timeline.h) — the very simulation that
+ * predicts the plan (halo_plan_simulate). With the plan's own compute_ms and bytes it reproduces
+ * the plan's prediction; with measured durations it is the virtual-clock run. */
 #ifndef HALO_VCLOCK_H
 #define HALO_VCLOCK_H
 
 #include "partition/plan.h"
-#include "runtime/schedule.h"
+#include "partition/schedule.h"
+#include "partition/timeline.h"
 
 struct halo_vclock {
     double total_ms;       /* the source holds the logits */
@@ -22,15 +22,14 @@ struct halo_vclock {
 
 /* Replays the schedule. step_ms[n_step]: each step's compute duration on its device (already
  * scaled by the device's speed); msg_bytes[n_msg]: bytes each message puts on its link (NULL: the
- * plan's prediction). Links: the plan's bw_mbps and lat_ms. Only steps before the first one whose
- * duration is unknown matter for the earlier steps' times (the replay is causal). */
+ * plan's prediction). Links: the plan's bw_mbps and lat_ms, the default link model. Only steps
+ * before the first one whose duration is unknown matter for the earlier steps' times (the replay
+ * is causal). */
 enum halo_status halo_vclock_replay(const struct halo_plan *p, const struct halo_sched *s, const double *step_ms,
                                     const int64_t *msg_bytes, struct halo_vclock *out);
 void halo_vclock_free(struct halo_vclock *v);
 
-/* Compute, receive, send and idle ms of plan device k over a timeline of `total_ms` (idle: time
- * in [0, total] when the device neither computes nor moves data), as halo_plan_device_times. */
-void halo_timeline_device_times(const struct halo_plan_event *ev, int n_events, double total_ms, int k,
-                                double *compute_ms, double *recv_ms, double *send_ms, double *idle_ms);
+/* halo_timeline_device_times (partition/timeline.h) gives a replay's per-device compute, receive,
+ * send and idle ms. */
 
 #endif

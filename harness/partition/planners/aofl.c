@@ -14,6 +14,7 @@
  *   simulated latency (the source when it can compute, or an ES). */
 #include "core/alloc.h"
 #include "partition/planner.h"
+#include "partition/split.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ static void split_block(struct aofl *a, int i, int j, int k)
         double ms = halo_planner_rect_ms(a->ctx, a->es[e], first, last, halo_rect_full(o), HALO_TILE_EXACT);
         a->w[e] = ms > 0 && isfinite(ms) ? 1 / ms : 0;
     }
-    halo_planner_split_rows_prop(o.h, a->w, k, a->h);
+    halo_split_apportion(o.h, a->w, k, 0, HALO_SHARE_SCALED, a->h);
 }
 
 /* C(i, j, k): scatter from the source, compute, gather at the source (linear models). */

@@ -14,6 +14,7 @@
  *   Every ES takes part; the tail runs on the device with the lowest simulated latency. */
 #include "core/alloc.h"
 #include "partition/planner.h"
+#include "partition/split.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static enum halo_status build(struct ds *d, struct halo_plan **out)
     for (int b = 0; b < d->nb && st == HALO_OK; b++) {
         int s0 = d->cuts[b], s1 = d->cuts[b + 1];
         struct halo_shape o = g->nodes[g->stages[s1 - 1].last - 1].out_shape;
-        halo_planner_split_rows_prop(o.h, d->w + (size_t)b * d->n, d->n, d->h);
+        halo_split_apportion(o.h, d->w + (size_t)b * d->n, d->n, 0, HALO_SHARE_SCALED, d->h);
         int np = 0, y = 0;
         for (int e = 0; e < d->n; e++) {
             if (d->h[e] <= 0) continue;

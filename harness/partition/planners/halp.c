@@ -17,6 +17,7 @@
  *   lowest simulated latency. */
 #include "core/alloc.h"
 #include "partition/planner.h"
+#include "partition/split.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ static bool layout(struct halp *hp, int i, int j, int strip_min)
     if (rest < m) return false;
     int *sec = halo_malloc((size_t)m, sizeof *sec);
     if (!sec) return false;
-    halo_planner_split_rows(rest, hp->w + 1, m, sec);
+    halo_split_apportion(rest, hp->w + 1, m, 1, HALO_SHARE_SCALED, sec);
     for (int s = 0; s < m; s++) {
         hp->h[2 * s] = sec[s];
         hp->dev[2 * s] = s + 2;

@@ -14,6 +14,7 @@
  *   with the lowest simulated latency among the source (when it can compute) and the ESs. */
 #include "core/alloc.h"
 #include "partition/planner.h"
+#include "partition/split.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ static enum halo_status add_bodp_block(const struct halo_planner_ctx *ctx, struc
         double ms = halo_planner_rect_ms(ctx, es[e], st->first, st->last, halo_rect_full(o), HALO_TILE_EXACT);
         w[e] = ms > 0 && isfinite(ms) ? 1 / ms : 0;
     }
-    halo_planner_split_rows_prop(o.h, w, n, h);
+    halo_split_apportion(o.h, w, n, 0, HALO_SHARE_SCALED, h);
     int np = 0, y = 0;
     for (int e = 0; e < n; e++) {
         if (h[e] <= 0) continue;

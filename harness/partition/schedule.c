@@ -1,5 +1,6 @@
-#include "runtime/schedule.h"
+#include "partition/schedule.h"
 #include "core/alloc.h"
+#include "partition/plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,19 @@ static int64_t tensor_bytes(const struct halo_plan *p, int c, struct halo_rect r
 enum halo_status halo_sched_build(const struct halo_plan *p, const struct halo_graph *g, struct halo_sched *s)
 {
     memset(s, 0, sizeof *s);
-    int nb = p->n_blocks;
     if (p->tail.first >= p->tail.last)
         return halo_error(HALO_ERR_UNSUPPORTED, "plan: tail: empty (the last block ends the network); the runtime "
                                                 "needs a tail that produces the logits");
+    return halo_sched_build_any(p, g, s);
+}
+
+enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct halo_graph *g, struct halo_sched *s)
+{
+    memset(s, 0, sizeof *s);
+    int nb = p->n_blocks;
+    bool has_tail = p->tail.first < p->tail.last;
     s->n_blocks = nb;
-    s->block_step0 = halo_calloc((size_t)nb + 2, sizeof *s->block_step0);
+    s->block_step0 = halo_malloc((size_t)nb + 2, sizeof *s->block_step0);
     if (!s->block_step0) return HALO_ERR_NOMEM;
     int n_step = 0, n_msg = 0;
     for (int b = 0; b < nb; b++) {
@@ -53,11 +61,11 @@ enum halo_status halo_sched_build(const struct halo_plan *p, const struct halo_g
         if (p->block[b].gather) n_msg += p->block[b].n_parts;
     }
     s->block_step0[nb] = n_step;
-    n_step += 1;
+    n_step += has_tail;
     s->block_step0[nb + 1] = n_step;
-    n_msg += p->tail.n_src + 1;
-    s->step = halo_calloc((size_t)n_step, sizeof *s->step);
-    s->msg = halo_calloc((size_t)n_msg, sizeof *s->msg);
+    n_msg += (has_tail ? p->tail.n_src : 0) + 1;
+    s->step = halo_malloc((size_t)(n_step ? n_step : 1), sizeof *s->step);
+    s->msg = halo_malloc((size_t)n_msg, sizeof *s->msg);
     if (!s->step || !s->msg) {
         halo_sched_free(s);
         return HALO_ERR_NOMEM;
@@ -66,7 +74,7 @@ enum halo_status halo_sched_build(const struct halo_plan *p, const struct halo_g
     int m = 0;
     for (int b = 0; b <= nb; b++) {
         bool tail = b == nb;
-        int n_parts = tail ? 1 : p->block[b].n_parts;
+        int n_parts = tail ? has_tail : p->block[b].n_parts;
         int producer = b == 0 ? HALO_INPUT : p->block[b - 1].last - 1;
         int c_in = halo_graph_tensor_shape(g, producer).c;
         bool comp_in = b > 0 && p->block[b - 1].compress;
@@ -92,9 +100,12 @@ enum halo_status halo_sched_build(const struct halo_plan *p, const struct halo_g
                 struct halo_sched_msg *mm = &s->msg[m++];
                 /* the source forwards what it holds raw: only ES-held pieces travel compressed */
                 bool comp = comp_in && src[j].device != 0;
-                *mm = (struct halo_sched_msg){HALO_SCHED_INPUT, b, k, j, src[j].device, st->device, producer, c_in,
-                                              src[j].rect, comp, tensor_bytes(p, c_in, src[j].rect, comp), -1, -1,
-                                              halo_sched_step_of(s, b, k)};
+                *mm = (struct halo_sched_msg){.kind = HALO_SCHED_INPUT, .block = b, .part = k, .piece = j,
+                                              .from = src[j].device, .to = st->device,
+                                              .step = halo_sched_step_of(s, b, k), .ready_step = -1,
+                                              .ready_gather = -1, .bytes = tensor_bytes(p, c_in, src[j].rect, comp),
+                                              .producer = producer, .c = c_in, .rect = src[j].rect,
+                                              .compressed = comp};
                 held_when(p, s, b, src[j].device, src[j].rect, &mm->ready_step, &mm->ready_gather);
                 st->n_msg++;
             }
@@ -103,16 +114,20 @@ enum halo_status halo_sched_build(const struct halo_plan *p, const struct halo_g
             const struct halo_plan_block *bl = &p->block[b];
             int c_out = g->nodes[bl->last - 1].out_shape.c;
             for (int k = 0; k < bl->n_parts; k++)
-                s->msg[m++] = (struct halo_sched_msg){HALO_SCHED_GATHER, b, k, 0, bl->part[k].device, 0, bl->last - 1,
-                                                      c_out, bl->part[k].out, bl->compress,
-                                                      tensor_bytes(p, c_out, bl->part[k].out, bl->compress),
-                                                      halo_sched_step_of(s, b, k), -1, -1};
+                s->msg[m++] = (struct halo_sched_msg){.kind = HALO_SCHED_GATHER, .block = b, .part = k,
+                                                      .from = bl->part[k].device, .to = 0, .step = -1,
+                                                      .ready_step = halo_sched_step_of(s, b, k), .ready_gather = -1,
+                                                      .bytes = tensor_bytes(p, c_out, bl->part[k].out, bl->compress),
+                                                      .producer = bl->last - 1, .c = c_out, .rect = bl->part[k].out,
+                                                      .compressed = bl->compress};
         }
     }
+    /* without a tail the result is ready once the last block has ended (see ready_gather) */
     struct halo_shape o = g->nodes[g->n_nodes - 1].out_shape;
-    s->msg[m++] = (struct halo_sched_msg){HALO_SCHED_RESULT, nb, 0, 0, p->tail.device, 0, g->n_nodes - 1, o.c,
-                                          halo_rect_full(o), false, 4 * (int64_t)o.c * o.h * o.w,
-                                          halo_sched_step_of(s, nb, 0), -1, -1};
+    s->msg[m++] = (struct halo_sched_msg){.kind = HALO_SCHED_RESULT, .block = nb, .from = p->tail.device, .to = 0,
+                                          .step = -1, .ready_step = has_tail ? halo_sched_step_of(s, nb, 0) : -1,
+                                          .ready_gather = -1, .bytes = 4 * (int64_t)o.c * o.h * o.w,
+                                          .producer = g->n_nodes - 1, .c = o.c, .rect = halo_rect_full(o)};
     HALO_ASSERT(m == n_msg);
     s->n_msg = n_msg;
     for (int i = 0; i < n_msg; i++) s->n_wire += s->msg[i].from != s->msg[i].to;

@@ -1,0 +1,386 @@
+/* plan_json: a plan's file, schema "halo-plan/1" — saving it (structure and prediction, events
+ * included) and loading it (structure; validate against the graph before use). */
+#include "core/alloc.h"
+#include "core/json.h"
+#include "partition/plan.h"
+#include "partition/plan_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static cJSON *rect_json(struct halo_rect r)
+{
+    int v[4] = {r.y0, r.y1, r.x0, r.x1};
+    return cJSON_CreateIntArray(v, 4);
+}
+
+static cJSON *range_json(int a, int b)
+{
+    int v[2] = {a, b};
+    return cJSON_CreateIntArray(v, 2);
+}
+
+static cJSON *sources_json(const struct halo_plan *p, const struct halo_plan_src *s, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int j = 0; j < n; j++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "from", p->dev[s[j].device].name);
+        cJSON_AddItemToObject(o, "rect", rect_json(s[j].rect));
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static cJSON *matrix_json(const double *m, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(m + (size_t)i * n, n));
+    return a;
+}
+
+static const char *event_kind_name(enum halo_event_kind k)
+{
+    return k == HALO_EVENT_SEND ? "send" : k == HALO_EVENT_RECV ? "recv" : "compute";
+}
+
+enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return HALO_ERR_NOMEM;
+    cJSON_AddStringToObject(j, "schema", HALO_PLAN_SCHEMA);
+    cJSON_AddStringToObject(j, "model", p->model);
+    cJSON_AddItemToObject(j, "input", range_json(p->h, p->w));
+    cJSON_AddStringToObject(j, "method", p->method);
+    cJSON_AddBoolToObject(j, "lossless", p->lossless);
+    if (p->notes) cJSON_AddStringToObject(j, "notes", p->notes);
+    cJSON_AddStringToObject(j, "cluster", p->cluster ? p->cluster : "-");
+    cJSON *devs = cJSON_AddArrayToObject(j, "devices");
+    for (int k = 0; k < p->n_dev; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", p->dev[k].name);
+        cJSON_AddNumberToObject(o, "rank", k);
+        cJSON_AddStringToObject(o, "role", k == 0 ? "source" : "es");
+        cJSON_AddStringToObject(o, "profile", p->dev[k].profile ? p->dev[k].profile : "-");
+        cJSON_AddNumberToObject(o, "speed", p->dev[k].speed);
+        cJSON_AddItemToArray(devs, o);
+    }
+    cJSON *links = cJSON_AddObjectToObject(j, "links");
+    cJSON_AddItemToObject(links, "bandwidth_mbps", matrix_json(p->bw_mbps, p->n_dev));
+    cJSON_AddItemToObject(links, "latency_ms", matrix_json(p->lat_ms, p->n_dev));
+    if (p->has_codec) {
+        cJSON *c = cJSON_AddObjectToObject(j, "codec");
+        cJSON_AddNumberToObject(c, "clip_lo", p->codec.clip_lo);
+        cJSON_AddNumberToObject(c, "clip_hi", p->codec.clip_hi);
+        cJSON_AddNumberToObject(c, "bits", p->codec.bits);
+        cJSON_AddNumberToObject(c, "ratio", p->codec.ratio);
+    }
+    cJSON *blocks = cJSON_AddArrayToObject(j, "blocks");
+    for (int b = 0; b < p->n_blocks; b++) {
+        const struct halo_plan_block *bl = &p->block[b];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "stages", range_json(bl->stage0, bl->stage1));
+        cJSON_AddItemToObject(o, "nodes", range_json(bl->first, bl->last));
+        cJSON_AddStringToObject(o, "mode", bl->mode == HALO_TILE_EXACT ? "exact" : "zero_pad");
+        cJSON_AddBoolToObject(o, "gather", bl->gather);
+        cJSON_AddBoolToObject(o, "compress", bl->compress);
+        cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+        for (int k = 0; k < bl->n_parts; k++) {
+            const struct halo_plan_part *pt = &bl->part[k];
+            cJSON *po = cJSON_CreateObject();
+            cJSON_AddStringToObject(po, "device", p->dev[pt->device].name);
+            cJSON_AddItemToObject(po, "out", rect_json(pt->out));
+            cJSON_AddItemToObject(po, "in", rect_json(pt->in));
+            cJSON_AddItemToObject(po, "sources", sources_json(p, pt->src, pt->n_src));
+            cJSON_AddNumberToObject(po, "macs", (double)pt->macs);
+            cJSON_AddNumberToObject(po, "compute_ms", pt->compute_ms);
+            cJSON_AddItemToArray(parts, po);
+        }
+        cJSON_AddItemToArray(blocks, o);
+    }
+    cJSON *t = cJSON_AddObjectToObject(j, "tail");
+    cJSON_AddStringToObject(t, "device", p->dev[p->tail.device].name);
+    cJSON_AddItemToObject(t, "stages", range_json(p->tail.stage0, p->tail.stage1));
+    cJSON_AddItemToObject(t, "nodes", range_json(p->tail.first, p->tail.last));
+    cJSON_AddItemToObject(t, "in", rect_json(p->tail.in));
+    cJSON_AddItemToObject(t, "sources", sources_json(p, p->tail.src, p->tail.n_src));
+    cJSON_AddNumberToObject(t, "compute_ms", p->tail.compute_ms);
+    cJSON *pr = cJSON_AddObjectToObject(j, "predicted");
+    cJSON_AddStringToObject(pr, "basis", "cost model: profiles' per-layer times (measured) or fitted capacity; "
+                                         "links: latency + bytes/bandwidth, one message at a time per link");
+    cJSON_AddNumberToObject(pr, "total_ms", p->total_ms);
+    cJSON_AddNumberToObject(pr, "local_ms", p->local_ms);
+    cJSON_AddStringToObject(pr, "local_device", p->local_device ? p->local_device : "-");
+    cJSON_AddNumberToObject(pr, "speedup", p->total_ms > 0 ? p->local_ms / p->total_ms : 0);
+    cJSON_AddNumberToObject(pr, "latency_reduction_pct", p->local_ms > 0 ? 100 * (1 - p->total_ms / p->local_ms) : 0);
+    cJSON_AddNumberToObject(pr, "bytes_moved", (double)p->bytes_moved);
+    cJSON_AddNumberToObject(pr, "total_macs", (double)p->total_macs);
+    cJSON_AddNumberToObject(pr, "redundant_macs", (double)p->redundant_macs);
+    cJSON *dt = cJSON_AddArrayToObject(pr, "devices");
+    for (int k = 0; k < p->n_dev; k++) {
+        double c, r, s, idle;
+        halo_plan_device_times(p, k, &c, &r, &s, &idle);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", p->dev[k].name);
+        cJSON_AddNumberToObject(o, "compute_ms", c);
+        cJSON_AddNumberToObject(o, "recv_ms", r);
+        cJSON_AddNumberToObject(o, "send_ms", s);
+        cJSON_AddNumberToObject(o, "idle_ms", idle);
+        cJSON_AddItemToArray(dt, o);
+    }
+    cJSON *ev = cJSON_AddArrayToObject(pr, "events");
+    for (int i = 0; i < p->n_events; i++) {
+        const struct halo_plan_event *e = &p->events[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "device", p->dev[e->device].name);
+        cJSON_AddStringToObject(o, "kind", event_kind_name(e->kind));
+        cJSON_AddNumberToObject(o, "block", e->block);
+        cJSON_AddNumberToObject(o, "part", e->part);
+        if (e->kind != HALO_EVENT_COMPUTE) cJSON_AddStringToObject(o, "peer", p->dev[e->peer].name);
+        cJSON_AddNumberToObject(o, "start_ms", e->start_ms);
+        cJSON_AddNumberToObject(o, "end_ms", e->end_ms);
+        cJSON_AddNumberToObject(o, e->kind == HALO_EVENT_COMPUTE ? "macs" : "bytes", (double)e->bytes);
+        cJSON_AddItemToArray(ev, o);
+    }
+    enum halo_status st = halo_json_save(path, j);
+    cJSON_Delete(j);
+    return st;
+}
+
+static enum halo_status int_array(const char *file, const cJSON *o, const char *where, const char *key, int n,
+                                  long lo, long hi, int *v)
+{
+    const cJSON *a;
+    char p[256];
+    HALO_TRY(halo_json_child(file, o, where, key, true, cJSON_Array, &a));
+    if (cJSON_GetArraySize(a) != n)
+        return halo_error(HALO_ERR_INVALID, "%s: %s: must have %d integers", file, halo_json_path(p, sizeof p, where, key), n);
+    for (int i = 0; i < n; i++) {
+        const cJSON *x = cJSON_GetArrayItem(a, i);
+        if (!cJSON_IsNumber(x) || x->valuedouble != floor(x->valuedouble) || x->valuedouble < lo || x->valuedouble > hi)
+            return halo_error(HALO_ERR_INVALID, "%s: %s[%d]: must be an integer in [%ld, %ld]", file,
+                              halo_json_path(p, sizeof p, where, key), i, lo, hi);
+        v[i] = (int)x->valuedouble;
+    }
+    return HALO_OK;
+}
+
+static enum halo_status rect_field(const char *file, const cJSON *o, const char *where, const char *key,
+                                   struct halo_rect *r)
+{
+    int v[4];
+    HALO_TRY(int_array(file, o, where, key, 4, 0, 65536, v));
+    *r = (struct halo_rect){v[0], v[1], v[2], v[3]};
+    if (r->y1 < r->y0 || r->x1 < r->x0) {
+        char p[256];
+        return halo_error(HALO_ERR_INVALID, "%s: %s: must be [y0, y1, x0, x1] with y0 <= y1, x0 <= x1", file,
+                          halo_json_path(p, sizeof p, where, key));
+    }
+    return HALO_OK;
+}
+
+static enum halo_status device_field(const char *file, const struct halo_plan *p, const cJSON *o, const char *where,
+                                     const char *key, int *dev)
+{
+    const char *s;
+    HALO_TRY(halo_json_str(file, o, where, key, true, &s));
+    for (int k = 0; k < p->n_dev; k++)
+        if (!strcmp(p->dev[k].name, s)) {
+            *dev = k;
+            return HALO_OK;
+        }
+    char q[256];
+    return halo_error(HALO_ERR_INVALID, "%s: %s: '%s' is not one of the plan's devices", file,
+                      halo_json_path(q, sizeof q, where, key), s);
+}
+
+static enum halo_status sources_field(const char *file, const struct halo_plan *p, const cJSON *o, const char *where,
+                                      struct halo_plan_src **src, int *n_src)
+{
+    const cJSON *a;
+    HALO_TRY(halo_json_child(file, o, where, "sources", true, cJSON_Array, &a));
+    int n = cJSON_GetArraySize(a);
+    *src = halo_calloc((size_t)(n ? n : 1), sizeof **src);
+    if (!*src) return HALO_ERR_NOMEM;
+    for (int j = 0; j < n; j++) {
+        char w[256];
+        const cJSON *s = cJSON_GetArrayItem(a, j);
+        halo_json_item(w, sizeof w, where, "sources", j);
+        HALO_TRY(device_field(file, p, s, w, "from", &(*src)[j].device));
+        HALO_TRY(rect_field(file, s, w, "rect", &(*src)[j].rect));
+        (*n_src)++;
+    }
+    return HALO_OK;
+}
+
+static enum halo_status load_matrix(const char *file, const cJSON *links, const char *key, int n, double *m)
+{
+    const cJSON *a;
+    HALO_TRY(halo_json_child(file, links, "links", key, true, cJSON_Array, &a));
+    if (cJSON_GetArraySize(a) != n) return halo_error(HALO_ERR_INVALID, "%s: links.%s: must have %d rows", file, key, n);
+    for (int i = 0; i < n; i++) {
+        const cJSON *row = cJSON_GetArrayItem(a, i);
+        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != n)
+            return halo_error(HALO_ERR_INVALID, "%s: links.%s[%d]: must have %d numbers", file, key, i, n);
+        for (int k = 0; k < n; k++) {
+            const cJSON *v = cJSON_GetArrayItem(row, k);
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
+                return halo_error(HALO_ERR_INVALID, "%s: links.%s[%d][%d]: must be a number >= 0", file, key, i, k);
+            m[i * n + k] = v->valuedouble;
+        }
+    }
+    return HALO_OK;
+}
+
+static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_plan *p)
+{
+    static const char *const keys[] = {"schema", "model", "input", "method", "lossless", "notes", "cluster",
+                                       "devices", "links", "codec", "blocks", "tail", "predicted", NULL};
+    const char *s;
+    if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", file);
+    HALO_TRY(halo_json_str(file, j, "", "schema", true, &s));
+    if (strcmp(s, HALO_PLAN_SCHEMA))
+        return halo_error(HALO_ERR_INVALID, "%s: schema: '%s' is not supported (this halo reads %s)", file, s,
+                          HALO_PLAN_SCHEMA);
+    HALO_TRY(halo_json_known_keys(file, j, "", keys));
+    HALO_TRY(halo_json_str(file, j, "", "model", true, &s));
+    if (!(p->model = halo_strdup(s))) return HALO_ERR_NOMEM;
+    int in[2];
+    HALO_TRY(int_array(file, j, "", "input", 2, 1, 65536, in));
+    p->h = in[0];
+    p->w = in[1];
+    HALO_TRY(halo_json_str(file, j, "", "method", true, &s));
+    if (!(p->method = halo_strdup(s))) return HALO_ERR_NOMEM;
+    HALO_TRY(halo_json_bool(file, j, "", "lossless", true, &p->lossless));
+    s = NULL;
+    HALO_TRY(halo_json_str(file, j, "", "notes", false, &s));
+    if (s && !(p->notes = halo_strdup(s))) return HALO_ERR_NOMEM;
+    s = "-";
+    HALO_TRY(halo_json_str(file, j, "", "cluster", false, &s));
+    if (!(p->cluster = halo_strdup(s))) return HALO_ERR_NOMEM;
+    const cJSON *devs, *links, *blocks, *tail, *codec, *pred;
+    HALO_TRY(halo_json_child(file, j, "", "devices", true, cJSON_Array, &devs));
+    int n = cJSON_GetArraySize(devs);
+    if (n < 2) return halo_error(HALO_ERR_INVALID, "%s: devices: needs the source and at least one ES", file);
+    HALO_TRY(halo_plan_alloc_devices(p, n));
+    for (int k = 0; k < n; k++) {
+        char w[64];
+        const cJSON *d = cJSON_GetArrayItem(devs, k);
+        halo_json_item(w, sizeof w, "", "devices", k);
+        HALO_TRY(halo_json_str(file, d, w, "name", true, &s));
+        if (!(p->dev[k].name = halo_strdup(s))) return HALO_ERR_NOMEM;
+        s = "-";
+        HALO_TRY(halo_json_str(file, d, w, "profile", false, &s));
+        if (!(p->dev[k].profile = halo_strdup(s))) return HALO_ERR_NOMEM;
+        p->dev[k].speed = 1;
+        HALO_TRY(halo_json_num(file, d, w, "speed", false, 1e-6, 1e6, &p->dev[k].speed));
+        long rank = k;
+        HALO_TRY(halo_json_int(file, d, w, "rank", false, 0, 1 << 20, &rank));
+        if (rank != k) return halo_error(HALO_ERR_INVALID, "%s: %s.rank: must be %d (devices are listed in rank order)", file, w, k);
+    }
+    HALO_TRY(halo_json_child(file, j, "", "links", true, cJSON_Object, &links));
+    HALO_TRY(load_matrix(file, links, "bandwidth_mbps", n, p->bw_mbps));
+    HALO_TRY(load_matrix(file, links, "latency_ms", n, p->lat_ms));
+    HALO_TRY(halo_json_child(file, j, "", "codec", false, cJSON_Object, &codec));
+    if (codec) {
+        double lo = 0, hi = 0, ratio = 1;
+        long bits = 4;
+        HALO_TRY(halo_json_num(file, codec, "codec", "clip_lo", true, -1e9, 1e9, &lo));
+        HALO_TRY(halo_json_num(file, codec, "codec", "clip_hi", true, -1e9, 1e9, &hi));
+        HALO_TRY(halo_json_int(file, codec, "codec", "bits", true, 1, 16, &bits));
+        HALO_TRY(halo_json_num(file, codec, "codec", "ratio", true, 1e-9, 10, &ratio));
+        if (!(hi > lo)) return halo_error(HALO_ERR_INVALID, "%s: codec: clip_lo must be < clip_hi", file);
+        p->has_codec = true;
+        p->codec = (struct halo_codec){(float)lo, (float)hi, (int)bits, ratio};
+    }
+    HALO_TRY(halo_json_child(file, j, "", "blocks", true, cJSON_Array, &blocks));
+    int nb = cJSON_GetArraySize(blocks);
+    p->block = halo_calloc((size_t)(nb ? nb : 1), sizeof *p->block);
+    if (!p->block) return HALO_ERR_NOMEM;
+    for (int b = 0; b < nb; b++) {
+        char w[64];
+        const cJSON *o = cJSON_GetArrayItem(blocks, b);
+        struct halo_plan_block *bl = &p->block[b];
+        halo_json_item(w, sizeof w, "", "blocks", b);
+        p->n_blocks++;
+        int v[2];
+        HALO_TRY(int_array(file, o, w, "stages", 2, 0, 1 << 20, v));
+        bl->stage0 = v[0];
+        bl->stage1 = v[1];
+        HALO_TRY(int_array(file, o, w, "nodes", 2, 0, 1 << 20, v));
+        bl->first = v[0];
+        bl->last = v[1];
+        HALO_TRY(halo_json_str(file, o, w, "mode", true, &s));
+        if (!strcmp(s, "exact")) bl->mode = HALO_TILE_EXACT;
+        else if (!strcmp(s, "zero_pad")) bl->mode = HALO_TILE_ZERO_PAD;
+        else return halo_error(HALO_ERR_INVALID, "%s: %s.mode: '%s': expected exact or zero_pad", file, w, s);
+        HALO_TRY(halo_json_bool(file, o, w, "gather", true, &bl->gather));
+        HALO_TRY(halo_json_bool(file, o, w, "compress", false, &bl->compress));
+        if (bl->compress && !p->has_codec)
+            return halo_error(HALO_ERR_INVALID, "%s: %s.compress: true but the plan has no codec", file, w);
+        const cJSON *parts;
+        HALO_TRY(halo_json_child(file, o, w, "parts", true, cJSON_Array, &parts));
+        int np = cJSON_GetArraySize(parts);
+        bl->part = halo_calloc((size_t)(np ? np : 1), sizeof *bl->part);
+        if (!bl->part) return HALO_ERR_NOMEM;
+        for (int k = 0; k < np; k++) {
+            char pw[128];
+            const cJSON *po = cJSON_GetArrayItem(parts, k);
+            struct halo_plan_part *pt = &bl->part[k];
+            halo_json_item(pw, sizeof pw, w, "parts", k);
+            bl->n_parts++;
+            HALO_TRY(device_field(file, p, po, pw, "device", &pt->device));
+            HALO_TRY(rect_field(file, po, pw, "out", &pt->out));
+            HALO_TRY(rect_field(file, po, pw, "in", &pt->in));
+            HALO_TRY(sources_field(file, p, po, pw, &pt->src, &pt->n_src));
+            double d = 0;
+            HALO_TRY(halo_json_num(file, po, pw, "macs", false, 0, 9e18, &d));
+            pt->macs = (int64_t)d;
+            HALO_TRY(halo_json_num(file, po, pw, "compute_ms", false, 0, 1e12, &pt->compute_ms));
+        }
+    }
+    HALO_TRY(halo_json_child(file, j, "", "tail", true, cJSON_Object, &tail));
+    HALO_TRY(device_field(file, p, tail, "tail", "device", &p->tail.device));
+    int v[2];
+    HALO_TRY(int_array(file, tail, "tail", "stages", 2, 0, 1 << 20, v));
+    p->tail.stage0 = v[0];
+    p->tail.stage1 = v[1];
+    HALO_TRY(int_array(file, tail, "tail", "nodes", 2, 0, 1 << 20, v));
+    p->tail.first = v[0];
+    p->tail.last = v[1];
+    HALO_TRY(rect_field(file, tail, "tail", "in", &p->tail.in));
+    HALO_TRY(sources_field(file, p, tail, "tail", &p->tail.src, &p->tail.n_src));
+    HALO_TRY(halo_json_num(file, tail, "tail", "compute_ms", false, 0, 1e12, &p->tail.compute_ms));
+    HALO_TRY(halo_json_child(file, j, "", "predicted", false, cJSON_Object, &pred));
+    if (pred) {
+        HALO_TRY(halo_json_num(file, pred, "predicted", "total_ms", false, 0, 1e12, &p->total_ms));
+        HALO_TRY(halo_json_num(file, pred, "predicted", "local_ms", false, 0, 1e12, &p->local_ms));
+        s = "-";
+        HALO_TRY(halo_json_str(file, pred, "predicted", "local_device", false, &s));
+        if (!(p->local_device = halo_strdup(s))) return HALO_ERR_NOMEM;
+    }
+    return HALO_OK;
+}
+
+enum halo_status halo_plan_from_json(const char *name, const cJSON *j, struct halo_plan **out)
+{
+    *out = NULL;
+    struct halo_plan *p = halo_calloc(1, sizeof *p);
+    enum halo_status st = p ? load_plan(name, j, p) : HALO_ERR_NOMEM;
+    if (st != HALO_OK) {
+        halo_plan_free(p);
+        return st;
+    }
+    *out = p;
+    return HALO_OK;
+}
+
+enum halo_status halo_plan_load(const char *path, struct halo_plan **out)
+{
+    *out = NULL;
+    cJSON *j;
+    HALO_TRY(halo_json_load(path, &j));
+    enum halo_status st = halo_plan_from_json(path, j, out);
+    cJSON_Delete(j);
+    return st;
+}
