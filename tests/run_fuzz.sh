@@ -29,7 +29,7 @@ log=$(mktemp)
 # Only the parsers are fuzzed: oneDNN, MPI and CUDA are left out of this build (faster, and their
 # own code is not what the fuzzers exercise).
 if ! CC=$cc cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHALO_WERROR=ON -DHALO_FUZZ=ON \
-        -DHALO_WITH_CUDA=OFF -DCMAKE_DISABLE_FIND_PACKAGE_dnnl=ON -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON >"$log" 2>&1 ||
+        -DHALO_WITH_CUDA=OFF -DHALO_WITH_DNNL=OFF -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON >"$log" 2>&1 ||
    ! cmake --build "$build" -j "$jobs" --target halo_fuzz >>"$log" 2>&1; then
     grep -E "error|Error" -A3 "$log" | head -n 60 >&2
     rm -f "$log"

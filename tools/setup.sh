@@ -52,7 +52,6 @@ test  pymod  argparse,csv,json,statistics,struct,subprocess,zlib python3 modules
 test  cmd    gnuplot                            gnuplot-nox         the figures (reproduce.sh, test_reproduce_quick)
 test  cmd    clang                              clang               tests/run_fuzz.sh (libFuzzer)
 test  file   /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a libclang-rt-14-dev clang's libFuzzer and sanitizer runtimes
-test  file   /usr/lib/llvm-*/lib/clang/*/include/omp.h libomp-14-dev OpenMP for clang: the fuzz build links oneDNN too
 test  cmd    valgrind                           valgrind            test_valgrind
 ci    cmd    debootstrap                        debootstrap         tools/ci_fresh_root.sh builds a clean Debian root
 EOF
