@@ -5,7 +5,8 @@
 # over layers of max(FLOPs / peak, bytes / bandwidth); no layer measured on either platform).
 # Swept: every ordered pair of the six committed CPU profiles (profiles/cpu-{avx512,avx2,sse41}-
 # {2t,1t}.json: one host under ISA caps, "isa" pairs) and every pair of one of them with this host's
-# own profile measured now (exp_host_profile: "cross_cpu" pairs, both ways), ResNet-50 and VGG-16 at
+# own profile measured now (exp_host_profile: "cross_cpu" pairs, both ways; also with the profiles of
+# other CPUs kept in profiles/*/cpu-*.json, e.g. an earlier machine's), ResNet-50 and VGG-16 at
 # 224x224; DPFP out of sample (each profile refitted without the predicted model's layers, halo's
 # default) and, not under --quick, in sample (--in-sample). The peak and roofline columns are empty
 # for a profile without ceilings (measured before halo recorded them: re-measure, profiles/README.md).
@@ -22,10 +23,13 @@ spec_run()
     sp_cross=""
     if exp_host_profile; then
         sp_cross="--cross $exp_host_profile_file"
+        for sp_p in "$root"/profiles/*/cpu-*.json; do
+            [ -e "$sp_p" ] && case "$sp_p" in */clusters/*) ;; *) sp_cross="$sp_cross --others $sp_p" ;; esac
+        done
     else
         exp_note "no host profile: the cross-CPU pairs are left out"
     fi
-    exp_note "halo predict on 30 ISA pairs${sp_cross:+ and 12 cross-CPU pairs} x 2 models${sp_insample:+ x (out of sample, in sample)}"
+    exp_note "halo predict on 30 ISA pairs${sp_cross:+ and the cross-CPU pairs} x 2 models${sp_insample:+ x (out of sample, in sample)}"
     python3 "$root/experiments/tools/speedup.py" "$halo" --models resnet50,vgg16 $sp_insample $sp_cross \
         "$root"/profiles/cpu-avx512-2t.json "$root"/profiles/cpu-avx512-1t.json \
         "$root"/profiles/cpu-avx2-2t.json "$root"/profiles/cpu-avx2-1t.json \

@@ -8,7 +8,7 @@ CSVs have always had and its ratio is computed from them. --cross HOST.json adds
 every profile with HOST (both ways: pair_kind cross_cpu, the others isa). Prints the CSV header,
 then one line per (model, from, to, fit); no provenance columns (the spec adds them). Progress on
 stderr.
-usage: speedup.py HALO --models resnet50,vgg16 [--in-sample] [--cross HOST.json] PROFILE.json ...
+usage: speedup.py HALO --models resnet50,vgg16 [--in-sample] [--cross HOST.json [--others P.json]...] PROFILE.json ...
 """
 import argparse
 import itertools
@@ -50,9 +50,11 @@ def main():
     ap.add_argument("--models", default="resnet50,vgg16")
     ap.add_argument("--in-sample", action="store_true", help="also the in-sample predictions")
     ap.add_argument("--cross", help="a profile of another CPU: its pairs with every profile too")
+    ap.add_argument("--others", action="append", default=[],
+                    help="a profile of yet another CPU, paired with --cross only (repeatable)")
     a = ap.parse_args()
     info = {}
-    for p in a.profiles + ([a.cross] if a.cross else []):
+    for p in a.profiles + a.others + ([a.cross] if a.cross else []):
         j = json.load(open(p))
         if j.get("estimated"):
             sys.exit(f"{p}: estimated (datasheet) profile: nothing measured to compare with")
@@ -61,7 +63,8 @@ def main():
     fits = [("out_of_sample", False)] + ([("in_sample", True)] if a.in_sample else [])
     pairs = [(fa, fb, "isa") for fa, fb in itertools.permutations(a.profiles, 2)]
     if a.cross:
-        pairs += [(p, a.cross, "cross_cpu") for p in a.profiles] + [(a.cross, p, "cross_cpu") for p in a.profiles]
+        pairs += [(p, a.cross, "cross_cpu") for p in a.profiles + a.others]
+        pairs += [(a.cross, p, "cross_cpu") for p in a.profiles + a.others]
     for model in a.models.split(","):
         print(f"  predicted_vs_measured_speedup: {model}: {len(pairs)} ordered pairs x {len(fits)} fit(s)", file=sys.stderr)
         for (fa, fb, kind), (fit, ins) in itertools.product(pairs, fits):
