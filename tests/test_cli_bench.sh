@@ -88,7 +88,7 @@ for r in rows:
         assert r["bound"] in ("compute", "memory") and r["above_roof"] in ("yes", "no"), r
         assert int(r["bytes"]) > 0 and float(r["attainable_gflops"]) >= 0 and float(r["achieved_over_attainable"]) > 0, r
         if r["op"] == "conv":
-            assert abs(float(r["intensity_flop_per_byte"]) - int(r["flops"]) / int(r["bytes"])) < 1e-3 * float(r["intensity_flop_per_byte"]) + 1e-4, r
+            assert abs(float(r["intensity_flop_per_byte"]) / (int(r["flops"]) / int(r["bytes"])) - 1) < 1e-5, r
 PY
     then
         echo "FAIL: halo bench resnet18 --backend $backend: the CSV does not check out" >&2

@@ -193,7 +193,8 @@ static void print_roof_csv(const struct bench *b, const struct bench_row *r)
         return;
     }
     const struct halo_roofline *l = &r->roof;
-    printf("%.0f,%.4f,%s,%.2f,%.4f,%s,%s,", l->bytes, l->intensity, b->roof.levels[l->level].name, l->attainable_gflops,
+    /* %g, not fixed decimals: a tiny layer slowed down by the machine has an efficiency of 1e-5 */
+    printf("%.0f,%.6g,%s,%.6g,%.6g,%s,%s,", l->bytes, l->intensity, b->roof.levels[l->level].name, l->attainable_gflops,
            l->efficiency, l->compute_bound ? "compute" : "memory", l->above_roof ? "yes" : "no");
     halo_cli_csv_str(stdout, l->above_roof ? halo_above_reason_str(l->reason) : "");
 }

@@ -256,33 +256,46 @@ static void bind_pool(int threads)
     halo_topology_free(t);
 }
 
-/* Best ms of `trials` runs of the FMA kernel on `threads` threads, `iters` iterations each. */
+/* ms of one run of the FMA kernel on `threads` threads, `iters` iterations each. */
 static double time_fma(struct meas *m, enum isa k, int threads, long iters)
 {
-    double best = INFINITY;
-    for (int r = 0; r <= m->trials; r++) { /* run 0 warms the cores up: discarded */
-        float s = 0;
-        double t0 = halo_now_ms();
+    float s = 0;
+    double t0 = halo_now_ms();
 #pragma omp parallel num_threads(threads) reduction(+ : s)
-        s += fma_run(k, iters, 1.0f + (float)omp_get_thread_num());
-        double dt = halo_now_ms() - t0;
-        m->sink += s;
-        if (r > 0 && dt < best) best = dt;
-    }
-    return best;
+    s += fma_run(k, iters, 1.0f + (float)omp_get_thread_num());
+    double dt = halo_now_ms() - t0;
+    m->sink += s;
+    return dt;
 }
 
-/* GFLOP/s of the FMA kernel of ISA k at 1..threads threads into gflops[0..threads). */
-static void measure_fma(struct meas *m, enum isa k, double *gflops)
+/* GFLOP/s of the FMA kernel of every ISA in `on` at 1..threads threads into gflops[isa][t - 1].
+ * The trials go round every (ISA, threads) in turn and each keeps its best, so that a stretch of
+ * time another process took from some core spoils one trial of each, not every trial of one. */
+static void measure_fma(struct meas *m, const bool *on, double **gflops)
 {
-    long iters = 1 << 14;
-    double ms = time_fma(m, k, 1, iters);
-    iters = (long)fmax(1024, iters * m->fma_ms / fmax(ms, 1e-3));
-    for (int t = 1; t <= m->threads; t++) {
-        note(m, "FMA %s, %d thread%s", isas[k].name, t, t > 1 ? "s" : "");
-        double best = time_fma(m, k, t, iters);
-        gflops[t - 1] = (double)t * (double)iters * fma_flops_per_iter(k) / (best * 1e6);
+    long iters[ISA_COUNT_] = {0};
+    double *best = halo_malloc((size_t)ISA_COUNT_ * m->threads, sizeof *best);
+    if (!best) return;
+    for (int k = 0; k < ISA_COUNT_; k++) {
+        if (!on[k]) continue;
+        long it = 1 << 14;
+        time_fma(m, (enum isa)k, 1, it); /* warms the core up */
+        double ms = time_fma(m, (enum isa)k, 1, it);
+        iters[k] = (long)fmax(1024, it * m->fma_ms / fmax(ms, 1e-3));
+        for (int t = 0; t < m->threads; t++) best[k * m->threads + t] = INFINITY;
     }
+    for (int r = 0; r < m->trials; r++) {
+        note(m, "FMA kernels, round %d of %d", r + 1, m->trials);
+        for (int k = 0; k < ISA_COUNT_; k++)
+            for (int t = 1; on[k] && t <= m->threads; t++) {
+                double ms = time_fma(m, (enum isa)k, t, iters[k]);
+                if (ms < best[k * m->threads + t - 1]) best[k * m->threads + t - 1] = ms;
+            }
+    }
+    for (int k = 0; k < ISA_COUNT_; k++)
+        for (int t = 1; on[k] && t <= m->threads; t++)
+            gflops[k][t - 1] = (double)t * (double)iters[k] * fma_flops_per_iter((enum isa)k) / (best[k * m->threads + t - 1] * 1e6);
+    free(best);
 }
 
 /* dnnl_sgemm (row-major C = A B, n x n x n) at 1..threads threads; n grows with the threads so
@@ -298,30 +311,34 @@ static void measure_sgemm(struct meas *m, double *gflops, int *sizes)
         B[i] = (float)(i % 5) * 0.25f;
         C[i] = 0;
     }
+    double *best = halo_malloc((size_t)m->threads, sizeof *best);
     for (int t = 1; t <= m->threads; t++) {
         gflops[t - 1] = 0;
-        sizes[t - 1] = 0;
-        if (!A || !B || !C) continue;
         /* the size grows as the cube root of the threads: the same time per run */
         int n = (int)(nmax * cbrt((double)t / m->threads)) / 64 * 64;
-        if (n < 256) n = 256;
-        note(m, "oneDNN sgemm %dx%dx%d, %d thread%s", n, n, n, t, t > 1 ? "s" : "");
-        omp_set_num_threads(t);
-        double best = INFINITY;
-        for (int r = 0; r <= m->trials; r++) {
+        sizes[t - 1] = n < 256 ? 256 : n;
+        if (best) best[t - 1] = INFINITY;
+    }
+    bool ok = A && B && C && best;
+    /* rounds over the thread counts, the best of each kept (see measure_fma); round 0 warms up */
+    for (int r = 0; r <= m->trials && ok; r++) {
+        note(m, "oneDNN sgemm, round %d of %d", r + 1, m->trials + 1);
+        for (int t = 1; t <= m->threads && ok; t++) {
+            int n = sizes[t - 1];
+            omp_set_num_threads(t);
             double t0 = halo_now_ms();
             dnnl_status_t s = dnnl_sgemm('N', 'N', n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
             double dt = halo_now_ms() - t0;
             if (s != dnnl_success) {
                 HALO_WARN("ceilings: dnnl_sgemm(%d) failed (status %d)", n, (int)s);
-                best = INFINITY;
-                break;
+                ok = false;
             }
-            if (r > 0 && dt < best) best = dt;
+            if (r > 0 && dt < best[t - 1]) best[t - 1] = dt;
         }
-        if (isfinite(best)) gflops[t - 1] = 2.0 * n * (double)n * n / (best * 1e6);
-        sizes[t - 1] = n;
     }
+    for (int t = 1; t <= m->threads && ok; t++)
+        gflops[t - 1] = 2.0 * sizes[t - 1] * (double)sizes[t - 1] * sizes[t - 1] / (best[t - 1] * 1e6);
+    free(best);
     halo_aligned_free(A);
     halo_aligned_free(B);
     halo_aligned_free(C);
@@ -536,12 +553,13 @@ enum halo_status halo_ceilings_cpu(int threads, const struct halo_ceilings_opts 
     struct level lv[9];
     int nl = cache_levels(threads, lv, 9);
     enum halo_status st = sgemm && sgemm_n ? HALO_OK : HALO_ERR_NOMEM;
+    bool on[ISA_COUNT_] = {0};
     for (int k = 0; k < ISA_COUNT_ && st == HALO_OK; k++) {
-        if (!isa_supported((enum isa)k)) continue;
+        if (!(on[k] = isa_supported((enum isa)k))) continue;
         if (!(gf[k] = halo_calloc((size_t)threads, sizeof *gf[k]))) st = HALO_ERR_NOMEM;
-        else measure_fma(&m, (enum isa)k, gf[k]);
         if (k <= (int)allowed) peak_isa = (enum isa)k;
     }
+    if (st == HALO_OK) measure_fma(&m, on, gf);
     if (st == HALO_OK && peak_isa == ISA_COUNT_)
         st = halo_error(HALO_ERR_UNSUPPORTED, "ceilings: this CPU has none of SSE4.1, AVX2 + FMA, AVX-512");
     if (st == HALO_OK) measure_sgemm(&m, sgemm, sgemm_n);
