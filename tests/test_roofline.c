@@ -122,8 +122,14 @@ static void test_points(void)
     REL(l.efficiency, 2);
     halo_roofline_point(&r, 2e6, 5e5, 0.02 / 1.04, "brgconv", &l);
     CHECK(l.above_roof && l.reason == HALO_ABOVE_NOISE);
-    halo_roofline_point(&r, 2e6, 5e5, 0.02 / 1.5, "brgconv", &l);
+    /* memory-bound in DRAM (4e6 bytes: roof 0.2 ms) yet 0.1 ms: L2's roof (4e6 / 2e11 s = 0.02 ms) is
+     * not beaten, so part of it was still in L2; 0.01 ms beats that too: unexplained */
+    halo_roofline_point(&r, 1e3, 4e6, 0.1, NULL, &l);
+    CHECK(l.above_roof && l.reason == HALO_ABOVE_CACHED);
+    halo_roofline_point(&r, 1e3, 4e6, 0.01, NULL, &l);
     CHECK(l.above_roof && l.reason == HALO_ABOVE_UNEXPLAINED);
+    halo_roofline_point(&r, 2e6, 5e5, 0.02 / 1.5, "brgconv", &l);
+    CHECK(l.above_roof && l.reason == HALO_ABOVE_UNEXPLAINED); /* compute-bound: no faster level helps */
     cJSON *o = halo_roofline_json(&r, &l);
     CHECK(o && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "above_roof")));
     CHECK_STR(cJSON_GetObjectItemCaseSensitive(o, "reason")->valuestring, "unexplained");

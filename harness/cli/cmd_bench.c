@@ -304,7 +304,7 @@ static enum halo_status report(struct bench *b)
                 printf("%s %s %.1f GB/s", i ? "," : "", b->roof.levels[i].name, b->roof.levels[i].gbps);
             printf("\nFLOP/B = FLOPs / bytes moved (weights + input + output, float32); attain = min(peak, FLOP/B x the "
                    "bandwidth of the level the working set fits in); ach/att = achieved / attainable; above* = above the "
-                   "roof, explained (Winograd/FFT, or within 5 %%)\n\n");
+                   "roof, explained (Winograd/FFT, within 5 %%, or partly cached)\n\n");
         }
         printf("%5s  %-26s %-10s %-12s %14s %10s %10s %10s %9s%s  %s\n", "index", "name", "op", "stage", "MACs",
                "min_ms", "median_ms", "p90_ms", "GFLOP/s",

@@ -122,6 +122,7 @@ const char *halo_above_reason_str(enum halo_above_reason r)
     switch (r) {
     case HALO_ABOVE_NONE: return "";
     case HALO_ABOVE_WINOGRAD: return "winograd/fft: fewer multiplications than the direct convolution's FLOPs";
+    case HALO_ABOVE_CACHED: return "partly cached: under the roof of the next faster memory level";
     case HALO_ABOVE_NOISE: return "within 5 % of the roof: measurement noise";
     default: return "unexplained";
     }
@@ -160,8 +161,11 @@ void halo_roofline_point(const struct halo_roof *r, double flops, double bytes, 
     out->efficiency = out->roof_ms / time_ms;
     out->above_roof = time_ms < out->roof_ms;
     if (!out->above_roof) return;
+    /* the roof had the next faster level's bandwidth bounded it (memory-bound layers only) */
+    double faster_ms = l > 0 && !out->compute_bound ? fmax(fl_ms, bytes / (r->levels[l - 1].gbps * 1e6)) : out->roof_ms;
     if (has_word(impl, "winograd") || has_word(impl, "fft")) out->reason = HALO_ABOVE_WINOGRAD;
     else if (out->efficiency <= 1.05) out->reason = HALO_ABOVE_NOISE;
+    else if (time_ms >= faster_ms) out->reason = HALO_ABOVE_CACHED;
     else out->reason = HALO_ABOVE_UNEXPLAINED;
 }
 

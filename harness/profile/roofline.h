@@ -49,6 +49,9 @@ double halo_roofline_node_bytes(const struct halo_graph *g, int i);
 enum halo_above_reason {
     HALO_ABOVE_NONE,        /* at or under the roof */
     HALO_ABOVE_WINOGRAD,    /* Winograd or FFT: fewer multiplications than the direct FLOPs counted */
+    HALO_ABOVE_CACHED,      /* under the roof of the next faster level: part of the working set was
+                             * still there (it spills over that level by little, or the layer
+                             * before left its input there) */
     HALO_ABOVE_NOISE,       /* within 5 % of the roof: measurement noise */
     HALO_ABOVE_UNEXPLAINED, /* none of the above: a miscount or a wrong ceiling */
 };
