@@ -261,8 +261,9 @@ const struct halo_cli_cmd halo_cmd_profile = {
                "cpuset (hwloc) unless --threads; ONEDNN_MAX_CPU_ISA caps oneDNN's ISA and is recorded.\n"
                "The profile records the platform (topology, CPU, versions, commit, date) and the fit\n"
                "(see halo fit). Weights and inputs are random (--seed): times do not depend on values.\n"
-               "Unless --no-ceilings, the platform's ceilings are measured first (as halo ceilings does, with\n"
-               "the profile's threads) into the profile's `ceilings`, and every measured layer gets its\n"
+               "Unless --no-ceilings, the platform's ceilings are measured before and after the layers (as\n"
+               "halo ceilings does, with the profile's threads; the run with the higher peak is kept) into\n"
+               "the profile's `ceilings`, and every measured layer gets its\n"
                "roofline: bytes moved (weights + input + output, float32), FLOP/byte, the memory level its\n"
                "working set fits in, attainable = min(peak, intensity x that level's triad bandwidth),\n"
                "achieved / attainable, compute- or memory-bound, and above_roof with the reason.",
