@@ -6,7 +6,8 @@
  * convolution with fused bias + ReLU and max pooling, cuBLAS for linear layers, kernels.cu for
  * crops, pads and element-wise ops) and copies the last output back. The parts: cuda_load.c (the
  * device state, loading), cuda_plan.c (cuDNN descriptors and algorithms), cuda_compute.c (running
- * a tile), cuda_check.c (checked calls), sharing cuda_internal.h.
+ * a tile), cuda_check.c (checked calls), cuda_ceilings.c (the GPU's measured ceilings, with
+ * ceilings_kernels.cu), sharing cuda_internal.h.
  *
  * Tiles: a node is a 'valid' window over pad + read (model/rf.h). cuDNN's legacy padding is
  * symmetric, so a conv or pool whose pad is asymmetric, or whose read is smaller than its
@@ -185,6 +186,7 @@ static const struct halo_backend_i cuda_iface = {
     .impl = halo_cuda_impl,
     .threads = cuda_threads,
     .describe = cuda_describe,
+    .ceilings = halo_cuda_ceilings,
     .free = halo_cuda_free,
 };
 

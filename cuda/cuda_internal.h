@@ -106,6 +106,12 @@ void halo_cuda_plan_destroy(struct plan *p);
 /* cuDNN's name of a forward algorithm ("IMPLICIT_GEMM"), for impl(). */
 const char *halo_cuda_algo_name(cudnnConvolutionFwdAlgo_t a);
 
+/* ---- ceilings (cuda_ceilings.c) ---- */
+
+/* The backend's ceilings entry: FP32 FMA kernel and SGEMM, TF32/FP16 tensor-core GEMM, device-memory
+ * copy and triad over working sets, host<->device copies (pinned, pageable). */
+enum halo_status halo_cuda_ceilings(struct halo_backend *be, const struct halo_ceilings_opts *o, cJSON **out);
+
 /* ---- compute (cuda_compute.c) ---- */
 
 /* The backend's compute entry: the tile's input to the device, every node, the output back. */

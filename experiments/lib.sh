@@ -96,3 +96,23 @@ exp_rows_sorted()
         exp_row "$1" "$row" "$5" none none
     done
 }
+
+# exp_host_profile  measures this host once per run (halo profile with its ceilings, the cpu backend
+# at the process's cores, no ISA cap) into $results/host-profile.json, the platform the committed
+# profiles are compared with across CPUs and a roofline of its own; later calls reuse it. The same
+# models as the committed profiles (--quick: resnet50 and vgg16, one timed run, strips at 1/2).
+# Sets exp_host_profile_file; fails (returns 1) when there is no cpu backend.
+exp_host_profile()
+{
+    exp_host_profile_file=$results/host-profile.json
+    [ "${exp_host_profile_done:-0}" = 1 ] && [ -s "$exp_host_profile_file" ] && return 0
+    if [ "$quick" = 1 ]; then
+        set -- --models resnet50,vgg16 --repeat 1 --warmup 1 --tile-heights 1,0.5
+    else
+        set -- --models resnet18,resnet50,vgg11,vgg16,mobilenet_v2 --repeat 5 --warmup 2
+    fi
+    exp_note "measuring this host: halo profile $* (ceilings included) -> $exp_host_profile_file"
+    env -u ONEDNN_MAX_CPU_ISA "$halo" profile --backend cpu --name host "$@" -o "$exp_host_profile_file" >"$work/host.txt" 2>&1 ||
+        { echo "exp_host_profile: halo profile failed:" >&2; tail -n 3 "$work/host.txt" >&2; return 1; }
+    exp_host_profile_done=1
+}

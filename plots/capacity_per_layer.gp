@@ -1,6 +1,7 @@
 # Figure 4: (a) achieved GFLOP/s of every conv and linear layer of ResNet-50 and VGG-16, grouped by
 # layer class, on the six measured CPU platforms, beside each profile's fitted class capacity;
-# (b) FLOPs vs measured median time per layer (log-log) with the fitted lines.
+# (b) FLOPs vs measured median time per layer (log-log) with the fitted lines. Where a profile has
+# measured ceilings, panel (a) draws its peak (FMA kernel, solid) and its sgemm (dashed).
 # Data: results/capacity_per_layer.csv (experiments/specs/capacity_per_layer.sh).
 load 'plots/style.gp'
 set datafile columnheaders
@@ -9,6 +10,20 @@ plats = 'cpu-avx512-2t cpu-avx512-1t cpu-avx2-2t cpu-avx2-1t cpu-sse41-2t cpu-ss
 # when the profiles were measured (not this run): their dates and commits, read from the CSV
 pdates = system(sprintf("awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} {d=substr($h[\"profile_date\"],1,16); c[$h[\"profile_commit\"]]=1; if(lo==\"\"||d<lo)lo=d; if(d>hi)hi=d} END{s=\"\"; for(k in c)s=s (s==\"\"?\"\":\" \") k; printf \"%%s..%%s, commit %%s\", lo, substr(hi,12), s}' '%s'", csv))
 eval basis("MEASURED by halo profile on this machine (oneDNN cpu backend, monotonic clock, median of 3 rounds); FLOP = 2 MAC")
+
+# the ceilings per platform (NaN where a profile has none): the first row of each platform
+array peak[6]
+array sgemm[6]
+ceil_of(p, col) = system(sprintf("awk -F, -v p=%d -v c=%s 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h[\"platform_idx\"]==p{printf \"%%s\", $h[c]; exit}' '%s'", p, col, csv))
+have_ceil = 0
+top = 300
+do for [p = 1:6] {
+    s = ceil_of(p, 'peak_gflops')
+    peak[p] = s eq '' ? NaN : real(s)
+    s = ceil_of(p, 'sgemm_gflops')
+    sgemm[p] = s eq '' ? NaN : real(s)
+    if (peak[p] == peak[p]) { have_ceil = 1; top = peak[p] * 1.3 > top ? peak[p] * 1.3 : top }
+}
 
 set multiplot title sprintf("Per-layer capacity of the six measured CPU platforms (ResNet-50 and VGG-16, 224x224)\n{/*0.75 from the committed profiles, measured %s, before this run}", pdates) font ',10'
 set bmargin at screen 0.30
@@ -23,10 +38,11 @@ sel(p, m) = (column('platform_idx') == p && strcol('model') eq m) ? gx(column('c
 fitx(p) = column('platform_idx') == p ? gx(column('class_idx')) + px(p) - 0.055 : NaN
 set lmargin at screen 0.085
 set rmargin at screen 0.475
-set title '(a) achieved GFLOP/s per layer; bar = fitted class capacity' font ',8' offset 0,-0.6
+set title (have_ceil ? '(a) GFLOP/s per layer; bars: fitted capacity; lines: peak, sgemm' \
+    : '(a) achieved GFLOP/s per layer; bar = fitted class capacity') font ',8' offset 0,-0.6
 set logscale y
-set yrange [3:300]
-set ytics (3, 5, 10, 20, 50, 100, 200, 300)
+set yrange [3:top]
+set ytics (3, 5, 10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000)
 set mytics 1
 set xrange [0.45:4.55]
 set xtics ('3x3 conv' 1, '1x1 conv' 2, 'strided conv' 3, 'linear (FC)' 4) font ',7'
@@ -36,7 +52,9 @@ set xlabel 'layer class (points: one per layer, platforms side by side)' font ',
 set ylabel 'GFLOP/s (measured; FLOP = 2 MAC)'
 plot for [p=1:6] csv using (sel(p, 'resnet50')):(column('gflops')) with points pt 7 ps 0.35 lc rgb series_color(p) notitle, \
      for [p=1:6] csv using (sel(p, 'vgg16')):(column('gflops')) with points pt 8 ps 0.45 lc rgb series_color(p) notitle, \
-     for [p=1:6] csv using (fitx(p)):(column('fit_gflops')):(0.11):(0) with vectors nohead lw 2.5 lc rgb series_color(p) notitle
+     for [p=1:6] csv using (fitx(p)):(column('fit_gflops')):(0.11):(0) with vectors nohead lw 2.5 lc rgb series_color(p) notitle, \
+     for [p=1:6] peak[p] with lines lw 1 lc rgb series_color(p) notitle, \
+     for [p=1:6] sgemm[p] with lines lw 1 dt 2 lc rgb series_color(p) notitle
 
 # (b) FLOPs vs median time, log-log; lines: the class fits (overhead + FLOPs / capacity)
 unset label 99

@@ -1,50 +1,68 @@
-# Figure 5: speedup ratio of platform B over platform A predicted by `halo predict` (FLOPs and
-# fitted class capacity) vs measured (ratio of the profiles' median latencies), every ordered pair
-# of the six measured CPU platforms, ResNet-50 and VGG-16; y = x and a +-10 % band.
+# Figure 5: speedup ratio of platform B over platform A by three predictors side by side — (a)
+# DPFP's analytical model (`halo predict`: FLOPs and fitted class capacity), (b) the ratio of the
+# platforms' peak FLOP/s, (c) a roofline from each platform's measured ceilings alone — against the
+# measured ratio of the profiles' median latencies: every ordered pair of the six committed CPU
+# platforms (ISA pairs, filled) and of each of them with this host (cross-CPU pairs, open);
+# ResNet-50 and VGG-16; y = x and a +-10 % band. A panel whose profiles have no ceilings says so.
 # Data: results/predicted_vs_measured_speedup.csv (experiments/specs/predicted_vs_measured_speedup.sh).
 load 'plots/style.gp'
 set datafile columnheaders
-eval basis("PREDICTED by halo predict (FLOPs = 2 MAC / fitted capacity) vs MEASURED median latencies of halo profile (oneDNN cpu, monotonic clock)")
+if (term eq 'pdf') set terminal pdfcairo enhanced color font 'DejaVu Sans,9' size 9in,3.6in linewidth 1.5
+if (term eq 'png') set terminal pngcairo enhanced color font 'DejaVu Sans,9' size 1650,660 linewidth 1.5
+if (term eq 'svg') set terminal svg enhanced font 'DejaVu Sans,9' size 1240,500 linewidth 1.5 background '#ffffff'
+set output out
+eval basis("PREDICTED by halo predict vs MEASURED median latencies of halo profile (oneDNN cpu, monotonic clock); FLOP = 2 MAC")
 
-# median and max |error| per model, out of sample (what the key says)
-stats_err(m) = sprintf("stats csv using ((strcol('model') eq '%s' && strcol('fit') eq 'out_of_sample') ? abs(column('err_pct')) : NaN) nooutput", m)
-eval stats_err('resnet50')
-r_med = STATS_median; r_max = STATS_max
-eval stats_err('vgg16')
-v_med = STATS_median; v_max = STATS_max
+# a CSV without the pair_kind column (older runs) is all ISA pairs
+kind(k) = strcol('pair_kind') eq '' ? (k eq 'isa') : strcol('pair_kind') eq k
+# median and max |error| of one predictor's error column, out of sample, and how many pairs have one
+err_stats(col) = sprintf("stats csv using (strcol('fit') eq 'out_of_sample' && strcol('%s') ne '' ? abs(column('%s')) : NaN) nooutput", col, col)
+have_in = 0
 stats csv using (strcol('fit') eq 'in_sample' ? 1 : 0) nooutput
 have_in = STATS_sum > 0
-if (have_in) {
-    stats csv using (strcol('fit') eq 'in_sample' ? abs(column('err_pct')) : NaN) nooutput
-    i_med = STATS_median; i_max = STATS_max
-}
 
-set title "Speedup of platform B over A: predicted vs measured\n{/*0.8 30 ordered pairs of the 6 measured CPU platforms (AVX-512, AVX2, SSE4.1 x 2, 1 threads), 224x224}" font ',10'
+set multiplot layout 1, 3 title "Speedup of platform B over A: three predictors vs the measured ratio\n{/*0.8 ISA pairs: one host's 6 platforms (AVX-512, AVX2, SSE4.1 x 2, 1 threads); cross-CPU pairs: each of them with this host; 224x224}" font ',10'
 set logscale xy
 set xrange [0.05:20]
 set yrange [0.05:20]
 set size ratio -1
-set xtics ('0.05' 0.05, '0.1' 0.1, '0.2' 0.2, '0.5' 0.5, '1' 1, '2' 2, '5' 5, '10' 10, '20' 20)
-set ytics ('0.05' 0.05, '0.1' 0.1, '0.2' 0.2, '0.5' 0.5, '1' 1, '2' 2, '5' 5, '10' 10, '20' 20)
+set xtics ('0.05' 0.05, '0.1' 0.1, '0.2' 0.2, '0.5' 0.5, '1' 1, '2' 2, '5' 5, '10' 10, '20' 20) font ',7'
+set ytics ('0.05' 0.05, '0.1' 0.1, '0.2' 0.2, '0.5' 0.5, '1' 1, '2' 2, '5' 5, '10' 10, '20' 20) font ',7'
 set mxtics 1
 set mytics 1
-set xlabel 'measured ratio t_A / t_B (median latencies, from the profiles)'
-set ylabel 'predicted ratio (halo predict)'
-set key top left vertical Left reverse width -1 samplen 1.5 box opaque font ',7'
-errs = sprintf("|predicted / measured - 1|, out of sample:\nResNet-50 median %.1f %%, max %.1f %%\nVGG-16 median %.1f %%, max %.1f %%", r_med, r_max, v_med, v_max)
-if (have_in) errs = errs . sprintf("\nin sample (both): median %.1f %%, max %.1f %%", i_med, i_max)
-errs = errs . "\n(datasheet GPU profiles: not measured, left out)"
-set label 1 errs at graph 0.97, graph 0.30 right font ',7' front
+set xlabel 'measured ratio t_A / t_B' font ',8'
+set ylabel 'predicted ratio' font ',8'
+set key top left vertical Left reverse width -1 samplen 1 box opaque font ',6'
 set samples 200
 
-sel(m, f) = (strcol('model') eq m && strcol('fit') eq f) ? column('measured_ratio') : NaN
-plot '+' using 1:(0.9 * $1):(1.1 * $1) with filledcurves fc rgb '#e6e6e6' fs solid 1.0 noborder title '{/Symbol \261}10 %', \
-     x with lines lw 0.8 lc rgb '#555555' dt 2 title 'y = x', \
-     csv using (sel('resnet50', 'in_sample')):(column('pred_ratio')) with points pt 6 ps 0.7 lc rgb '#8fbfe0' \
-        title (have_in ? 'ResNet-50, in sample' : ''), \
-     csv using (sel('vgg16', 'in_sample')):(column('pred_ratio')) with points pt 8 ps 0.7 lc rgb '#f0a0a0' \
-        title (have_in ? 'VGG-16, in sample' : ''), \
-     csv using (sel('resnet50', 'out_of_sample')):(column('pred_ratio')) with points pt 7 ps 0.6 lc rgb series_color(1) \
-        title 'ResNet-50, out of sample', \
-     csv using (sel('vgg16', 'out_of_sample')):(column('pred_ratio')) with points pt 9 ps 0.7 lc rgb series_color(2) \
-        title 'VGG-16, out of sample'
+titles = "(a) DPFP: FLOPs / effective capacity|(b) peak FLOP/s ratio|(c) roofline from the ceilings alone"
+ratio_cols = 'pred_ratio peak_ratio roofline_ratio'
+err_cols = 'err_pct peak_err_pct roofline_err_pct'
+panel_title(i) = system(sprintf("echo '%s' | cut -d'|' -f%d", titles, i))
+pt_of(m, k) = (m eq 'resnet50' ? 7 : 9) - (k eq 'cross_cpu' ? 1 : 0)
+sel(m, k, f, rc) = (strcol('model') eq m && kind(k) && strcol('fit') eq f && strcol(rc) ne '') ? column('measured_ratio') : NaN
+do for [i = 1:3] {
+    rc = word(ratio_cols, i)
+    ec = word(err_cols, i)
+    undefine STATS_*
+    eval err_stats(ec)  # no valid point (no ceilings) leaves STATS_records undefined
+    n_err = exists("STATS_records") ? STATS_records - STATS_invalid : 0
+    set title panel_title(i) font ',9'
+    unset label 1
+    if (n_err > 0) {
+        set label 1 sprintf("|predicted / measured - 1|, out of sample:\nmedian %.1f %%, max %.1f %% (%d pairs)", STATS_median, STATS_max, n_err) at graph 0.97, graph 0.05 right font ',7' front
+    } else {
+        set label 1 "no ceilings in these profiles:\nre-measure them (profiles/README.md)" at graph 0.5, graph 0.5 center font ',8' tc rgb '#aa0000' front
+    }
+    plot '+' using 1:(0.9 * $1):(1.1 * $1) with filledcurves fc rgb '#e6e6e6' fs solid 1.0 noborder title '{/Symbol \261}10 %', \
+         x with lines lw 0.8 lc rgb '#555555' dt 2 title 'y = x', \
+         csv using (i == 1 && have_in ? sel('resnet50', 'isa', 'in_sample', rc) : NaN):(column(rc)) with points pt 6 ps 0.6 lc rgb '#8fbfe0' \
+            title (i == 1 && have_in ? 'ResNet-50, in sample' : ''), \
+         csv using (i == 1 && have_in ? sel('vgg16', 'isa', 'in_sample', rc) : NaN):(column(rc)) with points pt 8 ps 0.6 lc rgb '#f0a0a0' \
+            title (i == 1 && have_in ? 'VGG-16, in sample' : ''), \
+         for [m in 'resnet50 vgg16'] for [k in 'isa cross_cpu'] csv using (sel(m, k, 'out_of_sample', rc)):(column(rc)) \
+            with points pt pt_of(m, k) ps 0.6 lc rgb series_color(m eq 'resnet50' ? 1 : 2) \
+            title sprintf('%s, %s', m eq 'resnet50' ? 'ResNet-50' : 'VGG-16', k eq 'isa' ? 'ISA pairs' : 'cross-CPU')
+    unset label 99
+}
+unset multiplot

@@ -478,6 +478,51 @@ out:
     halo_graph_free(g);
 }
 
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The cuda backend's ceilings entry (quick): every part of the document is there; on a real GPU
+ * the numbers are also sane. Under the emulation nothing is timed (it checks the calls only), so
+ * the document must name the emulated device, never a GPU. The cpu backend's ceilings have their
+ * own test (test_ceilings). */
+static void ceilings(void)
+{
+    if (strcmp(be_name, "cuda")) {
+        SKIP_CASE("the %s backend's ceilings are tested by test_ceilings", be_name);
+        return;
+    }
+    struct halo_ceilings_opts o = {.quick = true};
+    cJSON *doc = NULL;
+    CHECK_OK(halo_backend_ceilings(be, &o, &doc));
+    if (!doc) return;
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(doc, "device");
+    bool emulated = cJSON_IsString(dev) && strstr(dev->valuestring, "emulated");
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(doc, "schema")->valuestring, HALO_CEILINGS_SCHEMA);
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(doc, "isa")->valuestring, "cuda_fp32");
+    const cJSON *tensor = cJSON_GetObjectItemCaseSensitive(doc, "tensor");
+    const cJSON *levels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "memory"), "levels");
+    const cJSON *hd = cJSON_GetObjectItemCaseSensitive(doc, "host_device");
+    CHECK_EQ(cJSON_GetArraySize(tensor), 2);
+    CHECK_EQ(cJSON_GetArraySize(levels), 2); /* L2, device memory */
+    CHECK_EQ(cJSON_GetArraySize(hd), 4);     /* both directions, pinned and pageable */
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(levels, 1), "capacity_bytes")));
+    CHECK(cJSON_GetObjectItemCaseSensitive(doc, "provenance") != NULL);
+    double peak = jnum(doc, "peak_gflops"), sgemm = jnum(doc, "sgemm_gflops");
+    CHECK(peak > 0 && sgemm > 0);
+    if (!emulated) { /* a GPU: the library's GEMM does not beat the FMA kernel, L2 outruns device memory */
+        CHECK_MSG(sgemm <= 1.1 * peak, "sgemm %.0f GFLOP/s vs FMA peak %.0f", sgemm, peak);
+        CHECK_MSG(jnum(cJSON_GetArrayItem(levels, 0), "triad_gbps") >= jnum(cJSON_GetArrayItem(levels, 1), "triad_gbps"),
+                  "L2 triad below device memory's");
+    }
+    printf("ceilings of %s: peak %.0f GFLOP/s, sgemm %.0f, tf32 %.0f, fp16 %.0f GFLOP/s%s\n", dev->valuestring, peak,
+           sgemm, jnum(cJSON_GetArrayItem(tensor, 0), "gflops"), jnum(cJSON_GetArrayItem(tensor, 1), "gflops"),
+           emulated ? " (EMULATED: made-up times, calls checked only)" : "");
+    cJSON_Delete(doc);
+}
+
 int main(int argc, char **argv)
 {
     be_name = argc > 1 ? argv[1] : "cpu";
@@ -508,6 +553,7 @@ int main(int argc, char **argv)
     RUN_CASE("network_resnet18_61x77", network("resnet18", 61, 77, &r));
     RUN_CASE("network_mobilenet_v2_61x77", network("mobilenet_v2", 61, 77, &r));
     RUN_CASE("network_vgg11_61x77", network("vgg11", 61, 77, &r));
+    RUN(ceilings);
     printf("worst conv/linear: %s\n", worst_elem_what);
     printf("worst error in units of the bound's scale (allowed 4): conv/linear %.2f x sqrt(K+1) u S; chains and "
            "tiles %.3f and networks %.3f x sqrt(L) sqrt(Kmax+1) u max|ref|\n", worst_elem_ratio, worst_chain_rel,

@@ -79,6 +79,16 @@ assert float(net[0]["median_ms"]) > 0
 convs = [r for r in nodes if r["op"] == "conv"]
 assert all(float(r["median_ms"]) > 0 and r["impl"] not in ("", "-") for r in convs), convs
 assert [int(r["index"]) for r in nodes] == list(range(len(nodes)))
+# the roofline columns: filled where the backend has ceilings (cpu), for every node that ran on its
+# own; empty for the ref backend (none), fused nodes and the network row
+for r in rows:
+    own = backend == "cpu" and r["op"] not in ("network", "flatten") and not r["impl"].startswith("fused into")
+    assert (r["level"] != "") == own, r
+    if own:
+        assert r["bound"] in ("compute", "memory") and r["above_roof"] in ("yes", "no"), r
+        assert int(r["bytes"]) > 0 and float(r["attainable_gflops"]) >= 0 and float(r["achieved_over_attainable"]) > 0, r
+        if r["op"] == "conv":
+            assert abs(float(r["intensity_flop_per_byte"]) / (int(r["flops"]) / int(r["bytes"])) - 1) < 1e-5, r
 PY
     then
         echo "FAIL: halo bench resnet18 --backend $backend: the CSV does not check out" >&2

@@ -2,7 +2,10 @@
 """Merges profiles of one platform measured in several rounds into one, to spread the host's
 speed drift evenly when several platforms are measured one after another (round 1: A B C, round
 2: A B C, ...). Per layer and model: median of the rounds' medians (min of mins, median of p90s);
-tiles: median per fraction. The fit is removed: run `halo fit OUT` afterwards.
+tiles: median per fraction. Ceilings: those of the round with the highest FP32 peak (a ceiling is
+what the hardware reaches, and another process on the machine only ever lowers it). The fit and
+the per-layer rooflines are removed: run `halo fit OUT` afterwards (it refits and, from the
+ceilings and each layer's bytes, writes the rooflines again).
 
   python3 tools/merge_profiles.py -o profiles/cpu-avx2-2t.json r1/cpu-avx2-2t.json r2/... r3/...
 """
@@ -31,10 +34,16 @@ def main():
             raise SystemExit(f"{p}: another platform than {args.profiles[0]}")
     out = dict(base)
     out.pop("fit", None)
+    ceilings = [d["ceilings"] for d in docs if d.get("ceilings")]
+    if ceilings and len(ceilings) != len(docs):
+        raise SystemExit("some rounds have ceilings and some do not: measure every round the same way")
+    if ceilings:
+        out["ceilings"] = max(ceilings, key=lambda c: c["peak_gflops"])
     out["settings"] = dict(base.get("settings", {}))
     out["settings"]["rounds"] = len(docs)
     out["settings"]["merged"] = ("median over rounds of each round's median (min of mins, median of p90s); "
-                                 "rounds of all platforms interleaved in time")
+                                 "rounds of all platforms interleaved in time; ceilings of the round with the "
+                                 "highest peak")
     models = []
     for mi, m in enumerate(base["models"]):
         ms = [d["models"][mi] for d in docs]
@@ -55,6 +64,7 @@ def main():
                         and abs(x["tiles"][ti]["fraction"] - tile["fraction"]) < 1e-12]
                 tiles.append({"fraction": tile["fraction"], "time_ms": statistics.median(vals)})
             nl["tiles"] = tiles
+            nl.pop("roofline", None)  # a round's; halo fit writes the merged one
             layers.append(nl)
         nm["layers"] = layers
         models.append(nm)

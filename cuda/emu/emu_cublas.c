@@ -1,5 +1,6 @@
 /* emu_cublas: the cuBLAS entry points the cuda backend calls, emulated on the host: handles and
- * streams, status strings, and the one routine it uses (cublasSgemv), checked against device memory. */
+ * streams, status strings, the one routine its compute uses (cublasSgemv), checked against device
+ * memory, and the GEMMs its ceilings time (checked, not run: see emu_kernels.c). */
 #include "emu_internal.h"
 
 #include <cublas_v2.h>
@@ -59,4 +60,58 @@ cublasStatus_t cublasSgemv(cublasHandle_t h, cublasOperation_t trans, int m, int
         y[j] = (float)(*alpha * s + (*beta != 0.0f ? *beta * y[j] : 0.0));
     }
     return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasGetVersion(cublasHandle_t h, int *version)
+{
+    (void)h;
+    *version = 130000;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+/* An n x n x n GEMM's three operands must be device buffers of n * n elements of their type. */
+static cublasStatus_t gemm_check(const char *what, int m, int n, int k, int lda, int ldb, int ldc, const void *A,
+                                 const void *B, const void *C, size_t elem)
+{
+    if (m < 0 || n < 0 || k < 0 || lda < (m > 1 ? m : 1) || ldb < (k > 1 ? k : 1) || ldc < (m > 1 ? m : 1)) {
+        emu_bad("%s: bad sizes", what);
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    if (!emu_dev_ok(A, (size_t)lda * k * elem) || !emu_dev_ok(B, (size_t)ldb * n * elem) ||
+        !emu_dev_ok(C, (size_t)ldc * n * elem)) {
+        emu_bad("%s: an operand is not a device buffer of its size", what);
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasSgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                           const float *alpha, const float *A, int lda, const float *B, int ldb, const float *beta,
+                           float *C, int ldc)
+{
+    (void)h;
+    (void)alpha;
+    (void)beta;
+    if (ta != CUBLAS_OP_N || tb != CUBLAS_OP_N) {
+        emu_bad("cublasSgemm: only untransposed operands are emulated");
+        return CUBLAS_STATUS_NOT_SUPPORTED;
+    }
+    return gemm_check("cublasSgemm", m, n, k, lda, ldb, ldc, A, B, C, sizeof(float));
+}
+
+cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                            const void *alpha, const void *A, cudaDataType at, int lda, const void *B, cudaDataType bt,
+                            int ldb, const void *beta, void *C, cudaDataType ct, int ldc, cublasComputeType_t compute,
+                            cublasGemmAlgo_t algo)
+{
+    (void)h;
+    (void)alpha;
+    (void)beta;
+    (void)compute;
+    (void)algo;
+    if (ta != CUBLAS_OP_N || tb != CUBLAS_OP_N || at != bt || at != ct || (at != CUDA_R_32F && at != CUDA_R_16F)) {
+        emu_bad("cublasGemmEx: only untransposed fp32 or fp16 operands of one type are emulated");
+        return CUBLAS_STATUS_NOT_SUPPORTED;
+    }
+    return gemm_check("cublasGemmEx", m, n, k, lda, ldb, ldc, A, B, C, at == CUDA_R_16F ? 2 : 4);
 }

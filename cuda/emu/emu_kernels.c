@@ -2,6 +2,7 @@
  * the same per-element bodies (kernels_body.h); each launch first checks that every buffer it
  * touches is a live emulated allocation large enough for the rects it is given. */
 #include "emu_internal.h"
+#include "ceilings_kernels.h"
 #include "kernels_body.h"
 
 static long long vol(int c, struct hc_rect r) { return (long long)c * r.h * r.w; }
@@ -96,5 +97,41 @@ cudaError_t hc_adaptive_avgpool(cudaStream_t s, int c, float *y, struct hc_rect 
     if (!contains(xr, need)) return launch_fail("hc_adaptive_avgpool", "bins outside x");
     emu_count_kernel();
     for (long long e = 0; e < n; e++) hc_adaptive_avgpool_one(e, y, out, x, xr, full_h, full_w, out_h, out_w);
+    return cudaSuccess;
+}
+
+/* The ceilings' kernels exist to be timed, which an emulation cannot do, and the backend never
+ * reads what they write: they are checked (arguments, buffers) and not run. The emulated events
+ * give every sample the same made-up time, so a ceiling measured here says nothing of a GPU; the
+ * document names the emulated device ("halo emulated GPU"), and only test_cuda_emu links this. */
+cudaError_t hc_ceil_fma(cudaStream_t s, int blocks, int threads, long long iters, float *out)
+{
+    (void)s;
+    if (blocks < 1 || threads < 1 || iters < 0 || iters % HC_CEIL_FMA_UNROLL) return launch_fail("hc_ceil_fma", "sizes");
+    if (!emu_dev_ok(out, (size_t)blocks * threads * sizeof(float))) return launch_fail("hc_ceil_fma", "out");
+    emu_count_kernel();
+    return cudaSuccess;
+}
+
+cudaError_t hc_ceil_copy(cudaStream_t s, int blocks, float *a, const float *b, long long n)
+{
+    (void)s;
+    if (blocks < 1 || n < 0 || n % 4) return launch_fail("hc_ceil_copy", "sizes");
+    if (!emu_dev_ok(a, (size_t)n * sizeof(float)) || !emu_dev_ok(b, (size_t)n * sizeof(float)))
+        return launch_fail("hc_ceil_copy", "a buffer is not device memory of n floats");
+    emu_count_kernel();
+    return cudaSuccess;
+}
+
+cudaError_t hc_ceil_triad(cudaStream_t s, int blocks, float *a, const float *b, const float *c, float scalar,
+                          long long n)
+{
+    (void)s;
+    (void)scalar;
+    if (blocks < 1 || n < 0 || n % 4) return launch_fail("hc_ceil_triad", "sizes");
+    if (!emu_dev_ok(a, (size_t)n * sizeof(float)) || !emu_dev_ok(b, (size_t)n * sizeof(float)) ||
+        !emu_dev_ok(c, (size_t)n * sizeof(float)))
+        return launch_fail("hc_ceil_triad", "a buffer is not device memory of n floats");
+    emu_count_kernel();
     return cudaSuccess;
 }

@@ -128,6 +128,15 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *prop, int device)
     prop->major = 9;
     prop->minor = 0;
     prop->pciBusID = 1;
+    prop->l2CacheSize = 2 << 20;
+    return cudaSuccess;
+}
+
+cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int device)
+{
+    if (device < 0 || device >= device_count) return cudaErrorInvalidDevice;
+    if (attr != cudaDevAttrClockRate) return cudaErrorInvalidValue; /* the only one the backend asks for */
+    *value = 1000000; /* kHz */
     return cudaSuccess;
 }
 
@@ -176,6 +185,29 @@ cudaError_t cudaFree(void *p)
         }
     emu_bad("cudaFree of %p, not an allocation", p);
     return cudaErrorInvalidValue;
+}
+
+/* Pinned host memory is host memory to the emulation (never a device allocation). */
+cudaError_t cudaMallocHost(void **p, size_t bytes)
+{
+    *p = malloc(bytes ? bytes : 1);
+    return *p ? cudaSuccess : cudaErrorMemoryAllocation;
+}
+
+cudaError_t cudaFreeHost(void *p)
+{
+    free(p);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemset(void *p, int value, size_t bytes)
+{
+    if (!emu_dev_ok(p, bytes)) {
+        emu_bad("cudaMemset: %p (%zu bytes) is not device memory", p, bytes);
+        return cudaErrorInvalidValue;
+    }
+    memset(p, value, bytes);
+    return cudaSuccess;
 }
 
 static cudaError_t copy(void *dst, const void *src, size_t bytes, enum cudaMemcpyKind kind)

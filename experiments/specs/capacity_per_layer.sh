@@ -4,8 +4,10 @@
 # every conv and linear layer. Nothing is re-measured: the numbers are the profiles' own
 # (median of 3 interleaved rounds, monotonic clock), measured earlier than this run; each row
 # carries the profile's commit and date. The fitted line is the profile's class fit
-# (time = overhead + FLOPs / capacity, fitted over all five profiled models). No methods, no
-# clusters. --quick: the same (it only reads JSON).
+# (time = overhead + FLOPs / capacity, fitted over all five profiled models). Beside them, each
+# platform's measured ceilings where its profile has them (the FMA kernel's peak, the library's
+# sgemm: panel (a)'s horizontal lines). No methods, no clusters. --quick: the same (it only reads
+# JSON).
 SPEC_TITLE="per-layer achieved GFLOP/s and FLOPs vs time on the six measured CPU platforms (from profiles)"
 
 spec_run()

@@ -1,22 +1,36 @@
-# Figure 5: the speedup ratio of one platform over another as DPFP's analytical method predicts
-# it (`halo predict`: sum over layers of overhead + FLOPs / fitted class capacity) against the
-# measured ratio of the profiles' median whole-network latencies. Swept: every ordered pair of
-# the six measured CPU profiles (profiles/cpu-{avx512,avx2,sse41}-{2t,1t}.json), ResNet-50 and
-# VGG-16 at 224x224; out of sample (each profile refitted without the predicted model's layers,
-# halo's default) and, not under --quick, in sample (--in-sample) for comparison. The datasheet
-# GPU profiles are left out: they were not measured, so there is nothing to compare with.
-# No methods, no clusters. Rows are kind=predicted (the prediction is what is judged); the
-# measured_* columns are the profiles' monotonic-clock medians, measured earlier than this run
-# (their dates are in from_profile_date / to_profile_date).
-SPEC_TITLE="predicted vs measured speedup ratios between the six measured CPU platforms"
+# Figure 5: the speedup ratio of one platform over another by three predictors side by side,
+# against the measured ratio of the profiles' median whole-network latencies: DPFP's analytical
+# method (`halo predict`: sum over layers of overhead + FLOPs / fitted class capacity), the ratio of
+# the platforms' peak FP32 FLOP/s, and a roofline from each platform's measured ceilings alone (sum
+# over layers of max(FLOPs / peak, bytes / bandwidth); no layer measured on either platform).
+# Swept: every ordered pair of the six committed CPU profiles (profiles/cpu-{avx512,avx2,sse41}-
+# {2t,1t}.json: one host under ISA caps, "isa" pairs) and every pair of one of them with this host's
+# own profile measured now (exp_host_profile: "cross_cpu" pairs, both ways; also with the profiles of
+# other CPUs kept in profiles/*/cpu-*.json, e.g. an earlier machine's), ResNet-50 and VGG-16 at
+# 224x224; DPFP out of sample (each profile refitted without the predicted model's layers, halo's
+# default) and, not under --quick, in sample (--in-sample). The peak and roofline columns are empty
+# for a profile without ceilings (measured before halo recorded them: re-measure, profiles/README.md).
+# The datasheet GPU profiles are left out: not measured, nothing to compare with. No methods, no
+# clusters. Rows are kind=predicted (the predictions are what is judged); the measured_* columns are
+# the profiles' monotonic-clock medians (their dates in from_profile_date / to_profile_date).
+SPEC_TITLE="three speedup predictors vs measured ratios: the six CPU platforms and this host"
 
 spec_run()
 {
     sp_csv="$results/predicted_vs_measured_speedup.csv"
     sp_insample=--in-sample
     [ "$quick" = 1 ] && sp_insample=""
-    exp_note "halo predict on 30 ordered pairs x 2 models${sp_insample:+ x (out of sample, in sample)}"
-    python3 "$root/experiments/tools/speedup.py" "$halo" --models resnet50,vgg16 $sp_insample \
+    sp_cross=""
+    if exp_host_profile; then
+        sp_cross="--cross $exp_host_profile_file"
+        for sp_p in "$root"/profiles/*/cpu-*.json; do
+            [ -e "$sp_p" ] && case "$sp_p" in */clusters/*) ;; *) sp_cross="$sp_cross --others $sp_p" ;; esac
+        done
+    else
+        exp_note "no host profile: the cross-CPU pairs are left out"
+    fi
+    exp_note "halo predict on 30 ISA pairs${sp_cross:+ and the cross-CPU pairs} x 2 models${sp_insample:+ x (out of sample, in sample)}"
+    python3 "$root/experiments/tools/speedup.py" "$halo" --models resnet50,vgg16 $sp_insample $sp_cross \
         "$root"/profiles/cpu-avx512-2t.json "$root"/profiles/cpu-avx512-1t.json \
         "$root"/profiles/cpu-avx2-2t.json "$root"/profiles/cpu-avx2-1t.json \
         "$root"/profiles/cpu-sse41-2t.json "$root"/profiles/cpu-sse41-1t.json >"$work/speedup.csv"
@@ -24,15 +38,6 @@ spec_run()
     tail -n +2 "$work/speedup.csv" | while IFS= read -r sp_line; do
         exp_row "$sp_csv" "$sp_line" predicted monotonic cpu
     done
-    python3 - "$sp_csv" <<'PY' >&2
-import csv, statistics as st, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-for fit in ("out_of_sample", "in_sample"):
-    for model in ("resnet50", "vgg16", None):
-        e = [abs(float(r["err_pct"])) for r in rows if r["fit"] == fit and (model is None or r["model"] == model)]
-        if e:
-            print(f"  predicted_vs_measured_speedup: {fit:13s} {model or 'both':8s} |error| median {st.median(e):.1f} %, "
-                  f"max {max(e):.1f} % ({len(e)} ordered pairs)")
-PY
+    python3 "$root/experiments/tools/predictors.py" "$sp_csv" --summary >&2
     exp_plot predicted_vs_measured_speedup
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Per-layer achieved capacity from committed halo profiles (no measurement): one CSV line per
 conv/linear layer of each model on each platform, with the profile's fitted capacity of the
-layer's class beside it. Prints the header, then the rows (no provenance columns: the spec adds
+layer's class beside it, and the platform's measured ceilings (peak FP32 FLOP/s of the FMA kernel,
+the library's sgemm; empty for a profile measured before halo recorded ceilings). Prints the header, then the rows (no provenance columns: the spec adds
 them), sorted by platform, class and FLOPs so that each (platform, class) fit is one contiguous,
 monotonic series for gnuplot's lines. usage: capacity.py PROFILE.json [...] --models resnet50,vgg16
 """
@@ -14,7 +15,7 @@ import sys
 CLASSES = ["conv3x3", "conv1x1", "conv_strided", "depthwise", "linear"]
 COLS = ("platform,platform_idx,model,layer,node,class,class_idx,macs,flops,time_min_ms,time_median_ms,"
         "time_p90_ms,gflops,fit_gflops,fit_overhead_ms,fit_r2,fit_ms,impl,isa_cap,threads,library,"
-        "profile_commit,profile_date")
+        "profile_commit,profile_date,peak_gflops,sgemm_gflops")
 
 
 def main():
@@ -30,6 +31,7 @@ def main():
             sys.exit(f"{path}: an estimated (datasheet) profile has no measured layers")
         plat = p["platform"]
         fit = p["fit"]["classes"]
+        ceil = p.get("ceilings") or {}
         found = set()
         rows = []
         for m in p["models"]:
@@ -51,7 +53,8 @@ def main():
                     layer["macs"], layer["flops"], f"{t['min']:.6f}", f"{t['median']:.6f}", f"{t['p90']:.6f}",
                     f"{gflops:.4f}", f"{f['gflops']:.4f}", f"{f['overhead_ms']:.6f}", f"{f['r2']:.4f}",
                     f"{fit_ms:.6f}", layer["impl"].replace(",", ";"), plat["isa_cap"], plat["threads"],
-                    plat["library"].replace(",", ";"), plat["commit"], plat["date"]))))
+                    plat["library"].replace(",", ";"), plat["commit"], plat["date"], ceil.get("peak_gflops", ""),
+                    ceil.get("sgemm_gflops", "")))))
         for r in sorted(rows):
             print(r[-1])
         missing = set(models) - found

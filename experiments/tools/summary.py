@@ -180,6 +180,26 @@ def figure_numbers(results):
                                  f"local {float(v['local']['latency_ms']):.1f} ms")
             if parts:
                 out.append(f"- heterogeneous_subset, {name}: " + "; ".join(parts) + ".")
+    rows = read_csv(os.path.join(results, "predicted_vs_measured_speedup.csv"))
+    if rows:
+        for kind, label in (("isa", "ISA pairs"), ("cross_cpu", "cross-CPU pairs")):
+            sel = [r for r in rows if r.get("pair_kind", "isa") == kind and r["fit"] == "out_of_sample"]
+            parts = []
+            for col, name in (("err_pct", "DPFP"), ("peak_err_pct", "peak FLOP/s ratio"), ("roofline_err_pct", "roofline")):
+                e = sorted(abs(float(r[col])) for r in sel if r.get(col, "") != "")
+                parts.append(f"{name} median {e[len(e) // 2]:.1f} % (max {e[-1]:.1f} %, {len(e)})" if e
+                             else f"{name}: no ceilings in the profiles")
+            if sel:
+                out.append(f"- predicted_vs_measured_speedup, {label}, |error| out of sample: " + "; ".join(parts) + ".")
+    rows = read_csv(os.path.join(results, "roofline.csv"))
+    if rows:
+        for plat in dict.fromkeys(r["platform"] for r in rows):
+            sel = [r for r in rows if r["platform"] == plat]
+            above = [r for r in sel if r["above_roof"] == "yes"]
+            unexplained = sum(r["reason"] == "unexplained" for r in above)
+            out.append(f"- roofline, {plat}: {len(sel)} layers of ResNet-50 and VGG-16, "
+                       f"{sum(r['bound'] == 'compute' for r in sel)} compute-bound, {len(above)} above the roof "
+                       f"({unexplained} unexplained).")
     rows = read_csv(os.path.join(results, "failure_probability.csv"))
     if rows:
         for model, name in MODELS:

@@ -1,11 +1,13 @@
 /* halo bench: times a zoo model on one backend, per node (each node synchronised and timed) and
  * as a whole network (separate, un-instrumented runs), and prints rows with MACs, FLOPs,
- * min/median/p90 ms, achieved GFLOP/s, the implementation that ran, and provenance: a table, CSV
- * (every row with its provenance columns) or one JSON document. */
+ * min/median/p90 ms, achieved GFLOP/s, the implementation that ran, each node's place under the
+ * platform's roofline (--per-layer), and provenance: a table, CSV (every row with its provenance
+ * columns) or one JSON document. */
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/parse.h"
 #include "core/provenance.h"
 #include "core/rng.h"
@@ -13,6 +15,7 @@
 #include "model/count.h"
 #include "model/weights.h"
 #include "model/zoo.h"
+#include "profile/roofline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +28,11 @@ struct bench {
     const char *model, *backend;
     int h, w, warmup, repeat, threads;
     long seed;
-    bool per_layer, tty;
+    bool per_layer, tty, no_ceilings;
+    const char *ceilings_file; /* --ceilings */
+    struct halo_roof roof;     /* when have_roof: the roofline's ceilings */
+    bool have_roof;
+    char roof_source[512];
     struct halo_graph *g;
     struct halo_weights *wt;
     struct halo_backend *be;
@@ -36,6 +43,7 @@ struct bench {
 
 static void bench_free(struct bench *b)
 {
+    halo_roof_free(&b->roof);
     halo_backend_free(b->be);
     halo_weights_free(b->wt);
     halo_graph_free(b->g);
@@ -56,7 +64,47 @@ static int parse_flags(struct bench *b, const struct halo_cli_args *a)
     if (st != HALO_OK) return halo_cli_usage_error(cmd, "%s", halo_error_msg());
     if ((v = halo_cli_get(cmd, a, "backend"))) b->backend = v;
     b->per_layer = halo_cli_has(cmd, a, "per-layer");
+    b->no_ceilings = halo_cli_has(cmd, a, "no-ceilings");
+    b->ceilings_file = halo_cli_get(cmd, a, "ceilings");
+    if (b->no_ceilings && b->ceilings_file) return halo_cli_usage_error(cmd, "--ceilings and --no-ceilings exclude each other");
     return HALO_EXIT_OK;
+}
+
+/* The roof for --per-layer: from --ceilings F (halo ceilings -o, or a profile with ceilings), else
+ * measured now with the backend's quick sizes; a backend without ceilings leaves the columns empty. */
+static enum halo_status load_roof(struct bench *b)
+{
+    if (!b->per_layer || b->no_ceilings) return HALO_OK;
+    int threads = halo_backend_threads(b->be);
+    if (b->ceilings_file) {
+        cJSON *j;
+        HALO_TRY(halo_json_load(b->ceilings_file, &j));
+        const cJSON *schema = cJSON_GetObjectItemCaseSensitive(j, "schema");
+        bool profile = cJSON_IsString(schema) && !strncmp(schema->valuestring, "halo-profile/", 13);
+        const cJSON *c = profile ? cJSON_GetObjectItemCaseSensitive(j, "ceilings") : j;
+        enum halo_status st = c ? halo_roof_from_json(b->ceilings_file, profile ? "ceilings" : "(ceilings)", c, threads, &b->roof)
+                                : halo_error(HALO_ERR_INVALID, "%s: ceilings: missing (a profile measured with --no-ceilings?)",
+                                             b->ceilings_file);
+        cJSON_Delete(j);
+        HALO_TRY(st);
+        snprintf(b->roof_source, sizeof b->roof_source, "%s", b->ceilings_file);
+        b->have_roof = true;
+        return HALO_OK;
+    }
+    cJSON *c = NULL;
+    struct halo_ceilings_opts o = {.threads = threads, .quick = true};
+    enum halo_status st = halo_backend_ceilings(b->be, &o, &c);
+    if (st == HALO_ERR_UNSUPPORTED) {
+        fprintf(stderr, "halo bench: note: %s: no roofline columns\n", halo_error_msg());
+        halo_error_clear();
+        return HALO_OK;
+    }
+    if (st == HALO_OK) st = halo_roof_from_json("halo ceilings --quick", "(ceilings)", c, threads, &b->roof);
+    cJSON_Delete(c);
+    HALO_TRY(st);
+    snprintf(b->roof_source, sizeof b->roof_source, "measured now (quick)");
+    b->have_roof = true;
+    return HALO_OK;
 }
 
 static enum halo_status setup(struct bench *b)
@@ -66,6 +114,7 @@ static enum halo_status setup(struct bench *b)
     struct halo_backend_opts opts = {.threads = b->threads};
     HALO_TRY(halo_backend_new(b->backend, &opts, &b->be));
     HALO_TRY(halo_backend_load(b->be, b->g, b->wt));
+    HALO_TRY(load_roof(b));
     HALO_TRY(halo_tensor_alloc(&b->img, b->g->in_c, halo_rect_full(b->g->input)));
     struct halo_rng r;
     halo_rng_seed(&r, (uint64_t)b->seed + 1);
@@ -126,11 +175,28 @@ struct bench_row {
     const char *name, *op, *stage, *impl;
     int64_t macs;
     struct halo_stats s;
+    bool have_roof;
+    struct halo_roofline roof; /* nodes, when the bench has a roof */
 };
 
 static double row_gflops(const struct bench_row *r)
 {
     return r->s.median > 0 ? 2.0 * (double)r->macs / (r->s.median * 1e6) : 0;
+}
+
+/* The roofline columns of a row: bytes, FLOP/byte, level, attainable, achieved/attainable, bound,
+ * above_roof and why (empty fields without a roof, for the network row, and for fused nodes). */
+static void print_roof_csv(const struct bench *b, const struct bench_row *r)
+{
+    if (!r->have_roof) {
+        printf(",,,,,,,");
+        return;
+    }
+    const struct halo_roofline *l = &r->roof;
+    /* %g, not fixed decimals: a tiny layer slowed down by the machine has an efficiency of 1e-5 */
+    printf("%.0f,%.6g,%s,%.6g,%.6g,%s,%s,", l->bytes, l->intensity, b->roof.levels[l->level].name, l->attainable_gflops,
+           l->efficiency, l->compute_bound ? "compute" : "memory", l->above_roof ? "yes" : "no");
+    halo_cli_csv_str(stdout, l->above_roof ? halo_above_reason_str(l->reason) : "");
 }
 
 static void print_row(const struct bench *b, const struct bench_row *r, const char *prov)
@@ -145,16 +211,24 @@ static void print_row(const struct bench *b, const struct bench_row *r, const ch
         printf(",%lld,%lld,%.4f,%.4f,%.4f,%.2f,", (long long)r->macs, 2 * (long long)r->macs, r->s.min, r->s.median,
                r->s.p90, row_gflops(r));
         halo_cli_csv_str(stdout, r->impl);
+        printf(",");
+        print_roof_csv(b, r);
         printf(",%s\n", prov);
     } else {
-        char idx[16] = "-";
+        char idx[16] = "-", roof[96] = "";
         if (r->index >= 0) snprintf(idx, sizeof idx, "%d", r->index);
-        printf("%5s  %-26s %-10s %-12s %14lld %10.4f %10.4f %10.4f %9.2f  %s\n", idx, r->name, r->op, r->stage,
-               (long long)r->macs, r->s.min, r->s.median, r->s.p90, row_gflops(r), r->impl);
+        if (r->have_roof)
+            snprintf(roof, sizeof roof, " %8.2f %-6s %9.1f %7.2f %-7s %s", r->roof.intensity, b->roof.levels[r->roof.level].name,
+                     r->roof.attainable_gflops, r->roof.efficiency, r->roof.compute_bound ? "compute" : "memory",
+                     r->roof.above_roof ? (r->roof.reason == HALO_ABOVE_UNEXPLAINED ? "ABOVE" : "above*") : "-");
+        else if (b->have_roof)
+            snprintf(roof, sizeof roof, " %8s %-6s %9s %7s %-7s %s", "-", "-", "-", "-", "-", "-");
+        printf("%5s  %-26s %-10s %-12s %14lld %10.4f %10.4f %10.4f %9.2f%s  %s\n", idx, r->name, r->op, r->stage,
+               (long long)r->macs, r->s.min, r->s.median, r->s.p90, row_gflops(r), roof, r->impl);
     }
 }
 
-static cJSON *row_json(const struct bench_row *r)
+static cJSON *row_json(const struct bench *b, const struct bench_row *r)
 {
     cJSON *o = cJSON_CreateObject();
     if (r->index >= 0) cJSON_AddNumberToObject(o, "index", r->index);
@@ -168,6 +242,7 @@ static cJSON *row_json(const struct bench_row *r)
     cJSON_AddNumberToObject(o, "p90_ms", r->s.p90);
     cJSON_AddNumberToObject(o, "gflops", row_gflops(r));
     if (r->index >= 0) cJSON_AddStringToObject(o, "impl", r->impl);
+    if (r->have_roof) cJSON_AddItemToObject(o, "roofline", halo_roofline_json(&b->roof, &r->roof));
     return o;
 }
 
@@ -197,16 +272,43 @@ static enum halo_status report(struct bench *b)
         cJSON_AddStringToObject(doc, "flop_convention", "FLOP = 2 x MAC, MACs as torchvision counts them");
         cJSON_AddItemToObject(doc, "provenance", halo_cli_provenance_json(&p));
         if (b->per_layer) nodes = cJSON_AddArrayToObject(doc, "nodes");
+        if (b->have_roof) {
+            cJSON *c = cJSON_AddObjectToObject(doc, "ceilings");
+            cJSON_AddStringToObject(c, "source", b->roof_source);
+            cJSON_AddNumberToObject(c, "peak_gflops", b->roof.peak_gflops);
+            cJSON_AddStringToObject(c, "isa", b->roof.isa);
+            cJSON_AddNumberToObject(c, "threads", b->roof.threads);
+            cJSON *lv = cJSON_AddArrayToObject(c, "levels");
+            for (int i = 0; i < b->roof.n_levels; i++) {
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddStringToObject(e, "level", b->roof.levels[i].name);
+                if (i < b->roof.n_levels - 1) cJSON_AddNumberToObject(e, "capacity_bytes", b->roof.levels[i].capacity_bytes);
+                else cJSON_AddNullToObject(e, "capacity_bytes");
+                cJSON_AddNumberToObject(e, "triad_gbps", b->roof.levels[i].gbps);
+                cJSON_AddItemToArray(lv, e);
+            }
+        }
     } else if (b->format == HALO_FORMAT_CSV) {
-        printf("model,input,index,name,op,stage,macs,flops,min_ms,median_ms,p90_ms,gflops,impl,%s\n",
+        printf("model,input,index,name,op,stage,macs,flops,min_ms,median_ms,p90_ms,gflops,impl,bytes,"
+               "intensity_flop_per_byte,level,attainable_gflops,achieved_over_attainable,bound,above_roof,above_reason,%s\n",
                halo_provenance_csv_header());
     } else {
         printf("%s %dx%d on %s (%s), %d threads; %d warm-up + %d timed runs; seed %ld\n", g->name, b->h, b->w,
                p.backend, p.library, p.threads, b->warmup, b->repeat, b->seed);
         printf("measured on %s (%s), commit %s, %s; GFLOP/s = 2 x MACs / median\n\n", p.host, p.cpu_model, p.commit,
                p.date);
-        printf("%5s  %-26s %-10s %-12s %14s %10s %10s %10s %9s  %s\n", "index", "name", "op", "stage", "MACs",
-               "min_ms", "median_ms", "p90_ms", "GFLOP/s", "impl");
+        if (b->have_roof) {
+            printf("roofline (%s): peak %.1f GFLOP/s (%s, %d threads); triad", b->roof_source, b->roof.peak_gflops,
+                   b->roof.isa, b->roof.threads);
+            for (int i = 0; i < b->roof.n_levels; i++)
+                printf("%s %s %.1f GB/s", i ? "," : "", b->roof.levels[i].name, b->roof.levels[i].gbps);
+            printf("\nFLOP/B = FLOPs / bytes moved (weights + input + output, float32); attain = min(peak, FLOP/B x the "
+                   "bandwidth of the level the working set fits in); ach/att = achieved / attainable; above* = above the "
+                   "roof, explained (Winograd/FFT, within 5 %%, or partly cached)\n\n");
+        }
+        printf("%5s  %-26s %-10s %-12s %14s %10s %10s %10s %9s%s  %s\n", "index", "name", "op", "stage", "MACs",
+               "min_ms", "median_ms", "p90_ms", "GFLOP/s",
+               b->have_roof ? "   FLOP/B level   attain ach/att bound   above" : "", "impl");
     }
     double sum_median = 0;
     for (int i = 0; b->per_layer && i < g->n_nodes; i++) {
@@ -214,15 +316,19 @@ static enum halo_status report(struct bench *b)
         struct bench_row row = {.index = i, .name = g->nodes[i].name, .op = halo_op_name(g->nodes[i].op),
                                 .stage = g->stages[halo_graph_stage_of(g, i)].name, .impl = halo_backend_impl(b->be, i),
                                 .macs = halo_count_node(g, i).macs, .s = halo_stats_of(col, (size_t)b->repeat)};
+        row.have_roof = b->have_roof && g->nodes[i].op != HALO_OP_FLATTEN && strncmp(row.impl, "fused", 5);
+        if (row.have_roof)
+            halo_roofline_point(&b->roof, 2.0 * (double)row.macs, halo_roofline_node_bytes(g, i), row.s.median, row.impl,
+                                &row.roof);
         sum_median += row.s.median;
-        if (doc) cJSON_AddItemToArray(nodes, row_json(&row));
+        if (doc) cJSON_AddItemToArray(nodes, row_json(b, &row));
         else print_row(b, &row, prov);
     }
     memcpy(col, b->net_ms, (size_t)b->repeat * sizeof *col);
     struct bench_row net = {.index = -1, .name = "(network)", .op = "network", .stage = "", .impl = "-",
                             .macs = halo_count_range(g, 0, g->n_nodes).macs, .s = halo_stats_of(col, (size_t)b->repeat)};
     if (doc) {
-        cJSON_AddItemToObject(doc, "network", row_json(&net));
+        cJSON_AddItemToObject(doc, "network", row_json(b, &net));
         if (b->per_layer) cJSON_AddNumberToObject(doc, "sum_node_median_ms", sum_median);
     } else {
         print_row(b, &net, prov);
@@ -258,8 +364,8 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 
 const struct halo_cli_cmd halo_cmd_bench = {
     .name = "bench",
-    .usage = "MODEL [--backend cpu|ref|cuda] [--input HxW] [--warmup N] [--repeat N] [--per-layer] [--threads N] [--seed N] "
-             "[--format table|csv|json]",
+    .usage = "MODEL [--backend cpu|ref|cuda] [--input HxW] [--warmup N] [--repeat N] [--per-layer [--ceilings F | "
+             "--no-ceilings]] [--threads N] [--seed N] [--format table|csv|json]",
     .summary = "time a model per node and as a whole network: ms, GFLOP/s, implementation, provenance",
     .details =
         "Weights and the input are random (seeded), so any model and size can be timed. Warm-up runs\n"
@@ -269,7 +375,12 @@ const struct halo_cli_cmd halo_cmd_bench = {
         "FLOPs = 2 x MACs as torchvision counts them; GFLOP/s = FLOPs / median. CSV columns: model,\n"
         "input, index, name, op, stage, macs, flops, min_ms, median_ms, p90_ms, gflops, impl,\n"
         "commit, host, cpu_model, threads, backend, library, date (the table says the provenance once\n"
-        "above the rows). A summary (whole network vs the sum of per-node medians) goes to stderr.",
+        "above the rows). A summary (whole network vs the sum of per-node medians) goes to stderr.\n"
+        "With --per-layer every node is also placed under the platform's roofline, as halo profile\n"
+        "does (columns bytes, intensity_flop_per_byte, level, attainable_gflops,\n"
+        "achieved_over_attainable, bound, above_roof, above_reason before the provenance): the ceilings\n"
+        "come from --ceilings F (halo ceilings -o F, or a profile that has them) or are measured first\n"
+        "with quick sizes (about a second); a backend without ceilings (ref) leaves the columns empty.",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu (default when built with oneDNN), ref or cuda"},
         {"input", 0, "HxW", "input height x width (default 224x224; N means NxN)"},
@@ -278,6 +389,8 @@ const struct halo_cli_cmd halo_cmd_bench = {
         {"per-layer", 0, NULL, "also time every node (one row each)"},
         {"threads", 0, "N", "compute threads (default: the cores of the process's cpuset)"},
         {"seed", 0, "N", "seed of the random weights and input (default 1)"},
+        {"ceilings", 0, "F", "the roofline's ceilings from F (halo ceilings -o F, or a profile)"},
+        {"no-ceilings", 0, NULL, "no roofline columns (no ceilings measured)"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

@@ -5,6 +5,7 @@
 #include "exec/backend.h"
 #include "model/zoo.h"
 #include "profile/profiler.h"
+#include "profile/roofline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -83,6 +84,40 @@ void halo_cli_print_fit(const struct halo_profile *p)
            " tile columns: time of a strip of that fraction of the rows / (fraction x full time))\n");
 }
 
+/* The ceilings and how many layers sit where under them. */
+static void print_roofline(const struct halo_profile *p)
+{
+    struct halo_roof roof;
+    if (!p->ceilings) {
+        printf("\nno ceilings measured (--no-ceilings, or the %s backend has none): no roofline\n", p->backend);
+        return;
+    }
+    if (halo_roof_from_json(p->name, "ceilings", p->ceilings, p->threads, &roof) != HALO_OK) return;
+    printf("\nceilings (measured): peak %.1f GFLOP/s (%s, %d threads); triad", roof.peak_gflops, roof.isa, roof.threads);
+    for (int i = 0; i < roof.n_levels; i++) printf("%s %s %.1f GB/s", i ? "," : "", roof.levels[i].name, roof.levels[i].gbps);
+    printf("\n");
+    for (int m = 0; m < p->n_models; m++) {
+        const struct halo_prof_model *pm = &p->models[m];
+        int n = 0, compute = 0, above = 0, unexplained = 0;
+        double eff = 0;
+        for (int l = 0; l < pm->n_layers; l++) {
+            const struct halo_prof_layer *L = &pm->layers[l];
+            if (L->macs <= 0 || L->bytes <= 0 || L->fused || L->time_ms.median <= 0) continue;
+            struct halo_roofline r;
+            halo_roofline_point(&roof, 2.0 * (double)L->macs, L->bytes, L->time_ms.median, L->impl, &r);
+            n++;
+            compute += r.compute_bound;
+            above += r.above_roof;
+            unexplained += r.reason == HALO_ABOVE_UNEXPLAINED;
+            eff += r.efficiency;
+        }
+        if (n)
+            printf("  %-14s %3d conv/linear layers: %d compute-bound, mean achieved/attainable %.2f, %d above the roof "
+                   "(%d unexplained)\n", pm->model, n, compute, eff / n, above, unexplained);
+    }
+    halo_roof_free(&roof);
+}
+
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 {
     struct halo_cli_args a;
@@ -91,7 +126,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     const char *outp = halo_cli_get(cmd, &a, "out"), *v;
     if (!outp) return halo_cli_usage_error(cmd, "-o PROFILE.json is required");
     struct halo_profiler_opts o = {.backend = halo_backend_compiled("cpu") ? "cpu" : "ref",
-                                   .warmup = 3, .repeat = 10, .seed = 0};
+                                   .warmup = 3, .repeat = 10, .seed = 0, .ceilings = !halo_cli_has(cmd, &a, "no-ceilings")};
     char **models = NULL, *name = NULL;
     int n_models = 0;
     double *fr = NULL;
@@ -183,6 +218,8 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
             cJSON_AddItemToArray(arr, r);
         }
         cJSON_AddItemToObject(doc, "fit", halo_cli_fit_json(p));
+        if (p->ceilings) cJSON_AddItemToObject(doc, "ceilings", cJSON_Duplicate(p->ceilings, 1));
+        else cJSON_AddNullToObject(doc, "ceilings");
         rc = halo_cli_put_json(cmd, doc);
     } else {
         printf("profile %s: backend %s (%s), %d threads, input %dx%d, %d warm-up + %d timed runs\n\n", p->name,
@@ -200,6 +237,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         }
         printf("\nfitted analytical model (measured, %s backend):\n", p->backend);
         halo_cli_print_fit(p);
+        print_roofline(p);
         printf("\nwrote %s\n", outp);
     }
     halo_profile_free(p);
@@ -213,7 +251,7 @@ done:
 const struct halo_cli_cmd halo_cmd_profile = {
     .name = "profile",
     .usage = "-o PROFILE.json [--backend cpu|cuda|ref] [--models M1,M2,...] [--input HxW] [--warmup N] [--repeat N] "
-             "[--tile-heights F1,F2,...] [--threads N] [--name NAME] [--seed S] [--format table|json]",
+             "[--tile-heights F1,F2,...] [--threads N] [--name NAME] [--seed S] [--no-ceilings] [--format table|json]",
     .summary = "measure a platform layer by layer (times, tile heights, implementations) and fit its capacity",
     .details = "Per layer of each model: MACs, FLOPs (2 x MAC), time min/median/p90 over --repeat runs\n"
                "after --warmup discarded ones (monotonic clock, a synchronisation after each node), achieved\n"
@@ -222,7 +260,13 @@ const struct halo_cli_cmd halo_cmd_profile = {
                "latency comes from separate un-instrumented runs. Threads: the cores of the process's\n"
                "cpuset (hwloc) unless --threads; ONEDNN_MAX_CPU_ISA caps oneDNN's ISA and is recorded.\n"
                "The profile records the platform (topology, CPU, versions, commit, date) and the fit\n"
-               "(see halo fit). Weights and inputs are random (--seed): times do not depend on values.",
+               "(see halo fit). Weights and inputs are random (--seed): times do not depend on values.\n"
+               "Unless --no-ceilings, the platform's ceilings are measured before and after the layers (as\n"
+               "halo ceilings does, with the profile's threads; the run with the higher peak is kept) into\n"
+               "the profile's `ceilings`, and every measured layer gets its\n"
+               "roofline: bytes moved (weights + input + output, float32), FLOP/byte, the memory level its\n"
+               "working set fits in, attainable = min(peak, intensity x that level's triad bandwidth),\n"
+               "achieved / attainable, compute- or memory-bound, and above_roof with the reason.",
     .opts = (const struct halo_cli_opt[]){
         {"out", 'o', "F", "profile to write (required)"},
         {"backend", 0, "B", "backend to measure (default cpu when built, else ref)"},
@@ -234,6 +278,7 @@ const struct halo_cli_cmd halo_cmd_profile = {
         {"threads", 0, "N", "compute threads (default: the cores of the cpuset)"},
         {"name", 0, "NAME", "profile name (default: the file name)"},
         {"seed", 0, "S", "seed of the random weights and inputs (default 0)"},
+        {"no-ceilings", 0, NULL, "do not measure the platform's ceilings (no roofline in the profile)"},
         {0}},
     .min_pos = 0,
     .max_pos = 0,

@@ -15,7 +15,7 @@ extern const struct halo_cli_cmd halo_cmd_sim;
 #if HALO_HAVE_MPI
 extern const struct halo_cli_cmd halo_cmd_run; /* built with MPI only */
 #endif
-extern const struct halo_cli_cmd halo_cmd_profile, halo_cmd_fit, halo_cmd_predict;
+extern const struct halo_cli_cmd halo_cmd_ceilings, halo_cmd_profile, halo_cmd_fit, halo_cmd_predict;
 
 const struct halo_cli_cmd *const halo_commands[] = {
     &halo_cmd_models,
@@ -23,6 +23,7 @@ const struct halo_cli_cmd *const halo_commands[] = {
     &halo_cmd_tiles,
     &halo_cmd_infer,
     &halo_cmd_bench,
+    &halo_cmd_ceilings,
     &halo_cmd_profile,
     &halo_cmd_fit,
     &halo_cmd_predict,

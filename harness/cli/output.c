@@ -8,7 +8,7 @@ const char halo_cli_output_help[] =
     "  table  for people (the default)\n"
     "  csv    one header line, then one row per result (commands whose results are rows)\n"
     "  json   one JSON document with the table's fields; keys carry their units (_ms, _bytes, _mbps,\n"
-    "         _gflops) and the provenance where the table shows it\n"
+    "         _gflops, _gbps, _mhz) and the provenance where the table shows it\n"
     "All go to stdout; progress and notes go to stderr. Files that a command's own flags name (-o,\n"
     "--csv F, --trace F, --dump DIR) are written whatever the format. A --format value the command\n"
     "does not write is bad usage (exit 2).\n";

@@ -122,6 +122,12 @@ int halo_topology_pus(const struct halo_topology *t)
 
 const char *halo_topology_cpu_model(const struct halo_topology *t) { return t->model; }
 
+int halo_topology_machine_cores(const struct halo_topology *t)
+{
+    int n = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_CORE);
+    return n > 0 ? n : 1;
+}
+
 /* Binds to `set` (freed here). */
 static enum halo_status bind_to(const struct halo_topology *t, hwloc_bitmap_t set, int flags)
 {
@@ -201,6 +207,22 @@ static void describe_caches(const struct halo_topology *t, cJSON *arr)
         cJSON_AddNumberToObject(o, "count", n);
         cJSON_AddItemToArray(arr, o);
     }
+}
+
+int halo_topology_caches(const struct halo_topology *t, struct halo_cache_level *out, int max)
+{
+    static const hwloc_obj_type_t levels[] = {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE,
+                                              HWLOC_OBJ_L4CACHE, HWLOC_OBJ_L5CACHE};
+    int n = 0;
+    for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
+        int count = hwloc_get_nbobjs_by_type(t->topo, levels[l]);
+        if (count <= 0) continue;
+        hwloc_obj_t c = hwloc_get_obj_by_type(t->topo, levels[l], 0);
+        if (c->attr->cache.type == HWLOC_OBJ_CACHE_INSTRUCTION || c->attr->cache.size == 0) continue;
+        if (n < max) out[n] = (struct halo_cache_level){(int)c->attr->cache.depth, (long long)c->attr->cache.size, count};
+        n++;
+    }
+    return n < max ? n : max;
 }
 
 static bool is_gpu(hwloc_obj_t d)
@@ -313,6 +335,7 @@ static enum halo_status load(bool io_devices, struct halo_topology **out)
 
 int halo_topology_cores(const struct halo_topology *t) { return t->n_proc > 0 ? t->n_proc : 1; }
 int halo_topology_pus(const struct halo_topology *t) { return halo_topology_cores(t); }
+int halo_topology_machine_cores(const struct halo_topology *t) { return t->n_pus; }
 const char *halo_topology_cpu_model(const struct halo_topology *t) { return t->model; }
 
 static enum halo_status bind_set(const struct halo_topology *t, int first, int n, pid_t who)
@@ -351,6 +374,52 @@ enum halo_status halo_topology_bind_thread_pu(const struct halo_topology *t, int
     return bind_set(t, pu, 1, 0);
 }
 
+/* One line of a sysfs file, or "" . */
+static void sysfs_line(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    buf[0] = '\0';
+    if (f && fgets(buf, (int)cap, f)) buf[strcspn(buf, "\n")] = '\0';
+    if (f) fclose(f);
+}
+
+/* Without hwloc the caches come from cpu0's entries in /sys: level, type, size ("48K") and the
+ * CPUs sharing one instance (counted from shared_cpu_list's ranges). */
+int halo_topology_caches(const struct halo_topology *t, struct halo_cache_level *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < 16 && n < max; i++) {
+        char path[128], v[256];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        sysfs_line(path, v, sizeof v);
+        if (!v[0]) break;
+        if (!strcmp(v, "Instruction")) continue;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        sysfs_line(path, v, sizeof v);
+        int level = atoi(v);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        sysfs_line(path, v, sizeof v);
+        char *end;
+        long long size = strtoll(v, &end, 10);
+        if (*end == 'K') size *= 1024;
+        else if (*end == 'M') size *= 1024 * 1024;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", i);
+        sysfs_line(path, v, sizeof v);
+        int sharing = 0;
+        for (char *p = v; *p;) {
+            long a = strtol(p, &end, 10), b = a;
+            if (end == p) break;
+            if (*end == '-') b = strtol(end + 1, &end, 10);
+            sharing += (int)(b - a + 1);
+            p = *end == ',' ? end + 1 : end;
+        }
+        if (level < 1 || size <= 0) continue;
+        int count = sharing > 0 ? (t->n_pus + sharing - 1) / sharing : 1;
+        out[n++] = (struct halo_cache_level){level, size, count > 0 ? count : 1};
+    }
+    return n;
+}
+
 enum halo_status halo_topology_describe(const struct halo_topology *t, cJSON **out)
 {
     cJSON *o = cJSON_CreateObject();
@@ -371,6 +440,17 @@ enum halo_status halo_topology_describe(const struct halo_topology *t, cJSON **o
 
 enum halo_status halo_topology_load(struct halo_topology **out) { return load(true, out); }
 enum halo_status halo_topology_load_cpus(struct halo_topology **out) { return load(false, out); }
+
+double halo_cache_capacity_bytes(const struct halo_cache_level *c, int cores, int threads)
+{
+    if (cores < 1) cores = 1;
+    if (threads < 1) threads = 1;
+    /* instances the threads reach: cores are spread evenly over the instances */
+    long long reach = ((long long)threads * c->count + cores - 1) / cores;
+    if (reach > c->count) reach = c->count;
+    if (reach < 1) reach = 1;
+    return (double)c->size_bytes * (double)reach;
+}
 
 int halo_topology_process_cores(void)
 {

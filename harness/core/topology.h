@@ -24,6 +24,8 @@ void halo_topology_free(struct halo_topology *t);
 /* Cores and PUs (hardware threads) of the process's cpuset; at least 1. */
 int halo_topology_cores(const struct halo_topology *t);
 int halo_topology_pus(const struct halo_topology *t);
+/* Cores of the whole machine (not only the process's cpuset); at least 1. */
+int halo_topology_machine_cores(const struct halo_topology *t);
 
 /* The CPU model name ("Intel(R) Xeon(R) Platinum 8480+"), or "unknown"; owned by t. */
 const char *halo_topology_cpu_model(const struct halo_topology *t);
@@ -49,6 +51,22 @@ int halo_topology_pu_os_index(const struct halo_topology *t, int pu);
  * empty from halo_topology_load_cpus),
  * and "discovery": "hwloc X.Y.Z" or "sysconf". The caller owns the object. */
 enum halo_status halo_topology_describe(const struct halo_topology *t, cJSON **out);
+
+/* One level of the data-cache hierarchy: its size per instance and how many instances there are
+ * (per core for L1 and L2 on most CPUs, one or a few shared ones for L3). */
+struct halo_cache_level {
+    int level;          /* 1, 2, 3, ... */
+    long long size_bytes; /* one instance */
+    int count;          /* instances in the machine */
+};
+
+/* The data (or unified) caches, L1 first, into out[0..max); returns how many there are (0 when
+ * nothing is known, e.g. without hwloc and without /sys). */
+int halo_topology_caches(const struct halo_topology *t, struct halo_cache_level *out, int max);
+
+/* The cache capacity `threads` threads bound one per core can fill at level c: the size of one
+ * instance times the instances those cores reach (cores are spread evenly over the instances). */
+double halo_cache_capacity_bytes(const struct halo_cache_level *c, int machine_cores, int threads);
 
 /* Convenience: cores of the process's cpuset without keeping a topology (1 when discovery
  * fails, with a warning logged). */

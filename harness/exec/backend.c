@@ -38,3 +38,13 @@ enum halo_status halo_backend_describe(struct halo_backend *be, cJSON *obj)
 {
     return be->iface.describe ? be->iface.describe(be, obj) : HALO_OK;
 }
+
+enum halo_status halo_backend_ceilings(struct halo_backend *be, const struct halo_ceilings_opts *o, cJSON **out)
+{
+    static const struct halo_ceilings_opts defaults = {0};
+    *out = NULL;
+    if (!be->iface.ceilings)
+        return halo_error(HALO_ERR_UNSUPPORTED, "the %s backend measures no ceilings (it has no ceilings entry)",
+                          halo_backend_name(be));
+    return be->iface.ceilings(be, o ? o : &defaults, out);
+}

@@ -14,6 +14,15 @@
 
 struct halo_backend;
 
+/* How a backend measures its platform's ceilings (the `ceilings` entry). */
+struct halo_ceilings_opts {
+    int threads; /* CPU: FLOP/s measured at 1..threads threads, bandwidth at `threads`; 0: the backend's */
+    bool quick;  /* smaller sizes and fewer runs (about a second, for bench and tests): noisier */
+    /* what is being measured, for a progress line; may be NULL */
+    void (*progress)(void *arg, const char *what);
+    void *progress_arg;
+};
+
 struct halo_backend_i {
     /* "ref", "cpu", "cuda". */
     const char *(*name)(struct halo_backend *be);
@@ -37,6 +46,11 @@ struct halo_backend_i {
     /* Adds what the backend knows of its device to obj (a GPU's model, memory, driver and
      * libraries, its host binding); NULL when there is nothing beyond name and version. */
     enum halo_status (*describe)(struct halo_backend *be, cJSON *obj);
+    /* Measures the platform's ceilings: peak FP32 FLOP/s (an FMA kernel per ISA, the library's
+     * GEMM beside it), memory bandwidth per level (STREAM copy and triad), for a GPU also tensor
+     * cores and host<->device copies; a new JSON object (schema HALO_CEILINGS_SCHEMA, every key
+     * with its unit, provenance included) the caller owns. NULL: the backend measures none. */
+    enum halo_status (*ceilings)(struct halo_backend *be, const struct halo_ceilings_opts *o, cJSON **out);
     void (*free)(struct halo_backend *be);
 };
 
@@ -70,6 +84,12 @@ const char *halo_backend_impl(struct halo_backend *be, int node);
 int halo_backend_threads(struct halo_backend *be);
 /* The backend's describe entry, or nothing when it has none. */
 enum halo_status halo_backend_describe(struct halo_backend *be, cJSON *obj);
+/* The backend's ceilings entry (see halo_backend_i.ceilings); o may be NULL (defaults). A backend
+ * without one: HALO_ERR_UNSUPPORTED saying so. */
+enum halo_status halo_backend_ceilings(struct halo_backend *be, const struct halo_ceilings_opts *o, cJSON **out);
+
+#define HALO_CEILINGS_SCHEMA "halo-ceilings/1"
+
 
 /* Constructors of the backends (exec/registry.c only; each exists when its backend is compiled in). */
 enum halo_status halo_backend_ref_new(const struct halo_backend_opts *opts, struct halo_backend **out);

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/topology.h"
 #include "exec/backend_cpu_impl.h"
+#include "exec/ceilings_cpu.h"
 
 #include <math.h>
 #include <omp.h>
@@ -191,6 +192,12 @@ static enum halo_status cpu_init(struct cpu_ctx *c, const struct halo_backend_op
     return c->version ? HALO_OK : HALO_ERR_NOMEM;
 }
 
+static enum halo_status cpu_ceilings(struct halo_backend *be, const struct halo_ceilings_opts *o, cJSON **out)
+{
+    struct cpu_ctx *c = be->ctx;
+    return halo_ceilings_cpu(o->threads > 0 ? o->threads : c->threads, o, c->version, out);
+}
+
 static const struct halo_backend_i cpu_iface = {
     .name = cpu_name,
     .version = cpu_version,
@@ -198,6 +205,7 @@ static const struct halo_backend_i cpu_iface = {
     .compute = cpu_compute,
     .impl = cpu_impl,
     .threads = cpu_threads,
+    .ceilings = cpu_ceilings,
     .free = cpu_free,
 };
 

@@ -55,6 +55,7 @@ void halo_profile_free(struct halo_profile *p)
     halo_strlist_free(p->fused_ops, p->n_fused_ops);
     cJSON_Delete(p->platform);
     cJSON_Delete(p->settings);
+    cJSON_Delete(p->ceilings);
     free(p->fractions);
     free(p->penalty);
     free(p->path);

@@ -47,6 +47,7 @@ struct halo_prof_layer {
     enum halo_op op;
     enum halo_layer_class cls;
     int64_t macs, elem_ops;
+    double bytes;           /* weights + inputs + output, float32 (profile/roofline.h); 0: not recorded */
     struct halo_stats time_ms; /* full layer: min, median, p90 (mean, max: 0 when not stored) */
     bool fused;             /* computed inside another node (time 0) */
     char *impl;             /* implementation or algorithm that ran */
@@ -83,6 +84,7 @@ struct halo_profile {
     int threads;
     cJSON *platform;     /* the whole platform object (topology, versions, ...) */
     cJSON *settings;     /* warmup, repeat, tile heights, ... */
+    cJSON *ceilings;     /* the platform's measured ceilings (halo-ceilings/1), or NULL: none measured */
     char **fused_ops;    /* op names the backend fuses into a preceding conv ("batchnorm", "relu", ...) */
     int n_fused_ops;
     int n_models;

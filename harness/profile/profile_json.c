@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/parse.h"
+#include "profile/roofline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ static enum halo_status load_layer(const char *file, const cJSON *o, const char 
     d = 0;
     HALO_TRY(halo_json_num(file, o, where, "elem_ops", false, 0, 9e18, &d));
     l->elem_ops = (int64_t)d;
+    HALO_TRY(halo_json_num(file, o, where, "bytes", false, 0, 9e18, &l->bytes));
     HALO_TRY(load_stats(file, o, where, "time_ms", &l->time_ms));
     HALO_TRY(halo_json_bool(file, o, where, "fused", false, &l->fused));
     s = "-";
@@ -166,7 +168,7 @@ static enum halo_status load_fit(const char *file, const cJSON *fit, struct halo
 static enum halo_status load_doc(const char *file, const cJSON *j, struct halo_profile *p)
 {
     static const char *const keys[] = {"schema", "name", "estimated", "platform", "settings", "fused_ops",
-                                       "models", "fit", "note", NULL};
+                                       "models", "fit", "note", "ceilings", NULL};
     const char *s;
     if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", file);
     HALO_TRY(halo_json_str(file, j, "", "schema", true, &s));
@@ -212,6 +214,13 @@ static enum halo_status load_doc(const char *file, const cJSON *j, struct halo_p
     }
     HALO_TRY(halo_json_child(file, j, "", "fit", false, cJSON_Object, &fit));
     if (fit) HALO_TRY(load_fit(file, fit, p));
+    const cJSON *ceil = cJSON_GetObjectItemCaseSensitive(j, "ceilings");
+    if (ceil) { /* optional: a profile without one stays valid; one that is there must be whole */
+        struct halo_roof roof;
+        HALO_TRY(halo_roof_from_json(file, "ceilings", ceil, p->threads, &roof));
+        halo_roof_free(&roof);
+        if (!(p->ceilings = cJSON_Duplicate(ceil, 1))) return HALO_ERR_NOMEM;
+    }
     if (!p->n_models && !p->has_fit)
         return halo_error(HALO_ERR_INVALID, "%s: models: empty and no fit: the profile prices nothing", file);
     return HALO_OK;
@@ -253,7 +262,18 @@ static cJSON *stats_json(struct halo_stats s)
     return o;
 }
 
-static cJSON *layer_json(const struct halo_prof_layer *l)
+/* The layer against the profile's roof: when the profile has ceilings, the layer its bytes and
+ * a time of its own (not fused into another). */
+static void add_roofline(cJSON *o, const struct halo_roof *roof, const struct halo_prof_layer *l)
+{
+    if (!roof || l->bytes <= 0 || l->fused || l->time_ms.median <= 0) return;
+    struct halo_roofline rl;
+    halo_roofline_point(roof, 2.0 * (double)l->macs, l->bytes, l->time_ms.median, l->impl, &rl);
+    cJSON *r = halo_roofline_json(roof, &rl);
+    if (r) cJSON_AddItemToObject(o, "roofline", r);
+}
+
+static cJSON *layer_json(const struct halo_prof_layer *l, const struct halo_roof *roof)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "index", l->index);
@@ -263,6 +283,7 @@ static cJSON *layer_json(const struct halo_prof_layer *l)
     cJSON_AddNumberToObject(o, "macs", (double)l->macs);
     cJSON_AddNumberToObject(o, "flops", 2.0 * (double)l->macs);
     cJSON_AddNumberToObject(o, "elem_ops", (double)l->elem_ops);
+    if (l->bytes > 0) cJSON_AddNumberToObject(o, "bytes", l->bytes);
     cJSON_AddItemToObject(o, "time_ms", stats_json(l->time_ms));
     cJSON_AddNumberToObject(o, "gflops", l->time_ms.median > 0 ? 2.0 * (double)l->macs / (l->time_ms.median * 1e6) : 0);
     cJSON_AddBoolToObject(o, "fused", l->fused);
@@ -274,6 +295,7 @@ static cJSON *layer_json(const struct halo_prof_layer *l)
         cJSON_AddNumberToObject(to, "time_ms", l->tiles[t].time_ms);
         cJSON_AddItemToArray(tiles, to);
     }
+    add_roofline(o, roof, l);
     return o;
 }
 
@@ -305,8 +327,16 @@ static cJSON *fit_json(const struct halo_profile *p)
 
 enum halo_status halo_profile_save(const struct halo_profile *p, const char *path)
 {
+    struct halo_roof roof_, *roof = NULL;
+    if (p->ceilings) {
+        HALO_TRY(halo_roof_from_json(p->path ? p->path : path, "ceilings", p->ceilings, p->threads, &roof_));
+        roof = &roof_;
+    }
     cJSON *j = cJSON_CreateObject();
-    if (!j) return HALO_ERR_NOMEM;
+    if (!j) {
+        halo_roof_free(roof);
+        return HALO_ERR_NOMEM;
+    }
     cJSON_AddStringToObject(j, "schema", HALO_PROFILE_SCHEMA);
     cJSON_AddStringToObject(j, "name", p->name ? p->name : "unnamed");
     cJSON_AddBoolToObject(j, "estimated", p->estimated);
@@ -330,12 +360,14 @@ enum halo_status halo_profile_save(const struct halo_profile *p, const char *pat
         cJSON_AddItemToObject(mo, "input", cJSON_CreateIntArray(in, 2));
         cJSON_AddItemToObject(mo, "latency_ms", stats_json(pm->latency_ms));
         cJSON *layers = cJSON_AddArrayToObject(mo, "layers");
-        for (int l = 0; l < pm->n_layers; l++) cJSON_AddItemToArray(layers, layer_json(&pm->layers[l]));
+        for (int l = 0; l < pm->n_layers; l++) cJSON_AddItemToArray(layers, layer_json(&pm->layers[l], roof));
         cJSON_AddItemToArray(models, mo);
     }
     if (p->has_fit) cJSON_AddItemToObject(j, "fit", fit_json(p));
+    if (p->ceilings) cJSON_AddItemToObject(j, "ceilings", cJSON_Duplicate(p->ceilings, 1));
     enum halo_status st = halo_json_save(path, j);
     cJSON_Delete(j);
+    halo_roof_free(roof);
     return st;
 }
 

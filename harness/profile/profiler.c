@@ -2,6 +2,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/image.h"
+#include "core/log.h"
 #include "core/provenance.h"
 #include "core/rng.h"
 #include "core/topology.h"
@@ -9,6 +10,7 @@
 #include "halo_config.h"
 #include "model/count.h"
 #include "model/zoo.h"
+#include "profile/roofline.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -62,6 +64,7 @@ static enum halo_status measure_runs(struct run_ctx *r, struct halo_backend *be,
         l->cls = halo_layer_class_of(nd);
         l->macs = c.macs;
         l->elem_ops = c.elem_ops;
+        l->bytes = halo_roofline_node_bytes(g, k);
         l->time_ms = halo_stats_of(col, (size_t)o->repeat);
         const char *impl = halo_backend_impl(be, k);
         l->fused = !strncmp(impl, "fused", 5);
@@ -236,6 +239,26 @@ static enum halo_status platform(const struct halo_profiler_opts *o, const char 
     return HALO_OK;
 }
 
+/* The platform's ceilings through the backend, with the profile's threads; a backend that has
+ * none (ref) leaves the profile without, which stays valid. */
+static enum halo_status measure_ceilings(const struct halo_profiler_opts *o, cJSON **out)
+{
+    *out = NULL;
+    struct halo_backend *be;
+    struct halo_backend_opts bo = {.threads = o->threads};
+    HALO_TRY(halo_backend_new(o->backend, &bo, &be));
+    if (o->progress) o->progress(o->progress_arg, 0, "ceilings");
+    struct halo_ceilings_opts co = {.threads = o->threads, .quick = o->quick_ceilings};
+    enum halo_status st = halo_backend_ceilings(be, &co, out);
+    halo_backend_free(be);
+    if (st == HALO_ERR_UNSUPPORTED) {
+        HALO_INFO("profile: %s; the profile has no ceilings", halo_error_msg());
+        halo_error_clear();
+        return HALO_OK;
+    }
+    return st;
+}
+
 enum halo_status halo_profile_measure(const struct halo_profiler_opts *o, char *const *models, int n,
                                       struct halo_profile **out)
 {
@@ -260,10 +283,23 @@ enum halo_status halo_profile_measure(const struct halo_profiler_opts *o, char *
     p->backend = halo_strdup(o->backend);
     cJSON *device = cJSON_CreateObject();
     if (!p->models || !p->fused_ops || !p->name || !p->backend || !device) st = HALO_ERR_NOMEM;
+    if (st == HALO_OK && o->ceilings) st = measure_ceilings(o, &p->ceilings);
     for (int m = 0; m < n && st == HALO_OK; m++) {
         p->n_models = m + 1;
         st = measure_model(&r, models[m], &p->models[m], &p->library, &p->threads, device, p->fused_ops,
                            &p->n_fused_ops);
+    }
+    if (st == HALO_OK && p->ceilings) { /* again after the layers: a peak another process cut short is caught */
+        cJSON *again = NULL;
+        st = measure_ceilings(o, &again);
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(p->ceilings, "peak_gflops"),
+                    *b = again ? cJSON_GetObjectItemCaseSensitive(again, "peak_gflops") : NULL;
+        if (cJSON_IsNumber(a) && cJSON_IsNumber(b) && b->valuedouble > a->valuedouble) {
+            cJSON_Delete(p->ceilings);
+            p->ceilings = again;
+            again = NULL;
+        }
+        cJSON_Delete(again);
     }
     if (st == HALO_OK)
         st = platform(o, p->library, p->threads, device, &p->platform);
@@ -280,6 +316,9 @@ enum halo_status halo_profile_measure(const struct halo_profiler_opts *o, char *
         cJSON_AddStringToObject(p->settings, "timing",
                                 "monotonic clock; latency from un-instrumented runs interleaved with runs that "
                                 "synchronise after each node (per-layer times); warm-up rounds discarded");
+        if (p->ceilings)
+            cJSON_AddStringToObject(p->settings, "ceilings", "measured before and after the layers, the one with "
+                                                             "the higher peak kept");
         st = halo_profile_fit(p);
     }
     if (st != HALO_OK) {

@@ -1,10 +1,12 @@
 /* profiler: measures a platform with a backend — per layer of each model its time (min, median,
  * p90 after warm-up) on the whole tensor and on strips of several heights, the implementation
  * that ran, whole-network latency — and records the platform (topology, versions, threads, ISA
- * cap, commit, date) into a profile, then fits the analytical model. */
+ * cap, commit, date) and its ceilings (peak FLOP/s, bandwidth per level) into a profile, then fits
+ * the analytical model. */
 #ifndef HALO_PROFILER_H
 #define HALO_PROFILER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "profile/profile.h"
@@ -18,6 +20,8 @@ struct halo_profiler_opts {
     int n_fractions;
     uint64_t seed;             /* weights and inputs */
     const char *name;          /* profile name */
+    bool ceilings;             /* also measure the platform's ceilings (backends that have none: skipped) */
+    bool quick_ceilings;       /* ... with the backend's quick sizes */
     /* progress in [0, 1] with a label, or NULL */
     void (*progress)(void *arg, double done, const char *label);
     void *progress_arg;

@@ -147,6 +147,15 @@ profile("fit_gflops.json", lambda p: p["fit"]["classes"]["conv3x3"].update(gflop
 profile("penalty_count.json", lambda p: p["fit"]["tile_penalty"].update(conv3x3=[1, 2]))
 profile("penalty_fractions.json", lambda p: p["fit"]["tile_penalty"].update(fractions=[0.5, 0.25]))
 profile("fused_ops.json", lambda p: p.update(fused_ops=["relu", "softmax"]))
+CEIL = {"schema": "halo-ceilings/1", "threads": 1, "isa": "avx2", "peak_gflops": 100,
+        "memory": {"levels": [{"level": "L1", "capacity_bytes": 32768, "triad_gbps": 200},
+                              {"level": "DRAM", "capacity_bytes": None, "triad_gbps": 20}]}}
+profile("ceilings_good.json", lambda p: p.update(ceilings=copy.deepcopy(CEIL)))
+profile("ceilings_schema.json", lambda p: p.update(ceilings=dict(CEIL, schema="halo-ceilings/0")))
+profile("ceilings_peak.json", lambda p: p.update(ceilings={k: v for k, v in CEIL.items() if k != "peak_gflops"}))
+profile("ceilings_last_level.json", lambda p: (p.update(ceilings=copy.deepcopy(CEIL)),
+                                               p["ceilings"]["memory"]["levels"][1].update(capacity_bytes=1e9)))
+profile("ceilings_not_object.json", lambda p: p.update(ceilings=[100]))
 profile("no_conv1x1.json", lambda p: (p.update(models=[]), p["fit"]["classes"].pop("conv1x1"),
                                       p["fit"]["classes"].pop("conv3x3"), p["fit"]["classes"].pop("conv_other"),
                                       p["fit"]["classes"].pop("conv_strided")))

@@ -31,6 +31,12 @@ b = copy.deepcopy(fit_only); b["schema"] = "halo-profile/0"; w("bad_schema.json"
 b = copy.deepcopy(small); b["models"][0]["layers"][1]["time_ms"]["min"] = 1e9; w("bad_stats.json", b)
 b = copy.deepcopy(small); b["models"][0]["layers"][0]["tiles"] = [{"fraction": 0.5, "time_ms": 1}, {"fraction": 0.25, "time_ms": 1}]; w("bad_tiles.json", b)
 b = copy.deepcopy(fit_only); b["fit"]["classes"]["conv9x9"] = {"gflops": 1, "overhead_ms": 0}; w("bad_class.json", b)
+ceil = {"schema": "halo-ceilings/1", "threads": 1, "isa": "avx2", "peak_gflops": 100,
+        "fma": [{"isa": "avx2", "per_threads": [{"threads": 1, "gflops": 100}]}],
+        "memory": {"levels": [{"level": "L1", "capacity_bytes": 32768, "triad_gbps": 200},
+                              {"level": "DRAM", "capacity_bytes": None, "triad_gbps": 20}]}}
+b = copy.deepcopy(small); b["ceilings"] = ceil; w("ceilings.json", b)
+b = copy.deepcopy(small); b["ceilings"] = copy.deepcopy(ceil); b["ceilings"]["memory"]["levels"][1]["capacity_bytes"] = 1; w("bad_ceilings.json", b)
 PY
 
 # ---- cluster: the examples, inline capacities, a measured profile by path, links, channels
