@@ -1,42 +1,106 @@
 /* link_fifo: the FIFO link model. A message holds the sender's uplink and the receiver's downlink
  * for its whole transfer, latency included; each link carries one message at a time, in the order
- * messages are issued (a later message never overtakes an earlier one on a link). */
+ * messages are submitted (a later message never overtakes an earlier one on a link). Its interval
+ * is therefore fixed when it is submitted; the messages in flight wait in a heap by arrival. */
 #include "partition/link.h"
 
+#include <math.h>
 #include <string.h>
 
-/* state: when each device's uplink, then each device's downlink, is next free */
-static size_t fifo_state_size(int n_dev) { return 2 * (size_t)n_dev * sizeof(double); }
+struct fifo {
+    int n_dev, cap, n;
+    double *up, *down;            /* when each device's uplink and downlink are next free */
+    struct halo_link_xfer **heap; /* in flight, by (end_ms, submission order) */
+    long *seq;                    /* heap entries' submission numbers: equal ends leave in order */
+    long next_seq;
+};
 
-static void fifo_reset(void *state, int n_dev) { memset(state, 0, fifo_state_size(n_dev)); }
-
-static void fifo_send(void *state, const struct halo_link_env *env, struct halo_link_xfer *x, int n)
+static size_t fifo_state_size(int n_dev, int max_xfers)
 {
-    double *up = state, *down = up + env->n_dev;
-    /* the previous message's links and end: consecutive messages often share a link (a scatter
-     * from the source, a gather to it), and reading its free time from here rather than from
-     * memory keeps the chain of dependent messages short */
-    int pa = -1, pb = -1;
-    double pend = 0;
-    for (int i = 0; i < n; i++) {
-        int a = x[i].from, b = x[i].to, ab = a * env->n_dev + b;
-        double start = x[i].ready_ms, ua = a == pa ? pend : up[a], db = b == pb ? pend : down[b];
-        if (ua > start) start = ua;
-        if (db > start) start = db;
-        double end = start + env->lat_ms[ab] + (double)x[i].bytes * 8e-3 / env->bw_mbps[ab];
-        up[a] = down[b] = end;
-        x[i].start_ms = start;
-        x[i].end_ms = end;
-        pa = a;
-        pb = b;
-        pend = end;
+    return sizeof(struct fifo) + 2 * (size_t)n_dev * sizeof(double) +
+           (size_t)max_xfers * (sizeof(struct halo_link_xfer *) + sizeof(long));
+}
+
+static void fifo_reset(void *state, int n_dev, int max_xfers)
+{
+    struct fifo *f = state;
+    char *p = (char *)state + sizeof *f;
+    f->n_dev = n_dev;
+    f->cap = max_xfers;
+    f->n = 0;
+    f->next_seq = 0;
+    f->up = (double *)p;
+    f->down = f->up + n_dev;
+    memset(f->up, 0, 2 * (size_t)n_dev * sizeof(double));
+    f->heap = (struct halo_link_xfer **)(f->down + n_dev);
+    f->seq = (long *)(f->heap + max_xfers);
+}
+
+static inline int before(const struct fifo *f, int i, int j)
+{
+    double a = f->heap[i]->end_ms, b = f->heap[j]->end_ms;
+    return a < b || (a == b && f->seq[i] < f->seq[j]);
+}
+
+static inline void swap(struct fifo *f, int i, int j)
+{
+    struct halo_link_xfer *x = f->heap[i];
+    long s = f->seq[i];
+    f->heap[i] = f->heap[j];
+    f->seq[i] = f->seq[j];
+    f->heap[j] = x;
+    f->seq[j] = s;
+}
+
+static void fifo_submit(void *state, struct halo_link_xfer *x)
+{
+    struct fifo *f = state;
+    double start = x->ready_ms;
+    if (f->up[x->from] > start) start = f->up[x->from];
+    if (f->down[x->to] > start) start = f->down[x->to];
+    x->start_ms = start;
+    x->end_ms = start + x->lat_ms + (double)x->bytes * 8e-3 / x->bw_mbps;
+    f->up[x->from] = f->down[x->to] = x->end_ms;
+    int i = f->n++;
+    f->heap[i] = x;
+    f->seq[i] = f->next_seq++;
+    while (i > 0 && before(f, i, (i - 1) / 2)) {
+        swap(f, i, (i - 1) / 2);
+        i = (i - 1) / 2;
     }
+}
+
+static double fifo_next_end(const void *state)
+{
+    const struct fifo *f = state;
+    return f->n ? f->heap[0]->end_ms : INFINITY;
+}
+
+static struct halo_link_xfer *fifo_pop(void *state)
+{
+    struct fifo *f = state;
+    if (!f->n) return NULL;
+    struct halo_link_xfer *top = f->heap[0];
+    f->n--;
+    f->heap[0] = f->heap[f->n];
+    f->seq[0] = f->seq[f->n];
+    for (int i = 0;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < f->n && before(f, l, m)) m = l;
+        if (r < f->n && before(f, r, m)) m = r;
+        if (m == i) break;
+        swap(f, i, m);
+        i = m;
+    }
+    return top;
 }
 
 const struct halo_link_model halo_link_fifo = {
     .name = "fifo",
-    .help = "one message at a time per uplink and per downlink, in issue order; latency + bytes/bandwidth each",
+    .help = "one message at a time per uplink and per downlink, in the order submitted; latency + bytes/bandwidth each",
     .state_size = fifo_state_size,
     .reset = fifo_reset,
-    .send = fifo_send,
+    .submit = fifo_submit,
+    .next_end = fifo_next_end,
+    .pop = fifo_pop,
 };

@@ -68,6 +68,7 @@ struct halo_plan_event {
     enum halo_event_kind kind;
     double start_ms, end_ms;
     int64_t bytes;
+    int frame;               /* which frame of a stream (0 for one inference) */
 };
 
 struct halo_plan {

@@ -11,6 +11,11 @@ void halo_sched_free(struct halo_sched *s)
     free(s->step);
     free(s->block_step0);
     free(s->msg);
+    free(s->wake0);
+    free(s->wake);
+    free(s->n_gathers);
+    free(s->next_on_dev);
+    free(s->first_on_dev);
     memset(s, 0, sizeof *s);
 }
 
@@ -34,6 +39,55 @@ static void held_when(const struct halo_plan *p, const struct halo_sched *s, int
 static int64_t tensor_bytes(const struct halo_plan *p, int c, struct halo_rect r, bool compressed)
 {
     return halo_plan_rect_bytes(p, c, r, compressed);
+}
+
+/* The wake lists (who waits for what) and each device's step order, from the messages. */
+static enum halo_status build_waits(struct halo_sched *s)
+{
+    int ns = s->n_step, nm = s->n_msg, nb = s->n_blocks, nsrc = ns + nb + 1;
+    s->wake0 = halo_calloc((size_t)nsrc + 1, sizeof *s->wake0);
+    s->wake = halo_malloc((size_t)nm + 1, sizeof *s->wake);
+    s->n_gathers = halo_calloc((size_t)nb + 1, sizeof *s->n_gathers);
+    s->next_on_dev = halo_malloc((size_t)ns + 1, sizeof *s->next_on_dev);
+    s->first_on_dev = halo_malloc((size_t)ns + 1, 1);
+    int *src = halo_malloc((size_t)nm + 1, sizeof *src);
+    enum halo_status st = s->wake0 && s->wake && s->n_gathers && s->next_on_dev && s->first_on_dev && src
+                              ? HALO_OK
+                              : HALO_ERR_NOMEM;
+    for (int m = 0; st == HALO_OK && m < nm; m++) {
+        const struct halo_sched_msg *mm = &s->msg[m];
+        if (mm->kind == HALO_SCHED_GATHER) s->n_gathers[mm->block]++;
+        src[m] = mm->ready_step >= 0 ? mm->ready_step
+                 : mm->ready_gather >= 0 ? ns + mm->ready_gather
+                 : mm->kind == HALO_SCHED_RESULT ? -1 /* no tail: after the last block's steps */
+                                                 : ns + nb;
+        if (src[m] >= 0) s->wake0[src[m] + 1]++;
+    }
+    if (st == HALO_OK) {
+        for (int i = 0; i < nsrc; i++) s->wake0[i + 1] += s->wake0[i];
+        int *fill = halo_malloc((size_t)nsrc + 1, sizeof *fill);
+        if (!fill) st = HALO_ERR_NOMEM;
+        if (fill) {
+            memcpy(fill, s->wake0, (size_t)nsrc * sizeof *fill);
+            for (int m = 0; m < nm; m++)
+                if (src[m] >= 0) s->wake[fill[src[m]]++] = m;
+            free(fill);
+        }
+    }
+    if (st == HALO_OK && s->msg[nm - 1].ready_step < 0) s->last_steps = nb ? s->block_step0[nb] - s->block_step0[nb - 1] : 0;
+    for (int k = ns - 1; st == HALO_OK && k >= 0; k--) {
+        s->next_on_dev[k] = -1;
+        s->first_on_dev[k] = 1;
+        for (int j = k + 1; j < ns; j++)
+            if (s->step[j].device == s->step[k].device) {
+                s->next_on_dev[k] = j;
+                break;
+            }
+    }
+    for (int k = 0; st == HALO_OK && k < ns; k++)
+        if (s->next_on_dev[k] >= 0) s->first_on_dev[s->next_on_dev[k]] = 0;
+    free(src);
+    return st;
 }
 
 enum halo_status halo_sched_build(const struct halo_plan *p, const struct halo_graph *g, struct halo_sched *s)
@@ -131,5 +185,7 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
     HALO_ASSERT(m == n_msg);
     s->n_msg = n_msg;
     for (int i = 0; i < n_msg; i++) s->n_wire += s->msg[i].from != s->msg[i].to;
-    return HALO_OK;
+    enum halo_status st = build_waits(s);
+    if (st != HALO_OK) halo_sched_free(s);
+    return st;
 }

@@ -59,6 +59,15 @@ struct halo_sched {
     int n_msg;
     struct halo_sched_msg *msg;
     int n_wire;         /* messages with from != to */
+    /* What waits for what (the cost model walks these): the messages that become ready when step
+     * k ends are wake[wake0[k] .. wake0[k + 1]); when block b is gathered at the source, those at
+     * index n_step + b; when the frame starts (the image's pieces), at n_step + n_blocks. */
+    int *wake0, *wake;
+    int *n_gathers;     /* [n_blocks]: block b is gathered when this many messages have arrived */
+    int last_steps;     /* without a tail: the result is ready when this many steps of the last
+                           block have ended (0 with a tail: the tail's step makes it ready) */
+    int *next_on_dev;   /* [n_step]: the next step of the same device in schedule order, or -1 */
+    unsigned char *first_on_dev; /* [n_step]: 1 for a device's first step */
 };
 
 /* Builds the schedule of a validated plan for the runtime. A plan without a tail (no non-spatial

@@ -1,13 +1,19 @@
-/* timeline: the cost model. One frame of a plan — its schedule's steps and messages — simulated
- * over the resources it uses: each device's compute, each device's uplink and downlink (through a
- * link model, partition/link.h). A plan's prediction (halo_plan_timeline: the planners, halo sim)
- * and a run's virtual clock (halo_vclock_replay) are both this simulation, so they agree exactly.
+/* timeline: the cost model. A stream of frames — each frame a plan's schedule of steps and
+ * messages — simulated event by event over the resources it uses: each device's compute, each
+ * device's uplink and downlink (through a link model, partition/link.h). One frame is the special
+ * case that every plan's prediction is (halo_plan_timeline: the planners, halo sim); a run's
+ * virtual clock (halo_vclock_replay, the stream runtime) replays the same simulation with measured
+ * durations, so prediction and replay agree exactly.
  *
- * The frame, block by block (the tail is block n_blocks): the block's input messages are issued
- * in order of data-ready time (ties: by part, then by piece); each part computes once its inputs
- * have arrived and its device is free, parts in order; then, for a gathered block, every part's
- * output goes to the source, in part order. Last, the logits go from the tail's device to the
- * source; the frame ends when they arrive. */
+ * The rules. Frame f arrives at arrival[f] and is admitted when at most inflight - 1 frames are
+ * admitted and not done (it queues at the source until then). A message is ready when the sender
+ * holds its data: the image at admission, a part's output when its step ends, a gathered block's
+ * output when all its gathers have arrived; it is then submitted to the link model (a local copy,
+ * from == to, arrives at once). A step is ready when all its input pieces have arrived; a device
+ * computes one step at a time and, when it is free, starts the ready step of the oldest frame
+ * (within a frame, the first in schedule order) — so frame f + 1's first block may run on one
+ * device while frame f's later blocks run on others. Messages ready at the same time are submitted
+ * oldest frame first, then in schedule order. A frame is done when the source holds its logits. */
 #ifndef HALO_TIMELINE_H
 #define HALO_TIMELINE_H
 
@@ -19,6 +25,51 @@
 #include "partition/plan.h"
 #include "partition/schedule.h"
 
+/* ---- a stream ------------------------------------------------------------------------------ */
+
+struct halo_stream_in {
+    /* the plan's variants over the same devices: frame f runs variant f % n_var (most plans have
+     * one; a round robin has one per ES) */
+    const struct halo_plan *const *plans;
+    const struct halo_sched *const *scheds;
+    int n_var;
+    int n_frames;
+    const double *arrival_ms;       /* [n_frames], non-decreasing; NULL: every frame at 0 */
+    int inflight;                   /* frames admitted and not done at most; 0: no bound */
+    const double *const *bw_frame;  /* [n_frames]: each frame's n_dev x n_dev Mbps; NULL: its plan's */
+    const double *step_ms;          /* each frame's steps' durations (at halo_stream_step0(f)); NULL: the plans' */
+    const int64_t *msg_bytes;       /* each frame's messages' bytes (at halo_stream_msg0(f)); NULL: the schedules' */
+    const struct halo_link_model *link; /* NULL: halo_link_model_default() */
+};
+
+/* What a stream gives back. The caller sets the arrays it wants (NULL: not wanted; sizes in
+ * brackets) and, for events, `record` and a buffer to reuse (or NULL, 0). */
+struct halo_stream_out {
+    double *admit_ms, *done_ms;         /* [n_frames] */
+    double *step_start, *step_end;      /* [halo_stream_step0(n_frames)] */
+    double *msg_start, *msg_end;        /* [halo_stream_msg0(n_frames)]: a local copy: both its ready time */
+    double *compute_busy_ms;            /* [n_dev]: time each device computes */
+    double *up_busy_ms, *down_busy_ms;  /* [n_dev]: time each uplink / downlink carries a message */
+    int64_t *up_bytes, *down_bytes;     /* [n_dev] */
+    double end_ms;                      /* the last frame is done */
+    int64_t bytes_moved;                /* over the links (local copies excluded) */
+    bool record;                        /* list the events (each with its frame) */
+    struct halo_plan_event *events;     /* grown as needed (the caller owns and frees it) */
+    int n_events;
+    size_t events_cap;
+};
+
+/* Simulates the stream. Errors: HALO_ERR_NOMEM, HALO_ERR_INVALID for inputs that break the rules
+ * above (arrivals that go back in time, a schedule that can never finish). */
+enum halo_status halo_stream_run(const struct halo_stream_in *in, struct halo_stream_out *out);
+
+/* Where frame f's steps / messages start in the per-frame arrays of a stream over these variants
+ * (f = n_frames: the total). */
+int64_t halo_stream_step0(const struct halo_sched *const *scheds, int n_var, int f);
+int64_t halo_stream_msg0(const struct halo_sched *const *scheds, int n_var, int f);
+
+/* ---- one frame ------------------------------------------------------------------------------- */
+
 struct halo_timeline_in {
     const struct halo_plan *plan;       /* devices, links, the parts' compute_ms and macs */
     const struct halo_sched *sched;     /* the frame: the plan's schedule */
@@ -28,8 +79,7 @@ struct halo_timeline_in {
     const struct halo_link_model *link; /* NULL: halo_link_model_default() */
 };
 
-/* What a run gives back. The caller sets the optional arrays (NULL: not wanted) and, for events,
- * `record` and a buffer to reuse (or NULL, 0); halo_timeline_run fills the rest. */
+/* What one frame gives back: as halo_stream_out for a stream of one frame arriving at 0. */
 struct halo_timeline_out {
     double total_ms;          /* the source holds the logits */
     int64_t bytes_moved;      /* over the links (local copies excluded) */
@@ -41,8 +91,7 @@ struct halo_timeline_out {
     size_t events_cap;
 };
 
-/* Simulates the frame. One allocation per call, none per message (halo sim runs it ~10^5 times).
- * Causal: a step's times depend only on the durations of the steps and messages it waits for. */
+/* Simulates one frame (halo_stream_run with one frame, arriving at 0). */
 enum halo_status halo_timeline_run(const struct halo_timeline_in *in, struct halo_timeline_out *out);
 
 /* Compute, receive, send and idle ms of device k over a timeline of `total_ms` (idle: time in

@@ -137,15 +137,15 @@ static int wall_events(const struct halo_rt *rt, const int64_t *bytes, struct ha
         const double *x = all + stride * s->step[k].device + ST_HEAD + 3 * k;
         int b = s->step[k].block;
         ev[n_ev++] = (struct halo_plan_event){s->step[k].device, s->step[k].device, b, s->step[k].part,
-                                              HALO_EVENT_COMPUTE, x[0], x[1], 0};
+                                              HALO_EVENT_COMPUTE, x[0], x[1], 0, 0};
     }
     for (int m = 0; m < s->n_msg; m++) {
         const struct halo_sched_msg *mm = &s->msg[m];
         if (mm->from == mm->to) continue;
         const double *x = all + stride * mm->to + ST_HEAD + 3 * ns + 4 * m;
         int b = mm->kind == HALO_SCHED_RESULT ? -1 : mm->block;
-        ev[n_ev++] = (struct halo_plan_event){mm->from, mm->to, b, mm->part, HALO_EVENT_SEND, x[0], x[1], bytes[m]};
-        ev[n_ev++] = (struct halo_plan_event){mm->to, mm->from, b, mm->part, HALO_EVENT_RECV, x[0], x[1], bytes[m]};
+        ev[n_ev++] = (struct halo_plan_event){mm->from, mm->to, b, mm->part, HALO_EVENT_SEND, x[0], x[1], bytes[m], 0};
+        ev[n_ev++] = (struct halo_plan_event){mm->to, mm->from, b, mm->part, HALO_EVENT_RECV, x[0], x[1], bytes[m], 0};
     }
     return n_ev;
 }
