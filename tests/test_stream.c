@@ -3,6 +3,7 @@
  * arrivals below capacity — and the rules (admission, oldest frame first, busy times, bad input). */
 #include "model/graph.h"
 #include "partition/planner.h"
+#include "partition/stream_stats.h"
 #include "partition/timeline.h"
 #include "test.h"
 #include "test_cluster.h"
@@ -117,12 +118,25 @@ static void test_hand_pipeline(void)
         CHECK_NEAR(admit[k], 0, 0);
         CHECK_NEAR(done[k], latency + C1_MS * k, 1e-9);
     }
+    struct halo_stream_stats st;
+    CHECK_OK(halo_stream_stats(NULL, admit, done, N, 2, latency + 25, &st));
+    CHECK_NEAR(st.period_ms, C1_MS, 1e-9); /* the bottleneck */
+    CHECK_NEAR(st.throughput_fps, 100, 1e-6);
+    CHECK_NEAR(st.latency_p50_ms, latency + C1_MS * 5, 1e-9); /* nearest rank: the 6th of 12 */
+    CHECK_NEAR(st.latency_max_ms, latency + C1_MS * (N - 1), 1e-9);
+    CHECK_NEAR(st.queue_max_ms, 0, 0);
+    CHECK_EQ(st.deadline_misses, N - 3); /* frames 3.. exceed latency + 25 ms */
     CHECK_NEAR(busy[1], N * C1_MS, 1e-9);
     CHECK_NEAR(busy[2], N * (C2_MS + CT_MS), 1e-9);
     CHECK_NEAR(busy[0], 0, 0);
 
     /* one frame in flight: one after another, period = latency; frame k waits k * latency */
     CHECK_OK(stream(&t, N, NULL, 1, admit, done, NULL));
+    CHECK_OK(halo_stream_stats(NULL, admit, done, N, -1, 0, &st));
+    CHECK_NEAR(st.period_ms, latency, 1e-9);
+    CHECK_NEAR(st.inference_p50_ms, latency, 1e-9); /* queueing apart */
+    CHECK_NEAR(st.queue_max_ms, latency * (N - 1), 1e-9);
+    CHECK_EQ(st.warmup, 1);
     for (int k = 0; k < N; k++) {
         CHECK_NEAR(admit[k], latency * k, 1e-9);
         CHECK_NEAR(done[k], latency * (k + 1), 1e-9);

@@ -41,6 +41,8 @@ void halo_plan_free(struct halo_plan *p)
     free(p->notes);
     free(p->cluster);
     free(p->local_device);
+    for (int v = 0; v < p->n_rot; v++) halo_plan_free(p->rot[v]);
+    free(p->rot);
     free(p);
 }
 

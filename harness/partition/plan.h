@@ -96,7 +96,20 @@ struct halo_plan {
     int n_events;
     struct halo_plan_event *events;
     size_t events_cap;
+    /* A stream may rotate over several plans of the same devices (a round robin of whole frames):
+     * frame f runs halo_plan_variant(p, f). Most plans have no further variant (n_rot = 0). */
+    int n_rot;
+    struct halo_plan **rot;   /* [n_rot]: variants 1 .. n_rot, each a complete plan (owned) */
 };
+
+/* How many plans a stream rotates over (1 for most plans). */
+static inline int halo_plan_n_variants(const struct halo_plan *p) { return 1 + p->n_rot; }
+/* The plan frame f runs: variant f % n_variants (variant 0 is p itself). */
+static inline const struct halo_plan *halo_plan_variant(const struct halo_plan *p, int f)
+{
+    int v = p->n_rot ? f % (1 + p->n_rot) : 0;
+    return v ? p->rot[v - 1] : p;
+}
 
 /* ---- building (planners) ----------------------------------------------------------------- */
 
