@@ -38,6 +38,13 @@ for name, cpu in (("other", "Test CPU 9000 (not this host)"), ("here", host)):
     devs += [{"name": f"es{i}", "profile": f"{name}.json", "uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2}
              for i in (1, 2)]
     json.dump({"schema": "halo-cluster/1", "name": name, "source": "cam", "devices": devs}, open(f"{tmp}/c-{name}.json", "w"))
+# one that does not say which CPU measured it
+p = json.load(open(src))
+del p["platform"]["cpu_model"]
+json.dump(p, open(f"{tmp}/nocpu.json", "w"))
+devs = [{"name": "cam", "uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.5},
+        {"name": "es1", "profile": "nocpu.json", "uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2}]
+json.dump({"schema": "halo-cluster/1", "name": "nocpu", "source": "cam", "devices": devs}, open(f"{tmp}/c-nocpu.json", "w"))
 PY
 sed "s|capacity\": {\"gflops\": 40}|profile\": \"$(pwd)/profiles/datasheet-t4.json\"|" "$tmp/inline.json" >"$tmp/c-gpu.json"
 
@@ -71,6 +78,8 @@ for cmd in plan sim; do
         expect 0 "halo $cmd: note: devices es1, es2: profile $(pwd)/profiles/datasheet-t4.json is ESTIMATED from a datasheet" \
             $cmd $args --cluster "$tmp/c-gpu.json"
         no_line $cmd $args --cluster "$tmp/inline.json"
+        expect 0 "halo $cmd: warning: device es1: profile $tmp/nocpu.json records no platform.cpu_model: which CPU measured it is unknown, so it may not predict this host ($host_cpu)" \
+            $cmd $args --cluster "$tmp/c-nocpu.json"
     }
 done
 checks=$((checks + 1))

@@ -129,6 +129,9 @@ void halo_cli_foreign_print(const struct halo_cli_cmd *cmd, const struct halo_cl
         const char *whom = e->n_devs == 1 ? "device" : "devices";
         if (e->origin == HALO_PROFILE_ESTIMATED)
             fprintf(stderr, "halo %s: note: %s %s: profile %s is %s\n", cmd->name, whom, e->devs, e->path, e->why);
+        else if (e->origin == HALO_PROFILE_UNRECORDED)
+            fprintf(stderr, "halo %s: warning: %s %s: profile %s %s, so it may not predict this host (%s)\n", cmd->name,
+                    whom, e->devs, e->path, e->why, f->host_cpu);
         else
             fprintf(stderr, "halo %s: warning: %s %s: profile %s was %s: it predicts that platform, not this one "
                             "(halo profile measures this host; HALO_QUIET_FOREIGN=1 hides this line)\n",

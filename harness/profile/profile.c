@@ -101,7 +101,7 @@ enum halo_profile_origin halo_profile_origin(const struct halo_profile *p, const
     if (!p->backend || (strcmp(p->backend, "cpu") && strcmp(p->backend, "ref"))) return HALO_PROFILE_NOT_CPU;
     const char *cpu = platform_str(p, "cpu_model");
     if (!cpu) {
-        if (n) snprintf(why, n, "its platform records no cpu_model: measured on an unknown CPU");
+        if (n) snprintf(why, n, "records no platform.cpu_model: which CPU measured it is unknown");
         return HALO_PROFILE_UNRECORDED;
     }
     const char *host = host_cpu_model && *host_cpu_model ? host_cpu_model : "unknown";
