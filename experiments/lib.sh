@@ -33,6 +33,10 @@ exp_methods_init()
 
 exp_prov_init()
 {
+    # the CPUs in words (experiments/tools/platforms.py): the reference profiles' and this host's
+    exp_ref_label=$(python3 "$root/experiments/tools/platforms.py" label "$root/profiles/cpu-avx512-2t.json" --cpu 2>/dev/null ||
+        echo "the reference CPU")
+    exp_host_cpuinfo=$(python3 "$root/experiments/tools/platforms.py" host 2>/dev/null || echo "this host")
     exp_commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
     if [ -n "$(git -C "$root" status --porcelain -- harness experiments plots 2>/dev/null)" ]; then
         exp_commit="$exp_commit-dirty"
@@ -64,12 +68,15 @@ exp_note()
 # exp_plot NAME  runs plots/NAME.gp three times (pdf, png, svg) from the repository root. The
 # script loads plots/style.gp, which picks the terminal and output from these variables:
 #   term ('pdf'|'png'|'svg'), out (output file), csv (results/NAME.csv), quick (0|1),
-#   and the methods of halo's registry: methods (names), method_titles (their legends, quoted
-#   words), method_proposed (the method drawn on top), method_reference (the best single device).
+#   the methods of halo's registry: methods (names), method_titles (their legends, quoted
+#   words), method_proposed (the method drawn on top), method_reference (the best single device);
+#   and the CPUs in words: ref_cpu (the one that measured the committed reference profiles),
+#   host_cpu (this host's, from its profile; its /proc/cpuinfo when none was measured in this run).
 exp_plot()
 {
+    exp_gp_cpus="ref_cpu='$(echo "$exp_ref_label" | tr -d "'")'; host_cpu='$(echo "${exp_host_label:-$exp_host_cpuinfo}" | tr -d "'")'"
     for t in pdf png svg; do
-        (cd "$root" && gnuplot -e "term='$t'; out='$plots_out/$1.$t'; csv='$results/$1.csv'; quick=$quick; $exp_methods_gp" \
+        (cd "$root" && gnuplot -e "term='$t'; out='$plots_out/$1.$t'; csv='$results/$1.csv'; quick=$quick; $exp_methods_gp; $exp_gp_cpus" \
             "plots/$1.gp") || { echo "exp_plot: gnuplot failed on plots/$1.gp ($t)" >&2; return 1; }
         [ -s "$plots_out/$1.$t" ] || { echo "exp_plot: plots/$1.gp wrote no $t" >&2; return 1; }
     done
@@ -97,22 +104,51 @@ exp_rows_sorted()
     done
 }
 
-# exp_host_profile  measures this host once per run (halo profile with its ceilings, the cpu backend
-# at the process's cores, no ISA cap) into $results/host-profile.json, the platform the committed
-# profiles are compared with across CPUs and a roofline of its own; later calls reuse it. The same
-# models as the committed profiles (--quick: resnet50 and vgg16, one timed run, strips at 1/2).
-# Sets exp_host_profile_file; fails (returns 1) when there is no cpu backend.
+# exp_host_profile  this host's own profile (halo profile with its ceilings, the cpu backend at the
+# process's cores, no ISA cap): the platform every "this host" figure prices by (figure 7's ESs, the
+# summary's homo-4-host), the committed reference profiles are compared with across CPUs (figure 5)
+# and a roofline of its own (figure 4b). Measured once and kept across runs in
+# $results/host-profile.json, with its key beside it in $results/host-profile.key.json (CPU model,
+# family and model, the process's cores, the oneDNN library halo links, halo's commit, the settings:
+# experiments/tools/platforms.py key); a later run reuses it while the key matches, and says which.
+# The same models as the committed profiles (--quick: resnet50 and vgg16, 3 timed runs, strips at
+# 1/2; its own key, so a quick profile never stands in for a full one). exp_host_remeasure=1
+# (reproduce.sh --remeasure-host) measures again whatever the key says: a profile taken while
+# other work loaded the host is slow for good. Sets exp_host_profile_file
+# and exp_host_label ("AMD EPYC (Zen 5), 2 cores"); fails (returns 1) when there is no cpu backend.
 exp_host_profile()
 {
     exp_host_profile_file=$results/host-profile.json
+    exp_host_key_file=$results/host-profile.key.json
     [ "${exp_host_profile_done:-0}" = 1 ] && [ -s "$exp_host_profile_file" ] && return 0
+    [ "${exp_host_profile_failed:-0}" = 1 ] && return 1
     if [ "$quick" = 1 ]; then
-        set -- --models resnet50,vgg16 --repeat 1 --warmup 1 --tile-heights 1,0.5
+        set -- --models resnet50,vgg16 --repeat 3 --warmup 1 --tile-heights 1,0.5
     else
         set -- --models resnet18,resnet50,vgg11,vgg16,mobilenet_v2 --repeat 5 --warmup 2
     fi
-    exp_note "measuring this host: halo profile $* (ceilings included) -> $exp_host_profile_file"
+    exp_hp_settings="halo profile --backend cpu $*"
+    if [ -s "$exp_host_profile_file" ] && [ "${exp_host_remeasure:-0}" != 1 ] &&
+        exp_hp_diff=$(python3 "$root/experiments/tools/platforms.py" same "$exp_host_key_file" "$halo" "$exp_hp_settings"); then
+        exp_host_label=$(python3 "$root/experiments/tools/platforms.py" label "$exp_host_profile_file" --cpu)
+        exp_hp_date=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["platform"]["date"])' "$exp_host_profile_file")
+        exp_note "host profile: REUSED $exp_host_profile_file ($exp_host_label, measured $exp_hp_date; its key matches this host, oneDNN and halo)"
+        exp_host_profile_done=1
+        return 0
+    fi
+    if [ "${exp_host_remeasure:-0}" = 1 ]; then
+        exp_note "host profile: --remeasure-host: measuring again"
+    elif [ -s "$exp_host_profile_file" ]; then
+        exp_note "host profile: the cached one is not this host's any more (${exp_hp_diff:-no key}): measuring again"
+    fi
+    exp_note "host profile: MEASURING this host (load $(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo unknown)): $exp_hp_settings (ceilings included) -> $exp_host_profile_file"
+    rm -f "$exp_host_key_file"
     env -u ONEDNN_MAX_CPU_ISA "$halo" profile --backend cpu --name host "$@" -o "$exp_host_profile_file" >"$work/host.txt" 2>&1 ||
-        { echo "exp_host_profile: halo profile failed:" >&2; tail -n 3 "$work/host.txt" >&2; return 1; }
+        { echo "exp_host_profile: halo profile failed:" >&2; tail -n 3 "$work/host.txt" >&2; exp_host_profile_failed=1; return 1; }
+    python3 "$root/experiments/tools/platforms.py" annotate "$exp_host_profile_file" &&
+        python3 "$root/experiments/tools/platforms.py" key "$halo" "$exp_hp_settings" >"$exp_host_key_file" ||
+        { echo "exp_host_profile: cannot write the key of $exp_host_profile_file" >&2; return 1; }
+    exp_host_label=$(python3 "$root/experiments/tools/platforms.py" label "$exp_host_profile_file" --cpu)
+    exp_note "host profile: measured $exp_host_label; kept for later runs while its key holds ($exp_host_key_file)"
     exp_host_profile_done=1
 }

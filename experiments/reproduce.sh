@@ -3,14 +3,19 @@
 # plots/out/NAME.{pdf,png,svg}, then results/summary.md (DPFP against local and the baselines,
 # beside the published figures). One spec per figure in experiments/specs/NAME.sh.
 #
-# usage: experiments/reproduce.sh [--quick] [--no-build] [--list] [NAME ...]
+# usage: experiments/reproduce.sh [--quick] [--no-build] [--remeasure-host] [--list] [NAME ...]
 #   --quick      small sweeps (same files, fewer points, fewer draws and repetitions): ~1 minute;
 #                written to results/quick/ and plots/out/quick/ unless RESULTS_DIR/PLOTS_OUT say otherwise
 #   --no-build   skip set-up and build; use $HALO_BIN (default build/halo)
+#   --remeasure-host  measure this host's profile again even when the cached one's key matches
 #   --list       print the specs and their titles, run nothing
 #   NAME ...     run only these specs (default: all, in the order below, then the summary)
 # env: HALO_BUILD_DIR (build folder), HALO_BIN, RESULTS_DIR (default results/), PLOTS_OUT
 #      (default plots/out/)
+# This host's own profile (figure 7's ESs, the summary's homo-4-host, figure 5's cross-CPU pairs,
+# figure 4b) is measured once into RESULTS_DIR/host-profile.json and reused by later runs while its
+# key (CPU, cores, oneDNN, halo's commit, settings) holds; the other figures price by the committed
+# reference profiles and name the CPU that measured them.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ALL_SPECS="flops latency_vs_es latency_vs_bandwidth heterogeneous_subset capacity_per_layer roofline
@@ -21,8 +26,9 @@ for a in "$@"; do
     case "$a" in
         --quick) quick=1 ;;
         --no-build) build=0 ;;
+        --remeasure-host) exp_host_remeasure=1 ;;
         --list) list=1 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "reproduce.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
         *) case " $(echo $ALL_SPECS) " in
                *" $a "*) only="$only $a" ;;
@@ -64,6 +70,17 @@ n=$(echo $specs | wc -w)
 i=0
 t_all=$(date +%s)
 [ "$quick" = 1 ] && echo "reproduce.sh: --quick: small sweeps, for a smoke test; not the published run" >&2
+# The reference-platform figures price by profiles of another CPU on purpose, and say so in their
+# labels: halo's line about a foreign profile would repeat on every plan.
+export HALO_QUIET_FOREIGN=1
+echo "reproduce.sh: this host: $exp_host_cpuinfo; reference profiles (profiles/cpu-*.json): $exp_ref_label" \
+    "(halo's foreign-profile warnings hidden: HALO_QUIET_FOREIGN=1)" >&2
+# the host's profile once, up front, for the specs that price by it
+case " $(echo $specs) " in
+    *" roofline "* | *" predicted_vs_measured_speedup "* | *" runtime_accuracy "* | *" summary "*)
+        exp_name=reproduce
+        exp_host_profile || echo "reproduce.sh: no profile of this host (no cpu backend?): its figures fall back" >&2 ;;
+esac
 for exp_name in $specs; do
     i=$((i + 1))
     SPEC_TITLE=""

@@ -9,7 +9,7 @@ set datafile columnheaders
 plats = 'cpu-avx512-2t cpu-avx512-1t cpu-avx2-2t cpu-avx2-1t cpu-sse41-2t cpu-sse41-1t'
 # when the profiles were measured (not this run): their dates and commits, read from the CSV
 pdates = system(sprintf("awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} {d=substr($h[\"profile_date\"],1,16); c[$h[\"profile_commit\"]]=1; if(lo==\"\"||d<lo)lo=d; if(d>hi)hi=d} END{s=\"\"; for(k in c)s=s (s==\"\"?\"\":\" \") k; printf \"%%s..%%s, commit %%s\", lo, substr(hi,12), s}' '%s'", csv))
-eval basis("MEASURED by halo profile on this machine (oneDNN cpu backend, monotonic clock, median of 3 rounds); FLOP = 2 MAC")
+eval basis("MEASURED by halo profile on the reference CPU, not this host (oneDNN cpu backend, monotonic clock, median of 3 rounds); FLOP = 2 MAC")
 
 # the ceilings per platform (NaN where a profile has none): the first row of each platform
 array peak[6]
@@ -25,9 +25,9 @@ do for [p = 1:6] {
     if (peak[p] == peak[p]) { have_ceil = 1; top = peak[p] * 1.3 > top ? peak[p] * 1.3 : top }
 }
 
-set multiplot title sprintf("Per-layer capacity of the six measured CPU platforms (ResNet-50 and VGG-16, 224x224)\n{/*0.75 from the committed profiles, measured %s, before this run}", pdates) font ',10'
+set multiplot title sprintf("Per-layer capacity of the six reference CPU platforms (ResNet-50 and VGG-16, 224x224)\n{/*0.75 %s under three oneDNN ISA caps x 2 or 1 threads (the committed reference profiles)}\n{/*0.75 measured %s, before this run}", ref_cpu, pdates) font ',10'
 set bmargin at screen 0.30
-set tmargin at screen 0.86
+set tmargin at screen 0.83
 unset key
 
 # (a) grouped by class: conv3x3, conv1x1, conv_strided, linear (depthwise: no such layer here)

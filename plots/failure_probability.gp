@@ -9,15 +9,15 @@ if (term eq 'svg') set terminal svg enhanced font 'DejaVu Sans,9' size 1050,840 
 if (term eq 'png') set termoption fontscale 1.4
 set output out
 set datafile columnheaders
-eval basis("SIMULATED: halo sim, Monte Carlo over the cost model (measured CPU profiles, oneDNN AVX-512 2 threads) with Rayleigh-faded link rates; bands = 95 % Wilson intervals")
+eval basis("SIMULATED: halo sim, Monte Carlo over the cost model (a reference CPU profile, not this host's) with Rayleigh-faded link rates; bands = 95 % Wilson intervals")
 
 sizes = '224 320 416 512 224-512'
 size_title(s) = s eq '224-512' ? '224..512 (uniform)' : s . 'x' . s
 sel(model, lab, m) = (strcol('model') eq model && strcol('size_label') eq lab && strcol('method') eq m) ? column('deadline_ms') : NaN
 
 stats csv using (column('draws')) name 'N' nooutput
-set multiplot title sprintf("Failure probability under Rayleigh fading: 8 CPU ESs, W = 40 MHz, mean SNR 20 dB (simulated, %d draws per curve)", \
-    int(N_max)) font ',10'
+set multiplot title sprintf("Failure probability under Rayleigh fading: 8 CPU ESs, W = 40 MHz, mean SNR 20 dB (simulated, %d draws per curve)\n{/*0.8 ESs: reference profile cpu-avx512-2t: %s, oneDNN AVX-512, 2 threads}", \
+    int(N_max), ref_cpu) font ',10'
 set logscale x
 set xrange [30:4500]
 set xtics ('30' 30, '50' 50, '100' 100, '200' 200, '500' 500, '1000' 1000, '2000' 2000, '4000' 4000)
@@ -30,7 +30,7 @@ set ylabel 'P(latency > deadline)'
 unset key
 
 x0 = 0.08; xm = 0.535; w = 0.42
-row_top(i) = i == 1 ? 0.90 : 0.50
+row_top(i) = i == 1 ? 0.885 : 0.50
 row_bot(i) = i == 1 ? 0.605 : 0.185
 
 do for [i = 1:2] {

@@ -4,7 +4,7 @@
 # (experiments/specs/heterogeneous_subset.sh).
 load 'plots/style.gp'
 set datafile columnheaders
-eval basis("PREDICTED by halo's cost model; ESs = this machine's measured CPU profiles (oneDNN; AVX-512/AVX2/SSE4.1 caps x 1-2 threads)")
+eval basis("PREDICTED by halo's cost model (no execution); ESs = reference CPU profiles, not this host's")
 
 clusters = 'hetero-4-fast hetero-4-slow hetero-8-fast hetero-8-slow'
 cl_x(c) = c eq 'hetero-4-fast' ? 0 : c eq 'hetero-4-slow' ? 1 : c eq 'hetero-8-fast' ? 2 : c eq 'hetero-8-slow' ? 3 : NaN
@@ -23,7 +23,7 @@ do for [m in 'resnet50 vgg16'] {
     ymax = ymax . sprintf(' %g', STATS_max)
 }
 
-set multiplot title "Heterogeneous ESs: ES subset selection (224x224, predicted)" font ',10'
+set multiplot title sprintf("Heterogeneous ESs: ES subset selection (224x224, predicted)\n{/*0.75 ESs: reference profiles of %s: oneDNN AVX-512, AVX2 or SSE4.1 caps, 1 or 2 threads}", ref_cpu) font ',10'
 set style fill solid 0.9 border rgb '#333333'
 set boxwidth 0.25
 set xrange [-0.55:3.55]
@@ -32,7 +32,7 @@ unset mxtics
 set grid noxtics ytics
 set ylabel 'latency (ms, predicted)'
 set bmargin at screen 0.31
-set tmargin at screen 0.88
+set tmargin at screen 0.85
 unset key
 
 do for [i = 1:2] {

@@ -2,20 +2,21 @@
 # Data: results/latency_vs_bandwidth.csv (experiments/specs/latency_vs_bandwidth.sh).
 load 'plots/style.gp'
 set datafile columnheaders
-eval basis("PREDICTED by halo's cost model; ES = this machine's measured CPU profile (oneDNN, AVX-512, 2 threads)")
+eval basis("PREDICTED by halo's cost model (no execution); ES = a reference CPU profile, not this host's")
 
-set multiplot title "Predicted latency vs link bandwidth (224x224, 4 identical CPU ESs, 0.2 ms per hop)" font ",10"
+set multiplot title sprintf("Predicted latency vs link bandwidth (224x224, 4 identical CPU ESs, 0.2 ms per hop)\n{/*0.75 ES: reference profile cpu-avx512-2t: %s, oneDNN AVX-512, 2 threads}", ref_cpu) font ",10"
 set logscale xy
 set yrange [20:40000]
 set ytics ('20' 20, '50' 50, '100' 100, '200' 200, '500' 500, '1k' 1000, '2k' 2000, '5k' 5000, '10k' 10000, '20k' 20000)
 set mytics 1
 set xrange [7:14000]
+if (quick) { set xrange [7:1400] }  # --quick sweeps 10..1000 Mbps only
 set xtics ('10' 10, '20' 20, '50' 50, '100' 100, '200' 200, '500' 500, '1G' 1000, '10G' 10000)
 set mxtics 1
 set xlabel 'bandwidth of every link (Mbps, log scale)'
 set ylabel 'latency (ms, predicted)'
 set bmargin at screen 0.33
-set tmargin at screen 0.88
+set tmargin at screen 0.85
 unset key
 
 # the proposed method (DPFP) drawn last and thicker (style.gp's drawn and lw); the key keeps the registry's order

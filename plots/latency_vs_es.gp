@@ -2,9 +2,9 @@
 # Data: results/latency_vs_es.csv (experiments/specs/latency_vs_es.sh).
 load 'plots/style.gp'
 set datafile columnheaders
-eval basis("PREDICTED by halo's cost model; ES = this machine's measured CPU profile (oneDNN, AVX-512, 2 threads)")
+eval basis("PREDICTED by halo's cost model (no execution); ES = a reference CPU profile, not this host's")
 
-set multiplot title "Predicted latency vs number of ESs (224x224, identical CPU ESs, 1000 Mbps)" font ',10'
+set multiplot title sprintf("Predicted latency vs number of ESs (224x224, identical CPU ESs, 1000 Mbps)\n{/*0.75 ES: reference profile cpu-avx512-2t: %s, oneDNN AVX-512, 2 threads}", ref_cpu) font ',10'
 set logscale y
 set yrange [30:600]
 set ytics (30, 40, 50, 70, 100, 150, 200, 300, 400, 600)
@@ -15,7 +15,7 @@ set mxtics 1
 set xlabel 'number of ESs'
 set ylabel 'latency (ms, predicted)'
 set bmargin at screen 0.33
-set tmargin at screen 0.88
+set tmargin at screen 0.85
 unset key
 
 # the proposed method (DPFP) drawn last and thicker (style.gp's drawn and lw); the key keeps the registry's order

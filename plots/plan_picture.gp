@@ -4,7 +4,7 @@
 # Data: results/plan_picture.csv (experiments/specs/plan_picture.sh, experiments/tools/plan_rects.py).
 load 'plots/style.gp'
 set datafile columnheaders
-eval basis("PREDICTED plan (halo plan --method dpfp): cost model from this machine's measured CPU profiles (oneDNN)")
+eval basis("PREDICTED plan (halo plan --method dpfp): cost model from reference CPU profiles, not this host's")
 
 # ES names and profiles by colour index, read from the CSV
 set table $DEV
@@ -25,14 +25,15 @@ slot = 0.8 / n_dev
 xc(b, i) = b - 0.4 + (i - 0.5) * slot
 hw = 0.45 * slot
 
-set title sprintf("DPFP plan of ResNet-50 (224x224) on hetero-4-fast: %d fused blocks, %d ESs\npredicted %.1f ms (best single device %.1f ms), redundant MACs %.0f %% of the model's", \
-    n_blk, n_dev, T_min_x, T_min_y, R_max) font ',9'
+set title sprintf("DPFP plan of ResNet-50 (224x224) on hetero-4-fast: %d fused blocks, %d ESs\npredicted %.1f ms (best single device %.1f ms), redundant MACs %.0f %% of the model's\n{/*0.85 ESs: reference profiles measured on %s}", \
+    n_blk, n_dev, T_min_x, T_min_y, R_max, ref_cpu) font ',9'
 set yrange [1.0:0.0]
 set ytics 0.25 format '%.2f'
 set mytics 1
 set ylabel "output rows of the block\n(fraction of its height; row 0 at the top)"
 set xrange [-0.55:n_blk + 0.55]
-set xtics rotate by 20 right font ',7' scale 0 ()
+# the labels stand upright: side by side at 20 degrees the longer ones ran into each other
+set xtics rotate by 90 right font ',7' scale 0 ()
 unset mxtics
 # x tic labels: block number, its stages and output height, read from the CSV like the names
 set table $LAB
@@ -51,8 +52,8 @@ do for [k = 1:|$LAB|] {
 }
 
 set grid noxtics ytics
-set bmargin at screen 0.21
-set tmargin at screen 0.87
+set bmargin at screen 0.27
+set tmargin at screen 0.85
 set lmargin at screen 0.11
 set rmargin at screen 0.76
 set key at screen 0.775, graph 1.0 left top vertical Left reverse samplen 1.5 font ',8' nobox title 'ES (profile)'

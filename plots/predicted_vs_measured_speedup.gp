@@ -2,7 +2,8 @@
 # DPFP's analytical model (`halo predict`: FLOPs and fitted class capacity), (b) the ratio of the
 # platforms' peak FLOP/s, (c) a roofline from each platform's measured ceilings alone — against the
 # measured ratio of the profiles' median latencies: every ordered pair of the six committed CPU
-# platforms (ISA pairs, filled) and of each of them with this host (cross-CPU pairs, open);
+# reference platforms (ISA pairs, filled; one CPU, named by ref_cpu) and of each of them with this
+# host (cross-CPU pairs, open; host_cpu);
 # ResNet-50 and VGG-16; y = x and a +-10 % band. A panel whose profiles have no ceilings says so.
 # Data: results/predicted_vs_measured_speedup.csv (experiments/specs/predicted_vs_measured_speedup.sh).
 load 'plots/style.gp'
@@ -15,13 +16,30 @@ eval basis("PREDICTED by halo predict vs MEASURED median latencies of halo profi
 
 # a CSV without the pair_kind column (older runs) is all ISA pairs
 kind(k) = strcol('pair_kind') eq '' ? (k eq 'isa') : strcol('pair_kind') eq k
-# median and max |error| of one predictor's error column, out of sample, and how many pairs have one
-err_stats(col) = sprintf("stats csv using (strcol('fit') eq 'out_of_sample' && strcol('%s') ne '' ? abs(column('%s')) : NaN) nooutput", col, col)
+# median and max |error| of one predictor's error column, out of sample, over one kind of pairs, and
+# how many pairs have one
+err_stats(col, k) = sprintf("stats csv using (strcol('fit') eq 'out_of_sample' && kind('%s') && strcol('%s') ne '' ? abs(column('%s')) : NaN) nooutput", k, col, col)
 have_in = 0
 stats csv using (strcol('fit') eq 'in_sample' ? 1 : 0) nooutput
 have_in = STATS_sum > 0
+ratio_cols = 'pred_ratio peak_ratio roofline_ratio'
+err_cols = 'err_pct peak_err_pct roofline_err_pct'
+# the errors per predictor and kind of pairs, before any range is set: stats honours the ranges, and
+# an error above 20 % would fall outside the axes' [0.05:20] and out of the median and the max
+array err_txt[3]
+do for [i = 1:3] {
+    err_txt[i] = ''
+    do for [k in 'isa cross_cpu'] {
+        undefine STATS_*
+        eval err_stats(word(err_cols, i), k)  # no valid point (no ceilings) leaves STATS_records undefined
+        n_err = exists("STATS_records") ? STATS_records : 0  # the valid points (invalid ones are counted apart)
+        if (n_err > 0) {
+            err_txt[i] = err_txt[i] . sprintf("\n%s: median %.1f %%, max %.1f %% (%d pairs)", k eq 'isa' ? 'ISA pairs' : 'cross-CPU pairs', STATS_median, STATS_max, n_err)
+        }
+    }
+}
 
-set multiplot layout 1, 3 title "Speedup of platform B over A: three predictors vs the measured ratio\n{/*0.8 ISA pairs: one host's 6 platforms (AVX-512, AVX2, SSE4.1 x 2, 1 threads); cross-CPU pairs: each of them with this host; 224x224}" font ',10'
+set multiplot layout 1, 3 title sprintf("Speedup of platform B over A: three predictors vs the measured ratio (224x224)\n{/*0.8 ISA pairs (filled): the 6 reference platforms of one %s, oneDNN capped at AVX-512, AVX2 or SSE4.1, 2 or 1 threads}\n{/*0.8 cross-CPU pairs (open): each of them with this host's own profile, %s%s}", ref_cpu, host_cpu, quick ? ' (--quick: 2 models, so out of sample each is fitted from the other alone)' : '') font ',10'
 set logscale xy
 set xrange [0.05:20]
 set yrange [0.05:20]
@@ -36,21 +54,15 @@ set key top left vertical Left reverse width -1 samplen 1 box opaque font ',6'
 set samples 200
 
 titles = "(a) DPFP: FLOPs / effective capacity|(b) peak FLOP/s ratio|(c) roofline from the ceilings alone"
-ratio_cols = 'pred_ratio peak_ratio roofline_ratio'
-err_cols = 'err_pct peak_err_pct roofline_err_pct'
 panel_title(i) = system(sprintf("echo '%s' | cut -d'|' -f%d", titles, i))
 pt_of(m, k) = (m eq 'resnet50' ? 7 : 9) - (k eq 'cross_cpu' ? 1 : 0)
 sel(m, k, f, rc) = (strcol('model') eq m && kind(k) && strcol('fit') eq f && strcol(rc) ne '') ? column('measured_ratio') : NaN
 do for [i = 1:3] {
     rc = word(ratio_cols, i)
-    ec = word(err_cols, i)
-    undefine STATS_*
-    eval err_stats(ec)  # no valid point (no ceilings) leaves STATS_records undefined
-    n_err = exists("STATS_records") ? STATS_records - STATS_invalid : 0
     set title panel_title(i) font ',9'
     unset label 1
-    if (n_err > 0) {
-        set label 1 sprintf("|predicted / measured - 1|, out of sample:\nmedian %.1f %%, max %.1f %% (%d pairs)", STATS_median, STATS_max, n_err) at graph 0.97, graph 0.05 right font ',7' front
+    if (err_txt[i] ne '') {
+        set label 1 "|predicted / measured - 1|, out of sample:".err_txt[i] at graph 0.97, graph 0.11 right font ',7' front
     } else {
         set label 1 "no ceilings in these profiles:\nre-measure them (profiles/README.md)" at graph 0.5, graph 0.5 center font ',8' tc rgb '#aa0000' front
     }

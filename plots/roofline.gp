@@ -12,9 +12,8 @@ ceil = csv[1:strlen(csv) - 4] . '_ceilings.csv'
 awk_get(p, l, col) = system(sprintf("awk -F, -v p=%d -v l=%d -v c=%s 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h[\"platform_idx\"]==p && (l==0 || $h[\"level_idx\"]==l){printf \"%%s\", $h[c]; exit}' '%s'", p, l, col, ceil))
 n = int(system(sprintf("awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} {if($h[\"platform_idx\"]>m)m=$h[\"platform_idx\"]} END{print m+0}' '%s'", ceil)))
 if (n < 1) { exit error "plots/roofline.gp: no platform in ".ceil }
-cpus = system(sprintf("awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} !s[$h[\"device\"]]++{printf \"%%s%%s\", (k++?\", \":\"\"), $h[\"device\"]}' '%s'", ceil))
 above = system(sprintf("awk -F, 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h[\"above_roof\"]==\"yes\"{a++; if($h[\"reason\"]==\"unexplained\")u++} END{printf \"%%d above the roof (%%d unexplained)\", a, u}' '%s'", csv))
-eval basis(sprintf("MEASURED by halo profile: ceilings and layers on the same platform; FLOP = 2 MAC; %s", cpus))
+eval basis("MEASURED by halo profile: ceilings and layers on the same platform (each panel names its CPU); FLOP = 2 MAC")
 
 cols = n < 3 ? n : 3
 rows = int((n + cols - 1) / cols)
@@ -24,7 +23,9 @@ if (term eq 'png') set terminal pngcairo enhanced color font 'DejaVu Sans,9' siz
 if (term eq 'svg') set terminal svg enhanced font 'DejaVu Sans,9' size (wide * 390), (rows * 390 + 80) linewidth 1.5 background '#ffffff'
 set output out
 
-set multiplot layout rows, cols title sprintf("Rooflines: every conv and linear layer of ResNet-50 and VGG-16 (224x224); %s\n{/*0.8 x: FLOP per byte moved (weights + input + output, float32); y: GFLOP/s, FLOP = 2 MAC; measured ceilings and layers}", above) font ',10'
+# room below the panels for the basis line, above them for the title (in pixels of the png)
+px_h = rows * 520 + 110
+set multiplot layout rows, cols margins 0.08, 0.97, 80.0 / px_h, 1 - 130.0 / px_h spacing 0.09, 150.0 / px_h title sprintf("Rooflines: every conv and linear layer of ResNet-50 and VGG-16 (224x224); %s\n{/*0.8 x: FLOP per byte moved (weights + input + output, float32); y: GFLOP/s, FLOP = 2 MAC; measured ceilings and layers}", above) font ',10'
 set logscale xy
 set format x '10^{%L}'
 set format y '10^{%L}'
@@ -48,7 +49,8 @@ do for [p = 1:n] {
         lname[l] = awk_get(p, l, 'level')
     }
     set yrange [0.05:peak * 2.5]
-    set title sprintf("%s: %s\n{/*0.8 peak %.0f GFLOP/s (%s FMA, %s threads)}", awk_get(p, 0, 'platform'), \
+    pname = awk_get(p, 0, 'platform')
+    set title sprintf("%s: %s\n{/*0.8 peak %.0f GFLOP/s (%s FMA, %s threads)}", pname eq 'host' ? 'this host' : pname, \
         awk_get(p, 0, 'device'), peak, awk_get(p, 0, 'isa'), awk_get(p, 0, 'threads')) font ',8'
     set xlabel 'FLOP / byte' font ',8' offset 0,0.5
     set ylabel 'GFLOP/s (measured)' font ',8'

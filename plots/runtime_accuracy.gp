@@ -1,17 +1,30 @@
-# Figure 7: runtime-measured latency (halo run, virtual clock: real compute on this machine, links
+# Figure 7: runtime-measured latency (halo run, virtual clock: real compute on this host, links
 # emulated at the plan's rates) vs the planner's prediction, every method; ResNet-50 (left),
-# VGG-16 (right). Points: median of the timed inferences, bars: min..max.
+# VGG-16 (right). Points: median of the timed inferences, bars: min..max. The ESs are priced by
+# this host's own profile (pricing = host); the same sweep priced by the reference profile of
+# another CPU (pricing = reference) is drawn in grey behind, and its error printed beside.
 # Data: results/runtime_accuracy.csv (experiments/specs/runtime_accuracy.sh).
 load 'plots/style.gp'
 set datafile columnheaders
 eval basis("MEASURED by halo run on the VIRTUAL clock (oneDNN cpu backend, real compute, emulated links) vs PREDICTED by the cost model")
 
-stats csv using (abs(column('err_pct'))) nooutput
+# is_host(_): a row priced by this host's own profile (a CSV from before the pricing column: every row)
+is_host(dummy) = strcol('pricing') eq 'host' || strcol('pricing') eq ''
+stats csv using (is_host(0) ? abs(column('err_pct')) : NaN) nooutput
 e_med = STATS_median
-stats csv using (abs(column('compute_err_pct'))) nooutput
+stats csv using (is_host(0) ? abs(column('compute_err_pct')) : NaN) nooutput
 c_med = STATS_median
-stats csv using ((column('pred_recv_ms') > 0) ? abs(column('transfer_err_pct')) : NaN) nooutput
+stats csv using (is_host(0) && (column('pred_recv_ms') > 0) ? abs(column('transfer_err_pct')) : NaN) nooutput
 x_med = STATS_median
+stats csv using (is_host(0) ? 0 : 1) nooutput
+n_ref = int(STATS_sum)
+ref_txt = ''
+if (n_ref > 0) {
+    stats csv using (is_host(0) ? NaN : abs(column('err_pct'))) nooutput
+    r_med = STATS_median
+    stats csv using (is_host(0) ? NaN : column('err_pct')) nooutput
+    ref_txt = sprintf("\n{/*0.75 grey x: priced by the reference profile cpu-avx512-2t (%s): median %.1f %%, signed %+.1f %%}", ref_cpu, r_med, abs(STATS_median) < 0.05 ? 0 : STATS_median)
+}
 stats csv using (column('repeat')) nooutput
 reps = STATS_max
 # the host's 1-min load average when each configuration started: other work inflates measured compute
@@ -21,12 +34,12 @@ load_hi = STATS_max
 stats csv using (column('host_steal_pct')) nooutput
 steal_hi = STATS_max
 # the error where the VM lost < 10 % of its CPU time to the hypervisor during the run (quiet host)
-stats csv using (column('host_steal_pct') < 10 ? 1 : 0) nooutput
+stats csv using (is_host(0) && column('host_steal_pct') < 10 ? 1 : 0) nooutput
 n_quiet = int(STATS_sum)
 if (n_quiet > 0) {
-    stats csv using (column('host_steal_pct') < 10 ? abs(column('err_pct')) : NaN) nooutput
+    stats csv using (is_host(0) && column('host_steal_pct') < 10 ? abs(column('err_pct')) : NaN) nooutput
     q_med = STATS_median
-    quiet_txt = sprintf('; runs with steal < 10 %%: median %.1f %% (%d plans)', q_med, n_quiet)
+    quiet_txt = sprintf('; steal < 10 %%: median %.1f %% (%d plans)', q_med, n_quiet)
 } else {
     quiet_txt = ''
 }
@@ -43,7 +56,7 @@ have1 = STATS_sum
 stats csv using (strcol('model') eq 'vgg16' ? 1 : 0) nooutput
 have2 = STATS_sum
 
-set multiplot title sprintf("Runtime-measured vs predicted latency (224x224, ESs priced by cpu-avx512-2t)\n{/*0.75 |measured / predicted - 1|: median %.1f %% (compute summed over ESs %.1f %%, transfer %.2f %%); %d timed inference(s) per plan}\n{/*0.75 host load %.1f..%.1f on 2 cores, VM steal up to %.0f %% (both inflate measured compute)%s}", e_med, c_med, x_med, reps, load_lo, load_hi, steal_hi, quiet_txt) font ',10'
+set multiplot title sprintf("Runtime-measured vs predicted latency (224x224), ESs priced by this host's own profile\n{/*0.75 %s: |measured / predicted - 1| median %.1f %% (compute summed over ESs %.1f %%, transfer %.2f %%)}%s\n{/*0.75 %d timed inference(s) per plan; host load %.1f..%.1f, VM steal up to %.0f %% (both inflate compute)%s}", host_cpu, e_med, c_med, x_med, ref_txt, reps, load_lo, load_hi, steal_hi, quiet_txt) font ',10'
 set logscale xy
 set xrange [lo:hi]
 set yrange [lo:hi]
@@ -57,11 +70,12 @@ set ytics font ',8'
 set xlabel 'predicted latency (ms, cost model)' font ',8'
 set ylabel 'measured latency (ms, virtual clock)' font ',8'
 set bmargin at screen 0.33
-set tmargin at screen 0.81
+set tmargin at screen (n_ref > 0 ? 0.77 : 0.81)
 unset key
 set samples 100
 
-sel(model, m) = (strcol('model') eq model && strcol('method') eq m) ? column('pred_latency_ms') : NaN
+sel(model, m) = (is_host(0) && strcol('model') eq model && strcol('method') eq m) ? column('pred_latency_ms') : NaN
+ref(model) = (!is_host(0) && strcol('model') eq model) ? column('pred_latency_ms') : NaN
 band = "'+' using 1:(0.9 * $1):(1.1 * $1) with filledcurves fc rgb '#e6e6e6' fs solid 1.0 noborder notitle, x with lines lw 0.8 lc rgb '#555555' dt 2 notitle"
 mtitle(model) = model eq 'resnet50' ? 'ResNet-50' : model eq 'vgg16' ? 'VGG-16' : model
 
@@ -74,6 +88,7 @@ do for [panel=1:2] {
     if (have > 0) {
         unset label 2
         plot @band, \
+            csv using (ref(model)):(column('latency_ms')) with points pt 2 ps 0.6 lc rgb '#aaaaaa' notitle, \
             for [m in methods] csv using (sel(model, m)):(column('latency_ms')):(column('latency_min_ms')):(column('latency_max_ms')) \
                 with yerrorbars lw 0.8 lc rgb method_color(m) pt method_point(m) ps 0.7 notitle
     } else {
@@ -99,5 +114,6 @@ set xrange [0:1]
 set yrange [0:1]
 set key center center vertical maxrows 4 Left reverse width 0 samplen 2 noopaque nobox font ',7'
 plot for [m in methods] NaN with points lc rgb method_color(m) pt method_point(m) ps 0.8 title method_title(m), \
-     NaN with filledcurves fc rgb '#e6e6e6' fs solid 1.0 noborder title 'y = x {/Symbol \261}10 %'
+     NaN with filledcurves fc rgb '#e6e6e6' fs solid 1.0 noborder title 'y = x {/Symbol \261}10 %', \
+     NaN with points pt 2 ps 0.8 lc rgb '#aaaaaa' title (n_ref > 0 ? 'priced by the reference profile' : '')
 unset multiplot

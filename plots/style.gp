@@ -40,6 +40,12 @@ drawn = ''
 do for [m in methods] { if (m ne method_proposed) { drawn = drawn . m . ' ' } }
 drawn = drawn . method_proposed
 
+# The CPUs in words (experiments/lib.sh exp_plot sets them from experiments/tools/platforms.py):
+# ref_cpu measured the committed reference profiles (profiles/cpu-*.json), host_cpu is this host.
+# A figure priced by the reference profiles names ref_cpu, never "this machine".
+if (!exists("ref_cpu")) ref_cpu = 'the reference CPU of profiles/cpu-*.json'
+if (!exists("host_cpu")) host_cpu = 'this host'
+
 # A palette of series colours for figures that are not per method (platforms, sizes, ...).
 series_color(i) = word('0x1f77b4 0xd62728 0x2ca02c 0xff7f0e 0x9467bd 0x8c564b 0xe377c2 0x17becf 0x7f7f7f', (i - 1) % 9 + 1) + 0
 

@@ -2,8 +2,9 @@
 """Writes the example clusters in profiles/clusters/ (run from the repository root).
 
 Homogeneous clusters of 1, 2, 4 and 8 ESs on a fast (1000 Mbps, 0.2 ms) and a slow (100 Mbps,
-2 ms, Wi-Fi-like) network, all ESs on this machine's measured profile; heterogeneous mixes of the
-measured ISA-cap/thread platforms; a Rayleigh-fading variant for halo sim; and GPU clusters made of
+2 ms, Wi-Fi-like) network, all ESs on the reference profile cpu-avx512-2t; heterogeneous mixes of
+the reference ISA-cap/thread platforms (the committed profiles, measured on an Intel Xeon: a fixed
+platform, not the machine that reads them); a Rayleigh-fading variant for halo sim; and GPU clusters made of
 datasheet (estimated) profiles, for simulation only. Profiles are referenced relative to the
 cluster file's folder (../NAME.json).
 """
@@ -11,6 +12,8 @@ import json
 import os
 
 OUT = "profiles/clusters"
+# the CPU that measured the committed profiles (experiments/tools/platforms.py words it the same)
+REF = "measured on an Intel Xeon with AMX (Sapphire Rapids or later), 2 cores"
 
 
 def device(name, profile, mbps, lat, speed=None):
@@ -42,17 +45,17 @@ def main():
     for n in (1, 2, 4, 8):
         for net, (mbps, lat, desc) in nets.items():
             write(f"homo-{n}-{net}",
-                  f"{n} identical ESs measured on this machine (cpu-avx512-2t: oneDNN, AVX-512, 2 threads); {desc}",
+                  f"{n} identical ESs on the reference profile cpu-avx512-2t ({REF}; oneDNN capped at AVX-512, 2 threads); {desc}",
                   [device(f"es{i + 1}", "cpu-avx512-2t", mbps, lat) for i in range(n)], mbps, lat)
     mix4 = ["cpu-avx512-2t", "cpu-avx2-2t", "cpu-avx512-1t", "cpu-sse41-2t"]
     mix8 = mix4 + ["cpu-avx2-1t", "cpu-sse41-1t", "cpu-avx512-2t", "cpu-avx2-2t"]
     for net, (mbps, lat, desc) in nets.items():
-        write(f"hetero-4-{net}", "4 ESs, each a different measured platform of this machine (ISA cap x threads); " + desc,
+        write(f"hetero-4-{net}", f"4 ESs, each a different reference platform of {REF} (ISA cap x threads); " + desc,
               [device(f"es{i + 1}", p, mbps, lat) for i, p in enumerate(mix4)], mbps, lat)
-        write(f"hetero-8-{net}", "8 ESs, mixes of the 6 measured platforms of this machine; " + desc,
+        write(f"hetero-8-{net}", f"8 ESs, mixes of the 6 reference platforms of {REF}; " + desc,
               [device(f"es{i + 1}", p, mbps, lat) for i, p in enumerate(mix8)], mbps, lat)
     write("homo-8-rayleigh",
-          "8 identical measured ESs on wireless links with Rayleigh block fading: W = 40 MHz, mean SNR 20 dB "
+          "8 identical ESs on the reference profile cpu-avx512-2t on wireless links with Rayleigh block fading: W = 40 MHz, mean SNR 20 dB "
           "per access link; the bandwidth fields, which the planners use, are a link's mean rate "
           "E[W log2(1 + SNR |h|^2)] = 235 Mbps",
           [device(f"es{i + 1}", "cpu-avx512-2t", 235, 1.0) for i in range(8)], 235, 1.0,

@@ -59,6 +59,8 @@ for isa in avx512 avx2 sse41; do
         for r in $(seq 1 "$rounds"); do set -- "$@" "$work/r$r/$name.json"; done
         run python3 "$root/tools/merge_profiles.py" -o "$root/profiles/$name.json" "$@"
         run "$halo" fit "$root/profiles/$name.json" -o "$root/profiles/$name.json"
+        # hwloc names no microarchitecture: the figures' labels take it from /proc/cpuinfo
+        run python3 "$root/experiments/tools/platforms.py" annotate "$root/profiles/$name.json"
     done
 done
 cat <<MSG

@@ -2,7 +2,7 @@
 # its codec really writes. Swept: grids 2x2 .. 8x8 (each forced with `halo plan --grid G`, the
 # depth of the early blocks still chosen by the planner; a grid the model's early blocks cannot
 # hold is skipped), ResNet-50 and VGG-16 at 224x224, on profiles/clusters/homo-8-slow.json
-# (8 measured CPU ESs at 100 Mbps: ADCNN's 8+1 nodes at about 88 Mbps). For each grid, halo
+# (8 ESs on the reference CPU profile at 100 Mbps: ADCNN's 8+1 nodes at about 88 Mbps). For each grid, halo
 # plan fits the codec's clip bound to real activations, encodes the travelling tile outputs of N
 # seeded N(0,1) inputs (default 8, --quick 2; --quick: ResNet-50 and grids 2, 4, 6, 8 only),
 # re-plans with the measured compressed/raw ratio, and compares the plan's logits with the

@@ -1,6 +1,7 @@
 # Figure 4: per-layer effective capacity of each measured CPU platform, and FLOPs vs time per
-# layer. Swept: the six committed profiles profiles/cpu-{avx512,avx2,sse41}-{2t,1t}.json (this
-# machine, oneDNN cpu backend, ISA capped, 2 or 1 threads), ResNet-50 and VGG-16 at 224x224,
+# layer. Swept: the six committed profiles profiles/cpu-{avx512,avx2,sse41}-{2t,1t}.json (the
+# reference CPU the figure names, oneDNN cpu backend, ISA capped, 2 or 1 threads; this host's own
+# profile is figure 4b's), ResNet-50 and VGG-16 at 224x224,
 # every conv and linear layer. Nothing is re-measured: the numbers are the profiles' own
 # (median of 3 interleaved rounds, monotonic clock), measured earlier than this run; each row
 # carries the profile's commit and date. The fitted line is the profile's class fit
@@ -8,7 +9,7 @@
 # platform's measured ceilings where its profile has them (the FMA kernel's peak, the library's
 # sgemm: panel (a)'s horizontal lines). No methods, no clusters. --quick: the same (it only reads
 # JSON).
-SPEC_TITLE="per-layer achieved GFLOP/s and FLOPs vs time on the six measured CPU platforms (from profiles)"
+SPEC_TITLE="per-layer achieved GFLOP/s and FLOPs vs time on the six reference CPU platforms (from the committed profiles)"
 
 spec_run()
 {

@@ -1,5 +1,5 @@
 # Figure 6: service failure probability P(latency > deadline) vs deadline under Rayleigh block
-# fading (profiles/clusters/homo-8-rayleigh.json: 8 identical measured ESs, W = 40 MHz, mean SNR
+# fading (profiles/clusters/homo-8-rayleigh.json: 8 identical ESs on the reference profile cpu-avx512-2t, W = 40 MHz, mean SNR
 # 20 dB per access link; plans made for the static 300 Mbps fallback). `halo sim`, one plan per
 # input size, 95 % Wilson intervals. Swept: deadlines 30 ms .. 4.4 s (24 per decade, log-spaced);
 # every method of halo's registry at 224x224; DPFP and local at 320, 416, 512 and a uniform mix of

@@ -1,6 +1,7 @@
 # Figure 3: heterogeneous ESs: DPFP with its ES subset search (--select, the default) vs DPFP on
 # every ES (--no-select) vs the best single device (local). Clusters: profiles/clusters/
-# hetero-{4,8}-{fast,slow}.json (mixes of this machine's measured ISA-cap x thread platforms;
+# hetero-{4,8}-{fast,slow}.json (mixes of the reference ISA-cap x thread platforms, measured on the
+# CPU the figure names, not this host: the method's behaviour on fixed platforms;
 # fast = 1000 Mbps 0.2 ms, slow = 100 Mbps 2 ms). Models: ResNet-50 and VGG-16 at 224x224. Each
 # plan is written with -o and summarised by experiments/tools/plan.py (ESs selected and
 # computing, blocks, bytes, redundant MACs). --quick: the same (it takes seconds). kind = predicted.

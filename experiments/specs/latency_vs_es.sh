@@ -1,5 +1,6 @@
-# Figure 1: predicted latency vs number of ESs. Swept: 1..8 identical ESs (cpu-avx512-2t, this
-# machine's measured profile) on the fast network (1000 Mbps, 0.2 ms per hop); the 1, 2, 4 and 8
+# Figure 1: predicted latency vs number of ESs. Swept: 1..8 identical ESs (cpu-avx512-2t, the
+# reference profile, measured on the CPU the figure names, not this host: a figure of the method's
+# behaviour, the same on every host) on the fast network (1000 Mbps, 0.2 ms per hop); the 1, 2, 4 and 8
 # ES clusters are profiles/clusters/homo-N-fast.json, the 3, 5, 6 and 7 ES ones are written into
 # $work by experiments/tools/clusters.py the same way. Methods: all nine (`halo plan
 # --method all --deviation 0`; ADCNN is lossy and planned with its stored codec ratio). Models:

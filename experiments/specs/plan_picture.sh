@@ -1,6 +1,7 @@
 # Figure 8: a picture of one DPFP plan: ResNet-50 at 224x224 on profiles/clusters/hetero-4-fast.json
-# (4 measured platforms of this machine, 1000 Mbps; DPFP's subset search keeps 3 ESs and cuts
-# the network into 5 fused blocks). x = block, y = the block's output rows; one bar per (block,
+# (4 reference platforms: the committed profiles, measured on another CPU than this host's, which
+# the figure names; 1000 Mbps; DPFP's subset search keeps 3 ESs). A figure of the method's
+# behaviour on a fixed platform, so it stays on the reference profiles on every host. x = block, y = the block's output rows; one bar per (block,
 # ES) in the ES's colour over its own rows, hatched where its receptive field (the input rows it
 # reads, mapped to the block's output rows) reaches beyond them: the halo. The plan is written by
 # `halo plan -o` and laid out by experiments/tools/plan_rects.py. --quick: the same.

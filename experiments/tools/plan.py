@@ -30,8 +30,10 @@ def summary(path):
     # (model + redundant)
     model_macs = pred["total_macs"] - pred["redundant_macs"]
     red = 100.0 * pred["redundant_macs"] / model_macs if model_macs > 0 else 0.0
+    # a plan as fast as local is off by a rounding error: 0.00, never -0.00
+    reduction = 0.0 if abs(pred["latency_reduction_pct"]) < 0.005 else pred["latency_reduction_pct"]
     return [p["method"], f"{pred['total_ms']:.3f}", f"{pred['local_ms']:.3f}", pred["local_device"],
-            f"{pred['speedup']:.4f}", f"{pred['latency_reduction_pct']:.2f}", str(len(es)), str(len(computing)),
+            f"{pred['speedup']:.4f}", f"{reduction:.2f}", str(len(es)), str(len(computing)),
             " ".join(computing), str(len(p["blocks"])), str(pred["bytes_moved"]), f"{red:.2f}",
             "yes" if p["lossless"] else "no"]
 

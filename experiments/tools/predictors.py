@@ -13,7 +13,8 @@ import statistics
 PREDICTORS = (("dpfp", "err_pct", "DPFP: FLOPs / effective capacity"),
               ("peak", "peak_err_pct", "peak FLOP/s ratio"),
               ("roofline", "roofline_err_pct", "roofline from the ceilings"))
-KINDS = (("isa", "ISA pairs (one host, ISA caps x threads)"), ("cross_cpu", "cross-CPU pairs (committed profiles vs this host)"))
+KINDS = (("isa", "ISA pairs (the reference CPU, ISA caps x threads)"),
+         ("cross_cpu", "cross-CPU pairs (reference profiles vs this host's own)"))
 
 
 def load(path):
@@ -65,7 +66,10 @@ def markdown(rows):
     print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         def cell(v, pct=False):
-            return "-" if v == "" else (f"{float(v):+.1f} %" if pct else f"{float(v):.4f}")
+            if v == "":
+                return "-"
+            # an error that rounds to nothing reads +0.0, never -0.0
+            return f"{0.0 if abs(float(v)) < 0.05 else float(v):+.1f} %" if pct else f"{float(v):.4f}"
         print(f"| {r['pair_kind']} | {r['model']} | {r['from']} | {r['to']} | {float(r['measured_ratio']):.4f} | "
               f"{float(r['pred_ratio']):.4f} | {cell(r['err_pct'], True)} | {cell(r.get('peak_ratio', ''))} | "
               f"{cell(r.get('peak_err_pct', ''), True)} | {cell(r.get('roofline_ratio', ''))} | "

@@ -4,13 +4,18 @@ platform's measured roof (each layer's `roofline` object in the profile), one CS
 the platforms' ceilings (peak, sgemm, triad bandwidth per memory level) into --ceilings-out.
 Profiles without ceilings are left out with a note on stderr (measured before halo recorded them).
 Prints the header, then the rows; no provenance columns (the spec adds them). A profile that has
-ceilings but lacks a layer of the models is an error.
+ceilings but lacks a layer of the models is an error. The device column names the platform in words
+(experiments/tools/platforms.py; commas as semicolons): the CPU that measured it, or the GPU.
 usage: roofline.py --ceilings-out F --models resnet50,vgg16 PROFILE.json ...
 """
 import argparse
 import json
 import os
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import platforms  # noqa: E402
 
 COLS = ("platform,platform_idx,device,model,layer,node,class,flops,bytes,intensity_flop_per_byte,level,"
         "bandwidth_gbps,attainable_gflops,achieved_gflops,efficiency,bound,above_roof,reason,impl,time_median_ms,"
@@ -39,7 +44,9 @@ def main():
             continue
         idx += 1
         name, plat = p["name"], p["platform"]
-        device = c.get("device", plat.get("cpu_model", "-"))
+        # the platform in words (the CPU that measured it, its ISA cap and threads; a GPU's own name)
+        device = (c.get("device", "-") if plat.get("backend") == "cuda"
+                  else platforms.platform_label(p)).replace(",", ";")
         sgemm = c.get("sgemm_gflops", "")
         for li, lv in enumerate(c["memory"]["levels"], 1):
             cap = lv.get("capacity_bytes")

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes results/summary.md: the headline table (ResNet-50 and VGG-16; DPFP against local and
 every baseline) on the GPU clusters that mirror DPFP's setting (datasheet profiles, ESTIMATED)
-and on this machine's measured CPU clusters, beside the published figures of ALGORITHMS.md; where
+on the CPU clusters of the committed reference profiles (measured on another CPU, named) and on
+4 ESs priced by this host's own profile (homo-4-host, when --host-profile is given), beside the
+published figures of ALGORITHMS.md; where
 DPFP does not win and why, from its plans; headline numbers of the figures whose CSVs exist; the
 list of figures; provenance. Runs its own plans (`halo plan --method all --deviation 0 --format
 json` and `halo plan --method dpfp -o`), reads the other specs' CSVs only for the figure section.
@@ -9,7 +11,7 @@ The methods, their order and their names come from halo's planners' registry (`h
 the prose below (published figures, what differs, why a method wins) is keyed by method name.
 
 usage: summary.py --halo H --root R --results DIR --plots-out DIR --work DIR --quick 0|1
-                        --commit C --host H --date D --specs "NAME ..."
+                        --commit C --host H --date D --specs "NAME ..." [--host-profile P.json]
 """
 import argparse
 import csv
@@ -24,17 +26,33 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plan  # noqa: E402
 import method_table  # noqa: E402
 import methods as registry  # noqa: E402
+import platforms  # noqa: E402
 
 MODELS = [("resnet50", "ResNet-50"), ("vgg16", "VGG-16")]
-# (cluster, column title, what it is)
-SETTINGS = [
-    ("gpu-xavier-4", "gpu-xavier-4 (ESTIMATED)", "4 Jetson AGX Xavier, datasheet profiles (ESTIMATED), 1000 Mbps"),
-    ("gpu-hetero-4", "gpu-hetero-4 (ESTIMATED)",
-     "GTX 1080 Ti + 2 Jetson AGX Xavier + T4, datasheet profiles (ESTIMATED), 1000 Mbps"),
-    ("homo-4-fast", "homo-4-fast (measured CPU)", "4 identical ESs, this machine's measured profile (oneDNN AVX-512, 2 threads), 1000 Mbps"),
-    ("hetero-4-fast", "hetero-4-fast (measured CPU)",
-     "4 ESs of this machine's measured platforms (AVX-512 2t, AVX2 2t, AVX-512 1t, SSE4.1 2t), 1000 Mbps"),
-]
+# (cluster, column title, what it is); the CPU ones name their CPU (set_settings)
+SETTINGS = []
+HOST_CLUSTER = "homo-4-host"
+
+
+def set_settings(root, host_label):
+    with open(os.path.join(root, "profiles", "cpu-avx512-2t.json")) as f:
+        ref = platforms.cpu_label(json.load(f))
+    SETTINGS.extend([
+        ("gpu-xavier-4", "gpu-xavier-4 (ESTIMATED)", "4 Jetson AGX Xavier, datasheet profiles (ESTIMATED), 1000 Mbps"),
+        ("gpu-hetero-4", "gpu-hetero-4 (ESTIMATED)",
+         "GTX 1080 Ti + 2 Jetson AGX Xavier + T4, datasheet profiles (ESTIMATED), 1000 Mbps"),
+        ("homo-4-fast", "homo-4-fast (reference CPU)",
+         f"4 identical ESs on the reference profile cpu-avx512-2t, measured on {ref} (oneDNN capped at AVX-512, "
+         "2 threads; not this host), 1000 Mbps"),
+        ("hetero-4-fast", "hetero-4-fast (reference CPU)",
+         f"4 ESs on reference platforms of {ref} (oneDNN capped at AVX-512 2t, AVX2 2t, AVX-512 1t, SSE4.1 2t; "
+         "not this host), 1000 Mbps"),
+    ])
+    if host_label:
+        SETTINGS.append((HOST_CLUSTER, "homo-4-host (this host)",
+                         f"4 identical ESs on this host's own profile ({host_label}, results/host-profile.json), "
+                         "1000 Mbps, 0.2 ms per hop"))
+    return ref
 # From the registry (set_methods): names in order; the table's title and the text's name of each;
 # the proposed method (DPFP), the reference (local) and the lossy ones.
 METHODS, TITLE, NAME = [], {}, {}
@@ -72,8 +90,8 @@ DIFFERS = {
              "every speedup here is over this, predicted by the same cost model.",
     "dpfp": "Paper: GPU ESs (ALGORITHMS.md records no device or network details); \"% faster\" is not defined (both "
             "readings shown). Here: 4 ESs "
-            "at 224x224 on a 1000 Mbps LAN, GPU profiles ESTIMATED from datasheets or CPU profiles measured on this 2-core "
-            "machine; latencies PREDICTED by halo's cost model; block cost, row balancing and subset search are "
+            "at 224x224 on a 1000 Mbps LAN, GPU profiles ESTIMATED from datasheets, CPU profiles measured on a 2-core "
+            "reference Xeon or on this host; latencies PREDICTED by halo's cost model; block cost, row balancing and subset search are "
             "[reconstructed].",
     "modnn": "Paper: mobile devices on Wi-Fi (2017), speedup over one device. Here every stage is scattered and gathered "
              "through the source and FC layers are not split (no MSCC): devices 10-100x faster than those phones make "
@@ -118,7 +136,12 @@ def run(cmd):
 
 
 def cell(r):
-    return f"{r['latency_ms']:.1f} ms · {r['reduction_pct']:.1f} % · {r['speedup']:.2f}×"
+    return f"{r['latency_ms']:.1f} ms · {pct1(r['reduction_pct'])} % · {r['speedup']:.2f}×"
+
+
+def pct1(x):
+    """x with one decimal, never "-0.0" (a plan as fast as local differs from it by rounding only)."""
+    return f"{0.0 if abs(x) < 0.05 else x:.1f}"
 
 
 def source_link(cluster_file):
@@ -214,6 +237,17 @@ def figure_numbers(results):
                                      + (f"{ok[0]:.0f} ms" if ok else f"> {d[-1][0]:.0f} ms"))
                 if parts:
                     out.append(f"- failure_probability, {name}, input {lab}: " + "; ".join(parts) + ".")
+    rows = read_csv(os.path.join(results, "runtime_accuracy.csv"))
+    if rows:
+        parts = []
+        for pr in dict.fromkeys(r.get("pricing") or "host" for r in rows):
+            sel = [r for r in rows if (r.get("pricing") or "host") == pr]
+            e = sorted(abs(float(r["err_pct"])) for r in sel)
+            sg = sorted(float(r["err_pct"]) for r in sel)
+            parts.append(f"ESs priced by the {pr} profile {sel[0]['profile']} ({sel[0].get('profile_cpu', '?')}): "
+                         f"median |error| {e[len(e) // 2]:.1f} % (signed {'+' if sg[len(sg) // 2] >= 0.05 else ''}"
+                         f"{pct1(sg[len(sg) // 2])} %, {len(sel)} plans)")
+        out.append("- runtime_accuracy (halo run, virtual clock, real compute on this host): " + "; ".join(parts) + ".")
     rows = read_csv(os.path.join(results, "plan_picture.csv"))
     if rows:
         blocks = sorted({int(r["block"]) for r in rows})
@@ -229,12 +263,22 @@ def main(argv):
     for a in ("--halo", "--root", "--results", "--plots-out", "--work", "--commit", "--host", "--date", "--specs"):
         ap.add_argument(a, required=True)
     ap.add_argument("--quick", type=int, default=0)
+    ap.add_argument("--host-profile", default="", help="this host's own profile: adds homo-4-host")
     a = ap.parse_args(argv[1:])
     set_methods(a.halo)
+    host_label = ""
+    if a.host_profile:
+        with open(a.host_profile) as f:
+            host_label = platforms.cpu_label(json.load(f))
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "clusters.py"),
+                        os.path.join(a.work, HOST_CLUSTER + ".json"), HOST_CLUSTER, "4", "1000", "0.2", a.host_profile],
+                       check=True)
+    ref_label = set_settings(a.root, host_label)
 
     table, dpfp_plan, links = {}, {}, {}
     for cl, _, _ in SETTINGS:
-        cf = os.path.join(a.root, "profiles", "clusters", cl + ".json")
+        cf = (os.path.join(a.work, cl + ".json") if cl == HOST_CLUSTER
+              else os.path.join(a.root, "profiles", "clusters", cl + ".json"))
         links[cl] = source_link(cf)
         for model, _ in MODELS:
             sys.stderr.write(f"  summary: {model} on {cl}\n")
@@ -258,8 +302,12 @@ def main(argv):
     w("All latencies below are **PREDICTED** by halo's cost model (`halo plan`), for one 224x224 inference from the "
       "source's image to the result, never measured end to end here: per-layer times from the ESs' profiles, links as "
       "latency + bytes/bandwidth, one message at a time per link. The GPU clusters use profiles **ESTIMATED from "
-      "datasheets** (profiles/datasheet-*.json, never measured); the CPU clusters use profiles **measured on this "
-      "machine** (profiles/cpu-*.json: oneDNN cpu backend, ISA capped, 1 or 2 threads). Cells: latency · latency "
+      "datasheets** (profiles/datasheet-*.json, never measured); the reference CPU clusters use the committed "
+      f"profiles **measured on {ref_label}** (profiles/cpu-*.json: oneDNN cpu backend, ISA capped, 1 or 2 threads), "
+      "another CPU than this host's unless they match"
+      + (f"; homo-4-host uses **this host's own profile** ({host_label}, results/host-profile.json, measured by "
+         "the main job on the machine that ran it)" if host_label else "")
+      + ". Cells: latency · latency "
       "reduction vs local (%, negative = slower than local) · speedup over local (×). ADCNN is LOSSY (its output differs from the model's; planned "
       "here with --deviation 0 and its stored codec ratio).")
     w("")
@@ -349,7 +397,7 @@ def main(argv):
         as_red, as_speed = 1 / (1 - pub / 100), 1 + pub / 100
         verdict = ("reaches" if b["speedup"] >= as_speed else "stays below") + f" the speed reading ({as_speed:.2f}×) and " + \
                   ("reaches" if b["speedup"] >= as_red else "stays below") + f" the latency reading ({as_red:.2f}×)"
-        w(f"- {mname}: DPFP's best here is {b['speedup']:.2f}× ({b['reduction_pct']:.1f} % lower latency) on {best_cl}, "
+        w(f"- {mname}: DPFP's best here is {b['speedup']:.2f}× ({pct1(b['reduction_pct'])} % lower latency) on {best_cl}, "
           f"which {verdict}; on the GPU clusters it reaches {max(gpu):.2f}× at best.")
     mbps, _ = links["gpu-hetero-4"]
     img_ms = 224 * 224 * 3 * 4 * 8 / (mbps * 1e3)
@@ -396,7 +444,9 @@ def main(argv):
     version = run([a.halo, "--help"]).splitlines()
     version = next((l.split(":")[0] for l in version if l.startswith("halo ")), "halo")
     w(f"- halo: {halo} ({version})")
-    w("- profiles: profiles/cpu-*.json measured on this machine; profiles/datasheet-*.json ESTIMATED from datasheets")
+    w(f"- profiles: profiles/cpu-*.json measured on {ref_label} (reference platforms); "
+      + (f"results/host-profile.json measured on this host, {host_label}; " if host_label else "")
+      + "profiles/datasheet-*.json ESTIMATED from datasheets")
     w("")
     with open(os.path.join(a.results, "summary.md"), "w") as f:
         f.write("\n".join(md))

@@ -68,6 +68,23 @@ int halo_cli_usage_error(const struct halo_cli_cmd *cmd, const char *fmt, ...)
 enum halo_status halo_cli_input_size(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args,
                                      int *h, int *w);
 
+/* Profiles of another CPU (cli/foreign.c): plan, sim and run collect the devices whose profile was
+ * measured on another CPU model or under another oneDNN ISA cap than this host's (or estimated
+ * from a datasheet), then print one line per such profile on stderr. new() returns NULL when
+ * HALO_QUIET_FOREIGN is set to anything but 0 (the caller prices by reference platforms on
+ * purpose) or out of memory; every other function accepts NULL and then does nothing. */
+struct halo_cluster;
+struct halo_cli_foreign;
+struct halo_cli_foreign *halo_cli_foreign_new(void);
+/* Adds the devices of c that have a profile; only[0..n_only) names the devices to consider
+ * (n_only 0: all). */
+void halo_cli_foreign_add(struct halo_cli_foreign *f, const struct halo_cluster *c, const char *const *only,
+                          int n_only);
+/* Adds the devices a plan file uses, from the cluster file it names (nothing when that is gone). */
+void halo_cli_foreign_add_plan(struct halo_cli_foreign *f, const char *plan_path);
+void halo_cli_foreign_print(const struct halo_cli_cmd *cmd, const struct halo_cli_foreign *f);
+void halo_cli_foreign_free(struct halo_cli_foreign *f);
+
 /* The table of subcommands, terminated by {0}. */
 extern const struct halo_cli_cmd *const halo_commands[];
 

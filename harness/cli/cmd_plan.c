@@ -56,7 +56,7 @@ static void print_summary(const struct halo_plan *p, const struct halo_graph *g,
     int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
     printf("\npredicted latency %.3f ms; best single device %s %.3f ms; speedup %.2fx; latency reduction %.1f %%\n",
            p->total_ms, p->local_device ? p->local_device : "-", p->local_ms, p->local_ms / p->total_ms,
-           100 * (1 - p->total_ms / p->local_ms));
+           halo_cli_unsigned_zero(100 * (1 - p->total_ms / p->local_ms), 1));
     printf("bytes moved %.3f MB; redundant MACs %lld (%.2f %% of the model's %lld)\n", (double)p->bytes_moved / 1e6,
            (long long)p->redundant_macs, 100.0 * (double)p->redundant_macs / (double)macs, (long long)macs);
     printf("planned in %.1f ms (the method's search, model and cluster already loaded; monotonic clock)\n", plan_ms);
@@ -347,8 +347,7 @@ static int compare_all(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt,
                              "*%d %s is LOSSY: deviation not measured (--deviation N measures it on N seeded inputs)\n",
                              n_lossy, pl[i].name);
             }
-            /* a plan as fast as local prints 0.0, not -0.0 */
-            double reduction = fabs(r.reduction_pct) < 0.05 ? 0 : r.reduction_pct;
+            double reduction = halo_cli_unsigned_zero(r.reduction_pct, 1);
             printf("%-12s %12.3f %8.2fx %13.1f %13lld %14.2f %9s %4d\n", pl[i].name, r.latency_ms, r.speedup, reduction,
                    (long long)r.bytes_moved, r.redundant_pct, mark, r.es_used);
         }
@@ -504,6 +503,13 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         if (st == HALO_OK && outp) st = halo_plan_save(p, outp);
         if (st != HALO_OK) rc = halo_cli_fail(cmd, st);
         else rc = print_one(cmd, a.format, &ctx, p, &lab, &dev, have_dev, plan_ms, outp);
+    }
+    /* after the results, and only when they were printed: a failed plan's one error line stays alone */
+    if (rc == HALO_EXIT_OK) {
+        struct halo_cli_foreign *fo = halo_cli_foreign_new();
+        halo_cli_foreign_add(fo, c, NULL, 0);
+        halo_cli_foreign_print(cmd, fo);
+        halo_cli_foreign_free(fo);
     }
     halo_plan_free(p);
     lab_free(&lab);

@@ -93,7 +93,7 @@ static const char *const basis_roof = "sum over layers of max(FLOPs / peak, byte
 
 static void print_err(double ratio, double meas)
 {
-    if (meas > 0) printf(" %+9.1f %%\n", 100 * (ratio - meas) / meas);
+    if (meas > 0) printf(" %+9.1f %%\n", halo_cli_unsigned_zero(100 * (ratio - meas) / meas, 1));
     else printf(" %11s\n", "-");
 }
 
@@ -217,7 +217,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
             if (xa && xb) {
                 printf("measured (median latency): %.3f ms / %.3f ms = ratio %.4f\n", xa->latency_ms.median,
                        xb->latency_ms.median, meas);
-                printf("error of the prediction: %+.1f %%\n", 100 * (pred - meas) / meas);
+                printf("error of the prediction: %+.1f %%\n", halo_cli_unsigned_zero(100 * (pred - meas) / meas, 1));
             } else {
                 printf("measured: not available (%s did not measure %s at %dx%d)\n", xa ? B->name : A->name, g->name, h, w);
             }

@@ -142,7 +142,8 @@ static void print_report(const struct halo_rt *rt, const struct halo_run_report 
     const struct halo_plan *p = halo_rt_plan(rt);
     printf("inference %d of %d: latency %.3f ms, predicted %.3f ms (%+.1f %%); bytes moved %.3f MB, predicted %.3f MB; "
            "runtime overhead %.2f %% of latency (%s, %.3f ms); wall %.1f ms\n",
-           i, n, r->latency_ms, r->pred_latency_ms, pct(r->latency_ms, r->pred_latency_ms), (double)r->bytes_moved / 1e6,
+           i, n, r->latency_ms, r->pred_latency_ms, halo_cli_unsigned_zero(pct(r->latency_ms, r->pred_latency_ms), 1),
+           (double)r->bytes_moved / 1e6,
            (double)r->pred_bytes_moved / 1e6, 100 * r->overhead_frac, p->dev[r->overhead_rank].name,
            r->dev[r->overhead_rank].overhead_ms, r->wall_ms);
     bool codec = false;
@@ -403,6 +404,11 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
         quit(rt, HALO_EXIT_FAIL);
     }
     if (root) {
+        /* before the runs (they can take long): which devices' profiles are not this host's */
+        struct halo_cli_foreign *fo = halo_cli_foreign_new();
+        for (int i = 0; i < ra->o.n_plans; i++) halo_cli_foreign_add_plan(fo, ra->o.plan_paths[i]);
+        halo_cli_foreign_print(cmd, fo);
+        halo_cli_foreign_free(fo);
         if (table) print_header(rt, ra);
         if (ra->csv || !table) {
             struct halo_provenance prov;

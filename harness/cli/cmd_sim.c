@@ -274,6 +274,12 @@ done:;
     if (csv && fclose(csv) != 0 && rc == HALO_EXIT_OK) rc = halo_cli_fail(cmd, halo_error(HALO_ERR_IO, "%s: write failed", A->csv));
     if (doc && rc == HALO_EXIT_OK) rc = halo_cli_put_json(cmd, doc);
     else cJSON_Delete(doc);
+    if (rc == HALO_EXIT_OK) { /* after the results: a failure's one error line stays alone */
+        struct halo_cli_foreign *fo = halo_cli_foreign_new();
+        halo_cli_foreign_add(fo, c, NULL, 0);
+        halo_cli_foreign_print(cmd, fo);
+        halo_cli_foreign_free(fo);
+    }
     for (int s = 0; s < ns && plans; s++) {
         halo_plan_free(plans[s]);
         if (maps) free(maps[s]);

@@ -1,5 +1,6 @@
 #include "cli/output.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,4 +77,9 @@ void halo_cli_wrap(FILE *f, int col, int indent, int width, const char *text)
         first_word = false;
     }
     fputc('\n', f);
+}
+
+double halo_cli_unsigned_zero(double v, int decimals)
+{
+    return fabs(v) < 0.5 * pow(10, -decimals) ? 0 : v;
 }

@@ -31,4 +31,8 @@ void halo_cli_csv_str(FILE *f, const char *s);
  * (what the caller already printed on it), the others start at column `indent`. */
 void halo_cli_wrap(FILE *f, int col, int indent, int width, const char *text);
 
+/* v, or +0 when it prints as zero with `decimals` decimals: a difference that rounds to nothing
+ * reads "0.0", never "-0.0". */
+double halo_cli_unsigned_zero(double v, int decimals);
+
 #endif

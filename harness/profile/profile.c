@@ -3,8 +3,10 @@
 #include "profile/profile.h"
 #include "core/parse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *class_names[HALO_CLASS_COUNT_] = {
     [HALO_CLASS_CONV3X3] = "conv3x3",         [HALO_CLASS_CONV1X1] = "conv1x1",
@@ -70,6 +72,56 @@ const struct halo_prof_model *halo_profile_find(const struct halo_profile *p, co
     for (int m = 0; m < p->n_models; m++)
         if (!strcmp(p->models[m].model, model) && p->models[m].h == h && p->models[m].w == w) return &p->models[m];
     return NULL;
+}
+
+/* ---- where it was measured ---------------------------------------------------------------- */
+
+/* An ISA cap as oneDNN reads it: unset, empty, "none" and "all" leave every ISA allowed. */
+static const char *isa_cap_norm(const char *cap)
+{
+    if (!cap || !*cap || !strcasecmp(cap, "none") || !strcasecmp(cap, "all")) return "none";
+    return cap;
+}
+
+static const char *platform_str(const struct halo_profile *p, const char *key)
+{
+    const cJSON *v = p->platform ? cJSON_GetObjectItemCaseSensitive(p->platform, key) : NULL;
+    return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+enum halo_profile_origin halo_profile_origin(const struct halo_profile *p, const char *host_cpu_model,
+                                             const char *host_isa_cap, char *why, size_t n)
+{
+    if (n) why[0] = '\0';
+    if (p->estimated) {
+        if (n && p->backend && strcmp(p->backend, "inline"))
+            snprintf(why, n, "ESTIMATED from a datasheet, not measured on any machine");
+        return p->backend && !strcmp(p->backend, "inline") ? HALO_PROFILE_NOT_CPU : HALO_PROFILE_ESTIMATED;
+    }
+    if (!p->backend || (strcmp(p->backend, "cpu") && strcmp(p->backend, "ref"))) return HALO_PROFILE_NOT_CPU;
+    const char *cpu = platform_str(p, "cpu_model");
+    if (!cpu) {
+        if (n) snprintf(why, n, "records no platform.cpu_model: which CPU measured it is unknown");
+        return HALO_PROFILE_UNRECORDED;
+    }
+    const char *host = host_cpu_model && *host_cpu_model ? host_cpu_model : "unknown";
+    bool other_cpu = strcmp(cpu, host) != 0;
+    /* the ref backend's plain loops do not go through oneDNN: its cap changes nothing */
+    const char *cap = platform_str(p, "isa_cap"), *here = isa_cap_norm(host_isa_cap);
+    bool other_cap = !strcmp(p->backend, "cpu") && cap && strcasecmp(isa_cap_norm(cap), here) != 0;
+    if (!other_cpu && !other_cap) return HALO_PROFILE_THIS_HOST;
+    if (n) {
+        /* the caps are named when either is set: "X (oneDNN capped at AVX2), not on this host (Y, uncapped)" */
+        char pc[96] = "", hc[96] = "";
+        if (other_cap || (cap && strcmp(isa_cap_norm(cap), "none"))) {
+            if (strcmp(isa_cap_norm(cap), "none")) snprintf(pc, sizeof pc, " (oneDNN capped at %s)", cap);
+            else snprintf(pc, sizeof pc, " (oneDNN uncapped)");
+            if (strcmp(here, "none")) snprintf(hc, sizeof hc, ", oneDNN capped at %s", here);
+            else snprintf(hc, sizeof hc, ", oneDNN uncapped");
+        }
+        snprintf(why, n, "measured on %s%s, not on this host (%s%s)", cpu, pc, host, hc);
+    }
+    return HALO_PROFILE_FOREIGN;
 }
 
 /* ---- measured tiles ---------------------------------------------------------------------- */

@@ -107,6 +107,21 @@ enum halo_status halo_profile_save(const struct halo_profile *p, const char *pat
 void halo_profile_free(struct halo_profile *p);
 /* The measured model (model, h, w) or NULL. */
 const struct halo_prof_model *halo_profile_find(const struct halo_profile *p, const char *model, int h, int w);
+/* How a profile stands to the CPU that computes here: the virtual clock runs every device's steps
+ * on this host and prices them by the device's profile, so a profile measured on another CPU model
+ * (or under another oneDNN ISA cap) predicts that CPU, not this one. */
+enum halo_profile_origin {
+    HALO_PROFILE_THIS_HOST,  /* measured on this CPU model under this ISA cap */
+    HALO_PROFILE_FOREIGN,    /* another CPU model, or another ISA cap */
+    HALO_PROFILE_ESTIMATED,  /* derived from a datasheet: no machine measured it */
+    HALO_PROFILE_UNRECORDED, /* a CPU measurement whose platform names no cpu_model */
+    HALO_PROFILE_NOT_CPU,    /* an inline capacity or a GPU measurement: no CPU to compare */
+};
+/* Compares p's platform.cpu_model and platform.isa_cap (oneDNN's cap, cpu backend only) with the
+ * host's: host_isa_cap is the cap in force here, NULL, "" or "none" when uncapped; caps compare
+ * without case. Writes what differs, for people, into why[0..n) ("" when nothing does). Pure. */
+enum halo_profile_origin halo_profile_origin(const struct halo_profile *p, const char *host_cpu_model,
+                                             const char *host_isa_cap, char *why, size_t n);
 /* Measured ms of layer l on a tile of `fraction` of its output rows, interpolated between the
  * measured tiles and the full layer (the fit's penalty curve and the pricer both read it). */
 double halo_prof_layer_time_ms(const struct halo_prof_layer *l, double fraction);
