@@ -2,7 +2,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "model/count.h"
-#include "model/zoo.h"
+#include "model/model.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -159,7 +159,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     int h, w;
     enum halo_status st = halo_cli_input_size(cmd, &a, &h, &w);
     struct halo_graph *g = NULL;
-    if (st == HALO_OK) st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    if (st == HALO_OK) st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st != HALO_OK) return halo_cli_fail(cmd, st);
 
     int n = stages ? g->n_stages : g->n_nodes;

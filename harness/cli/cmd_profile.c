@@ -3,7 +3,7 @@
 #include "cli/output.h"
 #include "core/parse.h"
 #include "exec/backend.h"
-#include "model/zoo.h"
+#include "model/model.h"
 #include "profile/profiler.h"
 
 #include <errno.h>
@@ -112,7 +112,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     /* every model must exist and accept the size before anything is measured */
     for (int m = 0; m < n_models && st == HALO_OK; m++) {
         struct halo_graph *g;
-        st = halo_zoo_build_for(models[m], o.h, o.w, &g);
+        st = halo_model_build_for(models[m], o.h, o.w, &g);
         halo_graph_free(g);
     }
     if (st == HALO_OK) { /* the output must be writable: fail now, not after minutes of measuring */

@@ -6,8 +6,8 @@
 #include "core/clock.h"
 #include "core/parse.h"
 #include "core/rng.h"
+#include "model/model.h"
 #include "model/weights.h"
-#include "model/zoo.h"
 #include "partition/halo.h"
 #include "runtime/split_exec.h"
 
@@ -358,7 +358,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_split_cost c = {0};
     struct check_result chk = {0};
     const char *kind = rows ? "rows" : parts ? "parts" : "grid";
-    st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st != HALO_OK) {
         free(heights);
         return halo_cli_fail(cmd, st);
