@@ -226,7 +226,7 @@ const struct halo_cli_cmd halo_cmd_profile = {
     .opts = (const struct halo_cli_opt[]){
         {"out", 'o', "F", "profile to write (required)"},
         {"backend", 0, "B", "backend to measure (default cpu when built, else ref)"},
-        {"models", 0, "LIST", "models to measure (default resnet50,vgg16)"},
+        {"models", 0, "LIST", "models to measure: zoo names or .onnx files (default resnet50,vgg16)"},
         {"input", 0, "HxW", "input size (default 224x224)"},
         {"warmup", 0, "N", "discarded runs (default 3)"},
         {"repeat", 0, "N", "timed runs, >= 1 (default 10)"},
