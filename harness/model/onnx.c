@@ -134,6 +134,38 @@ enum halo_status onnx_input_const(struct onnx_ctx *x, int k, const char *what, b
     return value_const(x, v, out);
 }
 
+enum halo_status onnx_input_weight(struct onnx_ctx *x, int k, const char *what, bool optional,
+                                   struct onnx_tensor **out)
+{
+    *out = NULL;
+    struct onnx_value *v = onnx_input(x, k);
+    if (!v) {
+        if (optional) return HALO_OK;
+        return onnx_node_error(x, HALO_ERR_INVALID, "input %d (%s) is missing", k, what);
+    }
+    if (v->kind != ONNX_VALUE_CONST)
+        return onnx_node_error(x, HALO_ERR_UNSUPPORTED,
+                               "input %d (%s, '%s') is computed by the network: halo needs it constant (an initializer)",
+                               k, what, v->name);
+    struct onnx_tensor *read = NULL;
+    if (v->init && !v->t) { /* converted once, not cached */
+        HALO_TRY(onnx_tensor_read(x, v->init, x->want_weights, &read));
+        if (!read->is_int || !x->want_weights) {
+            read->is_int = false;
+            *out = read;
+            return HALO_OK;
+        }
+    }
+    const struct onnx_tensor *t = read ? read : v->t; /* integers as floats */
+    struct onnx_tensor *c = onnx_tensor_new(false, t->rank, t->dims);
+    if (c)
+        for (int64_t e = 0; e < t->n; e++) c->f[e] = (float)onnx_tensor_get(t, e);
+    onnx_tensor_free(read);
+    if (!c) return HALO_ERR_NOMEM;
+    *out = c;
+    return HALO_OK;
+}
+
 enum halo_status onnx_input_tensor(struct onnx_ctx *x, int k, struct onnx_value **out)
 {
     struct onnx_value *v = onnx_input(x, k);
@@ -290,6 +322,11 @@ static const char *dtype_name(int32_t t)
 
 enum halo_status onnx_tensor_from_proto(struct onnx_ctx *x, const Onnx__TensorProto *p, struct onnx_tensor **out)
 {
+    return onnx_tensor_read(x, p, true, out);
+}
+
+enum halo_status onnx_tensor_read(struct onnx_ctx *x, const Onnx__TensorProto *p, bool values, struct onnx_tensor **out)
+{
     const char *name = p->name && *p->name ? p->name : "(unnamed)";
     *out = NULL;
     int32_t dt = p->has_data_type ? p->data_type : 0;
@@ -319,7 +356,21 @@ enum halo_status onnx_tensor_from_proto(struct onnx_ctx *x, const Onnx__TensorPr
         if (p->dims[d] < 0)
             return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': dims[%zu] is %lld", x->file, name, d,
                               (long long)p->dims[d]);
-    struct onnx_tensor *t = onnx_tensor_new(is_int, (int)p->n_dims, p->dims);
+    struct onnx_tensor *t = values ? onnx_tensor_new(is_int, (int)p->n_dims, p->dims) : NULL;
+    if (!values) { /* the header alone: dims and count */
+        t = halo_calloc(1, sizeof *t);
+        if (t) {
+            t->is_int = is_int;
+            t->rank = (int)p->n_dims;
+            t->n = 1;
+            for (int d = 0; d < t->rank; d++)
+                if (!onnx_mul_ok(&t->n, t->dims[d] = p->dims[d])) {
+                    free(t);
+                    t = NULL;
+                    break;
+                }
+        }
+    }
     if (!t) {
         /* either an absurd size or no memory: say which */
         double n = 1;
@@ -341,7 +392,7 @@ enum halo_status onnx_tensor_from_proto(struct onnx_ctx *x, const Onnx__TensorPr
         if (p->raw_data.len != (size_t)n * (size_t)elem) {
             st = halo_error(HALO_ERR_INVALID, "%s: tensor '%s': raw_data holds %zu bytes, %lld %s elements need %lld",
                             x->file, name, p->raw_data.len, (long long)n, dtype_name(dt), (long long)n * elem);
-        } else {
+        } else if (values) {
             const uint8_t *b = p->raw_data.data;
             for (int64_t e = 0; e < n; e++, b += elem) {
                 switch (dt) {
@@ -372,7 +423,7 @@ enum halo_status onnx_tensor_from_proto(struct onnx_ctx *x, const Onnx__TensorPr
     } else if (typed != (size_t)n) {
         st = halo_error(HALO_ERR_INVALID, "%s: tensor '%s': holds %zu values, its dims say %lld", x->file, name, typed,
                         (long long)n);
-    } else {
+    } else if (values) {
         for (int64_t e = 0; e < n; e++) {
             switch (dt) {
             case ONNX_FLOAT: t->f[e] = p->float_data[e]; break;
@@ -847,7 +898,7 @@ enum halo_status halo_onnx_import_mem(const char *name, const void *data, size_t
 {
     *g = NULL;
     if (w) *w = NULL;
-    struct onnx_ctx x = {.file = name};
+    struct onnx_ctx x = {.file = name, .want_weights = w != NULL};
     if (size > ONNX_FILE_LIMIT_BYTES)
         return halo_error(HALO_ERR_UNSUPPORTED, "%s: %zu bytes: larger than protobuf's 2 GiB limit", name, size);
     x.model = onnx__model_proto__unpack(NULL, size, data);

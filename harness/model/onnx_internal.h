@@ -81,6 +81,7 @@ struct onnx_ctx {
     struct halo_graph *g;
     struct halo_node_weights *nw;
     size_t cap_nw;
+    bool want_weights;        /* convert the weights' values (not only their shapes) */
     int ref_h, ref_w;         /* the input size shapes are folded at: the declared one, else 224 x 224 */
     bool ref_static;          /* the model declares a fixed height and width */
     const Onnx__NodeProto *node; /* the node being imported, for messages */
@@ -99,6 +100,10 @@ struct onnx_value *onnx_input(struct onnx_ctx *x, int k);
  * what it is, e.g. "the weight"). `optional`: absence gives *out = NULL. */
 enum halo_status onnx_input_const(struct onnx_ctx *x, int k, const char *what, bool optional,
                                   const struct onnx_tensor **out);
+/* Input k as a layer's weight, owned by the caller: its dims always, its values (f) only when the
+ * import keeps weights (x->want_weights), so that reading a graph alone converts no weights. */
+enum halo_status onnx_input_weight(struct onnx_ctx *x, int k, const char *what, bool optional,
+                                   struct onnx_tensor **out);
 /* Input k as a tensor computed by the graph; an error when it is a constant or absent. */
 enum halo_status onnx_input_tensor(struct onnx_ctx *x, int k, struct onnx_value **out);
 /* Defines output k of the current node as a tensor produced by halo node `producer`. */
@@ -116,6 +121,8 @@ void onnx_tensor_free(struct onnx_tensor *t);
 /* Converts a TensorProto (float32, float16, bfloat16, double, int32, int64) into a new tensor;
  * other types and inconsistent sizes are errors naming the tensor. */
 enum halo_status onnx_tensor_from_proto(struct onnx_ctx *x, const Onnx__TensorProto *p, struct onnx_tensor **out);
+/* The same, checked alike, but with the values only when `values` (else f and i are NULL). */
+enum halo_status onnx_tensor_read(struct onnx_ctx *x, const Onnx__TensorProto *p, bool values, struct onnx_tensor **out);
 /* Element e of a constant as a double / an int64 (floats truncated). */
 double onnx_tensor_get(const struct onnx_tensor *t, int64_t e);
 int64_t onnx_tensor_get_int(const struct onnx_tensor *t, int64_t e);

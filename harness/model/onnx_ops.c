@@ -14,15 +14,6 @@
 
 /* ---- helpers ----------------------------------------------------------------------------------- */
 
-/* A copy of a const's floats (NULL on allocation failure). */
-static float *floats_of(const struct onnx_tensor *t)
-{
-    float *f = halo_malloc(t->n ? (size_t)t->n : 1, sizeof *f);
-    if (f)
-        for (int64_t e = 0; e < t->n; e++) f[e] = (float)onnx_tensor_get(t, e);
-    return f;
-}
-
 /* The halo name for a node whose weight is initializer `wname`: "P" for "P.weight" (so that a
  * safetensors file of the exporter's state_dict names loads with --weights), else the node's. */
 static char *weight_name(struct onnx_ctx *x, const char *wname)
@@ -135,15 +126,18 @@ static bool window_keeps_1x1(const struct halo_window *w, int same)
 
 /* ---- Conv -------------------------------------------------------------------------------------- */
 
-static enum halo_status op_conv(struct onnx_ctx *x)
+/* The values of a weight, taken over (NULL when the import keeps no weights). */
+static float *steal(struct onnx_tensor *t)
 {
-    static const char *const known[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
-    HALO_TRY(onnx_attrs_known(x, known));
-    struct onnx_value *in;
-    const struct onnx_tensor *W, *B;
-    HALO_TRY(input_map(x, 0, &in));
-    HALO_TRY(onnx_input_const(x, 1, "the weight", false, &W));
-    HALO_TRY(onnx_input_const(x, 2, "the bias", true, &B));
+    if (!t) return NULL;
+    float *f = t->f;
+    t->f = NULL;
+    return f;
+}
+
+static enum halo_status conv_from(struct onnx_ctx *x, const struct onnx_value *in, struct onnx_tensor *W,
+                                  struct onnx_tensor *B)
+{
     if (W->rank != 4)
         return onnx_node_error(x, HALO_ERR_UNSUPPORTED,
                                "the weight has rank %d; halo computes 2-D convolutions (weight M x C/group x kH x kW)",
@@ -172,23 +166,29 @@ static enum halo_status op_conv(struct onnx_ctx *x)
     int same;
     HALO_TRY(window_attrs(x, kh, kw, (struct window_opts){false, true}, &w, &same));
     char *name = weight_name(x, input_name(x, 1));
-    float *wt = floats_of(W), *bias = B ? floats_of(B) : NULL;
-    if (!name || !wt || (B && !bias)) {
-        free(name);
-        free(wt);
-        free(bias);
-        return HALO_ERR_NOMEM;
-    }
-    int node = halo_graph_conv2(x->g, name, in->producer, cin, M, w, (int)group, B != NULL);
+    if (!name) return HALO_ERR_NOMEM;
+    struct onnx_value s = *in;
+    int node = halo_graph_conv2(x->g, name, s.producer, cin, M, w, (int)group, B != NULL);
     free(name);
-    if (check_oom(x) != HALO_OK) {
-        free(wt);
-        free(bias);
-        return HALO_ERR_NOMEM;
-    }
+    HALO_TRY(check_oom(x));
     x->g->nodes[node].same_pad = same;
-    HALO_TRY(onnx_add_weights(x, wt, bias, NULL, NULL));
-    return onnx_set_tensor(x, 0, node, false, M, in->global && window_keeps_1x1(&w, same));
+    HALO_TRY(onnx_add_weights(x, steal(W), steal(B), NULL, NULL));
+    return onnx_set_tensor(x, 0, node, false, M, s.global && window_keeps_1x1(&w, same));
+}
+
+static enum halo_status op_conv(struct onnx_ctx *x)
+{
+    static const char *const known[] = {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", NULL};
+    HALO_TRY(onnx_attrs_known(x, known));
+    struct onnx_value *in;
+    HALO_TRY(input_map(x, 0, &in));
+    struct onnx_tensor *W = NULL, *B = NULL;
+    enum halo_status st = onnx_input_weight(x, 1, "the weight", false, &W);
+    if (st == HALO_OK) st = onnx_input_weight(x, 2, "the bias", true, &B);
+    if (st == HALO_OK) st = conv_from(x, in, W, B);
+    onnx_tensor_free(W);
+    onnx_tensor_free(B);
+    return st;
 }
 
 /* ---- BatchNormalization and constant affine maps ------------------------------------------------ */
@@ -237,26 +237,25 @@ static enum halo_status op_batchnorm(struct onnx_ctx *x)
     HALO_TRY(onnx_outputs_unused(x, 1));
     if (in->c < 1)
         return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "input '%s' has features that depend on the input size", in->name);
-    const struct onnx_tensor *t[4];
+    struct onnx_tensor *t[4] = {NULL, NULL, NULL, NULL};
     static const char *const what[4] = {"the scale", "the bias", "the mean", "the variance"};
-    for (int k = 0; k < 4; k++) {
-        HALO_TRY(onnx_input_const(x, k + 1, what[k], false, &t[k]));
-        HALO_TRY(vector_of(x, t[k], in->c, what[k]));
+    enum halo_status st = HALO_OK;
+    for (int k = 0; k < 4 && st == HALO_OK; k++) {
+        st = onnx_input_weight(x, k + 1, what[k], false, &t[k]);
+        if (st == HALO_OK) st = vector_of(x, t[k], in->c, what[k]);
     }
-    for (int64_t e = 0; e < t[3]->n; e++)
-        if (!(onnx_tensor_get(t[3], e) + eps > 0))
-            return onnx_node_error(x, HALO_ERR_INVALID, "the variance plus epsilon must be > 0 (channel %lld)", (long long)e);
-    float *f[4];
-    for (int k = 0; k < 4; k++) f[k] = floats_of(t[k]);
-    if (!f[0] || !f[1] || !f[2] || !f[3]) {
-        for (int k = 0; k < 4; k++) free(f[k]);
-        return HALO_ERR_NOMEM;
+    for (int64_t e = 0; st == HALO_OK && t[3]->f && e < t[3]->n; e++)
+        if (!(t[3]->f[e] + eps > 0))
+            st = onnx_node_error(x, HALO_ERR_INVALID, "the variance plus epsilon must be > 0 (channel %lld)", (long long)e);
+    if (st == HALO_OK) {
+        char want[256] = "";
+        const char *sname = input_name(x, 1);
+        size_t n = strlen(sname);
+        if (n > 7 && n - 7 < sizeof want && !strcmp(sname + n - 7, ".weight")) memcpy(want, sname, n - 7);
+        st = add_bn(x, want, in, eps, steal(t[0]), steal(t[1]), steal(t[2]), steal(t[3]));
     }
-    char want[256] = "";
-    const char *sname = input_name(x, 1);
-    size_t n = strlen(sname);
-    if (n > 7 && n - 7 < sizeof want && !strcmp(sname + n - 7, ".weight")) memcpy(want, sname, n - 7);
-    return add_bn(x, want, in, eps, f[0], f[1], f[2], f[3]);
+    for (int k = 0; k < 4; k++) onnx_tensor_free(t[k]);
+    return st;
 }
 
 /* How constant `t` broadcasts over tensor v (ONNX's numpy rules): one value, or one per channel
@@ -674,9 +673,10 @@ static enum halo_status op_dropout(struct onnx_ctx *x)
 
 /* ---- classifier: Gemm, MatMul ------------------------------------------------------------------ */
 
-/* A linear layer over flat input `in` with weight [out][in] (taken over) and optional bias. */
+/* A linear layer over flat input `in` with weight [out][in] and bias (taken over; NULL when the
+ * import keeps no weights). */
 static enum halo_status add_linear(struct onnx_ctx *x, const struct onnx_value *in, const char *wname, int K, int N,
-                                   float *wt, float *bias)
+                                   float *wt, float *bias, bool has_bias)
 {
     char *name = weight_name(x, wname);
     if (!name) {
@@ -685,7 +685,7 @@ static enum halo_status add_linear(struct onnx_ctx *x, const struct onnx_value *
         return HALO_ERR_NOMEM;
     }
     struct onnx_value s = *in;
-    int node = halo_graph_linear(x->g, name, s.producer, K, N, bias != NULL);
+    int node = halo_graph_linear(x->g, name, s.producer, K, N, has_bias);
     free(name);
     if (check_oom(x) != HALO_OK) {
         free(wt);
@@ -708,6 +708,33 @@ static enum halo_status linear_input(struct onnx_ctx *x, struct onnx_value **in,
     return HALO_OK;
 }
 
+static enum halo_status gemm_from(struct onnx_ctx *x, const struct onnx_tensor *B, const struct onnx_tensor *C,
+                                  bool tb, float alpha, float beta)
+{
+    if (B->rank != 2 || B->dims[0] < 1 || B->dims[1] < 1 || B->dims[0] > (1 << 24) || B->dims[1] > (1 << 24))
+        return onnx_node_error(x, HALO_ERR_INVALID, "the weight B must be a matrix");
+    int K = (int)(tb ? B->dims[1] : B->dims[0]), N = (int)(tb ? B->dims[0] : B->dims[1]);
+    struct onnx_value *in;
+    HALO_TRY(linear_input(x, &in, K));
+    if (C && !(C->n == 1 || (C->n == N && (C->rank == 1 || (C->rank == 2 && C->dims[0] == 1)))))
+        return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "the bias C must be one value or [N] / [1, N] (N = %d)", N);
+    bool bias = C && beta != 0;
+    float *wt = NULL, *b = NULL;
+    if (B->f) { /* halo's [out][in], alpha folded in */
+        wt = halo_malloc((size_t)K * (size_t)N, sizeof *wt);
+        b = bias ? halo_malloc((size_t)N, sizeof *b) : NULL;
+        if (!wt || (bias && !b)) {
+            free(wt);
+            free(b);
+            return HALO_ERR_NOMEM;
+        }
+        for (int o = 0; o < N; o++)
+            for (int i = 0; i < K; i++) wt[(size_t)o * K + i] = alpha * B->f[tb ? (size_t)o * K + i : (size_t)i * N + o];
+        for (int o = 0; b && o < N; o++) b[o] = beta * C->f[C->n == 1 ? 0 : o];
+    }
+    return add_linear(x, in, input_name(x, 1), K, N, wt, b, bias);
+}
+
 static enum halo_status op_gemm(struct onnx_ctx *x)
 {
     static const char *const known[] = {"alpha", "beta", "transA", "transB", "broadcast", NULL};
@@ -719,46 +746,27 @@ static enum halo_status op_gemm(struct onnx_ctx *x)
     HALO_TRY(onnx_attr_float(x, "alpha", 1.0f, &alpha));
     HALO_TRY(onnx_attr_float(x, "beta", 1.0f, &beta));
     if (ta) return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "attribute 'transA': halo's classifier reads A as [1, features]");
-    const struct onnx_tensor *B, *C;
-    HALO_TRY(onnx_input_const(x, 1, "the weight B", false, &B));
-    HALO_TRY(onnx_input_const(x, 2, "the bias C", true, &C));
-    if (B->rank != 2 || B->dims[0] < 1 || B->dims[1] < 1 || B->dims[0] > (1 << 24) || B->dims[1] > (1 << 24))
-        return onnx_node_error(x, HALO_ERR_INVALID, "the weight B must be a matrix");
-    int K = (int)(tb ? B->dims[1] : B->dims[0]), N = (int)(tb ? B->dims[0] : B->dims[1]);
-    struct onnx_value *in;
-    HALO_TRY(linear_input(x, &in, K));
-    if (C && !(C->n == 1 || (C->n == N && (C->rank == 1 || (C->rank == 2 && C->dims[0] == 1)))))
-        return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "the bias C must be one value or [N] / [1, N] (N = %d)", N);
-    float *wt = halo_malloc((size_t)K * (size_t)N, sizeof *wt);
-    float *bias = C && beta != 0 ? halo_malloc((size_t)N, sizeof *bias) : NULL;
-    if (!wt || (C && beta != 0 && !bias)) {
-        free(wt);
-        free(bias);
-        return HALO_ERR_NOMEM;
-    }
-    for (int o = 0; o < N; o++)
-        for (int i = 0; i < K; i++) /* halo's [out][in]; alpha folded in */
-            wt[(size_t)o * K + i] = alpha * (float)onnx_tensor_get(B, tb ? (int64_t)o * K + i : (int64_t)i * N + o);
-    for (int o = 0; bias && o < N; o++) bias[o] = beta * (float)onnx_tensor_get(C, C->n == 1 ? 0 : o);
-    return add_linear(x, in, input_name(x, 1), K, N, wt, bias);
+    struct onnx_tensor *B = NULL, *C = NULL;
+    enum halo_status st = onnx_input_weight(x, 1, "the weight B", false, &B);
+    if (st == HALO_OK) st = onnx_input_weight(x, 2, "the bias C", true, &C);
+    if (st == HALO_OK) st = gemm_from(x, B, C, tb != 0, alpha, beta);
+    onnx_tensor_free(B);
+    onnx_tensor_free(C);
+    return st;
 }
 
 static enum halo_status op_matmul(struct onnx_ctx *x)
 {
     static const char *const none[] = {NULL};
     HALO_TRY(onnx_attrs_known(x, none));
-    const struct onnx_tensor *B;
-    HALO_TRY(onnx_input_const(x, 1, "the weight B", false, &B));
-    if (B->rank != 2 || B->dims[0] < 1 || B->dims[1] < 1 || B->dims[0] > (1 << 24) || B->dims[1] > (1 << 24))
-        return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "the weight B must be a constant matrix [K, N]");
-    int K = (int)B->dims[0], N = (int)B->dims[1];
-    struct onnx_value *in;
-    HALO_TRY(linear_input(x, &in, K));
-    float *wt = halo_malloc((size_t)K * (size_t)N, sizeof *wt);
-    if (!wt) return HALO_ERR_NOMEM;
-    for (int o = 0; o < N; o++)
-        for (int i = 0; i < K; i++) wt[(size_t)o * K + i] = (float)onnx_tensor_get(B, (int64_t)i * N + o);
-    return add_linear(x, in, input_name(x, 1), K, N, wt, NULL);
+    struct onnx_tensor *B = NULL;
+    enum halo_status st = onnx_input_weight(x, 1, "the weight B", false, &B);
+    if (st == HALO_OK && (B->rank != 2 || B->dims[0] < 1 || B->dims[1] < 1 || B->dims[0] > (1 << 24) ||
+                          B->dims[1] > (1 << 24)))
+        st = onnx_node_error(x, HALO_ERR_UNSUPPORTED, "the weight B must be a constant matrix [K, N]");
+    if (st == HALO_OK) st = gemm_from(x, B, NULL, false, 1.0f, 0.0f);
+    onnx_tensor_free(B);
+    return st;
 }
 
 /* ---- Concat ------------------------------------------------------------------------------------- */
