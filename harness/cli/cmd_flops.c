@@ -45,7 +45,7 @@ static void stage_row(const struct halo_graph *g, int s, struct row *r)
     int convs = 0;
     for (int i = st->first; i < st->last; i++) convs += g->nodes[i].op == HALO_OP_CONV;
     snprintf(r->op, sizeof r->op, "%d nodes, %d conv%s%s", st->last - st->first, convs,
-             convs == 1 ? "" : "s", st->spatial ? "" : ", tail");
+             convs == 1 ? "" : "s", s < g->n_spatial ? "" : ", tail");
     int J, R;
     if (halo_graph_range_field(g, st->first, st->last, &J, &R))
         snprintf(r->window, sizeof r->window, "J=%d R=%d", J, R);

@@ -370,8 +370,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     }
     if (j > g->n_spatial) {
         rc = halo_cli_usage_error(cmd,
-                                  "--stages %d:%d: stages %d.. (%s ...) are %s's tail (global pooling, flatten, "
-                                  "classifier) and do not split spatially; spatial stages are 0..%d, so J <= %d",
+                                  "--stages %d:%d: stages %d.. (%s ...) are %s's tail (from the first global pooling "
+                                  "or channel attention on) and do not split spatially; spatial stages are 0..%d, so "
+                                  "J <= %d",
                                   i, j, g->n_spatial, g->stages[g->n_spatial].name, g->name, g->n_spatial - 1,
                                   g->n_spatial);
         goto out;
