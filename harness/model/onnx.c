@@ -356,30 +356,11 @@ enum halo_status onnx_tensor_read(struct onnx_ctx *x, const Onnx__TensorProto *p
         if (p->dims[d] < 0)
             return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': dims[%zu] is %lld", x->file, name, d,
                               (long long)p->dims[d]);
-    struct onnx_tensor *t = values ? onnx_tensor_new(is_int, (int)p->n_dims, p->dims) : NULL;
-    if (!values) { /* the header alone: dims and count */
-        t = halo_calloc(1, sizeof *t);
-        if (t) {
-            t->is_int = is_int;
-            t->rank = (int)p->n_dims;
-            t->n = 1;
-            for (int d = 0; d < t->rank; d++)
-                if (!onnx_mul_ok(&t->n, t->dims[d] = p->dims[d])) {
-                    free(t);
-                    t = NULL;
-                    break;
-                }
-        }
-    }
-    if (!t) {
-        /* either an absurd size or no memory: say which */
-        double n = 1;
-        for (size_t d = 0; d < p->n_dims; d++) n *= (double)p->dims[d];
-        if (n > (double)ONNX_MAX_ELEMS)
-            return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': %.0f elements is absurdly many", x->file, name, n);
-        return halo_error(HALO_ERR_NOMEM, "%s: tensor '%s': out of memory", x->file, name);
-    }
-    int64_t n = t->n;
+    int64_t n = 1;
+    for (size_t d = 0; d < p->n_dims; d++)
+        if (!onnx_mul_ok(&n, p->dims[d]))
+            return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': more than %lld elements is absurdly many", x->file,
+                              name, (long long)ONNX_MAX_ELEMS);
     size_t typed;
     switch (dt) {
     case ONNX_FLOAT: typed = p->n_float_data; break;
@@ -387,42 +368,52 @@ enum halo_status onnx_tensor_read(struct onnx_ctx *x, const Onnx__TensorProto *p
     case ONNX_INT64: typed = p->n_int64_data; break;
     default: typed = p->n_int32_data; break; /* int32, float16 and bfloat16 (one value per int32) */
     }
+    bool raw = p->has_raw_data && p->raw_data.len;
+    /* the data must be all there before anything is allocated for it */
+    if (raw && p->raw_data.len != (size_t)n * (size_t)elem)
+        return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': raw_data holds %zu bytes, %lld %s elements need %lld",
+                          x->file, name, p->raw_data.len, (long long)n, dtype_name(dt), (long long)n * elem);
+    if (!raw && typed != (size_t)n)
+        return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': holds %zu values, its dims say %lld", x->file, name,
+                          typed, (long long)n);
+    struct onnx_tensor *t;
+    if (values) {
+        t = onnx_tensor_new(is_int, (int)p->n_dims, p->dims);
+    } else if ((t = halo_calloc(1, sizeof *t))) { /* the header alone: dims and count */
+        t->is_int = is_int;
+        t->rank = (int)p->n_dims;
+        t->n = n;
+        for (int d = 0; d < t->rank; d++) t->dims[d] = p->dims[d];
+    }
+    if (!t) return halo_error(HALO_ERR_NOMEM, "%s: tensor '%s': out of memory", x->file, name);
     enum halo_status st = HALO_OK;
-    if (p->has_raw_data && p->raw_data.len) {
-        if (p->raw_data.len != (size_t)n * (size_t)elem) {
-            st = halo_error(HALO_ERR_INVALID, "%s: tensor '%s': raw_data holds %zu bytes, %lld %s elements need %lld",
-                            x->file, name, p->raw_data.len, (long long)n, dtype_name(dt), (long long)n * elem);
-        } else if (values) {
-            const uint8_t *b = p->raw_data.data;
-            for (int64_t e = 0; e < n; e++, b += elem) {
-                switch (dt) {
-                case ONNX_FLOAT: memcpy(&t->f[e], b, 4); break;
-                case ONNX_DOUBLE: {
-                    double v;
-                    memcpy(&v, b, 8);
-                    t->f[e] = (float)v;
-                    break;
-                }
-                case ONNX_FLOAT16:
-                case ONNX_BFLOAT16: {
-                    uint16_t h;
-                    memcpy(&h, b, 2);
-                    t->f[e] = dt == ONNX_FLOAT16 ? half_to_float(h) : bf16_to_float(h);
-                    break;
-                }
-                case ONNX_INT32: {
-                    int32_t v;
-                    memcpy(&v, b, 4);
-                    t->i[e] = v;
-                    break;
-                }
-                default: memcpy(&t->i[e], b, 8); break;
-                }
+    if (values && raw) {
+        const uint8_t *b = p->raw_data.data;
+        for (int64_t e = 0; e < n; e++, b += elem) {
+            switch (dt) {
+            case ONNX_FLOAT: memcpy(&t->f[e], b, 4); break;
+            case ONNX_DOUBLE: {
+                double v;
+                memcpy(&v, b, 8);
+                t->f[e] = (float)v;
+                break;
+            }
+            case ONNX_FLOAT16:
+            case ONNX_BFLOAT16: {
+                uint16_t h;
+                memcpy(&h, b, 2);
+                t->f[e] = dt == ONNX_FLOAT16 ? half_to_float(h) : bf16_to_float(h);
+                break;
+            }
+            case ONNX_INT32: {
+                int32_t v;
+                memcpy(&v, b, 4);
+                t->i[e] = v;
+                break;
+            }
+            default: memcpy(&t->i[e], b, 8); break;
             }
         }
-    } else if (typed != (size_t)n) {
-        st = halo_error(HALO_ERR_INVALID, "%s: tensor '%s': holds %zu values, its dims say %lld", x->file, name, typed,
-                        (long long)n);
     } else if (values) {
         for (int64_t e = 0; e < n; e++) {
             switch (dt) {
@@ -533,9 +524,13 @@ enum halo_status onnx_attrs_known(struct onnx_ctx *x, const char *const *known)
 static enum halo_status attr_type(struct onnx_ctx *x, const Onnx__AttributeProto *a,
                                   Onnx__AttributeProto__AttributeType want, const char *want_name)
 {
+    static const char *const names[] = {"UNDEFINED", "FLOAT",   "INT",     "STRING", "TENSOR",
+                                        "GRAPH",     "FLOATS",  "INTS",    "STRINGS", "TENSORS",
+                                        "GRAPHS",    "SPARSE_TENSOR", "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
+    int t = (int)a->type;
     if (a->has_type && a->type != want)
-        return onnx_node_error(x, HALO_ERR_INVALID, "attribute '%s': has type %d, expected %s", a->name, (int)a->type,
-                               want_name);
+        return onnx_node_error(x, HALO_ERR_INVALID, "attribute '%s': has type %s, expected %s", a->name,
+                               t >= 0 && t < (int)(sizeof names / sizeof names[0]) ? names[t] : "unknown", want_name);
     return HALO_OK;
 }
 

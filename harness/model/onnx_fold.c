@@ -14,9 +14,21 @@ typedef enum halo_status (*folder)(struct onnx_ctx *x, const struct onnx_tensor 
 
 /* ---- helpers ----------------------------------------------------------------------------------- */
 
-static struct onnx_tensor *new_like(bool is_int, int rank, const int64_t *dims)
+/* Values a folded constant may have: shape arithmetic needs a handful; more is a malformed file. */
+#define FOLD_MAX_ELEMS ((int64_t)1 << 24)
+
+/* A new folded constant of `rank` dims; an error naming the node when it would be absurdly large. */
+static enum halo_status fold_new(struct onnx_ctx *x, bool is_int, int rank, const int64_t *dims,
+                                 struct onnx_tensor **out)
 {
-    return onnx_tensor_new(is_int, rank, dims);
+    int64_t n = 1;
+    for (int d = 0; d < rank; d++)
+        if (!onnx_mul_ok(&n, dims[d]) || n > FOLD_MAX_ELEMS)
+            return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "folds a constant of more than %lld values",
+                                   (long long)FOLD_MAX_ELEMS);
+    if (rank < 0 || rank > ONNX_MAX_RANK) return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "folds a rank-%d constant", rank);
+    *out = onnx_tensor_new(is_int, rank, dims);
+    return *out ? HALO_OK : onnx_node_error(x, HALO_ERR_NOMEM, "out of memory");
 }
 
 static void set(struct onnx_tensor *t, int64_t e, const struct onnx_tensor *src, int64_t se)
@@ -26,10 +38,11 @@ static void set(struct onnx_tensor *t, int64_t e, const struct onnx_tensor *src,
 }
 
 /* A copy of `src` with new dims (same element count). */
-static enum halo_status reshaped(const struct onnx_tensor *src, int rank, const int64_t *dims, struct onnx_tensor **out)
+static enum halo_status reshaped(struct onnx_ctx *x, const struct onnx_tensor *src, int rank, const int64_t *dims,
+                                 struct onnx_tensor **out)
 {
-    struct onnx_tensor *t = new_like(src->is_int, rank, dims);
-    if (!t) return HALO_ERR_NOMEM;
+    struct onnx_tensor *t;
+    HALO_TRY(fold_new(x, src->is_int, rank, dims, &t));
     HALO_ASSERT(t->n == src->n);
     for (int64_t e = 0; e < t->n; e++) set(t, e, src, e);
     *out = t;
@@ -62,7 +75,7 @@ static enum halo_status f_identity(struct onnx_ctx *x, const struct onnx_tensor 
 {
     (void)x;
     (void)n;
-    return reshaped(in[0], in[0]->rank, in[0]->dims, out);
+    return reshaped(x, in[0], in[0]->rank, in[0]->dims, out);
 }
 
 static enum halo_status f_cast(struct onnx_ctx *x, const struct onnx_tensor *const *in, int n, struct onnx_tensor **out)
@@ -73,8 +86,8 @@ static enum halo_status f_cast(struct onnx_ctx *x, const struct onnx_tensor *con
     bool is_int = to == ONNX_INT64 || to == ONNX_INT32;
     if (!is_int && to != ONNX_FLOAT && to != ONNX_DOUBLE && to != ONNX_FLOAT16)
         return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "attribute 'to': type %lld is not folded", (long long)to);
-    struct onnx_tensor *t = new_like(is_int, in[0]->rank, in[0]->dims);
-    if (!t) return HALO_ERR_NOMEM;
+    struct onnx_tensor *t;
+    HALO_TRY(fold_new(x, is_int, in[0]->rank, in[0]->dims, &t));
     for (int64_t e = 0; e < t->n; e++) set(t, e, in[0], e);
     *out = t;
     return HALO_OK;
@@ -82,7 +95,7 @@ static enum halo_status f_cast(struct onnx_ctx *x, const struct onnx_tensor *con
 
 static enum halo_status f_gather(struct onnx_ctx *x, const struct onnx_tensor *const *in, int n, struct onnx_tensor **out)
 {
-    if (n < 2) return onnx_node_error(x, HALO_ERR_INVALID, "needs data and indices");
+    if (n < 2 || !in[1]) return onnx_node_error(x, HALO_ERR_INVALID, "needs data and indices");
     const struct onnx_tensor *d = in[0], *ix = in[1];
     int64_t axis;
     HALO_TRY(onnx_attr_int(x, "axis", 0, &axis));
@@ -95,8 +108,8 @@ static enum halo_status f_gather(struct onnx_ctx *x, const struct onnx_tensor *c
     for (int k = 0; k < axis; k++) outer *= dims[r++] = d->dims[k];
     for (int k = 0; k < ix->rank; k++) dims[r++] = ix->dims[k];
     for (int k = (int)axis + 1; k < d->rank; k++) inner *= dims[r++] = d->dims[k];
-    struct onnx_tensor *t = new_like(d->is_int, rank, dims);
-    if (!t) return HALO_ERR_NOMEM;
+    struct onnx_tensor *t;
+    HALO_TRY(fold_new(x, d->is_int, rank, dims, &t));
     int64_t e = 0;
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < ix->n; j++) {
@@ -138,7 +151,7 @@ static enum halo_status f_unsqueeze(struct onnx_ctx *x, const struct onnx_tensor
         one[axes[k]] = true;
     }
     for (int d = 0, s = 0; d < rank; d++) dims[d] = one[d] ? 1 : in[0]->dims[s++];
-    return reshaped(in[0], rank, dims, out);
+    return reshaped(x, in[0], rank, dims, out);
 }
 
 static enum halo_status f_squeeze(struct onnx_ctx *x, const struct onnx_tensor *const *in, int n,
@@ -157,7 +170,7 @@ static enum halo_status f_squeeze(struct onnx_ctx *x, const struct onnx_tensor *
     }
     for (int d = 0; d < r; d++)
         if (!(na ? drop[d] : in[0]->dims[d] == 1)) dims[rank++] = in[0]->dims[d];
-    return reshaped(in[0], rank, dims, out);
+    return reshaped(x, in[0], rank, dims, out);
 }
 
 static enum halo_status f_concat(struct onnx_ctx *x, const struct onnx_tensor *const *in, int n, struct onnx_tensor **out)
@@ -180,8 +193,8 @@ static enum halo_status f_concat(struct onnx_ctx *x, const struct onnx_tensor *c
         dims[axis] += in[k]->dims[axis];
         is_int &= in[k]->is_int;
     }
-    struct onnx_tensor *t = new_like(is_int, r, dims);
-    if (!t) return HALO_ERR_NOMEM;
+    struct onnx_tensor *t;
+    HALO_TRY(fold_new(x, is_int, r, dims, &t));
     int64_t outer = 1, inner = 1, e = 0;
     for (int d = 0; d < axis; d++) outer *= dims[d];
     for (int d = (int)axis + 1; d < r; d++) inner *= dims[d];
@@ -216,7 +229,7 @@ static enum halo_status f_reshape(struct onnx_ctx *x, const struct onnx_tensor *
     for (int d = 0; d < nw; d++) prod *= want[d]; /* <= known * n: no overflow */
     if (prod != in[0]->n)
         return onnx_node_error(x, HALO_ERR_INVALID, "reshapes %lld values into %lld", (long long)in[0]->n, (long long)prod);
-    return reshaped(in[0], nw, want, out);
+    return reshaped(x, in[0], nw, want, out);
 }
 
 static enum halo_status f_flatten(struct onnx_ctx *x, const struct onnx_tensor *const *in, int n,
@@ -230,7 +243,7 @@ static enum halo_status f_flatten(struct onnx_ctx *x, const struct onnx_tensor *
     if (axis < 0) axis += r;
     int64_t dims[2] = {1, 1};
     for (int d = 0; d < r; d++) dims[d >= axis] *= in[0]->dims[d];
-    return reshaped(in[0], 2, dims, out);
+    return reshaped(x, in[0], 2, dims, out);
 }
 
 /* Slice: starts, ends, axes, steps (inputs from opset 10, attributes before). */
@@ -277,8 +290,8 @@ static enum halo_status f_slice(struct onnx_ctx *x, const struct onnx_tensor *co
         lo[a] = b;
         step[a] = s;
     }
-    struct onnx_tensor *t = new_like(d->is_int, r, cnt);
-    if (!t) return HALO_ERR_NOMEM;
+    struct onnx_tensor *t;
+    HALO_TRY(fold_new(x, d->is_int, r, cnt, &t));
     for (int64_t e = 0; e < t->n; e++) {
         int64_t rem = e, src = 0, stride = 1;
         int64_t idx[ONNX_MAX_RANK];
@@ -311,8 +324,8 @@ static enum halo_status f_arith(struct onnx_ctx *x, const struct onnx_tensor *co
         dims[k] = da[k] == 1 ? db[k] : da[k];
     }
     const char *op = x->node->op_type;
-    struct onnx_tensor *t = new_like(a->is_int && b->is_int, r, dims);
-    if (!t) return HALO_ERR_NOMEM;
+    struct onnx_tensor *t;
+    HALO_TRY(fold_new(x, a->is_int && b->is_int, r, dims, &t));
     for (int64_t e = 0; e < t->n; e++) {
         int64_t rem = e, ia = 0, ib = 0, sa = 1, sb = 1;
         for (int k = r - 1; k >= 0; k--) {
@@ -360,10 +373,11 @@ static enum halo_status f_constant_of_shape(struct onnx_ctx *x, const struct onn
         onnx_tensor_free(v);
         return onnx_node_error(x, HALO_ERR_INVALID, "attribute 'value' must hold one value");
     }
-    struct onnx_tensor *t = new_like(v ? v->is_int : false, r, dims);
-    if (!t) {
+    struct onnx_tensor *t;
+    enum halo_status st = fold_new(x, v ? v->is_int : false, r, dims, &t);
+    if (st != HALO_OK) {
         onnx_tensor_free(v);
-        return onnx_node_error(x, HALO_ERR_INVALID, "shape is negative or too large");
+        return st;
     }
     for (int64_t e = 0; v && e < t->n; e++) set(t, e, v, 0);
     onnx_tensor_free(v);
