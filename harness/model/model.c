@@ -23,7 +23,7 @@ enum halo_status halo_model_build_for(const char *model, int h, int w, struct ha
         enum halo_status st = halo_graph_min_input(g, &mh, &mw);
         if (st == HALO_OK && (h < mh || w < mw))
             st = halo_error(HALO_ERR_INVALID, "%s: input %dx%d is too small (minimum %dx%d)", model, h, w, mh, mw);
-        else if (st == HALO_OK) /* large enough, yet refused: e.g. a classifier sized for another input */
+        else /* large enough, yet refused: e.g. a classifier sized for another input */
             st = halo_error(HALO_ERR_INVALID, "%s: input %dx%d: %s", model, h, w, why);
         halo_graph_free(g);
         return st;
