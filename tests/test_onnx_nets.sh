@@ -116,6 +116,29 @@ expect 0 "138357544 params" flops "$tmp/vgg16.onnx"
 # --model stands for the MODEL argument
 expect 0 "4089184256 MACs" flops --model "$tmp/resnet50.onnx"
 
+# --weights by tensor name: a safetensors file of the initializers (named as the exporter named
+# them, conv_1.weight, bn_2.running_var, fc_32.bias, ...) gives the same logits as the file itself
+python3 - "$tmp/inception.onnx" "$tmp/inception.safetensors" <<'PY'
+import json, struct, sys
+import numpy as np
+import onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+header, blobs, off = {}, [], 0
+for t in m.graph.initializer:
+    a = np.ascontiguousarray(numpy_helper.to_array(t), dtype=np.float32)
+    header[t.name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + a.nbytes]}
+    blobs.append(a.tobytes())
+    off += a.nbytes
+h = json.dumps(header).encode()
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+PY
+expect 0 "logits" infer "$tmp/inception.onnx" --input 48x48 --backend ref --input-raw "$tmp/inception.onnx.input.f32" \
+    --weights "$tmp/inception.safetensors" --out "$tmp/inception.st.f32"
+checks=$((checks + 1))
+cmp -s "$tmp/inception.st.f32" "$tmp/inception.ref.f32" ||
+    fail "inception: --weights of the initializers by name gives other logits than the file's own weights"
+
 # a plan names its file and its hash: halo run refuses the plan once the file is another
 cp "$tmp/inception.onnx" "$tmp/swap.onnx"
 expect 0 "wrote" plan "$tmp/swap.onnx" --input 48x48 --cluster "$tmp/c.json" -o "$tmp/swap.plan.json"

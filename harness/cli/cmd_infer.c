@@ -196,10 +196,10 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         else cJSON_AddNumberToObject(o, "seed", (double)seed);
         if (image) cJSON_AddNumberToObject(o, "resize_short", halo_image_resize_short(h, w));
         o = cJSON_AddObjectToObject(doc, "weights");
-        if (weights) {
+        if (weights || g->source) {
             char hash[24];
             snprintf(hash, sizeof hash, "%016llx", (unsigned long long)wt->hash);
-            cJSON_AddStringToObject(o, "file", weights);
+            cJSON_AddStringToObject(o, weights ? "file" : "onnx", weights ? weights : g->source);
             cJSON_AddStringToObject(o, "hash", hash);
         } else {
             cJSON_AddBoolToObject(o, "random", true);
@@ -249,6 +249,8 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         else if (raw) printf("input     %s (raw float32, used as it is)\n", raw);
         else printf("input     random N(0,1) image, seed %ld%s\n", seed, seed_s ? "" : " (default; --image or --seed)");
         if (weights) printf("weights   %s (hash %016llx)\n", weights, (unsigned long long)wt->hash);
+        else if (g->source)
+            printf("weights   the initializers of %s (hash %016llx)\n", g->source, (unsigned long long)wt->hash);
         else printf("weights   RANDOM WEIGHTS (seed %d): not trained, the classes below mean nothing; "
                     "pass --weights FILE\n", INFER_DEFAULT_WEIGHTS_SEED);
         printf("backend   %s%s%s%s, %d thread%s%s\n", bname, strcmp(bname, bver) ? " (" : "",
