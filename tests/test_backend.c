@@ -221,7 +221,7 @@ static void random_conv(struct halo_rng *r, int i)
         cout = G * halo_rng_int(r, 1, 8);
     }
     static const int ks[] = {1, 2, 3, 5, 7};
-    struct halo_window w;
+    struct halo_window w = {0};
     w.kh = ks[halo_rng_int(r, 0, 4)];
     w.kw = halo_rng_int(r, 0, 3) ? w.kh : ks[halo_rng_int(r, 0, 4)];
     w.sh = halo_rng_int(r, 1, 3);

@@ -128,6 +128,7 @@ static float *floats(const Onnx__TensorProto *t)
     int64_t n = numel(t);
     float *f = malloc((size_t)(n ? n : 1) * sizeof *f);
     if (!f) return NULL;
+    if (n == 0) return f;
     if (t->has_raw_data && t->raw_data.len == (size_t)n * 4) memcpy(f, t->raw_data.data, (size_t)n * 4);
     else if (t->n_float_data == (size_t)n) memcpy(f, t->float_data, (size_t)n * 4);
     else {
@@ -437,7 +438,7 @@ static void run_test(const char *dir, const char *name)
         gp->input = take(sizeof *gp->input);
         gp->node = take((saved_n_node + 8) * sizeof *gp->node);
         gp->initializer = take((saved_n_init + 24) * sizeof *gp->initializer);
-        memcpy(gp->initializer, saved_init, saved_n_init * sizeof *gp->initializer);
+        if (saved_n_init) memcpy(gp->initializer, saved_init, saved_n_init * sizeof *gp->initializer);
         size_t nn = 0;
         if (kind == K_GEMM) {
             gp->input[0] = image_input("halo_image", a.img);
@@ -460,7 +461,7 @@ static void run_test(const char *dir, const char *name)
             in[k]->name = (char *)real[k];
             gp->initializer[gp->n_initializer++] = in[k];
         }
-        memcpy(gp->node + nn, saved_node, saved_n_node * sizeof *gp->node);
+        if (saved_n_node) memcpy(gp->node + nn, saved_node, saved_n_node * sizeof *gp->node);
         gp->n_node = nn + saved_n_node;
         size_t psize = onnx__model_proto__get_packed_size(m);
         uint8_t *packed = malloc(psize ? psize : 1);

@@ -472,6 +472,7 @@ enum halo_status onnx_add_weights(struct onnx_ctx *x, float *weight, float *bias
     }
     HALO_ASSERT(i >= 0);
     x->nw[i] = (struct halo_node_weights){weight, bias, mean, var};
+    x->n_nw = i + 1;
     return HALO_OK;
 }
 
@@ -848,8 +849,7 @@ static void ctx_free(struct onnx_ctx *x)
     free(x->values);
     free(x->slots);
     if (x->nw) {
-        int n = x->g ? x->g->n_nodes : 0;
-        for (int i = 0; i < n && (size_t)i < x->cap_nw; i++) {
+        for (int i = 0; i < x->n_nw; i++) {
             free(x->nw[i].weight);
             free(x->nw[i].bias);
             free(x->nw[i].mean);

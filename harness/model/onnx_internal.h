@@ -80,6 +80,7 @@ struct onnx_ctx {
     /* the graph being built and the parameters of each of its nodes */
     struct halo_graph *g;
     struct halo_node_weights *nw;
+    int n_nw;                 /* entries of nw in use (the graph's nodes so far) */
     size_t cap_nw;
     bool want_weights;        /* convert the weights' values (not only their shapes) */
     int ref_h, ref_w;         /* the input size shapes are folded at: the declared one, else 224 x 224 */
