@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "core/hash.h"
 #include "model/graph.h"
 #include "model/weights.h"
 #include "onnx/onnx.pb-c.h"
@@ -88,7 +90,14 @@ struct onnx_ctx {
     const Onnx__NodeProto *node; /* the node being imported, for messages */
 };
 
-/* ---- onnx.c: values, tensors, errors ---- */
+/* ---- onnx_values.c: values, tensors, errors, attributes ---- */
+
+static inline size_t onnx_name_hash(const char *s) { return (size_t)halo_fnv1a(HALO_FNV1A_INIT, s, strlen(s)); }
+
+/* A new value named `name`; a name defined twice is an error (ONNX graphs are in SSA form). */
+enum halo_status onnx_value_add(struct onnx_ctx *x, const char *name, struct onnx_value **out);
+/* ONNX's name of a TensorProto data type ("FLOAT", "UINT8", ...). */
+const char *onnx_dtype_name(int32_t t);
 
 /* HALO_ERR_INVALID (or `st`) with "file: node NAME (OP): <message>" for the current node. */
 enum halo_status onnx_node_error(struct onnx_ctx *x, enum halo_status st, const char *fmt, ...)
@@ -151,7 +160,23 @@ enum halo_status onnx_attr_string(struct onnx_ctx *x, const char *name, const ch
 /* An ints attribute: *n = 0 when absent; at most `max` values. */
 enum halo_status onnx_attr_ints(struct onnx_ctx *x, const char *name, int max, int64_t *vals, int *n);
 
-/* ---- onnx_ops.c: the operators ---- */
+/* ---- onnx_ops.c: the layers (conv, batchnorm, element-wise, activations, pooling) ---- */
+
+enum halo_status onnx_op_conv(struct onnx_ctx *x);
+enum halo_status onnx_op_batchnorm(struct onnx_ctx *x);
+enum halo_status onnx_op_binary(struct onnx_ctx *x);     /* Add, Sub, Mul, Div */
+enum halo_status onnx_op_activation(struct onnx_ctx *x); /* Relu, Sigmoid, HardSwish, LeakyRelu, HardSigmoid */
+enum halo_status onnx_op_clip(struct onnx_ctx *x);
+enum halo_status onnx_op_pool(struct onnx_ctx *x);       /* MaxPool, AveragePool */
+enum halo_status onnx_op_global_avgpool(struct onnx_ctx *x);
+/* Helpers of both op files: the name of input k ("" when absent); the halo name of a node whose
+ * weight is initializer `wname` ("P" for "P.weight", so that a safetensors file of the
+ * exporter's names loads with --weights; else the node's); the graph builder's allocation state. */
+const char *onnx_input_name(struct onnx_ctx *x, int k);
+char *onnx_weight_name(struct onnx_ctx *x, const char *wname);
+enum halo_status onnx_check_oom(struct onnx_ctx *x);
+
+/* ---- onnx_ops_shape.c: shapes, the classifier, concat, constants, and the op table ---- */
 
 /* Imports the current node (x->node): adds its halo nodes and defines its outputs. */
 enum halo_status onnx_import_node(struct onnx_ctx *x);
