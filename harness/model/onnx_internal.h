@@ -1,8 +1,9 @@
 /* onnx_internal: what the files of the ONNX importer share — the import context (the model as
  * protobuf-c unpacked it, the table of named values, the graph and weights being built), constant
  * tensors, and the helpers that read attributes and report errors naming the node, the op and the
- * attribute. onnx.c reads and orders the model, onnx_ops.c maps its operators to halo's nodes,
- * onnx_fold.c folds the constant shape subgraphs exporters emit. Not part of libhalo's interface. */
+ * attribute. onnx.c reads and orders the model, onnx_values.c holds these helpers, onnx_ops.c and
+ * onnx_ops_shape.c map its operators to halo's nodes, onnx_fold.c folds the constant shape
+ * subgraphs exporters emit. Not part of libhalo's interface. */
 #ifndef HALO_ONNX_INTERNAL_H
 #define HALO_ONNX_INTERNAL_H
 
