@@ -177,20 +177,38 @@ static enum halo_status run_step(struct cuda_ctx *c, const struct step *s, const
     case HALO_OP_LINEAR: d->impl = "cublas:sgemv"; return run_linear(c, s);
     case HALO_OP_BN:
         d->impl = "kernel:bn";
-        CU(hc_eltwise(c->stream, HC_AFFINE, ch, s->y, out, s->x[0].p, x0, NULL, x0, d->scale, d->shift));
-        return HALO_OK;
-    case HALO_OP_RELU:
-    case HALO_OP_RELU6:
-        d->impl = nd->op == HALO_OP_RELU ? "kernel:relu" : "kernel:relu6";
-        CU(hc_eltwise(c->stream, nd->op == HALO_OP_RELU ? HC_RELU : HC_RELU6, ch, s->y, out, s->x[0].p, x0, NULL, x0,
-                      NULL, NULL));
+        CU(hc_eltwise(c->stream, HC_AFFINE, ch, s->y, out, s->x[0].p, x0, NULL, x0, d->scale, d->shift, 0, 0));
         return HALO_OK;
     case HALO_OP_ADD:
-        d->impl = "kernel:add";
-        CU(hc_eltwise(c->stream, HC_ADD, ch, s->y, out, s->x[0].p, x0, s->x[1].p, hrect(s->x[1].r), NULL, NULL));
+    case HALO_OP_MUL: {
+        struct hc_rect x1 = hrect(s->x[1].r);
+        enum hc_eltwise_op op = nd->op == HALO_OP_ADD ? HC_ADD : HC_MUL;
+        if (op == HC_MUL && nd->in_shape[1].h == 1 && nd->in_shape[1].w == 1) op = HC_MUL_GATE; /* c x 1 x 1 */
+        d->impl = op == HC_ADD ? "kernel:add" : "kernel:mul";
+        CU(hc_eltwise(c->stream, op, ch, s->y, out, s->x[0].p, x0, s->x[1].p, x1, NULL, NULL, 0, 0));
         return HALO_OK;
-    default:
-        return halo_error(HALO_ERR_UNSUPPORTED, "cuda backend: op %s is not implemented", halo_op_name(nd->op));
+    }
+    case HALO_OP_CONCAT: {
+        /* each input's channels copied to their place in the output, cropped to the tile */
+        int ca = nd->in_shape[0].c;
+        d->impl = "kernel:concat";
+        CU(hc_copy_rect(c->stream, ca, s->y, out, s->x[0].p, x0, out, out, 0.0f));
+        CU(hc_copy_rect(c->stream, nd->in_shape[1].c, s->y + (size_t)ca * oh * ow, out, s->x[1].p, hrect(s->x[1].r),
+                        out, out, 0.0f));
+        return HALO_OK;
+    }
+    default: {
+        static const enum hc_eltwise_op ops[HALO_OP_COUNT_] = {
+            [HALO_OP_RELU] = HC_RELU,       [HALO_OP_RELU6] = HC_RELU6,         [HALO_OP_SIGMOID] = HC_SIGMOID,
+            [HALO_OP_HARDSIGMOID] = HC_HARDSIGMOID, [HALO_OP_HARDSWISH] = HC_HARDSWISH,
+            [HALO_OP_LEAKY_RELU] = HC_LEAKY_RELU,   [HALO_OP_CLIP] = HC_CLIP,
+        };
+        if (!halo_op_is_unary(nd->op))
+            return halo_error(HALO_ERR_UNSUPPORTED, "cuda backend: op %s is not implemented", halo_op_name(nd->op));
+        d->impl = "kernel:eltwise";
+        CU(hc_eltwise(c->stream, ops[nd->op], ch, s->y, out, s->x[0].p, x0, NULL, x0, NULL, NULL, nd->alpha, nd->beta));
+        return HALO_OK;
+    }
     }
 }
 

@@ -24,9 +24,9 @@ __global__ void k_copy_rect(long long n, float *dst, hc_rect d, const float *src
 }
 
 __global__ void k_eltwise(long long n, hc_eltwise_op op, float *y, hc_rect out, const float *a, hc_rect ar,
-                          const float *b, hc_rect br, const float *scale, const float *shift)
+                          const float *b, hc_rect br, const float *scale, const float *shift, float alpha, float beta)
 {
-    HC_FOR_EACH(e, n) hc_eltwise_one(e, op, y, out, a, ar, b, br, scale, shift);
+    HC_FOR_EACH(e, n) hc_eltwise_one(e, op, y, out, a, ar, b, br, scale, shift, alpha, beta);
 }
 
 __global__ void k_bias_act(long long n, long long hw, float *y, const float *bias, hc_act act)
@@ -60,11 +60,12 @@ extern "C" cudaError_t hc_copy_rect(cudaStream_t s, int c, float *dst, hc_rect d
 }
 
 extern "C" cudaError_t hc_eltwise(cudaStream_t s, hc_eltwise_op op, int c, float *y, hc_rect out, const float *a,
-                                  hc_rect ar, const float *b, hc_rect br, const float *scale, const float *shift)
+                                  hc_rect ar, const float *b, hc_rect br, const float *scale, const float *shift,
+                                  float alpha, float beta)
 {
     long long n = volume(c, out);
     if (n <= 0) return cudaSuccess;
-    k_eltwise<<<blocks_for(n), kThreads, 0, s>>>(n, op, y, out, a, ar, b, br, scale, shift);
+    k_eltwise<<<blocks_for(n), kThreads, 0, s>>>(n, op, y, out, a, ar, b, br, scale, shift, alpha, beta);
     return cudaGetLastError();
 }
 

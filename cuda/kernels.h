@@ -21,6 +21,13 @@ enum hc_eltwise_op {
     HC_RELU,
     HC_RELU6,  /* clamp(a, 0, 6) */
     HC_ADD,    /* a + b */
+    HC_MUL,    /* a * b */
+    HC_MUL_GATE, /* a * b[c]: b is a c x 1 x 1 gate */
+    HC_SIGMOID,
+    HC_HARDSIGMOID, /* clamp(alpha * a + beta, 0, 1) */
+    HC_HARDSWISH,   /* a * clamp(a / 6 + 1/2, 0, 1) */
+    HC_LEAKY_RELU,  /* a < 0 ? alpha * a : a */
+    HC_CLIP,        /* min(max(a, alpha), beta) */
 };
 
 enum hc_act { HC_ACT_NONE, HC_ACT_RELU, HC_ACT_RELU6 };
@@ -33,9 +40,11 @@ cudaError_t hc_copy_rect(cudaStream_t s, int c, float *dst, struct hc_rect d, co
                          struct hc_rect iter, struct hc_rect region, float fill);
 
 /* y (rect `out`) = op(a, b) element by element, reading a and b at the same full coordinates;
- * both rects must contain `out`. b, scale and shift may be NULL where the op does not use them. */
+ * both rects must contain `out` (b of HC_MUL_GATE: c floats). b, scale and shift may be NULL
+ * where the op does not use them; alpha and beta are the op's parameters (0 where it has none). */
 cudaError_t hc_eltwise(cudaStream_t s, enum hc_eltwise_op op, int c, float *y, struct hc_rect out, const float *a,
-                       struct hc_rect ar, const float *b, struct hc_rect br, const float *scale, const float *shift);
+                       struct hc_rect ar, const float *b, struct hc_rect br, const float *scale, const float *shift,
+                       float alpha, float beta);
 
 /* In place over c planes of hw floats: y = act(y + bias[c]); bias may be NULL. */
 cudaError_t hc_bias_act(cudaStream_t s, int c, long long hw, float *y, const float *bias, enum hc_act act);

@@ -6,6 +6,10 @@
 
 #include "kernels.h"
 
+#ifndef __CUDACC__
+#include <math.h>
+#endif
+
 #ifdef __CUDACC__
 #define HC_HD static __host__ __device__ __forceinline__
 #else
@@ -41,8 +45,11 @@ HC_HD void hc_copy_rect_one(long long e, float *dst, struct hc_rect d, const flo
     dst[hc_at(d, ch, y, x)] = hc_inside(region, y, x) ? src[hc_at(sr, ch, y, x)] : fill;
 }
 
+HC_HD float hc_clamp(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
 HC_HD void hc_eltwise_one(long long e, enum hc_eltwise_op op, float *y, struct hc_rect out, const float *a,
-                          struct hc_rect ar, const float *b, struct hc_rect br, const float *scale, const float *shift)
+                          struct hc_rect ar, const float *b, struct hc_rect br, const float *scale, const float *shift,
+                          float alpha, float beta)
 {
     int ch, yy, xx;
     hc_unflatten(e, out, &ch, &yy, &xx);
@@ -50,8 +57,15 @@ HC_HD void hc_eltwise_one(long long e, enum hc_eltwise_op op, float *y, struct h
     switch (op) {
     case HC_AFFINE: v = v * scale[ch] + shift[ch]; break;
     case HC_RELU: v = v > 0.0f ? v : 0.0f; break;
-    case HC_RELU6: v = v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v); break;
+    case HC_RELU6: v = hc_clamp(v, 0.0f, 6.0f); break;
     case HC_ADD: v += b[hc_at(br, ch, yy, xx)]; break;
+    case HC_MUL: v *= b[hc_at(br, ch, yy, xx)]; break;
+    case HC_MUL_GATE: v *= b[ch]; break;
+    case HC_SIGMOID: v = 1.0f / (1.0f + expf(-v)); break;
+    case HC_HARDSIGMOID: v = hc_clamp(alpha * v + beta, 0.0f, 1.0f); break;
+    case HC_HARDSWISH: v = v * hc_clamp(v / 6.0f + 0.5f, 0.0f, 1.0f); break;
+    case HC_LEAKY_RELU: v = v < 0.0f ? alpha * v : v; break;
+    case HC_CLIP: v = fminf(fmaxf(v, alpha), beta); break;
     }
     y[e] = v;
 }

@@ -6,7 +6,8 @@
 # BUILD/fuzz-artifacts/<parser>-crash-*, to replay with BUILD/fuzz/fuzz_<parser> FILE.
 #
 #   HALO_FUZZ_SECONDS   seconds per target (default 60)
-#   HALO_FUZZ_TARGETS   space-separated subset (default: all: cluster profile plan safetensors image args trace)
+#   HALO_FUZZ_TARGETS   space-separated subset (default: all: cluster profile plan safetensors image args trace,
+#                       and onnx when the build has ONNX import)
 #   HALO_FUZZ_JOBS      targets fuzzed at once (default: the number of cores)
 #   HALO_FUZZ_BUILD_DIR build directory (default build-fuzz; clang, -DHALO_FUZZ=ON)
 #
@@ -37,6 +38,7 @@ if ! CC=$cc cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHAL
     exit 1
 fi
 rm -f "$log"
+if [ -z "${HALO_FUZZ_TARGETS:-}" ] && [ -x "$build/fuzz/fuzz_onnx" ]; then targets="$targets onnx"; fi
 
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -2,7 +2,9 @@
  * "cuda"): every op over random shapes, on whole tensors and on tiles (rects through
  * halo_exec_rect, with asymmetric padding at the borders they touch and inputs larger than the
  * tile reads), fused chains, residual blocks whose branches read less than the producer's
- * buffer, and whole resnet18 / vgg11 / mobilenet_v2 at small inputs with random weights.
+ * buffer, the ops ONNX models bring (activations with parameters, concat, mul and channel gates,
+ * SAME and asymmetric padding), and whole resnet18 / vgg11 / mobilenet_v2 at small inputs with
+ * random weights.
  *
  * Tolerances (u = 2^-24, the float32 unit roundoff; the ref backend accumulates in double, so
  * its own error is negligible; every check prints or reports its measured ratio):
@@ -219,7 +221,7 @@ static void random_conv(struct halo_rng *r, int i)
         cout = G * halo_rng_int(r, 1, 8);
     }
     static const int ks[] = {1, 2, 3, 5, 7};
-    struct halo_window w;
+    struct halo_window w = {0};
     w.kh = ks[halo_rng_int(r, 0, 4)];
     w.kw = halo_rng_int(r, 0, 3) ? w.kh : ks[halo_rng_int(r, 0, 4)];
     w.sh = halo_rng_int(r, 1, 3);
@@ -400,6 +402,69 @@ static void chains(struct halo_rng *r)
     halo_graph_free(g);
 }
 
+/* The ops ONNX models bring: activations with parameters, concat, mul (same shape and a channel
+ * gate), asymmetric and SAME padding, pools with dilation, on whole tensors and tiles. */
+static void imported_ops(struct halo_rng *r)
+{
+    static const struct {
+        enum halo_op op;
+        float alpha, beta;
+    } acts[] = {{HALO_OP_SIGMOID, 0, 0},     {HALO_OP_HARDSIGMOID, 0.2f, 0.5f}, {HALO_OP_HARDSIGMOID, 1.0f / 6, 0.5f},
+                {HALO_OP_HARDSWISH, 0, 0},   {HALO_OP_LEAKY_RELU, 0.1f, 0},     {HALO_OP_CLIP, -1.5f, 2.0f},
+                {HALO_OP_CLIP, 3.0f, 1.0f}};
+    for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
+        int C = halo_rng_int(r, 1, 40), H = halo_rng_int(r, 1, 19), W = halo_rng_int(r, 1, 23);
+        struct halo_graph *g = halo_graph_new("act", C);
+        halo_graph_act2(g, acts[i].op, "act", HALO_INPUT, acts[i].alpha, acts[i].beta);
+        char what[96];
+        snprintf(what, sizeof what, "%s(%g, %g) C%d @%dx%d", halo_op_name(acts[i].op), acts[i].alpha, acts[i].beta, C, H, W);
+        if (finish(g, H, W)) compare_graph(what, g, CK_ELEM, 4, 2, r, 4.0);
+        halo_graph_free(g);
+    }
+    struct halo_graph *g;
+    int a, b, c, s;
+    /* inception-style: branches of different windows and a strided pair, concatenated */
+    g = halo_graph_new("inception", 8);
+    a = halo_graph_conv(g, "b1", HALO_INPUT, 8, 6, 1, 1, 0, 1, 1, true);
+    b = halo_graph_conv(g, "b2", HALO_INPUT, 8, 5, 3, 1, 1, 1, 1, true);
+    c = halo_graph_pool2(g, HALO_OP_MAXPOOL, "b3", HALO_INPUT, (struct halo_window){3, 3, 1, 1, 1, 1, 1, 1, 0, 0}, false, false);
+    a = halo_graph_concat(g, "cat", a, b);
+    a = halo_graph_concat(g, "cat.1", a, c);
+    a = halo_graph_act(g, HALO_OP_RELU, "relu", a);
+    b = halo_graph_conv2(g, "r1", a, 19, 7, (struct halo_window){3, 3, 2, 2, 0, 0, 1, 1, 1, 1}, 1, false);
+    c = halo_graph_pool2(g, HALO_OP_MAXPOOL, "r2", a, (struct halo_window){3, 3, 2, 2, 0, 0, 1, 1, 0, 0}, true, false);
+    halo_graph_concat(g, "cat2", b, c);
+    if (finish(g, 17, 14)) compare_graph("inception block (concat, asymmetric pads, ceil pool)", g, CK_CHAIN, 0, 4, r, 1.0);
+    halo_graph_free(g);
+    /* squeeze-and-excitation: a channel gate multiplies the map */
+    g = halo_graph_new("se", 6);
+    a = halo_graph_conv(g, "conv", HALO_INPUT, 6, 12, 3, 1, 1, 1, 1, false);
+    a = halo_graph_act(g, HALO_OP_HARDSWISH, "hswish", a);
+    s = halo_graph_adaptive_avgpool(g, "pool", a, 1, 1);
+    s = halo_graph_conv(g, "fc1", s, 12, 4, 1, 1, 0, 1, 1, true);
+    s = halo_graph_act(g, HALO_OP_RELU, "relu", s);
+    s = halo_graph_conv(g, "fc2", s, 4, 12, 1, 1, 0, 1, 1, true);
+    s = halo_graph_act2(g, HALO_OP_HARDSIGMOID, "gate", s, 1.0f / 6, 0.5f);
+    a = halo_graph_mul(g, "mul", a, s);
+    b = halo_graph_act(g, HALO_OP_SIGMOID, "sig", a);
+    halo_graph_mul(g, "mul2", a, b);
+    if (finish(g, 11, 13)) compare_graph("squeeze-and-excitation gate, mul", g, CK_CHAIN, 0, 3, r, 1.0);
+    halo_graph_free(g);
+    /* SAME padding (upper and lower) on strided convs and pools, a dilated max pool */
+    for (int lower = 0; lower < 2; lower++) {
+        g = halo_graph_new("same", 5);
+        a = halo_graph_conv2(g, "conv", HALO_INPUT, 5, 7, (struct halo_window){4, 3, 2, 3, 0, 0, 1, 1, 0, 0}, 1, true);
+        g->nodes[a].same_pad = 1 + lower;
+        b = halo_graph_pool2(g, HALO_OP_AVGPOOL, "avg", a, (struct halo_window){3, 2, 2, 2, 0, 0, 1, 1, 0, 0}, false, !lower);
+        g->nodes[b].same_pad = 1 + lower;
+        halo_graph_pool2(g, HALO_OP_MAXPOOL, "max", b, (struct halo_window){2, 2, 1, 1, 1, 0, 2, 2, -1, 1}, false, false);
+        if (finish(g, 23, 19))
+            compare_graph(lower ? "SAME_LOWER conv and avgpool, dilated maxpool" : "SAME_UPPER conv and avgpool", g, CK_CHAIN,
+                          0, 4, r, 1.0);
+        halo_graph_free(g);
+    }
+}
+
 /* Whole networks, stage tiles of them, and the timing path. */
 static void network(const char *model, int h, int w, struct halo_rng *r)
 {
@@ -549,6 +614,7 @@ int main(int argc, char **argv)
     RUN_CASE("elementwise", elementwise(&r));
     RUN_CASE("linears", linears(&r));
     RUN_CASE("chains", chains(&r));
+    RUN_CASE("imported_ops", imported_ops(&r));
     RUN_CASE("network_resnet18_64x64", network("resnet18", 64, 64, &r));
     RUN_CASE("network_resnet18_61x77", network("resnet18", 61, 77, &r));
     RUN_CASE("network_mobilenet_v2_61x77", network("mobilenet_v2", 61, 77, &r));

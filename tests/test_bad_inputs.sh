@@ -3,7 +3,7 @@
 # its exit status (2 bad input, 1 a check that failed at run time), the expected text on stderr,
 # and for bad input exactly one line there -- never a crash (signal, sanitizer report, assertion),
 # a hang (HALO_BAD_INPUT_TIMEOUT seconds, default 120) or a pass. Cases of a subcommand this
-# build lacks (`halo run` without MPI) are skipped and counted. Prints the counts per subcommand
+# build lacks (`halo run` without MPI, ONNX files without ONNX import) are skipped and counted. Prints the counts per subcommand
 # and per kind of file.  usage: test_bad_inputs.sh PATH/TO/halo
 set -u
 HALO=$1
@@ -21,6 +21,9 @@ counts=$OUT/counts
 have=""  # subcommands this halo has (checked once each with --help)
 lacks=""
 : >"$counts"
+# ONNX files need a halo built with ONNX import (protobuf-c): their cases are skipped without it
+onnx=1
+"$HALO" flops onnx/good.onnx --input 8x8 >/dev/null 2>&1 || onnx=0
 
 trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
 
@@ -46,12 +49,13 @@ while IFS= read -r line; do
         skipped=$((skipped + 1))
         continue ;;
     esac
+    case "$args" in *onnx/*) if [ $onnx = 0 ]; then skipped=$((skipped + 1)); continue; fi ;; esac
     cases=$((cases + 1))
     # the kind of input the case breaks: the folder of the broken file it names (not the valid
     # plan/good.json, profile/good.json or ../data/ files beside it), else the arguments
     kind=args
     bad=$(printf ' %s ' "$args" | sed 's# plan/good.json # #g; s# profile/good.json # #g')
-    for k in cluster profile plan weights image raw rates; do
+    for k in cluster profile plan weights image raw rates onnx; do
         case "$bad" in *" $k/"*) kind=$k; break ;; esac
     done
     case "$bad" in *"cluster/trace_"*) kind=trace ;; esac
@@ -98,7 +102,7 @@ if [ "$cases" -eq 0 ] && [ "$fails" -eq 0 ]; then
     exit 1
 fi
 if [ "$fails" -ne 0 ]; then
-    echo "test_bad_inputs: $fails of $cases cases FAILED ($skipped skipped: subcommand not in this build)" >&2
+    echo "test_bad_inputs: $fails of $cases cases FAILED ($skipped skipped: subcommand or ONNX import not in this build)" >&2
     exit 1
 fi
-echo "test_bad_inputs: all $cases cases passed ($skipped skipped: subcommand not in this build)"
+echo "test_bad_inputs: all $cases cases passed ($skipped skipped: subcommand or ONNX import not in this build)"

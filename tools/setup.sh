@@ -46,6 +46,10 @@ build header hwloc.h                            libhwloc-dev        topology and
 build lib    hwloc                              libhwloc-dev        topology and thread binding
 build cmd    mpicc                              libopenmpi-dev      cmake finds MPI through mpicc (halo run)
 build file   /usr/lib/*/openmpi/include/mpi.h   libopenmpi-dev      the MPI runtime (halo run)
+build header protobuf-c/protobuf-c.h           libprotobuf-c-dev   the ONNX importer (protobuf-c runtime)
+build lib    protobuf-c                        libprotobuf-c-dev   the ONNX importer (protobuf-c runtime)
+build cmd    protoc-c                          protobuf-c-compiler the ONNX importer: C code generated from onnx.proto at build time
+build file   /usr/include/onnx/onnx.proto      libonnx-dev         the ONNX importer: the format's definition
 test  cmd    mpirun                             openmpi-bin         tests and experiments that launch ranks
 test  cmd    python3                            python3             test scripts and experiments/tools
 test  pymod  argparse,csv,json,statistics,struct,subprocess,zlib python3 modules the test scripts and experiments import
@@ -53,6 +57,10 @@ test  cmd    gnuplot                            gnuplot-nox         the figures 
 test  cmd    clang                              clang               tests/run_fuzz.sh (libFuzzer)
 test  file   /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a libclang-rt-14-dev clang's libFuzzer and sanitizer runtimes
 test  cmd    valgrind                           valgrind            test_valgrind
+test  file   /usr/share/libonnx-testdata/data/node libonnx-testdata test_onnx_nodes: ONNX's own node tests
+test  pymod  numpy                             pip:numpy           test_onnx_nets, tools/export_onnx.py
+test  pymod  onnx                              pip:onnx            test_onnx_nets, tools/export_onnx.py, tests/bad_inputs/make_onnx.py
+test  pymod  onnxruntime                       pip:onnxruntime     test_onnx_nets: logits against ONNX Runtime
 ci    cmd    debootstrap                        debootstrap         tools/ci_fresh_root.sh builds a clean Debian root
 EOF
 }

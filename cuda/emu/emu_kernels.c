@@ -38,7 +38,8 @@ cudaError_t hc_copy_rect(cudaStream_t s, int c, float *dst, struct hc_rect d, co
 }
 
 cudaError_t hc_eltwise(cudaStream_t s, enum hc_eltwise_op op, int c, float *y, struct hc_rect out, const float *a,
-                       struct hc_rect ar, const float *b, struct hc_rect br, const float *scale, const float *shift)
+                       struct hc_rect ar, const float *b, struct hc_rect br, const float *scale, const float *shift,
+                       float alpha, float beta)
 {
     (void)s;
     long long n = vol(c, out);
@@ -46,12 +47,13 @@ cudaError_t hc_eltwise(cudaStream_t s, enum hc_eltwise_op op, int c, float *y, s
     if (!emu_dev_ok(y, (size_t)n * sizeof(float))) return launch_fail("hc_eltwise", "y");
     if (!emu_dev_ok(a, (size_t)vol(c, ar) * sizeof(float)) || !contains(ar, out))
         return launch_fail("hc_eltwise", "a");
-    if (op == HC_ADD && (!emu_dev_ok(b, (size_t)vol(c, br) * sizeof(float)) || !contains(br, out)))
+    if ((op == HC_ADD || op == HC_MUL) && (!emu_dev_ok(b, (size_t)vol(c, br) * sizeof(float)) || !contains(br, out)))
         return launch_fail("hc_eltwise", "b");
+    if (op == HC_MUL_GATE && !emu_dev_ok(b, (size_t)c * sizeof(float))) return launch_fail("hc_eltwise", "gate");
     if (op == HC_AFFINE && (!emu_dev_ok(scale, (size_t)c * sizeof(float)) || !emu_dev_ok(shift, (size_t)c * sizeof(float))))
         return launch_fail("hc_eltwise", "scale/shift");
     emu_count_kernel();
-    for (long long e = 0; e < n; e++) hc_eltwise_one(e, op, y, out, a, ar, b, br, scale, shift);
+    for (long long e = 0; e < n; e++) hc_eltwise_one(e, op, y, out, a, ar, b, br, scale, shift, alpha, beta);
     return cudaSuccess;
 }
 

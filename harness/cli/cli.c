@@ -85,12 +85,36 @@ static int parse_format(const struct halo_cli_cmd *cmd, const char *v, enum halo
     return halo_cli_usage_error(cmd, "--format: '%s': expected %s", v, known);
 }
 
+/* True when the command's first positional argument is MODEL (its usage has a MODEL that is not a
+ * flag's value): then --model VALUE may stand for it, for every such command alike. */
+static bool takes_model(const struct halo_cli_cmd *cmd)
+{
+    const char *u = cmd->usage, *m = u;
+    while ((m = strstr(m, "MODEL"))) {
+        bool word = (m == u || m[-1] == ' ') && (m[5] == ' ' || m[5] == '\0');
+        const char *prev = m;
+        while (prev > u && prev[-1] == ' ') prev--;
+        while (prev > u && prev[-1] != ' ') prev--;
+        if (word && (prev == m || *prev != '-')) return true;
+        m += 5;
+    }
+    return false;
+}
+
 int halo_cli_parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct halo_cli_args *args)
 {
     memset(args, 0, sizeof *args);
     bool only_pos = false;
+    const char *model = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        if (!only_pos && takes_model(cmd) && (!strcmp(a, "--model") || !strncmp(a, "--model=", 8))) {
+            if (model) return halo_cli_usage_error(cmd, "--model given twice");
+            if (a[7] == '=') model = a + 8;
+            else if (i + 1 < argc) model = argv[++i];
+            else return halo_cli_usage_error(cmd, "--model needs a value (a zoo name or an .onnx file)");
+            continue;
+        }
         if (only_pos || a[0] != '-' || a[1] == '\0') {
             if (args->n_pos >= HALO_CLI_MAX_ARGS) return halo_cli_usage_error(cmd, "too many arguments");
             args->pos[args->n_pos++] = a;
@@ -139,6 +163,12 @@ int halo_cli_parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct
             args->value[k] = argv[++i];
         }
     }
+    if (model) { /* the MODEL argument, first of the positionals */
+        if (args->n_pos >= HALO_CLI_MAX_ARGS) return halo_cli_usage_error(cmd, "too many arguments");
+        memmove(args->pos + 1, args->pos, (size_t)args->n_pos * sizeof *args->pos);
+        args->pos[0] = model;
+        args->n_pos++;
+    }
     if (args->n_pos < cmd->min_pos)
         return halo_cli_usage_error(cmd, "missing argument; usage: halo %s %s", cmd->name, cmd->usage);
     if (args->n_pos > cmd->max_pos)
@@ -181,6 +211,8 @@ void halo_cli_help(const struct halo_cli_cmd *cmd, FILE *f)
                     ? "a table for people (default), CSV rows, or one JSON document (see 'halo --help')"
                     : "a table for people (default) or one JSON document (see 'halo --help')");
     }
+    if (takes_model(cmd))
+        fprintf(f, "  %-30s %s\n", "    --model MODEL", "MODEL as a flag: a zoo name ('halo models') or an ONNX file (.onnx)");
     fprintf(f, "  %-30s %s\n", "-h, --help", "show this help");
     if (cmd->help_details) {
         fprintf(f, "\n");

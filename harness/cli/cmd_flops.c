@@ -2,7 +2,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "model/count.h"
-#include "model/zoo.h"
+#include "model/model.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -45,7 +45,7 @@ static void stage_row(const struct halo_graph *g, int s, struct row *r)
     int convs = 0;
     for (int i = st->first; i < st->last; i++) convs += g->nodes[i].op == HALO_OP_CONV;
     snprintf(r->op, sizeof r->op, "%d nodes, %d conv%s%s", st->last - st->first, convs,
-             convs == 1 ? "" : "s", st->spatial ? "" : ", tail");
+             convs == 1 ? "" : "s", s < g->n_spatial ? "" : ", tail");
     int J, R;
     if (halo_graph_range_field(g, st->first, st->last, &J, &R))
         snprintf(r->window, sizeof r->window, "J=%d R=%d", J, R);
@@ -159,7 +159,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     int h, w;
     enum halo_status st = halo_cli_input_size(cmd, &a, &h, &w);
     struct halo_graph *g = NULL;
-    if (st == HALO_OK) st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    if (st == HALO_OK) st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st != HALO_OK) return halo_cli_fail(cmd, st);
 
     int n = stages ? g->n_stages : g->n_nodes;

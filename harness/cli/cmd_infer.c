@@ -7,8 +7,8 @@
 #include "core/image.h"
 #include "core/parse.h"
 #include "exec/executor.h"
+#include "model/model.h"
 #include "model/weights.h"
-#include "model/zoo.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -146,14 +146,14 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_backend *be = NULL;
     struct halo_tensor x = {0}, y = {0};
     char note[1200];
-    st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st == HALO_OK) {
         if (image) st = halo_image_load(image, h, w, &x);
         else if (raw) st = load_raw(raw, h, w, &x);
         else st = halo_image_random((uint64_t)seed, h, w, &x);
     }
     if (st == HALO_OK)
-        st = weights ? halo_weights_load(g, weights, &wt) : halo_weights_random(g, INFER_DEFAULT_WEIGHTS_SEED, &wt);
+        st = halo_model_weights(g, weights, INFER_DEFAULT_WEIGHTS_SEED, &wt);
     if (st == HALO_OK) st = open_backend(backend, &opts, &be, note, sizeof note);
     if (st == HALO_OK) st = halo_backend_load(be, g, wt);
     double ms = 0;
@@ -196,10 +196,10 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         else cJSON_AddNumberToObject(o, "seed", (double)seed);
         if (image) cJSON_AddNumberToObject(o, "resize_short", halo_image_resize_short(h, w));
         o = cJSON_AddObjectToObject(doc, "weights");
-        if (weights) {
+        if (weights || g->source) {
             char hash[24];
             snprintf(hash, sizeof hash, "%016llx", (unsigned long long)wt->hash);
-            cJSON_AddStringToObject(o, "file", weights);
+            cJSON_AddStringToObject(o, weights ? "file" : "onnx", weights ? weights : g->source);
             cJSON_AddStringToObject(o, "hash", hash);
         } else {
             cJSON_AddBoolToObject(o, "random", true);
@@ -249,6 +249,8 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         else if (raw) printf("input     %s (raw float32, used as it is)\n", raw);
         else printf("input     random N(0,1) image, seed %ld%s\n", seed, seed_s ? "" : " (default; --image or --seed)");
         if (weights) printf("weights   %s (hash %016llx)\n", weights, (unsigned long long)wt->hash);
+        else if (g->source)
+            printf("weights   the initializers of %s (hash %016llx)\n", g->source, (unsigned long long)wt->hash);
         else printf("weights   RANDOM WEIGHTS (seed %d): not trained, the classes below mean nothing; "
                     "pass --weights FILE\n", INFER_DEFAULT_WEIGHTS_SEED);
         printf("backend   %s%s%s%s, %d thread%s%s\n", bname, strcmp(bname, bver) ? " (" : "",
@@ -279,9 +281,10 @@ const struct halo_cli_cmd halo_cmd_infer = {
              "[--threads N] [--format table|csv|json]",
     .summary = "run one image through a model: top-5 classes, latency, logits",
     .details =
-        "Without --weights the weights are random (seed 0) and the classes mean nothing; --weights\n"
-        "takes a safetensors file with torchvision's state_dict names (tools/export_torchvision.py\n"
-        "writes one for any torchvision model). Without --image the input is a seeded N(0,1) image\n"
+        "Without --weights an ONNX model (MODEL.onnx) runs with its own initializers and a zoo model\n"
+        "with random weights (seed 0), whose classes mean nothing; --weights takes a safetensors file\n"
+        "with torchvision's state_dict names (tools/export_torchvision.py writes one for any\n"
+        "torchvision model). Without --image the input is a seeded N(0,1) image\n"
         "(--seed, default 0).\n"
         "\n"
         "An image (PNG or JPEG, any size; grayscale and alpha are converted to RGB) goes through\n"
@@ -297,7 +300,7 @@ const struct halo_cli_cmd halo_cmd_infer = {
         "3 x H x W in CHW order for the --input size (used to cross-check against torch).",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
-        {"weights", 0, "FILE", "safetensors weights (default: random, seed 0)"},
+        {"weights", 0, "FILE", "safetensors weights (default: an ONNX model's own, else random, seed 0)"},
         {"image", 0, "FILE", "PNG or JPEG input image"},
         {"seed", 0, "N", "seed of a random N(0,1) input image (default 0)"},
         {"input", 0, "HxW", "network input size (default 224x224; N means NxN)"},

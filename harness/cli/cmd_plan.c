@@ -6,8 +6,8 @@
 #include "core/json.h"
 #include "core/parse.h"
 #include "model/count.h"
+#include "model/model.h"
 #include "model/weights.h"
-#include "model/zoo.h"
 #include "partition/planner.h"
 #include "runtime/plan_exec.h"
 
@@ -92,8 +92,7 @@ static enum halo_status lab_open(struct lossy_lab *lab, const struct halo_graph 
     if (lab->be) return HALO_OK;
     struct halo_backend_opts bo = {0, 0};
     const char *name = lab->backend ? lab->backend : halo_backend_compiled("cpu") ? "cpu" : "ref";
-    HALO_TRY(lab->weights ? halo_weights_load(g, lab->weights, &lab->w)
-                          : halo_weights_random(g, PLAN_DEVIATION_WEIGHTS_SEED, &lab->w));
+    HALO_TRY(halo_model_weights(g, lab->weights, PLAN_DEVIATION_WEIGHTS_SEED, &lab->w));
     enum halo_status st = halo_backend_new(name, &bo, &lab->be);
     if (st == HALO_OK) st = halo_backend_load(lab->be, g, lab->w);
     if (st != HALO_OK) {
@@ -486,7 +485,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_planner_ctx ctx = {0};
     struct halo_plan *p = NULL;
     enum halo_status st = halo_cli_input_size(cmd, &a, &h, &w);
-    if (st == HALO_OK) st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    if (st == HALO_OK) st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st == HALO_OK) st = halo_cluster_load(cluster, &c);
     struct halo_planner_opts opts = {.no_select = halo_cli_has(cmd, &a, "no-select"), .adcnn_grid = grid};
     if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, opts);

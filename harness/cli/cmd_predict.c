@@ -4,7 +4,7 @@
  * ceilings alone — beside the measured ratio and each one's error. */
 #include "cli/cli.h"
 #include "cli/output.h"
-#include "model/zoo.h"
+#include "model/model.h"
 #include "profile/profile.h"
 #include "profile/roofline.h"
 
@@ -131,7 +131,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_graph *g = NULL;
     struct halo_profile *A = NULL, *B = NULL;
     enum halo_status st = halo_cli_input_size(cmd, &a, &h, &w);
-    if (st == HALO_OK) st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    if (st == HALO_OK) st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st == HALO_OK) st = halo_profile_load(from, &A);
     if (st == HALO_OK) st = halo_profile_load(to, &B);
     double ma = 0, mb = 0;

@@ -3,7 +3,7 @@
 #include "cli/output.h"
 #include "core/parse.h"
 #include "exec/backend.h"
-#include "model/zoo.h"
+#include "model/model.h"
 #include "profile/profiler.h"
 #include "profile/roofline.h"
 
@@ -147,7 +147,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     /* every model must exist and accept the size before anything is measured */
     for (int m = 0; m < n_models && st == HALO_OK; m++) {
         struct halo_graph *g;
-        st = halo_zoo_build_for(models[m], o.h, o.w, &g);
+        st = halo_model_build_for(models[m], o.h, o.w, &g);
         halo_graph_free(g);
     }
     if (st == HALO_OK) { /* the output must be writable: fail now, not after minutes of measuring */
@@ -270,7 +270,7 @@ const struct halo_cli_cmd halo_cmd_profile = {
     .opts = (const struct halo_cli_opt[]){
         {"out", 'o', "F", "profile to write (required)"},
         {"backend", 0, "B", "backend to measure (default cpu when built, else ref)"},
-        {"models", 0, "LIST", "models to measure (default resnet50,vgg16)"},
+        {"models", 0, "LIST", "models to measure: zoo names or .onnx files (default resnet50,vgg16)"},
         {"input", 0, "HxW", "input size (default 224x224)"},
         {"warmup", 0, "N", "discarded runs (default 3)"},
         {"repeat", 0, "N", "timed runs, >= 1 (default 10)"},

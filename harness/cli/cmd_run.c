@@ -8,6 +8,7 @@
 #include "core/parse.h"
 #include "core/provenance.h"
 #include "exec/backend.h"
+#include "model/onnx.h"
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -78,7 +79,7 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     enum halo_status st = HALO_OK;
     if (seed && (st = halo_parse_long("--seed", seed, 0, LONG_MAX, &v)) == HALO_OK) o->image_seed = (uint64_t)v;
     if (st == HALO_OK && wseed && (st = halo_parse_long("--weights-seed", wseed, 0, LONG_MAX, &v)) == HALO_OK)
-        o->weights_seed = (uint64_t)v;
+        o->weights_seed = (uint64_t)v, o->weights_seeded = true;
     if (st == HALO_OK && rep) st = halo_parse_int("--repeat", rep, 1, 1000000, &ra->repeat);
     if (st == HALO_OK && warm) st = halo_parse_int("--warmup", warm, 0, 1000000, &ra->warmup);
     if (st == HALO_OK && thr) st = halo_parse_int("--threads", thr, 1, INT_MAX, &o->threads);
@@ -104,6 +105,12 @@ static double pct(double measured, double predicted)
     return predicted > 0 ? 100 * (measured - predicted) / predicted : 0;
 }
 
+/* An ONNX model runs with its own weights unless --weights or --weights-seed says otherwise. */
+static bool own_weights(const struct halo_rt *rt, const struct halo_run_opts *o)
+{
+    return !o->weights_path && !o->weights_seeded && halo_onnx_is_path(halo_rt_plan(rt)->model);
+}
+
 static void print_header(const struct halo_rt *rt, const struct run_args *ra)
 {
     const struct halo_run_opts *o = &ra->o;
@@ -121,6 +128,7 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
     else printf("links     emulated: latency + bytes/bandwidth per message, one at a time per uplink and downlink%s%s\n",
                 o->rates_path ? ", rates from " : " (the plan's)", o->rates_path ? o->rates_path : "");
     if (o->weights_path) printf("weights   %s\n", o->weights_path);
+    else if (own_weights(rt, o)) printf("weights   the initializers of %s\n", halo_rt_plan(rt)->model);
     else printf("weights   random, seed %llu (--weights FILE for real ones)\n", (unsigned long long)o->weights_seed);
     if (o->image_path) printf("input     %s\n", o->image_path);
     else printf("input     random N(0,1) image, seed %llu\n", (unsigned long long)o->image_seed);
@@ -376,6 +384,7 @@ static cJSON *header_json(const struct halo_rt *rt, const struct run_args *ra, c
     if (o->rates_path) cJSON_AddStringToObject(doc, "rates_file", o->rates_path);
     x = cJSON_AddObjectToObject(doc, "weights");
     if (o->weights_path) cJSON_AddStringToObject(x, "file", o->weights_path);
+    else if (own_weights(rt, o)) cJSON_AddStringToObject(x, "onnx", halo_rt_plan(rt)->model);
     else cJSON_AddNumberToObject(x, "random_seed", (double)o->weights_seed);
     x = cJSON_AddObjectToObject(doc, "image");
     if (o->image_path) cJSON_AddStringToObject(x, "file", o->image_path);
@@ -586,7 +595,7 @@ const struct halo_cli_cmd halo_cmd_run = {
         "inference and each plan's summary as one document at the end.",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
-        {"weights", 0, "FILE", "safetensors weights (default: random)"},
+        {"weights", 0, "FILE", "safetensors weights (default: an ONNX model's own, else random)"},
         {"weights-seed", 0, "N", "seed of the random weights (default 0)"},
         {"image", 0, "FILE", "PNG or JPEG input image"},
         {"seed", 0, "N", "seed of a random N(0,1) input image (default 0)"},

@@ -7,7 +7,7 @@
 #include "core/json.h"
 #include "core/parse.h"
 #include "core/provenance.h"
-#include "model/zoo.h"
+#include "model/model.h"
 #include "partition/planner.h"
 #include "partition/sim.h"
 
@@ -134,7 +134,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     /* one graph and pricing context per size; index ns is the base size a reused plan is made at */
     for (int s = 0; s <= ns && st == HALO_OK; s++) {
         int h = s < ns ? A->sizes.h[s] : A->base_h, w = s < ns ? A->sizes.w[s] : A->base_w;
-        st = halo_zoo_build_for(model, h, w, &g[s]);
+        st = halo_model_build_for(model, h, w, &g[s]);
         if (st == HALO_OK) st = halo_planner_ctx_init(&ctx[s], g[s], c, (struct halo_planner_opts){0});
     }
     if (st == HALO_OK && A->csv) {

@@ -6,8 +6,8 @@
 #include "core/clock.h"
 #include "core/parse.h"
 #include "core/rng.h"
+#include "model/model.h"
 #include "model/weights.h"
-#include "model/zoo.h"
 #include "partition/halo.h"
 #include "runtime/split_exec.h"
 
@@ -358,7 +358,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_split_cost c = {0};
     struct check_result chk = {0};
     const char *kind = rows ? "rows" : parts ? "parts" : "grid";
-    st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st != HALO_OK) {
         free(heights);
         return halo_cli_fail(cmd, st);
@@ -370,8 +370,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     }
     if (j > g->n_spatial) {
         rc = halo_cli_usage_error(cmd,
-                                  "--stages %d:%d: stages %d.. (%s ...) are %s's tail (global pooling, flatten, "
-                                  "classifier) and do not split spatially; spatial stages are 0..%d, so J <= %d",
+                                  "--stages %d:%d: stages %d.. (%s ...) are %s's tail (from the first global pooling "
+                                  "or channel attention on) and do not split spatially; spatial stages are 0..%d, so "
+                                  "J <= %d",
                                   i, j, g->n_spatial, g->stages[g->n_spatial].name, g->name, g->n_spatial - 1,
                                   g->n_spatial);
         goto out;

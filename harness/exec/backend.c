@@ -23,6 +23,11 @@ enum halo_status halo_backend_compute(struct halo_backend *be, const struct halo
 {
     HALO_ASSERT(halo_rect_contains(in->rect, tile->in));
     HALO_ASSERT(halo_rect_eq(out->rect, tile->node[tile->last - 1 - tile->first].out));
+    /* a model's input channels come from its file (ONNX), an image's from the image: say so */
+    int c = halo_graph_tensor_shape(tile->g, halo_range_input(tile->first)).c;
+    if (in->c != c)
+        return halo_error(HALO_ERR_INVALID, "%s: reads %d input channels, the tensor given has %d", tile->g->name, c,
+                          in->c);
     return be->iface.compute(be, tile, in, out, node_ms);
 }
 

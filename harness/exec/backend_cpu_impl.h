@@ -40,9 +40,13 @@ enum cpu_kind {
     CPU_ADAPTIVE, /* adaptive average pooling with uneven bins: plain C over a plain NCHW copy */
     CPU_LINEAR,   /* inner product (+ eltwise post-ops); reads a flatten's input as is */
     CPU_BN,       /* batch normalisation that could not be folded */
-    CPU_ELTWISE,  /* ReLU / ReLU6 that could not be fused */
-    CPU_ADD,      /* binary add that could not be fused */
+    CPU_ELTWISE,  /* an activation that could not be fused (ReLU, ReLU6) or is never fused */
+    CPU_ADD,      /* binary add that could not be fused, and binary mul (a gate broadcast) */
+    CPU_CONCAT,   /* concat on channels */
 };
+
+/* Groups that read two tensors (the main node's two inputs). */
+static inline bool cpu_kind_binary(enum cpu_kind k) { return k == CPU_ADD || k == CPU_CONCAT; }
 
 enum cpu_post { CPU_POST_RELU, CPU_POST_RELU6, CPU_POST_SUM };
 

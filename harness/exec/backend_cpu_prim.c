@@ -349,7 +349,7 @@ static struct halo_window pool_window(const struct halo_node *nd, dnnl_alg_kind_
     if (nd->op == HALO_OP_ADAPTIVE_AVGPOOL) {
         int kh = nd->in_shape[0].h / nd->out_h, kw = nd->in_shape[0].w / nd->out_w;
         *alg = dnnl_pooling_avg_exclude_padding;
-        return (struct halo_window){kh, kw, kh, kw, 0, 0, 1, 1};
+        return (struct halo_window){kh, kw, kh, kw, 0, 0, 1, 1, 0, 0};
     }
     *alg = nd->op == HALO_OP_MAXPOOL ? dnnl_pooling_max
            : nd->count_include_pad   ? dnnl_pooling_avg_include_padding
@@ -465,34 +465,105 @@ static enum halo_status create_bn(struct cpu_ctx *c, struct cpu_entry *e, const 
     return HALO_OK;
 }
 
+/* oneDNN's eltwise algorithm and parameters for a unary op; hardsigmoid is linear then a clip to
+ * [0, 1] (*clip01), as oneDNN 2.x has no hardsigmoid. */
+static dnnl_alg_kind_t eltwise_alg(const struct halo_node *nd, float *alpha, float *beta, bool *clip01)
+{
+    *alpha = *beta = 0.0f;
+    *clip01 = false;
+    switch (nd->op) {
+    case HALO_OP_RELU6: *beta = 6.0f; return dnnl_eltwise_clip;
+    case HALO_OP_LEAKY_RELU: *alpha = nd->alpha; return dnnl_eltwise_relu;
+    case HALO_OP_CLIP: /* max(min, min(max, x)); min > max gives max, as ONNX says */
+        *alpha = nd->alpha < nd->beta ? nd->alpha : nd->beta;
+        *beta = nd->beta;
+        return dnnl_eltwise_clip;
+    case HALO_OP_SIGMOID: return dnnl_eltwise_logistic;
+    case HALO_OP_HARDSWISH: return dnnl_eltwise_hardswish;
+    case HALO_OP_HARDSIGMOID:
+        *alpha = nd->alpha;
+        *beta = nd->beta;
+        *clip01 = true;
+        return dnnl_eltwise_linear;
+    default: return dnnl_eltwise_relu;
+    }
+}
+
 static enum halo_status create_eltwise(struct cpu_ctx *c, struct cpu_entry *e, const struct cpu_group *gr,
                                        const struct cpu_io *io)
 {
-    bool six = c->g->nodes[gr->main].op == HALO_OP_RELU6;
+    float alpha, beta;
+    bool clip01;
+    dnnl_alg_kind_t alg = eltwise_alg(&c->g->nodes[gr->main], &alpha, &beta, &clip01);
     HALO_TRY(input_same_layout(c, e, io, 0, io->read[0], dnnl_format_tag_undef));
     dnnl_eltwise_desc_t d;
-    CPU_CHECK(dnnl_eltwise_forward_desc_init(&d, dnnl_forward_inference, six ? dnnl_eltwise_clip : dnnl_eltwise_relu,
-                                             &e->in[0].target, 0.0f, six ? 6.0f : 0.0f));
+    CPU_CHECK(dnnl_eltwise_forward_desc_init(&d, dnnl_forward_inference, alg, &e->in[0].target, alpha, beta));
     dnnl_status_t why;
-    HALO_TRY(make_pd(c, e, &d, gr, &why));
+    if (!clip01) {
+        HALO_TRY(make_pd(c, e, &d, gr, &why));
+    } else {
+        dnnl_primitive_attr_t attr = NULL;
+        dnnl_post_ops_t po = NULL;
+        enum halo_status st = make_attr(&attr, gr);
+        if (st != HALO_OK) goto done;
+        CPU_CHECK_GOTO(st, dnnl_post_ops_create(&po), done);
+        CPU_CHECK_GOTO(st, dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 1.0f), done);
+        CPU_CHECK_GOTO(st, dnnl_primitive_attr_set_post_ops(attr, po), done);
+        CPU_CHECK_GOTO(st, dnnl_primitive_desc_create(&e->pd, &d, attr, c->engine, NULL), done);
+    done:
+        if (po) dnnl_post_ops_destroy(po);
+        if (attr) dnnl_primitive_attr_destroy(attr);
+        HALO_TRY(st);
+    }
     add_arg(e, DNNL_ARG_SRC, input_mem(e, 0));
     return HALO_OK;
 }
 
+/* Add, or mul (whose second operand may be a c x 1 x 1 gate, broadcast over the map). */
 static enum halo_status create_add(struct cpu_ctx *c, struct cpu_entry *e, const struct cpu_group *gr,
                                    const struct cpu_io *io)
 {
+    const struct halo_node *nd = &c->g->nodes[gr->main];
     HALO_TRY(input_same_layout(c, e, io, 0, io->read[0], dnnl_format_tag_undef));
-    /* the second operand is read in the first one's layout (a reorder when it differs) */
     dnnl_memory_desc_t view;
     HALO_TRY(cpu_md_view(&view, io->in[1], io->read[1]));
-    HALO_TRY(input_setup(c, e, 1, &view, &e->in[0].target));
+    bool gate = nd->op == HALO_OP_MUL && nd->in_shape[1].h == 1 && nd->in_shape[1].w == 1 &&
+                (nd->in_shape[0].h != 1 || nd->in_shape[0].w != 1);
+    if (gate) { /* the gate in plain layout: oneDNN broadcasts it per channel */
+        dnnl_memory_desc_t plain;
+        HALO_TRY(cpu_md4(&plain, nd->in_shape[1].c, 1, 1, dnnl_nchw));
+        HALO_TRY(input_setup(c, e, 1, &view, &plain));
+    } else { /* the second operand is read in the first one's layout (a reorder when it differs) */
+        HALO_TRY(input_setup(c, e, 1, &view, &e->in[0].target));
+    }
     dnnl_binary_desc_t d;
-    CPU_CHECK(dnnl_binary_desc_init(&d, dnnl_binary_add, &e->in[0].target, &e->in[1].target, &e->in[0].target));
+    CPU_CHECK(dnnl_binary_desc_init(&d, nd->op == HALO_OP_MUL ? dnnl_binary_mul : dnnl_binary_add, &e->in[0].target,
+                                    &e->in[1].target, &e->in[0].target));
     dnnl_status_t why;
     HALO_TRY(make_pd(c, e, &d, gr, &why));
     add_arg(e, DNNL_ARG_SRC_0, input_mem(e, 0));
     add_arg(e, DNNL_ARG_SRC_1, input_mem(e, 1));
+    return HALO_OK;
+}
+
+/* Concat on channels: both inputs in the first one's plain layout, the output in oneDNN's choice. */
+static enum halo_status create_concat(struct cpu_ctx *c, struct cpu_entry *e, const struct cpu_group *gr,
+                                      const struct cpu_io *io)
+{
+    const struct halo_node *nd = &c->g->nodes[gr->main];
+    HALO_TRY(input_same_layout(c, e, io, 0, io->read[0], dnnl_format_tag_undef));
+    HALO_TRY(input_same_layout(c, e, io, 1, io->read[1], tag_of(&e->in[0].target)));
+    dnnl_memory_desc_t src[2] = {e->in[0].target, e->in[1].target}, dst_md;
+    HALO_TRY(cpu_md4(&dst_md, nd->out_shape.c, halo_rect_h(io->out), halo_rect_w(io->out), dnnl_format_tag_any));
+    dnnl_primitive_attr_t attr = NULL;
+    enum halo_status st = make_attr(&attr, gr);
+    if (st != HALO_OK) goto done;
+    CPU_CHECK_GOTO(st, dnnl_concat_primitive_desc_create(&e->pd, &dst_md, 2, 1, src, attr, c->engine), done);
+done:
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    HALO_TRY(st);
+    add_arg(e, DNNL_ARG_MULTIPLE_SRC, input_mem(e, 0));
+    add_arg(e, DNNL_ARG_MULTIPLE_SRC + 1, input_mem(e, 1));
     return HALO_OK;
 }
 
@@ -518,6 +589,7 @@ static enum halo_status create(struct cpu_ctx *c, struct cpu_entry *e, const str
     case CPU_BN: HALO_TRY(create_bn(c, e, gr, io)); break;
     case CPU_ELTWISE: HALO_TRY(create_eltwise(c, e, gr, io)); break;
     case CPU_ADD: HALO_TRY(create_add(c, e, gr, io)); break;
+    case CPU_CONCAT: HALO_TRY(create_concat(c, e, gr, io)); break;
     }
     const char *impl = NULL;
     CPU_CHECK(dnnl_primitive_desc_query(e->pd, dnnl_query_impl_info_str, 0, &impl));

@@ -71,12 +71,12 @@ static enum cpu_kind kind_of(const struct halo_node *n)
     case HALO_OP_CONV: return CPU_CONV;
     case HALO_OP_LINEAR: return CPU_LINEAR;
     case HALO_OP_BN: return CPU_BN;
-    case HALO_OP_RELU:
-    case HALO_OP_RELU6: return CPU_ELTWISE;
-    case HALO_OP_ADD: return CPU_ADD;
+    case HALO_OP_ADD:
+    case HALO_OP_MUL: return CPU_ADD;
+    case HALO_OP_CONCAT: return CPU_CONCAT;
     case HALO_OP_ADAPTIVE_AVGPOOL:
         return (n->in_shape[0].h % n->out_h == 0 && n->in_shape[0].w % n->out_w == 0) ? CPU_POOL : CPU_ADAPTIVE;
-    default: return CPU_POOL;
+    default: return halo_op_is_unary(n->op) ? CPU_ELTWISE : CPU_POOL;
     }
 }
 
@@ -140,7 +140,7 @@ static enum halo_status plan_build(const struct halo_graph *g, int first, int la
         p->group_at[gr.last - first] = p->n_groups;
         p->groups[p->n_groups++] = gr;
         add_ref(p, nd->in[0]);
-        if (gr.kind == CPU_ADD) add_ref(p, nd->in[1]);
+        if (cpu_kind_binary(gr.kind)) add_ref(p, nd->in[1]);
         if (gr.sum_node >= 0) add_ref(p, g->nodes[gr.sum_node].in[gr.sum_k]);
     }
     add_ref(p, last - 1);
@@ -223,7 +223,7 @@ static enum halo_status run_group(struct run *r, const struct cpu_group *gr, dou
     const struct halo_node *nd = &g->nodes[gr->main];
     struct cpu_io io = {0};
     io_input(r, &io, gr->main, 0);
-    if (gr->kind == CPU_ADD) io_input(r, &io, gr->main, 1);
+    if (cpu_kind_binary(gr->kind)) io_input(r, &io, gr->main, 1);
     if (gr->sum_node >= 0) {
         io_input(r, &io, gr->sum_node, gr->sum_k);
         io.pad[1] = (struct halo_pad){0, 0, 0, 0};
@@ -237,7 +237,7 @@ static enum halo_status run_group(struct run *r, const struct cpu_group *gr, dou
     dst->refs = r->p.refs[gr->last - r->p.first];
     c->node[gr->main].impl = e->impl;
     release(r, nd->in[0]);
-    if (gr->kind == CPU_ADD) release(r, nd->in[1]);
+    if (cpu_kind_binary(gr->kind)) release(r, nd->in[1]);
     if (gr->sum_node >= 0) release(r, g->nodes[gr->sum_node].in[gr->sum_k]);
     if (node_ms) {
         CPU_CHECK(dnnl_stream_wait(c->stream));

@@ -175,11 +175,28 @@ static void linear(const struct halo_node *n, const struct halo_node_weights *w,
     }
 }
 
-/* Element-wise nodes: read = out, so the input is cropped to the output's rect. */
+/* The unary ops as their definitions say (ONNX's, which PyTorch's agree with), in double. */
+static double unary(const struct halo_node *n, double v)
+{
+    switch (n->op) {
+    case HALO_OP_RELU: return v > 0 ? v : 0;
+    case HALO_OP_RELU6: return v < 0 ? 0 : (v > 6 ? 6 : v);
+    case HALO_OP_SIGMOID: return 1 / (1 + exp(-v));
+    case HALO_OP_HARDSIGMOID: return fmax(0, fmin(1, (double)n->alpha * v + n->beta));
+    case HALO_OP_HARDSWISH: return v * fmax(0, fmin(1, v / 6 + 0.5));
+    case HALO_OP_LEAKY_RELU: return v < 0 ? (double)n->alpha * v : v;
+    case HALO_OP_CLIP: return fmin(fmax(v, n->alpha), n->beta);
+    default: HALO_ASSERT(!"not a unary op"); return 0;
+    }
+}
+
+/* Element-wise nodes: read = out, so the input is cropped to the output's rect; a mul's second
+ * operand may be a c x 1 x 1 gate, read at (0, 0). */
 static void elementwise(const struct halo_node *n, const struct halo_node_weights *w,
                         const struct halo_tensor *a, const struct halo_tensor *b, struct halo_tensor *y)
 {
     int oh = halo_rect_h(y->rect), ow = halo_rect_w(y->rect);
+    bool gate = b && halo_rect_h(b->rect) == 1 && halo_rect_w(b->rect) == 1 && b->rect.y0 == 0 && b->rect.x0 == 0;
     for (int c = 0; c < y->c; c++) {
         double scale = 1, shift = 0;
         if (n->op == HALO_OP_BN) {
@@ -192,13 +209,25 @@ static void elementwise(const struct halo_node *n, const struct halo_node_weight
                 double v = at(a, c, yy, xx);
                 switch (n->op) {
                 case HALO_OP_BN: v = v * scale + shift; break;
-                case HALO_OP_RELU: v = v > 0 ? v : 0; break;
-                case HALO_OP_RELU6: v = v < 0 ? 0 : (v > 6 ? 6 : v); break;
                 case HALO_OP_ADD: v += at(b, c, yy, xx); break;
-                default: HALO_ASSERT(!"not element-wise");
+                case HALO_OP_MUL: v *= gate ? at(b, c, 0, 0) : at(b, c, yy, xx); break;
+                default: v = unary(n, v); break;
                 }
                 y->data[((size_t)c * oh + i) * ow + j] = (float)v;
             }
+    }
+}
+
+/* Concat: a's channels, then b's, over the output's rect. */
+static void concat(const struct halo_tensor *a, const struct halo_tensor *b, struct halo_tensor *y)
+{
+    int oh = halo_rect_h(y->rect), ow = halo_rect_w(y->rect);
+    for (int c = 0; c < y->c; c++) {
+        const struct halo_tensor *x = c < a->c ? a : b;
+        int cx = c < a->c ? c : c - a->c;
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++)
+                y->data[((size_t)c * oh + i) * ow + j] = at(x, cx, y->rect.y0 + i, y->rect.x0 + j);
     }
 }
 
@@ -232,6 +261,7 @@ static enum halo_status ref_compute(struct halo_backend *be, const struct halo_t
         case HALO_OP_ADAPTIVE_AVGPOOL: adaptive_avgpool(nd, x[0], y); break;
         case HALO_OP_FLATTEN: memcpy(y->data, x[0]->data, halo_tensor_numel(y) * sizeof(float)); break;
         case HALO_OP_LINEAR: linear(nd, w, x[0], y); break;
+        case HALO_OP_CONCAT: concat(x[0], x[1], y); break;
         default: elementwise(nd, w, x[0], nd->n_in > 1 ? x[1] : NULL, y); break;
         }
         if (node_ms) node_ms[i - tile->first] = halo_now_ms() - t0;

@@ -45,6 +45,12 @@ struct halo_count halo_count_node(const struct halo_graph *g, int i)
     case HALO_OP_BN: c.elem_ops = 2 * elems; break;
     case HALO_OP_RELU:
     case HALO_OP_RELU6:
+    case HALO_OP_SIGMOID:
+    case HALO_OP_HARDSIGMOID:
+    case HALO_OP_HARDSWISH:
+    case HALO_OP_LEAKY_RELU:
+    case HALO_OP_CLIP:
+    case HALO_OP_MUL:
     case HALO_OP_ADD: c.elem_ops = elems; break;
     case HALO_OP_MAXPOOL: c.elem_ops = elems * (n->win.kh * n->win.kw - 1); break;
     case HALO_OP_AVGPOOL: c.elem_ops = elems * n->win.kh * n->win.kw; break;
@@ -52,6 +58,7 @@ struct halo_count halo_count_node(const struct halo_graph *g, int i)
         c.elem_ops = (int64_t)y.c * adaptive_bins(x.h, y.h) * adaptive_bins(x.w, y.w);
         break;
     case HALO_OP_FLATTEN:
+    case HALO_OP_CONCAT: /* a copy */
     case HALO_OP_COUNT_: break;
     }
     return c;

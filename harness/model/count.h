@@ -2,8 +2,9 @@
  * MACs: conv N*Cout*(Cin/groups)*Kh*Kw*Hout*Wout (padded taps included) and linear in*out, nothing
  * else. Params: weights, biases, BN gamma and beta (running statistics are buffers).
  * Element-wise ops are a separate column, never mixed into MACs: BN 2 per output element (scale
- * and shift), ReLU/ReLU6/add 1 per element, max pool kh*kw-1 comparisons per output, average
- * pool kh*kw additions per output (adaptive: the size of each bin). */
+ * and shift), every activation, add and mul 1 per element (concat none: a copy), max pool
+ * kh*kw-1 comparisons per output, average pool kh*kw additions per output (adaptive: the size of
+ * each bin). */
 #ifndef HALO_COUNT_H
 #define HALO_COUNT_H
 

@@ -1,6 +1,7 @@
 #include "model/graph.h"
 #include "core/alloc.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,10 @@ static const char *op_names[HALO_OP_COUNT_] = {
     [HALO_OP_MAXPOOL] = "maxpool",   [HALO_OP_AVGPOOL] = "avgpool",
     [HALO_OP_ADAPTIVE_AVGPOOL] = "adaptive_avgpool",
     [HALO_OP_FLATTEN] = "flatten",   [HALO_OP_LINEAR] = "linear",
-    [HALO_OP_ADD] = "add",
+    [HALO_OP_ADD] = "add",           [HALO_OP_CONCAT] = "concat",
+    [HALO_OP_MUL] = "mul",           [HALO_OP_SIGMOID] = "sigmoid",
+    [HALO_OP_HARDSIGMOID] = "hardsigmoid", [HALO_OP_HARDSWISH] = "hardswish",
+    [HALO_OP_LEAKY_RELU] = "leaky_relu",   [HALO_OP_CLIP] = "clip",
 };
 
 const char *halo_op_name(enum halo_op op)
@@ -22,6 +26,20 @@ const char *halo_op_name(enum halo_op op)
 bool halo_op_is_spatial(enum halo_op op)
 {
     return op != HALO_OP_ADAPTIVE_AVGPOOL && op != HALO_OP_FLATTEN && op != HALO_OP_LINEAR;
+}
+
+bool halo_op_is_unary(enum halo_op op)
+{
+    switch (op) {
+    case HALO_OP_RELU:
+    case HALO_OP_RELU6:
+    case HALO_OP_SIGMOID:
+    case HALO_OP_HARDSIGMOID:
+    case HALO_OP_HARDSWISH:
+    case HALO_OP_LEAKY_RELU:
+    case HALO_OP_CLIP: return true;
+    default: return false;
+    }
 }
 
 struct halo_graph *halo_graph_new(const char *name, int in_c)
@@ -45,6 +63,7 @@ void halo_graph_free(struct halo_graph *g)
     free(g->nodes);
     free(g->stages);
     free(g->name);
+    free(g->source);
     free(g);
 }
 
@@ -57,6 +76,10 @@ static int channels_of(const struct halo_graph *g, int p)
     case HALO_OP_CONV:
     case HALO_OP_LINEAR: return n->cout;
     case HALO_OP_FLATTEN: return -1; /* depends on the input size */
+    case HALO_OP_CONCAT: {
+        int a = channels_of(g, n->in[0]), b = channels_of(g, n->in[1]);
+        return a < 0 || b < 0 ? -1 : a + b;
+    }
     default: return channels_of(g, n->in[0]);
     }
 }
@@ -76,8 +99,8 @@ static int append(struct halo_graph *g, enum halo_op op, const char *name, int i
     if (!n->name) g->oom = true;
     n->in[0] = in0;
     n->in[1] = in1;
-    n->n_in = op == HALO_OP_ADD ? 2 : 1;
-    n->win = (struct halo_window){1, 1, 1, 1, 0, 0, 1, 1};
+    n->n_in = (op == HALO_OP_ADD || op == HALO_OP_CONCAT || op == HALO_OP_MUL) ? 2 : 1;
+    n->win = (struct halo_window){1, 1, 1, 1, 0, 0, 1, 1, 0, 0};
     n->groups = 1;
     g->inferred = false;
     return g->n_nodes++;
@@ -88,7 +111,7 @@ int halo_graph_conv2(struct halo_graph *g, const char *name, int in, int cin, in
 {
     HALO_ASSERT(cin > 0 && cout > 0 && groups > 0 && cin % groups == 0 && cout % groups == 0);
     HALO_ASSERT(w.kh > 0 && w.kw > 0 && w.sh > 0 && w.sw > 0 && w.ph >= 0 && w.pw >= 0);
-    HALO_ASSERT(w.dh > 0 && w.dw > 0);
+    HALO_ASSERT(w.dh > 0 && w.dw > 0 && w.ph + w.eh >= 0 && w.pw + w.ew >= 0);
     HALO_ASSERT(channels_of(g, in) == cin);
     int i = append(g, HALO_OP_CONV, name, in, HALO_INPUT);
     if (g->oom) return i;
@@ -104,7 +127,7 @@ int halo_graph_conv2(struct halo_graph *g, const char *name, int in, int cin, in
 int halo_graph_conv(struct halo_graph *g, const char *name, int in, int cin, int cout, int k, int s,
                     int p, int d, int groups, bool bias)
 {
-    struct halo_window w = {k, k, s, s, p, p, d, d};
+    struct halo_window w = {k, k, s, s, p, p, d, d, 0, 0};
     return halo_graph_conv2(g, name, in, cin, cout, w, groups, bias);
 }
 
@@ -118,10 +141,23 @@ int halo_graph_bn(struct halo_graph *g, const char *name, int in, int c)
     return i;
 }
 
+int halo_graph_act2(struct halo_graph *g, enum halo_op op, const char *name, int in, float alpha, float beta)
+{
+    HALO_ASSERT(halo_op_is_unary(op));
+    int i = append(g, op, name, in, HALO_INPUT);
+    if (g->oom) return i;
+    g->nodes[i].alpha = alpha;
+    g->nodes[i].beta = beta;
+    return i;
+}
+
 int halo_graph_act(struct halo_graph *g, enum halo_op op, const char *name, int in)
 {
-    HALO_ASSERT(op == HALO_OP_RELU || op == HALO_OP_RELU6);
-    return append(g, op, name, in, HALO_INPUT);
+    float alpha = 0, beta = 0; /* ONNX's defaults where the op has parameters */
+    if (op == HALO_OP_LEAKY_RELU) alpha = 0.01f;
+    if (op == HALO_OP_HARDSIGMOID) alpha = 0.2f, beta = 0.5f;
+    if (op == HALO_OP_CLIP) alpha = -FLT_MAX, beta = FLT_MAX;
+    return halo_graph_act2(g, op, name, in, alpha, beta);
 }
 
 int halo_graph_pool(struct halo_graph *g, enum halo_op op, const char *name, int in, int k, int s, int p)
@@ -130,8 +166,26 @@ int halo_graph_pool(struct halo_graph *g, enum halo_op op, const char *name, int
     HALO_ASSERT(k > 0 && s > 0 && p >= 0 && 2 * p <= k); /* PyTorch: pad at most half the kernel */
     int i = append(g, op, name, in, HALO_INPUT);
     if (g->oom) return i;
-    g->nodes[i].win = (struct halo_window){k, k, s, s, p, p, 1, 1};
+    g->nodes[i].win = (struct halo_window){k, k, s, s, p, p, 1, 1, 0, 0};
     g->nodes[i].count_include_pad = true;
+    return i;
+}
+
+int halo_graph_pool2(struct halo_graph *g, enum halo_op op, const char *name, int in, struct halo_window w,
+                     bool ceil_mode, bool count_include_pad)
+{
+    HALO_ASSERT(op == HALO_OP_MAXPOOL || op == HALO_OP_AVGPOOL);
+    HALO_ASSERT(w.kh > 0 && w.kw > 0 && w.sh > 0 && w.sw > 0 && w.dh > 0 && w.dw > 0);
+    HALO_ASSERT(op == HALO_OP_MAXPOOL || (w.dh == 1 && w.dw == 1));
+    /* every window keeps at least one tap of data: padding shorter than the window's extent */
+    int eh = w.dh * (w.kh - 1) + 1, ew = w.dw * (w.kw - 1) + 1;
+    HALO_ASSERT(w.ph >= 0 && w.pw >= 0 && w.ph + w.eh >= 0 && w.pw + w.ew >= 0);
+    HALO_ASSERT(w.ph < eh && w.pw < ew && w.ph + w.eh < eh && w.pw + w.ew < ew);
+    int i = append(g, op, name, in, HALO_INPUT);
+    if (g->oom) return i;
+    g->nodes[i].win = w;
+    g->nodes[i].ceil_mode = ceil_mode;
+    g->nodes[i].count_include_pad = count_include_pad;
     return i;
 }
 
@@ -167,6 +221,18 @@ int halo_graph_add(struct halo_graph *g, const char *name, int a, int b)
 {
     HALO_ASSERT(channels_of(g, a) == channels_of(g, b));
     return append(g, HALO_OP_ADD, name, a, b);
+}
+
+int halo_graph_concat(struct halo_graph *g, const char *name, int a, int b)
+{
+    HALO_ASSERT(channels_of(g, a) != -1 && channels_of(g, b) != -1);
+    return append(g, HALO_OP_CONCAT, name, a, b);
+}
+
+int halo_graph_mul(struct halo_graph *g, const char *name, int a, int b)
+{
+    HALO_ASSERT(channels_of(g, a) == channels_of(g, b));
+    return append(g, HALO_OP_MUL, name, a, b);
 }
 
 /* Number of leading dotted components two names share. */
@@ -275,20 +341,36 @@ struct halo_shape halo_graph_tensor_shape(const struct halo_graph *g, int produc
     return producer == HALO_INPUT ? g->input : g->nodes[producer].out_shape;
 }
 
-/* Output length of a sliding window along one axis (PyTorch's formula); <= 0 when empty. */
-static int window_out(int in, int k, int s, int p, int d, bool ceil_mode)
+/* Output length of a sliding window along one axis with padding p before and p + e after
+ * (PyTorch's formula, which ONNX shares); <= 0 when empty. */
+static int window_out(int in, int k, int s, int p, int e, int d, bool ceil_mode)
 {
-    int span = in + 2 * p - d * (k - 1) - 1;
+    int span = in + 2 * p + e - d * (k - 1) - 1;
     if (span < 0) return 0;
     int out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
     if (ceil_mode && (out - 1) * s >= in + p) out--; /* last window must start inside the input */
     return out;
 }
 
+/* ONNX's SAME padding along one axis: total padding for ceil(in / s) outputs, the odd one at the
+ * end (SAME_UPPER) or the start (SAME_LOWER); *p the start, *e the end minus the start. */
+static void same_padding(int in, int k, int s, int d, bool lower, int *p, int *e)
+{
+    int out = (in + s - 1) / s, total = (out - 1) * s + d * (k - 1) + 1 - in;
+    if (total < 0) total = 0;
+    int start = lower ? total - total / 2 : total / 2;
+    *p = start;
+    *e = total - 2 * start;
+}
+
 static enum halo_status infer_node(struct halo_graph *g, struct halo_node *n)
 {
     struct halo_shape x = n->in_shape[0], y = x;
     const struct halo_window *w = &n->win;
+    if (n->same_pad) {
+        same_padding(x.h, w->kh, w->sh, w->dh, n->same_pad == 2, &n->win.ph, &n->win.eh);
+        same_padding(x.w, w->kw, w->sw, w->dw, n->same_pad == 2, &n->win.pw, &n->win.ew);
+    }
     switch (n->op) {
     case HALO_OP_CONV:
         if (x.c != n->cin)
@@ -298,12 +380,12 @@ static enum halo_status infer_node(struct halo_graph *g, struct halo_node *n)
         /* fallthrough */
     case HALO_OP_MAXPOOL:
     case HALO_OP_AVGPOOL:
-        y.h = window_out(x.h, w->kh, w->sh, w->ph, w->dh, n->ceil_mode);
-        y.w = window_out(x.w, w->kw, w->sw, w->pw, w->dw, n->ceil_mode);
+        y.h = window_out(x.h, w->kh, w->sh, w->ph, w->eh, w->dh, n->ceil_mode);
+        y.w = window_out(x.w, w->kw, w->sw, w->pw, w->ew, w->dw, n->ceil_mode);
         if (y.h < 1 || y.w < 1)
             return halo_error(HALO_ERR_INVALID, "%s: %s: input %dx%d is smaller than its %dx%d window",
-                              g->name, n->name, x.h, x.w, w->dh * (w->kh - 1) + 1 - 2 * w->ph,
-                              w->dw * (w->kw - 1) + 1 - 2 * w->pw);
+                              g->name, n->name, x.h, x.w, w->dh * (w->kh - 1) + 1 - 2 * w->ph - w->eh,
+                              w->dw * (w->kw - 1) + 1 - 2 * w->pw - w->ew);
         break;
     case HALO_OP_ADAPTIVE_AVGPOOL:
         y.h = n->out_h;
@@ -318,17 +400,24 @@ static enum halo_status infer_node(struct halo_graph *g, struct halo_node *n)
                               n->name, n->cin, x.c, x.h, x.w);
         y = (struct halo_shape){n->cout, 1, 1};
         break;
-    case HALO_OP_ADD: {
+    case HALO_OP_ADD:
+    case HALO_OP_MUL: {
         struct halo_shape z = n->in_shape[1];
-        if (z.c != x.c || z.h != x.h || z.w != x.w)
+        bool gate = n->op == HALO_OP_MUL && z.h == 1 && z.w == 1; /* broadcast over the feature map */
+        if (z.c != x.c || (!gate && (z.h != x.h || z.w != x.w)))
             return halo_error(HALO_ERR_INVALID, "%s: %s: operands differ: %dx%dx%d and %dx%dx%d",
                               g->name, n->name, x.c, x.h, x.w, z.c, z.h, z.w);
         break;
     }
-    case HALO_OP_BN:
-    case HALO_OP_RELU:
-    case HALO_OP_RELU6:
-    case HALO_OP_COUNT_: break;
+    case HALO_OP_CONCAT: {
+        struct halo_shape z = n->in_shape[1];
+        if (z.h != x.h || z.w != x.w)
+            return halo_error(HALO_ERR_INVALID, "%s: %s: concatenates %dx%d and %dx%d maps", g->name, n->name,
+                              x.h, x.w, z.h, z.w);
+        y.c = x.c + z.c;
+        break;
+    }
+    default: break; /* batchnorm and the unary ops keep the shape */
     }
     n->out_shape = y;
     return HALO_OK;

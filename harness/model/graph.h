@@ -24,12 +24,21 @@ enum halo_op {
     HALO_OP_FLATTEN,          /* c x h x w -> (c*h*w) x 1 x 1; data unchanged in NCHW */
     HALO_OP_LINEAR,
     HALO_OP_ADD,              /* element-wise sum of two tensors (residual) */
+    HALO_OP_CONCAT,           /* the channels of two tensors of the same height and width, in order */
+    HALO_OP_MUL,              /* element-wise product; the second operand may be c x 1 x 1 (channel gating) */
+    HALO_OP_SIGMOID,
+    HALO_OP_HARDSIGMOID,      /* clamp(alpha * x + beta, 0, 1) */
+    HALO_OP_HARDSWISH,        /* x * clamp(x / 6 + 1 / 2, 0, 1) */
+    HALO_OP_LEAKY_RELU,       /* x >= 0 ? x : alpha * x */
+    HALO_OP_CLIP,             /* clamp(x, alpha, beta) */
     HALO_OP_COUNT_
 };
 
-/* Kernel, stride, padding and dilation of a conv or pooling window, per axis. */
+/* Kernel, stride, padding and dilation of a conv or pooling window, per axis. ph and pw pad the
+ * top and left; the bottom and right get ph + eh and pw + ew (eh, ew: 0 for PyTorch's symmetric
+ * padding, other values for ONNX's asymmetric pads). */
 struct halo_window {
-    int kh, kw, sh, sw, ph, pw, dh, dw;
+    int kh, kw, sh, sw, ph, pw, dh, dw, eh, ew;
 };
 
 struct halo_node {
@@ -43,7 +52,10 @@ struct halo_node {
     bool ceil_mode;         /* pools */
     bool count_include_pad; /* avgpool */
     int out_h, out_w;       /* adaptive avgpool output size */
+    int same_pad;           /* conv and pools: ONNX's auto_pad SAME_UPPER (1) or SAME_LOWER (2): the
+                             * padding is set for each input size so that ceil(in / stride) come out */
     float eps;              /* batchnorm */
+    float alpha, beta;      /* leaky relu: alpha the slope; clip: [alpha, beta]; hardsigmoid: alpha, beta */
     struct halo_shape in_shape[2]; /* filled by halo_graph_infer */
     struct halo_shape out_shape;   /* filled by halo_graph_infer */
 };
@@ -67,6 +79,8 @@ struct halo_graph {
     int n_spatial;            /* stages[0..n_spatial) are spatial, the rest are the tail */
     struct halo_shape input;  /* the input shape of the last successful halo_graph_infer */
     bool inferred;
+    char *source;             /* the ONNX file the graph was imported from; NULL for the zoo */
+    uint64_t source_hash;     /* halo_hash_bytes of that file's bytes (0 for the zoo) */
     /* builder state */
     size_t cap;
     bool oom;
@@ -86,10 +100,21 @@ int halo_graph_conv2(struct halo_graph *g, const char *name, int in, int cin, in
 int halo_graph_bn(struct halo_graph *g, const char *name, int in, int c);
 int halo_graph_act(struct halo_graph *g, enum halo_op op, const char *name, int in);
 int halo_graph_pool(struct halo_graph *g, enum halo_op op, const char *name, int in, int k, int s, int p);
+/* A pool with any window (dilation for max pooling only), ceil mode and, for average pooling,
+ * whether padded taps count in the divisor. */
+int halo_graph_pool2(struct halo_graph *g, enum halo_op op, const char *name, int in, struct halo_window w,
+                     bool ceil_mode, bool count_include_pad);
+/* Element-wise activations with parameters: leaky relu (alpha), clip (alpha, beta), hardsigmoid
+ * (alpha, beta). halo_graph_act takes every unary op and gives these their ONNX defaults. */
+int halo_graph_act2(struct halo_graph *g, enum halo_op op, const char *name, int in, float alpha, float beta);
 int halo_graph_adaptive_avgpool(struct halo_graph *g, const char *name, int in, int oh, int ow);
 int halo_graph_flatten(struct halo_graph *g, const char *name, int in);
 int halo_graph_linear(struct halo_graph *g, const char *name, int in, int fin, int fout, bool bias);
 int halo_graph_add(struct halo_graph *g, const char *name, int a, int b);
+/* The channels of a, then those of b (same height and width). A concat of more tensors is a chain. */
+int halo_graph_concat(struct halo_graph *g, const char *name, int a, int b);
+/* a * b element by element; b has a's shape or a's channels and 1 x 1 (broadcast: SE gating). */
+int halo_graph_mul(struct halo_graph *g, const char *name, int a, int b);
 
 /* Ends building: checks the structure and computes the stages. */
 enum halo_status halo_graph_finalize(struct halo_graph *g);
@@ -112,6 +137,8 @@ int halo_graph_stage_of(const struct halo_graph *g, int node);
 
 /* True when the op keeps a spatial layout and works on local windows (can be tiled). */
 bool halo_op_is_spatial(enum halo_op op);
+/* True for the ops that read one tensor and map each element alone (relu, sigmoid, clip, ...). */
+bool halo_op_is_unary(enum halo_op op);
 
 #endif
 

@@ -118,7 +118,10 @@ enum halo_status halo_tile_build(const struct halo_graph *g, int first, int last
                 break;
             case HALO_OP_FLATTEN:
             case HALO_OP_LINEAR: r = halo_rect_full(ps); break;
-            default: r = o; break; /* element-wise */
+            case HALO_OP_MUL: /* a channel gate (c x 1 x 1) is read whole by every tile */
+                r = (k == 1 && ps.h == 1 && ps.w == 1) ? halo_rect_full(ps) : o;
+                break;
+            default: r = o; break; /* element-wise, and concat (channels only) */
             }
             t->read[k] = r;
             t->pad[k] = pad;

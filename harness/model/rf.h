@@ -20,8 +20,8 @@ enum halo_tile_mode {
  * tile has (the true tensor in exact mode) and `pad` the rest, so the node is a 'valid'
  * (unpadded) window over pad + read. Pads are never negative: a window wholly beyond a border
  * (padding >= kernel extent) has an empty read and all its rows as padding on that side. For
- * element-wise nodes read = out; for adaptive pooling, flatten and linear, read covers what the
- * bins or the whole input need and pad is 0. */
+ * element-wise nodes and concat read = out (a mul's c x 1 x 1 gate: all of it); for adaptive
+ * pooling, flatten and linear, read covers what the bins or the whole input need and pad is 0. */
 struct halo_tile_node {
     struct halo_rect out;     /* region of the node's output tensor to produce (full coordinates) */
     struct halo_rect read[2]; /* region of each input read; inside the producer's `out` (or tile in) */

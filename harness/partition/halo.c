@@ -176,10 +176,10 @@ enum halo_status halo_split_cost_stages(const struct halo_graph *g, int i, int j
     memset(out, 0, sizeof *out);
     HALO_TRY(halo_stage_range_nodes(g, i, j, &first, &last));
     for (int s = i; s < j; s++)
-        if (!g->stages[s].spatial)
+        if (s >= g->n_spatial) /* from the first global pooling or channel attention on */
             return halo_error(HALO_ERR_INVALID,
-                              "%s: stage %d (%s) is in the tail (global pooling, flatten, classifier) and cannot be "
-                              "split; spatial stages are 0..%d",
+                              "%s: stage %d (%s) is in the tail (from the first global pooling or channel attention "
+                              "on) and cannot be split; spatial stages are 0..%d",
                               g->name, s, g->stages[s].name, g->n_spatial - 1);
     HALO_TRY(halo_split_cost_nodes(g, first, last, split, out));
     out->first_stage = i;

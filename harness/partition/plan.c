@@ -63,6 +63,7 @@ enum halo_status halo_plan_new(const struct halo_graph *g, const struct halo_clu
     if (!p) return HALO_ERR_NOMEM;
     enum halo_status st = halo_plan_alloc_devices(p, n_es + 1);
     p->model = halo_strdup(g->name);
+    p->model_hash = g->source_hash;
     p->method = halo_strdup(method);
     p->cluster = halo_strdup(c->path ? c->path : c->name);
     p->h = g->input.h;
@@ -287,6 +288,7 @@ uint64_t halo_plan_hash(const struct halo_plan *p)
 {
     uint64_t h = HALO_FNV1A_INIT;
     h = halo_fnv1a(h, p->model, strlen(p->model));
+    if (p->model_hash) h = halo_fnv1a(h, &p->model_hash, sizeof p->model_hash);
     int hw[2] = {p->h, p->w};
     h = halo_fnv1a(h, hw, sizeof hw);
     for (int k = 0; k < p->n_dev; k++) h = halo_fnv1a(h, p->dev[k].name, strlen(p->dev[k].name) + 1);

@@ -72,7 +72,8 @@ struct halo_plan_event {
 };
 
 struct halo_plan {
-    char *model;
+    char *model;             /* a zoo name, or the path of the ONNX file the model came from */
+    uint64_t model_hash;     /* the graph's source_hash: the ONNX file's bytes (0 for a zoo model) */
     int h, w;
     char *method;
     bool lossless;

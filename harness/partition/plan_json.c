@@ -5,7 +5,10 @@
 #include "partition/plan.h"
 #include "partition/plan_internal.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static cJSON *rect_json(struct halo_rect r)
@@ -50,6 +53,11 @@ enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
     if (!j) return HALO_ERR_NOMEM;
     cJSON_AddStringToObject(j, "schema", HALO_PLAN_SCHEMA);
     cJSON_AddStringToObject(j, "model", p->model);
+    if (p->model_hash) {
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)p->model_hash);
+        cJSON_AddStringToObject(j, "model_hash", hex);
+    }
     cJSON_AddItemToObject(j, "input", range_json(p->h, p->w));
     cJSON_AddStringToObject(j, "method", p->method);
     cJSON_AddBoolToObject(j, "lossless", p->lossless);
@@ -234,8 +242,8 @@ static enum halo_status load_matrix(const char *file, const cJSON *links, const 
 
 static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_plan *p)
 {
-    static const char *const keys[] = {"schema", "model", "input", "method", "lossless", "notes", "cluster",
-                                       "devices", "links", "codec", "blocks", "tail", "predicted", NULL};
+    static const char *const keys[] = {"schema", "model", "model_hash", "input", "method", "lossless", "notes",
+                                       "cluster", "devices", "links", "codec", "blocks", "tail", "predicted", NULL};
     const char *s;
     if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", file);
     HALO_TRY(halo_json_str(file, j, "", "schema", true, &s));
@@ -245,6 +253,15 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
     HALO_TRY(halo_json_known_keys(file, j, "", keys));
     HALO_TRY(halo_json_str(file, j, "", "model", true, &s));
     if (!(p->model = halo_strdup(s))) return HALO_ERR_NOMEM;
+    s = NULL;
+    HALO_TRY(halo_json_str(file, j, "", "model_hash", false, &s));
+    if (s) { /* the ONNX file's hash: 16 hex digits */
+        char *end;
+        errno = 0;
+        p->model_hash = strtoull(s, &end, 16);
+        if (strlen(s) != 16 || *end || errno || !p->model_hash)
+            return halo_error(HALO_ERR_INVALID, "%s: model_hash: '%s' is not 16 hex digits", file, s);
+    }
     int in[2];
     HALO_TRY(int_array(file, j, "", "input", 2, 1, 65536, in));
     p->h = in[0];

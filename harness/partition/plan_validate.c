@@ -29,6 +29,10 @@ enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo
     if (strcmp(p->model, g->name) || p->h != g->input.h || p->w != g->input.w)
         return halo_error(HALO_ERR_INVALID, "%s: model: plan is for %s at %dx%d, graph is %s at %dx%d", name, p->model,
                           p->h, p->w, g->name, g->input.h, g->input.w);
+    if (p->model_hash != g->source_hash)
+        return halo_error(HALO_ERR_INVALID, "%s: model_hash: %s is not the file the plan was made for (its bytes hash to "
+                          "%016llx, the plan says %016llx)", name, p->model, (unsigned long long)g->source_hash,
+                          (unsigned long long)p->model_hash);
     if (p->n_dev < 2) return halo_error(HALO_ERR_INVALID, "%s: devices: needs the source and at least one ES", name);
     for (int a = 0; a < p->n_dev; a++) {
         for (int b = 0; b < a; b++)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model/zoo.h"
+#include "model/model.h"
 
 static const struct halo_planner_info planners[] = {
     {.name = "local", .label = "local", .title = "Local: the whole model on the best single device",
@@ -258,7 +258,7 @@ enum halo_status halo_planner_rescale(const struct halo_planner_ctx *ctx, const 
         const struct halo_plan_block *bl = &src->block[b];
         /* the source plan's output size of this block, from its own input size */
         struct halo_graph *g0;
-        st = halo_zoo_build_for(src->model, src->h, src->w, &g0);
+        st = halo_model_build_for(src->model, src->h, src->w, &g0);
         if (st != HALO_OK) break;
         struct halo_shape from = g0->nodes[bl->last - 1].out_shape, to = g->nodes[bl->last - 1].out_shape;
         halo_graph_free(g0);

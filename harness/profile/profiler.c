@@ -9,7 +9,7 @@
 #include "exec/executor.h"
 #include "halo_config.h"
 #include "model/count.h"
-#include "model/zoo.h"
+#include "model/model.h"
 #include "profile/roofline.h"
 
 #include <math.h>
@@ -163,7 +163,7 @@ static enum halo_status measure_model(struct run_ctx *r, const char *model, stru
     struct halo_backend *be = NULL;
     struct halo_tensor img = {0};
     struct halo_backend_opts bo = {.threads = o->threads};
-    enum halo_status st = halo_zoo_build_for(model, o->h, o->w, &g);
+    enum halo_status st = halo_model_build_for(model, o->h, o->w, &g);
     if (st == HALO_OK) st = halo_weights_random(g, o->seed, &w);
     if (st == HALO_OK) st = halo_backend_new(o->backend, &bo, &be);
     if (st == HALO_OK) st = halo_backend_load(be, g, w);
@@ -272,7 +272,7 @@ enum halo_status halo_profile_measure(const struct halo_profiler_opts *o, char *
     /* progress in runs: whole-network runs, instrumented runs, and stage strips */
     for (int m = 0; m < n; m++) {
         struct halo_graph *g;
-        if (halo_zoo_build_for(models[m], o->h, o->w, &g) != HALO_OK) continue;
+        if (halo_model_build_for(models[m], o->h, o->w, &g) != HALO_OK) continue;
         r.total += 2 * (o->warmup + o->repeat) + (double)g->n_spatial * tiles;
         halo_graph_free(g);
     }

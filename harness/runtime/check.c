@@ -6,8 +6,8 @@
 #include "core/json.h"
 #include "exec/backend.h"
 #include "exec/codec.h"
+#include "model/model.h"
 #include "model/weights.h"
-#include "model/zoo.h"
 #include "runtime/inject.h"
 #include "runtime/runtime.h"
 #include "partition/schedule.h"
@@ -100,7 +100,7 @@ enum halo_status halo_rt_load_plan(const struct halo_run_opts *o, const char *pa
     HALO_TRY(halo_plan_load(path, plan));
     struct halo_plan *p = *plan;
     if (!*graph) {
-        enum halo_status st = halo_zoo_build_for(p->model, p->h, p->w, graph);
+        enum halo_status st = halo_model_build_for(p->model, p->h, p->w, graph);
         if (st != HALO_OK) {
             halo_error_prefix("%s: model", path);
             return st;

@@ -9,6 +9,7 @@
 #include "core/hash.h"
 #include "core/image.h"
 #include "core/topology.h"
+#include "model/model.h"
 #include "model/weights.h"
 
 #include <math.h>
@@ -139,8 +140,8 @@ static enum halo_status load_rest(struct halo_rt *rt, uint64_t *weights_hash)
     struct halo_weights *w = NULL;
     HALO_TRY(activate(rt, 0));
     HALO_TRY(rt_engine_setup(rt));
-    HALO_TRY(o->weights_path ? halo_weights_load(j->g, o->weights_path, &w)
-                             : halo_weights_random(j->g, o->weights_seed, &w));
+    HALO_TRY(o->weights_seeded ? halo_weights_random(j->g, o->weights_seed, &w)
+                               : halo_model_weights(j->g, o->weights_path, o->weights_seed, &w));
     *weights_hash = w->hash;
     struct rt_cpu_share share;
     int n_share = rt_share_cores(rt, &share);

@@ -27,8 +27,9 @@ enum halo_link_mode {
 struct halo_run_opts {
     const char *const *plan_paths; /* one or more plans of the same model and input, run in turn */
     int n_plans;
-    const char *weights_path; /* NULL: random weights with weights_seed */
+    const char *weights_path; /* NULL: an ONNX model's own weights, else random with weights_seed */
     uint64_t weights_seed;
+    bool weights_seeded;      /* random weights with weights_seed even for an ONNX model */
     const char *image_path;   /* NULL: random N(0,1) image with image_seed */
     uint64_t image_seed;
     const char *rates_path;   /* NULL, or per-link rates replacing the plan's (halo-rates/1) */
