@@ -288,6 +288,11 @@ enum halo_status halo_planner_rescale(const struct halo_planner_ctx *ctx, const 
         if (p->notes) snprintf(p->notes, n, "%s; rescaled from %dx%d", src->notes, src->h, src->w);
     }
     free(es);
+    for (int v = 0; v < src->n_rot && st == HALO_OK; v++) {
+        struct halo_plan *q = NULL;
+        st = halo_planner_rescale(ctx, src->rot[v], &q);
+        if (st == HALO_OK) st = halo_plan_add_variant(p, q);
+    }
     if (st != HALO_OK) {
         halo_plan_free(p);
         return st;

@@ -75,7 +75,8 @@ enum halo_status halo_planner_single(const struct halo_planner_ctx *ctx, int d, 
 
 /* The plan `src` (made for another input size of the same model) carried over to ctx's size
  * unchanged in structure: same blocks, devices and tail, every rect boundary scaled in
- * proportion (parts that shrink to nothing are dropped), then priced and simulated. */
+ * proportion (parts that shrink to nothing are dropped), then priced and simulated; its variants
+ * likewise. */
 enum halo_status halo_planner_rescale(const struct halo_planner_ctx *ctx, const struct halo_plan *src,
                                       struct halo_plan **out);
 
