@@ -80,7 +80,7 @@ static int frames_for(const struct halo_plan *p, const struct halo_stream_opts *
 {
     int n = o->n_frames > 0 ? o->n_frames : HALO_STREAM_DEFAULT_FRAMES, nv = halo_plan_n_variants(p);
     for (;;) {
-        int w = o->warmup >= 0 ? o->warmup : halo_stream_default_warmup(n);
+        int w = o->warmup > 0 ? o->warmup : o->warmup < 0 ? 0 : halo_stream_default_warmup(n);
         if (w > n - 1) w = n - 1;
         *warmup = w;
         if (o->n_frames > 0 || nv == 1 || (n - 1 - w) % nv == 0) return n;

@@ -30,7 +30,8 @@ struct halo_stream_opts {
                                        window holds whole rotations of the plan's variants) */
     int inflight;                   /* frames admitted and not done at most; 0: halo_stream_default_inflight;
                                        < 0: no bound */
-    int warmup;                     /* frames left out of the throughput; < 0: halo_stream_default_warmup */
+    int warmup;                     /* frames left out of the throughput; 0: halo_stream_default_warmup;
+                                       < 0: none */
     double deadline_ms;             /* 0: none */
     const struct halo_link_model *link;   /* NULL: the default (FIFO) */
     const double *const *bw_frame;  /* [n_frames] n_dev x n_dev Mbps, each frame's links; NULL: the plan's.
