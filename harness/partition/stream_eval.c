@@ -88,6 +88,77 @@ static int frames_for(const struct halo_plan *p, const struct halo_stream_opts *
     }
 }
 
+struct interval {
+    double a, b;
+};
+
+static int cmp_interval(const void *x, const void *y)
+{
+    const struct interval *p = x, *q = y;
+    return p->a < q->a ? -1 : p->a > q->a;
+}
+
+/* The time intervals iv[0..n) cover within [t0, t1] (sorts iv). */
+static double covered(struct interval *iv, int n, double t0, double t1)
+{
+    qsort(iv, (size_t)n, sizeof *iv, cmp_interval);
+    double total = 0, cs = 0, ce = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        double a = fmax(iv[i].a, t0), b = fmin(iv[i].b, t1);
+        if (b <= a) continue;
+        if (a > ce) {
+            if (ce > cs) total += ce - cs;
+            cs = a;
+            ce = b;
+        } else if (b > ce) {
+            ce = b;
+        }
+    }
+    if (ce > cs) total += ce - cs;
+    return total;
+}
+
+/* Utilisation and link loads of the simulated stream within [t0, t1], from its steps' and
+ * messages' intervals (ns frames simulated). */
+static enum halo_status loads(const struct halo_plan *p, const struct halo_sched *const *scheds, int nv, int ns,
+                              const double *ss, const double *se, const double *ms, const double *me, double t0,
+                              double t1, struct halo_stream_result *r)
+{
+    int nd = p->n_dev;
+    int64_t nstep = halo_stream_step0(scheds, nv, ns), nmsg = halo_stream_msg0(scheds, nv, ns);
+    struct interval *iv = halo_malloc((size_t)(nstep > nmsg ? nstep : nmsg) + 1, sizeof *iv);
+    if (!iv) return HALO_ERR_NOMEM;
+    double span = t1 - t0;
+    for (int k = 0; k < nd && span > 0; k++) {
+        for (int side = 0; side < 3; side++) { /* compute, uplink, downlink */
+            int n = 0;
+            double bytes = 0;
+            for (int f = 0; f < ns; f++) {
+                const struct halo_sched *s = scheds[f % nv];
+                if (side == 0) {
+                    int64_t g0 = halo_stream_step0(scheds, nv, f);
+                    for (int i = 0; i < s->n_step; i++)
+                        if (s->step[i].device == k) iv[n++] = (struct interval){ss[g0 + i], se[g0 + i]};
+                    continue;
+                }
+                int64_t m0 = halo_stream_msg0(scheds, nv, f);
+                for (int i = 0; i < s->n_msg; i++) {
+                    const struct halo_sched_msg *mm = &s->msg[i];
+                    if (mm->from == mm->to || (side == 1 ? mm->from : mm->to) != k) continue;
+                    iv[n++] = (struct interval){ms[m0 + i], me[m0 + i]};
+                    if (me[m0 + i] > t0 && me[m0 + i] <= t1) bytes += (double)mm->bytes;
+                }
+            }
+            double busy = covered(iv, n, t0, t1) / span;
+            if (side == 0) r->util[k] = busy;
+            else if (side == 1) (r->up_busy[k] = busy, r->up_bytes_s[k] = bytes * 1000.0 / span);
+            else (r->down_busy[k] = busy, r->down_bytes_s[k] = bytes * 1000.0 / span);
+        }
+    }
+    free(iv);
+    return HALO_OK;
+}
+
 enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_stream_opts *o,
                                   struct halo_stream_result *r)
 {
@@ -96,14 +167,19 @@ enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_s
     int n = frames_for(p, o, &warmup);
     if (o->bw_frame && o->n_frames <= 0)
         return halo_error(HALO_ERR_INVALID, "stream: per-frame links need the number of frames");
-    const struct halo_plan **plans = halo_malloc((size_t)nv, sizeof *plans);
-    const struct halo_sched **scheds = halo_malloc((size_t)nv, sizeof *scheds);
-    double *cbusy = halo_calloc((size_t)nd, sizeof *cbusy), *ubusy = halo_calloc((size_t)nd, sizeof *ubusy),
-           *dbusy = halo_calloc((size_t)nd, sizeof *dbusy);
-    int64_t *ub = halo_calloc((size_t)nd, sizeof *ub), *db = halo_calloc((size_t)nd, sizeof *db);
     r->n_dev = nd;
     r->n_frames = n;
     r->inflight = o->inflight > 0 ? o->inflight : o->inflight < 0 ? 0 : halo_stream_default_inflight(p);
+    /* frames as fast as possible drain at the end: the last ones, with nothing behind them, leave
+     * faster than the steady state. Frames that keep the pipeline full behind the reported ones
+     * are simulated and left out (not with per-frame links, which name every frame). */
+    int cool = o->fps > 0 || o->bw_frame ? 0 : r->inflight;
+    int ns = n + cool;
+    const struct halo_plan **plans = halo_malloc((size_t)nv, sizeof *plans);
+    const struct halo_sched **scheds = halo_malloc((size_t)nv, sizeof *scheds);
+    double *arrival = halo_calloc((size_t)ns, sizeof *arrival), *admit = halo_malloc((size_t)ns, sizeof *admit),
+           *done = halo_malloc((size_t)ns, sizeof *done);
+    double *ss = NULL, *se = NULL, *ms = NULL, *me = NULL;
     r->arrival_ms = halo_calloc((size_t)n, sizeof *r->arrival_ms);
     r->admit_ms = halo_malloc((size_t)n, sizeof *r->admit_ms);
     r->done_ms = halo_malloc((size_t)n, sizeof *r->done_ms);
@@ -113,8 +189,8 @@ enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_s
     r->up_busy = halo_calloc((size_t)nd, sizeof *r->up_busy);
     r->down_busy = halo_calloc((size_t)nd, sizeof *r->down_busy);
     enum halo_status st = HALO_OK;
-    if (!plans || !scheds || !cbusy || !ubusy || !dbusy || !ub || !db || !r->arrival_ms || !r->admit_ms || !r->done_ms ||
-        !r->util || !r->up_bytes_s || !r->down_bytes_s || !r->up_busy || !r->down_busy)
+    if (!plans || !scheds || !arrival || !admit || !done || !r->arrival_ms || !r->admit_ms || !r->done_ms || !r->util ||
+        !r->up_bytes_s || !r->down_bytes_s || !r->up_busy || !r->down_busy)
         st = HALO_ERR_NOMEM;
     if (st == HALO_OK) {
         for (int v = 0; v < nv; v++) {
@@ -122,35 +198,35 @@ enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_s
             scheds[v] = &plans[v]->sched;
             HALO_ASSERT(scheds[v]->n_msg > 0); /* derived */
         }
-        if (o->fps > 0) halo_stream_arrivals(o->arrivals, o->fps, o->seed, n, r->arrival_ms);
+        int64_t nstep = halo_stream_step0(scheds, nv, ns), nmsg = halo_stream_msg0(scheds, nv, ns);
+        ss = halo_malloc((size_t)nstep + 1, sizeof *ss);
+        se = halo_malloc((size_t)nstep + 1, sizeof *se);
+        ms = halo_malloc((size_t)nmsg + 1, sizeof *ms);
+        me = halo_malloc((size_t)nmsg + 1, sizeof *me);
+        if (!ss || !se || !ms || !me) st = HALO_ERR_NOMEM;
+    }
+    if (st == HALO_OK) {
+        if (o->fps > 0) halo_stream_arrivals(o->arrivals, o->fps, o->seed, ns, arrival);
         struct halo_stream_in in = {.plans = (const struct halo_plan *const *)plans,
-                                    .scheds = (const struct halo_sched *const *)scheds, .n_var = nv, .n_frames = n,
-                                    .arrival_ms = o->fps > 0 ? r->arrival_ms : NULL, .inflight = r->inflight,
+                                    .scheds = (const struct halo_sched *const *)scheds, .n_var = nv, .n_frames = ns,
+                                    .arrival_ms = o->fps > 0 ? arrival : NULL, .inflight = r->inflight,
                                     .bw_frame = o->bw_frame, .link = o->link};
-        struct halo_stream_out out = {.admit_ms = r->admit_ms, .done_ms = r->done_ms, .compute_busy_ms = cbusy,
-                                      .up_busy_ms = ubusy, .down_busy_ms = dbusy, .up_bytes = ub, .down_bytes = db};
+        struct halo_stream_out out = {.admit_ms = admit, .done_ms = done, .step_start = ss, .step_end = se,
+                                      .msg_start = ms, .msg_end = me};
         st = halo_stream_run(&in, &out);
     }
-    if (st == HALO_OK)
-        st = halo_stream_stats(r->arrival_ms, r->admit_ms, r->done_ms, n, warmup, o->deadline_ms, &r->stats);
     if (st == HALO_OK) {
-        double span = r->stats.span_ms;
-        for (int k = 0; k < nd && span > 0; k++) {
-            r->util[k] = cbusy[k] / span;
-            r->up_busy[k] = ubusy[k] / span;
-            r->down_busy[k] = dbusy[k] / span;
-            r->up_bytes_s[k] = (double)ub[k] * 1000.0 / span;
-            r->down_bytes_s[k] = (double)db[k] * 1000.0 / span;
-        }
-        r->period_bound_ms = halo_plan_period_bound(p);
+        memcpy(r->arrival_ms, arrival, (size_t)n * sizeof *arrival);
+        memcpy(r->admit_ms, admit, (size_t)n * sizeof *admit);
+        memcpy(r->done_ms, done, (size_t)n * sizeof *done);
+        st = halo_stream_stats(r->arrival_ms, r->admit_ms, r->done_ms, n, warmup, o->deadline_ms, &r->stats);
     }
-    free(plans);
-    free(scheds);
-    free(cbusy);
-    free(ubusy);
-    free(dbusy);
-    free(ub);
-    free(db);
+    if (st == HALO_OK)
+        st = loads(p, (const struct halo_sched *const *)scheds, nv, ns, ss, se, ms, me, r->arrival_ms[0],
+                   r->arrival_ms[0] + r->stats.span_ms, r);
+    if (st == HALO_OK) r->period_bound_ms = halo_plan_period_bound(p);
+    void *tmp[] = {plans, scheds, arrival, admit, done, ss, se, ms, me};
+    for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++) free(tmp[i]);
     if (st != HALO_OK) halo_stream_result_free(r);
     return st;
 }

@@ -43,7 +43,8 @@ struct halo_stream_result {
     int n_dev, n_frames, inflight;  /* what was simulated (inflight 0: no bound) */
     double *arrival_ms, *admit_ms, *done_ms; /* [n_frames] */
     double *util;                   /* [n_dev] compute busy / span */
-    double *up_bytes_s, *down_bytes_s;     /* [n_dev] bytes per second over the span */
+    double *up_bytes_s, *down_bytes_s;     /* [n_dev] bytes per second over the span (messages that
+                                              arrive within it) */
     double *up_busy, *down_busy;    /* [n_dev] fraction of the span the link carries a message */
     double period_bound_ms;         /* halo_plan_period_bound */
 };
@@ -56,7 +57,10 @@ int halo_stream_default_inflight(const struct halo_plan *p);
 void halo_stream_arrivals(enum halo_arrivals arrivals, double fps, uint64_t seed, int n, double *arrival_ms);
 
 /* Simulates plan p (derived: halo_plan_simulate or halo_plan_derive; its variants rotate frame by
- * frame) under the stream `o` and fills *r (its arrays allocated; halo_stream_result_free). */
+ * frame) under the stream `o` and fills *r (its arrays allocated; halo_stream_result_free). Frames
+ * as fast as possible are followed by `inflight` more, simulated and left out, so that the
+ * reported ones leave a full pipeline (no drain at the end). Utilisation and loads are taken over
+ * the span of the reported frames (first arrival to last result). */
 enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_stream_opts *o,
                                   struct halo_stream_result *r);
 void halo_stream_result_free(struct halo_stream_result *r);
