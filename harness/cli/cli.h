@@ -72,8 +72,8 @@ enum halo_status halo_cli_input_size(const struct halo_cli_cmd *cmd, const struc
 /* The stream flags a command shares (cli_stream.c): --fps F|max, --frames N, --inflight K,
  * --arrivals periodic|poisson (with `seed`), each read only when the command has it, into *o
  * (zeroed first: as fast as possible, the defaults of partition/stream_eval.h). *fps_given says
- * whether --fps named a rate (max counts as none). Bad values: a usage error is printed and
- * HALO_EXIT_USAGE returned; 0 otherwise. */
+ * whether --fps named a rate (max counts as none); fps_given NULL: --fps is the caller's to parse.
+ * Bad values: a usage error is printed and HALO_EXIT_USAGE returned; 0 otherwise. */
 struct halo_stream_opts;
 int halo_cli_stream_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, uint64_t seed,
                          struct halo_stream_opts *o, bool *fps_given);

@@ -23,9 +23,9 @@ int halo_cli_stream_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_a
 {
     memset(o, 0, sizeof *o);
     o->seed = seed;
-    *fps_given = false;
+    if (fps_given) *fps_given = false;
     const char *v;
-    if ((v = get(cmd, args, "fps")) && strcmp(v, "max")) {
+    if (fps_given && (v = get(cmd, args, "fps")) && strcmp(v, "max")) {
         if (halo_parse_double("--fps", v, 1e-6, 1e9, &o->fps) != HALO_OK)
             return halo_cli_usage_error(cmd, "%s (or 'max': as fast as possible)", halo_error_msg());
         *fps_given = true;
