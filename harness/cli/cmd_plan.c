@@ -393,7 +393,10 @@ static void stream_table_head(const struct halo_objective *o)
            o->stream.n_frames > 0 ? o->stream.n_frames : HALO_STREAM_DEFAULT_FRAMES,
            o->stream.arrivals == HALO_ARRIVALS_POISSON ? "Poisson" : "periodic",
            o->stream.inflight > 0 ? "the given number of" : "2 per computing ES of",
-           o->fps > 0 ? "the objective's rate" : "each plan's own throughput");
+           o->fps > 0                                                 ? "the objective's rate"
+           : o->kind == HALO_OBJECTIVE_THROUGHPUT && o->deadline_ms > 0 ? "the highest rate at which p99 stays within "
+                                                                          "the bound, the throughput the objective scores"
+                                                                        : "each plan's own throughput");
     printf("\n%-12s %13s %10s %15s %9s %9s %9s %7s %6s\n", "method", "latency_1_ms", "period_ms", "throughput_fps",
            "rate_fps", "p50_ms", "p99_ms", "misses", "meets");
 }
