@@ -66,6 +66,12 @@ static bool better(enum halo_pipe_goal goal, double bound, double P, double L, d
     return c ? c < 0 : cmp(y, y2) < 0;
 }
 
+bool halo_pipe_better(enum halo_pipe_goal goal, double bound, const struct halo_pipe *a, const struct halo_pipe *b)
+{
+    if (!a->n_groups || !b->n_groups) return a->n_groups && !b->n_groups;
+    return better(goal, bound, a->period_ms, a->latency_ms, b->period_ms, b->latency_ms);
+}
+
 /* ---- a group's blocks: the cheapest cover of a stage range ------------------------------------ */
 
 struct group_tab {

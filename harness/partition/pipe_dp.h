@@ -55,6 +55,9 @@ enum halo_status halo_pipe_dp(const struct halo_pipe_costs *c, enum halo_pipe_go
 /* The same for one k by trying every pipeline (tests; exponential in S and k). */
 enum halo_status halo_pipe_brute_force(const struct halo_pipe_costs *c, int k, enum halo_pipe_goal goal,
                                        double bound, bool every, struct halo_pipe *best);
+/* Is pipeline a better than b under goal and bound, as the DP ranks them (a pipeline with no
+ * groups is worse than any)? */
+bool halo_pipe_better(enum halo_pipe_goal goal, double bound, const struct halo_pipe *a, const struct halo_pipe *b);
 /* Period and latency of p under the costs (sets p->period_ms, p->latency_ms). */
 void halo_pipe_eval(const struct halo_pipe_costs *c, struct halo_pipe *p);
 void halo_pipe_free(struct halo_pipe *p);

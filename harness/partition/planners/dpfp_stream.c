@@ -141,14 +141,17 @@ static void dstream_free(struct dstream *d)
     free(d->plan_es);
 }
 
-/* Fits every ES and fills the cost tables of every group. */
-static enum halo_status dstream_init(struct dstream *d, const struct halo_planner_ctx *ctx)
+/* Fits the ESs es[0..n) (NULL: every ES in ES order), which groups are cut from in that order, and
+ * fills the cost tables of every group. */
+static enum halo_status dstream_init(struct dstream *d, const struct halo_planner_ctx *ctx, const int *es, int n)
 {
     memset(d, 0, sizeof *d);
     d->ctx = ctx;
     d->order = halo_malloc((size_t)ctx->c->n, sizeof *d->order);
-    if (!d->order) return HALO_ERR_NOMEM;
-    d->n = halo_planner_es_order(ctx, d->order);
+    d->plan_es = halo_malloc((size_t)ctx->c->n, sizeof *d->plan_es);
+    if (!d->order || !d->plan_es) return HALO_ERR_NOMEM;
+    if (es) memcpy(d->order, es, (size_t)n * sizeof *es);
+    d->n = es ? n : halo_planner_es_order(ctx, d->order);
     if (d->n == 0) return halo_error(HALO_ERR_INVALID, "dpfp-stream: no edge server can compute %s", ctx->g->name);
     HALO_TRY(halo_dpfp_init(&d->dp, ctx, d->order, d->n));
     d->S = d->dp.S;
@@ -160,8 +163,7 @@ static enum halo_status dstream_init(struct dstream *d, const struct halo_planne
     d->in = halo_malloc(ng * d->S1, sizeof *d->in);
     d->out = halo_calloc(ng * d->S1, sizeof *d->out);
     d->tail = halo_malloc(ng, sizeof *d->tail);
-    d->plan_es = halo_malloc((size_t)d->n, sizeof *d->plan_es);
-    if (!d->C0 || !d->C1 || !d->in || !d->out || !d->tail || !d->plan_es) return HALO_ERR_NOMEM;
+    if (!d->C0 || !d->C1 || !d->in || !d->out || !d->tail) return HALO_ERR_NOMEM;
     for (int a = 0; a < d->n; a++)
         for (int m = a + 1; m <= d->n; m++) {
             size_t q = gi(d, a, m);
@@ -186,7 +188,7 @@ enum halo_status halo_dpfp_stream_model(const struct halo_planner_ctx *ctx, stru
     struct dstream *d = halo_calloc(1, sizeof *d);
     *model = d;
     if (!d) return HALO_ERR_NOMEM;
-    HALO_TRY(dstream_init(d, ctx));
+    HALO_TRY(dstream_init(d, ctx, NULL, 0));
     *costs = (struct halo_pipe_costs){.S = d->S, .N = d->n, .block = cost_block, .input = cost_input,
                                       .output = cost_output, .tail = cost_tail, .arg = d};
     return HALO_OK;
@@ -234,22 +236,30 @@ static const struct halo_pricer *pricer_of(const struct dstream *d, int dev)
     return dev == 0 ? d->ctx->pricer[d->ctx->c->source] : d->ctx->pricer[d->plan_es[dev - 1]];
 }
 
-/* The exact plan of pipeline pp on the ESs of its groups (those that sit out are not in it):
- * DPFP's balanced rows per block on its group, the tail on the last group's ES that scores best.
- * Sets d->plan_es. */
+/* The exact plan of pipeline pp: DPFP's balanced rows per block on its group, the tail on the
+ * last group's ES that scores best. The plan's ESs: uni[0..n_uni) (cluster indices; every ES of
+ * pp among them), or with uni NULL the ESs of pp's groups in order (those that sit out are not in
+ * it). Sets d->plan_es. */
 static enum halo_status build(struct dstream *d, const struct halo_pipe *pp, const struct halo_objective *o,
-                              struct halo_plan **out)
+                              const int *uni, int n_uni, struct halo_plan **out)
 {
     const struct halo_planner_ctx *ctx = d->ctx;
     const struct halo_graph *g = ctx->g;
     struct halo_plan *p = NULL;
     *out = NULL;
-    int n_es = 0, *first_dev = halo_malloc((size_t)pp->n_groups, sizeof *first_dev);
-    if (!first_dev) return HALO_ERR_NOMEM;
-    for (int grp = 0; grp < pp->n_groups; grp++) {
-        first_dev[grp] = n_es + 1;
-        for (int e = pp->es0[grp]; e < pp->es1[grp]; e++) d->plan_es[n_es++] = d->order[e];
+    int n_es = 0;
+    if (uni) {
+        memcpy(d->plan_es, uni, (size_t)n_uni * sizeof *uni);
+        n_es = n_uni;
+    } else {
+        for (int grp = 0; grp < pp->n_groups; grp++)
+            for (int e = pp->es0[grp]; e < pp->es1[grp]; e++) d->plan_es[n_es++] = d->order[e];
     }
+    int *devof = halo_calloc((size_t)d->n, sizeof *devof); /* plan device of the e-th ES of d->order */
+    if (!devof) return HALO_ERR_NOMEM;
+    for (int e = 0; e < d->n; e++)
+        for (int q = 0; q < n_es; q++)
+            if (d->plan_es[q] == d->order[e]) devof[e] = q + 1;
     enum halo_status st = halo_planner_plan_new(ctx, "dpfp-stream", d->plan_es, n_es, &p);
     int *h = halo_malloc((size_t)d->n, sizeof *h), *dev = halo_malloc((size_t)d->n, sizeof *dev);
     struct halo_rect *rects = halo_malloc((size_t)d->n, sizeof *rects);
@@ -266,7 +276,8 @@ static enum halo_status build(struct dstream *d, const struct halo_pipe *pp, con
             int np = 0, y = 0;
             for (int e = 0; e < m - a; e++) {
                 if (h[e] <= 0) continue;
-                dev[np] = first_dev[grp] + e;
+                HALO_ASSERT(devof[a + e] > 0);
+                dev[np] = devof[a + e];
                 rects[np++] = (struct halo_rect){y, y + h[e], 0, os.w};
                 y += h[e];
             }
@@ -274,24 +285,25 @@ static enum halo_status build(struct dstream *d, const struct halo_pipe *pp, con
         }
     }
     d->dp.no_receive = false;
-    int t0 = first_dev[pp->n_groups - 1];
-    if (st == HALO_OK) st = halo_planner_finish(ctx, p, d->plan_es, t0);
+    int a_last = pp->es0[pp->n_groups - 1];
+    if (st == HALO_OK) st = halo_planner_finish(ctx, p, d->plan_es, devof[a_last]);
     if (st == HALO_OK && p->tail.first < p->tail.last) {
         int best = p->tail.device;
         struct score bs = score_of(o, p);
-        for (int t = t0 + 1; t <= n_es && st == HALO_OK; t++) {
+        for (int e = a_last + 1; e < pp->es1[pp->n_groups - 1] && st == HALO_OK; e++) {
+            int t = devof[e];
             st = halo_plan_set_tail(p, g, t, pricer_of(d, t));
             if (st == HALO_OK) st = halo_plan_simulate(p, g);
-            struct score s = score_of(o, p);
-            if (st == HALO_OK && score_better(s, bs)) {
-                bs = s;
+            struct score sc = score_of(o, p);
+            if (st == HALO_OK && score_better(sc, bs)) {
+                bs = sc;
                 best = t;
             }
         }
         if (st == HALO_OK) st = halo_plan_set_tail(p, g, best, pricer_of(d, best));
         if (st == HALO_OK) st = halo_plan_simulate(p, g);
     }
-    free(first_dev);
+    free(devof);
     free(h);
     free(dev);
     free(rects);
@@ -383,6 +395,87 @@ static enum halo_status set_notes(struct halo_plan *p, const struct halo_pipe *p
     return HALO_OK;
 }
 
+/* ---- replicas: data parallelism over whole pipelines -------------------------------------- */
+
+/* R replicas of the ESs order[0..use) (dealt one by one, so that each gets fast and slow ones
+ * alike), each a pipeline found by the DP on its own ESs, frames rotating over them: variant r of
+ * the plan is replica r. The bound on each replica: the latency bound, or R times the period the
+ * rate allows. */
+static enum halo_status replicas(const struct halo_planner_ctx *ctx, const struct halo_objective *o, const int *order,
+                                 int use, int R, bool every, struct halo_plan **out)
+{
+    *out = NULL;
+    enum halo_pipe_goal goal = o->kind == HALO_OBJECTIVE_THROUGHPUT ? HALO_PIPE_PERIOD : HALO_PIPE_LATENCY;
+    double bound = o->kind == HALO_OBJECTIVE_THROUGHPUT ? (o->deadline_ms > 0 ? o->deadline_ms : INFINITY)
+                                                        : (o->fps > 0 ? R * 1000.0 / o->fps : INFINITY);
+    struct dstream *d = halo_calloc((size_t)R, sizeof *d);
+    struct halo_pipe *pick = halo_calloc((size_t)R, sizeof *pick), *pipes = halo_calloc((size_t)use, sizeof *pipes);
+    int *es = halo_malloc((size_t)use, sizeof *es), *uni = halo_malloc((size_t)use, sizeof *uni), n_uni = 0;
+    enum halo_status st = d && pick && pipes && es && uni ? HALO_OK : HALO_ERR_NOMEM;
+    int inited = 0;
+    for (int r = 0; r < R && st == HALO_OK; r++) {
+        int n = 0;
+        for (int e = r; e < use; e += R) es[n++] = order[e];
+        st = dstream_init(&d[r], ctx, es, n);
+        inited++;
+        struct halo_pipe_costs costs = {.S = d[r].S, .N = d[r].n, .block = cost_block, .input = cost_input,
+                                        .output = cost_output, .tail = cost_tail, .arg = &d[r]};
+        if (st == HALO_OK) st = halo_pipe_dp(&costs, goal, bound, every, pipes);
+        /* the replica's best pipeline over every k of its ESs (all of them with `every`) */
+        for (int k = every ? n : 1; k <= n && st == HALO_OK; k++)
+            if (halo_pipe_better(goal, bound, &pipes[k - 1], &pick[r])) {
+                halo_pipe_free(&pick[r]);
+                pick[r] = pipes[k - 1];
+                memset(&pipes[k - 1], 0, sizeof pipes[k - 1]);
+            }
+        for (int k = 0; k < n; k++) halo_pipe_free(&pipes[k]);
+        if (st == HALO_OK && !pick[r].n_groups) st = halo_error(HALO_ERR_INVALID, "dpfp-stream: replica %d has no pipeline", r);
+    }
+    /* the plan's ESs: those of every replica's pipeline, in ES order */
+    for (int e = 0; e < use && st == HALO_OK; e++) {
+        int r = e % R, idx = e / R;
+        bool used = false;
+        for (int grp = 0; grp < pick[r].n_groups; grp++) used |= idx >= pick[r].es0[grp] && idx < pick[r].es1[grp];
+        if (used) uni[n_uni++] = order[e];
+    }
+    struct halo_plan *p = NULL;
+    for (int r = 0; r < R && st == HALO_OK; r++) {
+        struct halo_plan *q = NULL;
+        st = build(&d[r], &pick[r], o, uni, n_uni, &q);
+        if (st == HALO_OK) st = refine(&d[r], q, o, 40 + 8 * d[r].n);
+        if (st != HALO_OK) halo_plan_free(q);
+        else if (!p) p = q;
+        else st = halo_plan_add_variant(p, q);
+    }
+    if (st == HALO_OK) {
+        char buf[400];
+        snprintf(buf, sizeof buf,
+                 "dpfp-stream (HALO'S EXTENSION of DPFP, not in its paper): lossless; %d replicas of a pipeline over "
+                 "%d ESs (frame f on replica f mod %d, one plan variant each); objective %s; reconstructed parts: see "
+                 "halo plan --help",
+                 R, n_uni, R, halo_objective_name(o->kind));
+        free(p->notes);
+        if (!(p->notes = halo_strdup(buf))) st = HALO_ERR_NOMEM;
+        for (int v = 0; v < p->n_rot && st == HALO_OK; v++) {
+            free(p->rot[v]->notes);
+            if (!(p->rot[v]->notes = halo_strdup(buf))) st = HALO_ERR_NOMEM;
+        }
+    }
+    for (int r = 0; r < inited; r++) dstream_free(&d[r]);
+    for (int r = 0; pick && r < R; r++) halo_pipe_free(&pick[r]);
+    free(d);
+    free(pick);
+    free(pipes);
+    free(es);
+    free(uni);
+    if (st != HALO_OK) {
+        halo_plan_free(p);
+        return st;
+    }
+    *out = p;
+    return HALO_OK;
+}
+
 /* ---- the search ------------------------------------------------------------------------------- */
 
 /* Keeps q if it beats *best under the objective (frees the loser). */
@@ -410,7 +503,7 @@ enum halo_status halo_plan_dpfp_stream(const struct halo_planner_ctx *ctx, struc
     *out = NULL;
     const struct halo_objective *o = &ctx->opts.objective;
     struct dstream d;
-    enum halo_status st = dstream_init(&d, ctx);
+    enum halo_status st = dstream_init(&d, ctx, NULL, 0);
     struct halo_pipe *pipes = st == HALO_OK ? halo_calloc((size_t)d.n, sizeof *pipes) : NULL;
     if (st == HALO_OK && !pipes) st = HALO_ERR_NOMEM;
     struct halo_pipe_costs costs = {.S = d.S, .N = d.n, .block = cost_block, .input = cost_input,
@@ -437,7 +530,7 @@ enum halo_status halo_plan_dpfp_stream(const struct halo_planner_ctx *ctx, struc
                 for (int grp = 0; grp < pp->n_groups; grp++) single[k - 1] &= pp->es1[grp] - pp->es0[grp] == 1;
             }
             struct halo_plan *q = NULL;
-            st = build(&d, pp, o, &q);
+            st = build(&d, pp, o, NULL, 0, &q);
             if (st == HALO_OK) st = refine(&d, q, o, 40 + 8 * k);
             if (st == HALO_OK) st = set_notes(q, pp, o);
             if (st == HALO_OK) st = keep_better(o, &best, &bf, q);
@@ -447,6 +540,14 @@ enum halo_status halo_plan_dpfp_stream(const struct halo_planner_ctx *ctx, struc
     }
     d.max_group = 0;
     free(single);
+    /* replicas (data parallelism over whole pipelines): R of them over every ES, and, when the
+     * subset is searched, R single-ES replicas of the R fastest (a round robin of whole frames) */
+    for (int R = 2; R <= d.n && st == HALO_OK; R++)
+        for (int pass = 0; pass < (ctx->opts.no_select || R == d.n ? 1 : 2) && st == HALO_OK; pass++) {
+            struct halo_plan *q = NULL;
+            st = replicas(ctx, o, d.order, pass ? R : d.n, R, ctx->opts.no_select, &q);
+            if (st == HALO_OK) st = keep_better(o, &best, &bf, q);
+        }
     /* DPFP's own plan: the pipeline of one group that DPFP's searches refine further */
     if (st == HALO_OK) {
         struct halo_plan *q = NULL;
