@@ -386,13 +386,16 @@ static void stream_table_head(const struct halo_objective *o)
     char words[200];
     objective_words(o, words, sizeof words);
     printf("\nAs a stream (predicted by the same cost model): %s.\n", words);
-    printf("%d frames per stream, %s arrivals, at most %s frames in flight. LATENCY and PERIOD are different\n"
+    char inflight[48];
+    if (o->stream.inflight > 0) snprintf(inflight, sizeof inflight, "%d frames", o->stream.inflight);
+    else snprintf(inflight, sizeof inflight, "2 frames per computing ES");
+    printf("%d frames per stream, %s arrivals, at most %s in flight. LATENCY and PERIOD are different\n"
            "figures: latency_1_ms = one frame alone; period_ms = steady-state time between results with frames\n"
            "as fast as possible (throughput_fps = 1000 / period_ms, warm-up frames left out); p50_ms and p99_ms =\n"
            "latency from a frame's arrival to its result, frames arriving at rate_fps (%s).\n",
            o->stream.n_frames > 0 ? o->stream.n_frames : HALO_STREAM_DEFAULT_FRAMES,
            o->stream.arrivals == HALO_ARRIVALS_POISSON ? "Poisson" : "periodic",
-           o->stream.inflight > 0 ? "the given number of" : "2 per computing ES of",
+           inflight,
            o->fps > 0                                                 ? "the objective's rate"
            : o->kind == HALO_OBJECTIVE_THROUGHPUT && o->deadline_ms > 0 ? "the highest rate at which p99 stays within "
                                                                           "the bound, the throughput the objective scores"

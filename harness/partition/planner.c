@@ -87,12 +87,14 @@ static const struct halo_planner_info planners[] = {
               "each block, so that consecutive block ranges on disjoint ES groups form a pipeline "
               "(spatial parallelism inside a group, pipeline parallelism across groups), with DPFP's ES-subset "
               "search, under the objective (--objective; throughput: the shortest period).",
-     .reconstructed = "groups = contiguous runs of the ES order (fastest standalone first); a group's blocks priced by "
-                      "DPFP's block costs (balanced rows, linear per-stage model, halo exchange), its input transfer "
-                      "apart; period = max over groups of max(input, blocks + tail), latency = their sum; a Pareto DP "
-                      "over (stage, ES) finds the best structure for every k fastest ESs; each is built exactly (tail "
-                      "on the last group's ES that simulates best, rows refined), DPFP's own plan is one more "
-                      "candidate (a one-group pipeline); the best by the objective on the simulated stream.",
+     .reconstructed = "groups = contiguous runs of the ES order (fastest standalone first), ESs between groups may "
+                      "sit out; a group's blocks priced by DPFP's block costs (balanced rows, linear per-stage model, "
+                      "halo exchange), its input and output transfers apart; period = max over groups of max(input, "
+                      "blocks + tail, output), latency = the sum; a Pareto DP over (stage, ES) finds the best pipeline "
+                      "for every k and the best of single-ES groups; R replicas of pipelines over the ESs dealt one by "
+                      "one (frames rotating over them as plan variants) and DPFP's own plan are further candidates; "
+                      "each is built exactly (rows by DPFP's balance, tail on the last group's best ES, rows refined) "
+                      "and the best by the objective on the simulated stream wins.",
      .plan = halo_plan_dpfp_stream},
     {.name = "pipeedge", .label = "PipeEdge", .title = "PipeEdge (Hu et al., DSD 2022)", .role = "baseline",
      .lossless = true,

@@ -15,11 +15,13 @@
  *   or the previous group's output rows over the slowest link into each of its ESs; the last group
  *   adds gathering at its best ES, the tail and the logits. A group's period is max(input,
  *   blocks), its latency their sum; the pipeline's period the largest, its latency the sum
- *   (partition/pipe_dp.h: an exact Pareto DP, tested against brute force). For every k the best
- *   structure is built exactly (rows by DPFP's balance, the tail on the last group's ES that
- *   scores best, rows refined one at a time on the simulated plan), DPFP's own plan is one more
- *   candidate (a pipeline of one group), and the candidate whose simulated stream is best under
- *   the objective wins. */
+ *   (partition/pipe_dp.h: an exact Pareto DP, tested against brute force). Candidates, each built
+ *   exactly (rows by DPFP's balance, the tail on the last group's ES that scores best, rows
+ *   refined one at a time on the simulated plan): the best pipeline for every k, the best of
+ *   single-ES groups for every k, R replicas of pipelines over the ESs dealt one by one (frames
+ *   rotating over them as plan variants: data parallelism over whole pipelines), and DPFP's own
+ *   plan (a pipeline of one group); the candidate whose simulated stream is best under the
+ *   objective wins. */
 #include "core/alloc.h"
 #include "partition/pipe_dp.h"
 #include "partition/planners/dpfp_internal.h"
