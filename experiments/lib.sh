@@ -92,6 +92,19 @@ exp_compare_methods()
         sed "s|^|$2|" "$work/compare.csv" >>"$1"
 }
 
+# exp_stream_methods ROWS PREFIX MODEL CLUSTER [HALO PLAN FLAGS...]  appends `halo plan MODEL --cluster
+# CLUSTER --method all --deviation 0 --format json FLAGS` as CSV rows of its stream figures
+# (experiments/tools/stream_table.py: method,objective,latency_1_ms,period_ms,throughput_fps,rate_fps,
+# p50_ms,p99_ms,feasible,es_used), each after PREFIX, to the file ROWS.
+exp_stream_methods()
+{
+    local rows=$1 prefix=$2 model=$3 cl=$4
+    shift 4
+    "$halo" plan "$model" --cluster "$cl" --method all --deviation 0 --format json "$@" >"$work/stream.json" &&
+        python3 "$root/experiments/tools/stream_table.py" <"$work/stream.json" >"$work/stream.csv" &&
+        sed "s|^|$prefix|" "$work/stream.csv" >>"$rows"
+}
+
 # exp_rows_sorted CSV HEADER ROWS KEYS KIND  writes CSV with HEADER and the rows of ROWS sorted by
 # sort(1) KEYS (e.g. "-k1,1 -k4,4 -k2,2n": one series after another, as gnuplot draws lines), each
 # with provenance of kind KIND (clock and backend none: no execution).

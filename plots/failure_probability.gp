@@ -82,6 +82,6 @@ unset grid
 unset logscale
 set xrange [0:1]
 set yrange [0:1]
-set key center center vertical maxrows 3 Left reverse width 2 samplen 2.5 noopaque nobox font ',8'
+set key center center vertical maxrows key_rows Left reverse width 2 samplen 2.5 noopaque nobox font ',8'
 plot for [m in methods] NaN with lines lw lw(m) lc rgb method_color(m) title method_title(m)
 unset multiplot

@@ -50,6 +50,6 @@ unset grid
 unset logscale
 set xrange [0:1]
 set yrange [0:1]
-set key center center vertical maxrows 3 Left reverse width 2 samplen 2.5 noopaque nobox
+set key center center vertical maxrows key_rows Left reverse width 2 samplen 2.5 noopaque nobox
 plot for [m in methods] NaN with linespoints lw lw(m) lc rgb method_color(m) pt method_point(m) ps 0.8 title method_title(m)
 unset multiplot

@@ -29,12 +29,14 @@ if (!exists("methods") || !exists("method_titles") || !exists("method_proposed")
     exit error "plots/style.gp: methods, method_titles, method_proposed and method_reference are not set (experiments/lib.sh exp_plot sets them from 'halo methods')"
 }
 method_index(m, i) = i > words(methods) ? 0 : word(methods, i) eq m ? i : method_index(m, i + 1)
-method_palette = '0x555555 0xd62728 0x1f77b4 0x2ca02c 0x9467bd 0x8c564b 0xe377c2 0x17becf 0xff7f0e 0xbcbd22 0x7f7f7f'
-method_points = '4 7 5 9 11 13 6 8 10 12 3'
+method_palette = '0x555555 0xd62728 0x1f77b4 0x2ca02c 0x9467bd 0x8c564b 0xe377c2 0x17becf 0xff7f0e 0xbcbd22 0x7f7f7f 0x000080'
+method_points = '4 7 5 9 11 13 6 8 10 12 3 2'
 method_color(m) = method_index(m, 1) ? word(method_palette, (method_index(m, 1) - 1) % words(method_palette) + 1) + 0 : 0x000000
 method_point(m) = method_index(m, 1) ? word(method_points, (method_index(m, 1) - 1) % words(method_points) + 1) + 0 : 1
 method_title(m) = method_index(m, 1) ? word(method_titles, method_index(m, 1)) : m
 lw(m) = m eq method_proposed ? 2 : 1
+# rows of a key that lists every method in three columns
+key_rows = int((words(methods) + 2) / 3)
 # the drawing order: every method, the proposed one last
 drawn = ''
 do for [m in methods] { if (m ne method_proposed) { drawn = drawn . m . ' ' } }

@@ -52,7 +52,7 @@ checks=$((checks + 1))
 if ! python3 - "$tmp/m.csv" "$tmp/plan_help.txt" <<'PY'
 import csv, re, sys
 ms = list(csv.DictReader(open(sys.argv[1])))
-helped = re.findall(r"^  (\w+) ", open(sys.argv[2]).read(), re.M)
+helped = re.findall(r"^  ([\w-]+) ", open(sys.argv[2]).read(), re.M)
 assert [m["name"] for m in ms] == helped[:len(ms)] and helped[len(ms)] == "all", (ms, helped)
 assert sum(m["role"] == "proposed" for m in ms) == 1 and sum(m["role"] == "reference" for m in ms) == 1, ms
 PY

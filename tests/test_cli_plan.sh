@@ -125,4 +125,82 @@ then
     fails=$((fails + 1))
 fi
 
+# streams: --objective, every plan evaluated as a stream, latency and period labelled apart
+expect 0 "best under the objective" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --objective throughput
+expect 0 "period_ms" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --fps 20
+expect 0 "NOT the latency" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method pipeedge --objective throughput
+expect_json "objective.kind objective.means best_under_objective methods[0].stream.period_ms methods[0].stream.throughput_fps methods[0].stream.single_frame_latency_ms methods[0].stream.latency_p99_ms methods[11].stream.feasible" \
+    plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --objective throughput --deadline-ms 200 --frames 40 --format json
+expect_csv "method,latency_ms,objective,period_ms,throughput_fps,rate_fps,stream_latency_p50_ms,stream_latency_p99_ms,deadline_misses,stream_frames,feasible" \
+    plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --fps 15 --format csv
+expect_json "stream.period_ms stream.inflight stream.devices[1].utilisation stream.devices[0].uplink_bytes_per_s plan.rotation[0].blocks plan.rotation[1].tail" \
+    plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method roundrobin --no-select --format json --inflight 3
+expect 0 "rotation: 3 variants" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method roundrobin --no-select
+expect 0 "HALO'S EXTENSION" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method dpfp-stream --objective throughput
+expect 0 "[halo's extension]" plan --help
+expect 2 "--objective: 'fast': expected latency or throughput" plan resnet18 --cluster "$tmp/c.json" --objective fast
+expect 2 "--fps is the rate the latency objective sustains" plan resnet18 --cluster "$tmp/c.json" --objective throughput --fps 10
+expect 2 "--fps: 0: must be in" plan resnet18 --cluster "$tmp/c.json" --fps 0
+expect 2 "--arrivals: 'burst': expected periodic or poisson" plan resnet18 --cluster "$tmp/c.json" --arrivals burst
+expect 2 "--frames: 1: must be in" plan resnet18 --cluster "$tmp/c.json" --frames 1
+expect 2 "--deadline-ms" plan resnet18 --cluster "$tmp/c.json" --deadline-ms -3
+# the stream table's period agrees with the JSON, and a written round robin keeps its variants
+checks=$((checks + 1))
+"$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --objective throughput >"$tmp/st.txt" &&
+    "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --objective throughput --format json >"$tmp/st.json" &&
+    "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method roundrobin --no-select -o "$tmp/rr.json" >/dev/null
+if ! python3 - "$tmp/st.txt" "$tmp/st.json" "$tmp/rr.json" <<'PY'
+import json, sys
+rows = {}
+seen = False
+for l in open(sys.argv[1]):
+    w = l.split()
+    if w[:2] == ["method", "latency_1_ms"]:
+        seen = True
+        continue
+    if seen and len(w) == 9:
+        rows[w[0]] = w
+doc = json.load(open(sys.argv[2]))
+assert [m["method"] for m in doc["methods"]] == list(rows), rows
+for m in doc["methods"]:
+    s, r = m["stream"], rows[m["method"]]
+    assert f"{s['period_ms']:.3f}" == r[2] and f"{s['throughput_fps']:.2f}" == r[3], (s, r)
+    assert abs(s["period_ms"] * s["throughput_fps"] - 1000) < 1e-6 * 1000
+    assert s["period_ms"] >= s["period_bound_ms"] * 0.98, s
+rr = json.load(open(sys.argv[3]))
+assert rr["method"] == "roundrobin" and len(rr["rotation"]) == 2, rr.keys()
+devs = {rr["blocks"][0]["parts"][0]["device"]} | {v["blocks"][0]["parts"][0]["device"] for v in rr["rotation"]}
+assert devs == {"es1", "es2", "es3"}, devs
+PY
+then
+    fail "halo plan's stream table disagrees with its JSON, or a round robin lost its variants"
+fi
+
+# halo sim --fps: streams under the channel
+expect_json "frames objective basis methods[0].rates[0].fps methods[0].rates[1].fps methods[0].rates[0].throughput_fps methods[1].rates[0].deadlines[0].p_miss methods[1].rates[0].deadlines[0].ci_hi" \
+    sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method dpfp,roundrobin --deadline-ms 20 --fps 10,max --frames 40 --format json
+expect_csv "model,cluster,channel,method,objective,fps,arrivals,frames,inflight,seed,deadline_ms,misses,p_miss,ci_lo,ci_hi,throughput_fps,latency_p99_ms,basis,commit" \
+    sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method dpfp --deadline-ms 20,40 --fps 10 --frames 40 --arrivals poisson --format csv
+expect 0 "streams of 40 frames" sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method local --deadline-ms 20 --fps 5 --frames 40
+expect 2 "--draws is for independent draws" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 20 --fps 5 --draws 10
+expect 2 "--inflight describes a stream: it needs --fps" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 20 --inflight 3
+expect 2 "--fps: 'x': expected a number" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 20 --fps 5,x
+# a stream too fast for a plan misses more deadlines than a slow one; the same seed, the same numbers
+checks=$((checks + 1))
+"$HALO" sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method local --deadline-ms 30 --fps 1,1000 --frames 60 --format csv >"$tmp/s1.csv" &&
+    "$HALO" sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method local --deadline-ms 30 --fps 1,1000 --frames 60 --format csv >"$tmp/s2.csv"
+if ! python3 - "$tmp/s1.csv" "$tmp/s2.csv" <<'PY'
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1])))
+b = list(csv.DictReader(open(sys.argv[2])))
+strip = lambda rows: [{k: v for k, v in r.items() if k not in ("date",)} for r in rows]
+assert strip(a) == strip(b)
+slow, fast = a
+assert float(fast["p_miss"]) > float(slow["p_miss"]), (slow, fast)
+assert float(fast["throughput_fps"]) < 1000
+PY
+then
+    fail "halo sim --fps: a faster stream does not miss more, or the same seed differs"
+fi
+
 finish test_cli_plan

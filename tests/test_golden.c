@@ -38,7 +38,8 @@ static const char header[] =
     "# Per plan: method, model, input HxW, cluster (\"no-select\": every ES imposed); the predicted\n"
     "# total_ms (to 0.01 ms) and bytes_moved; every block's stages stage0..stage1, its tile mode and whether it gathers at the\n"
     "# source or compresses, and its parts in order: device, output rows y0..y1 (and columns x0..x1\n"
-    "# where the block is cut as a grid); the tail's device and stages.\n";
+    "# where the block is cut as a grid); the tail's device and stages; for a plan a stream rotates over\n"
+    "# (round robin), each further variant the same way, indented under \"variant V\".\n";
 
 /* ---- a growing text buffer -------------------------------------------------------------------- */
 
@@ -76,14 +77,26 @@ static const char *dev_name(const struct halo_plan *p, int d)
     return d >= 0 && d < p->n_dev ? p->dev[d].name : "?";
 }
 
-/* One plan, canonically: its first line "plan METHOD MODEL HxW CLUSTER" names it. */
+/* One plan, canonically: its first line "plan METHOD MODEL HxW CLUSTER" names it; a plan that a
+ * stream rotates over (round robin) lists its further variants after it, each indented. */
+static void dump_body(struct text *t, const struct halo_plan *p, const char *in);
+
 static void dump_plan(struct text *t, const struct halo_plan *p, const char *cluster)
 {
     addf(t, "plan %s %s %dx%d %s\n", p->method, p->model, p->h, p->w, cluster);
-    addf(t, "  total_ms %.2f bytes_moved %lld\n", p->total_ms, (long long)p->bytes_moved);
+    dump_body(t, p, "  ");
+    for (int v = 0; v < p->n_rot; v++) {
+        addf(t, "  variant %d\n", v + 1);
+        dump_body(t, p->rot[v], "    ");
+    }
+}
+
+static void dump_body(struct text *t, const struct halo_plan *p, const char *in)
+{
+    addf(t, "%stotal_ms %.2f bytes_moved %lld\n", in, p->total_ms, (long long)p->bytes_moved);
     for (int b = 0; b < p->n_blocks; b++) {
         const struct halo_plan_block *bl = &p->block[b];
-        addf(t, "  block %d stages %d..%d %s%s%s\n", b, bl->stage0, bl->stage1,
+        addf(t, "%sblock %d stages %d..%d %s%s%s\n", in, b, bl->stage0, bl->stage1,
              bl->mode == HALO_TILE_EXACT ? "exact" : "zero-pad", bl->gather ? " gather" : "",
              bl->compress ? " compress" : "");
         int x_min = 0, x_max = 0;
@@ -96,12 +109,12 @@ static void dump_plan(struct text *t, const struct halo_plan *p, const char *clu
             grid |= bl->part[k].out.x0 != x_min || bl->part[k].out.x1 != x_max;
         for (int k = 0; k < bl->n_parts; k++) {
             const struct halo_rect r = bl->part[k].out;
-            addf(t, "    %s y %d..%d", dev_name(p, bl->part[k].device), r.y0, r.y1);
+            addf(t, "%s  %s y %d..%d", in, dev_name(p, bl->part[k].device), r.y0, r.y1);
             if (grid) addf(t, " x %d..%d", r.x0, r.x1);
             addf(t, "\n");
         }
     }
-    addf(t, "  tail %s stages %d..%d\n", dev_name(p, p->tail.device), p->tail.stage0, p->tail.stage1);
+    addf(t, "%stail %s stages %d..%d\n", in, dev_name(p, p->tail.device), p->tail.stage0, p->tail.stage1);
 }
 
 /* Every planner on clusters[ci] and models[mi], appended to t. A planner that fails is dumped as

@@ -1,4 +1,5 @@
 /* Planning: the block DP against brute force, DPFP's ES-subset search against exhaustive search,
+ * DPFP for streams' pipeline DP against brute force (random costs and its own model),
  * the plan validator on crafted broken plans, plan files, the cost model on a plan without a
  * tail, and cluster-file errors. */
 #include "core/json.h"
@@ -6,6 +7,7 @@
 #include "model/zoo.h"
 #include "partition/dp.h"
 #include "partition/link.h"
+#include "partition/pipe_dp.h"
 #include "partition/planner.h"
 #include "test.h"
 #include "test_cluster.h"
@@ -351,9 +353,203 @@ static void test_cluster_errors(void)
     CHECK_ERR(halo_cluster_load("/tmp/halo-c.json", &c), HALO_ERR_INVALID, "bandwith: unknown field");
 }
 
+/* ---- DPFP for streams: the pipeline DP against brute force -------------------------------- */
+
+/* Random costs, tabled so that both searches see the same numbers. */
+struct pipe_tables {
+    int S, N;
+    double *blk;  /* [a][m][i][j][first] */
+    double *io;   /* [a][m][i][in/out] */
+    double *tail; /* [a][m] */
+};
+
+static size_t pt_g(const struct pipe_tables *t, int a, int m) { return (size_t)a * (t->N + 1) + m; }
+
+static double pt_block(const void *arg, int a, int m, int i, int j, bool first)
+{
+    const struct pipe_tables *t = arg;
+    return t->blk[((pt_g(t, a, m) * (t->S + 1) + i) * (t->S + 1) + j) * 2 + first];
+}
+
+static double pt_input(const void *arg, int a, int m, int i)
+{
+    const struct pipe_tables *t = arg;
+    return t->io[(pt_g(t, a, m) * (t->S + 1) + i) * 2];
+}
+
+static double pt_output(const void *arg, int a, int m, int j)
+{
+    const struct pipe_tables *t = arg;
+    return t->io[(pt_g(t, a, m) * (t->S + 1) + j) * 2 + 1];
+}
+
+static double pt_tail(const void *arg, int a, int m)
+{
+    const struct pipe_tables *t = arg;
+    return t->tail[pt_g(t, a, m)];
+}
+
+/* A pipeline is well formed: groups chain the stages and sit in order on ESs [0, k). */
+static void check_pipe_shape(const struct halo_pipe *p, int S)
+{
+    CHECK(p->n_groups >= 1 && p->n_blocks >= p->n_groups);
+    CHECK_EQ(p->stage0[0], 0);
+    CHECK_EQ(p->stage0[p->n_groups], S);
+    CHECK_EQ(p->cut[0], 0);
+    CHECK_EQ(p->cut[p->n_blocks], S);
+    CHECK_EQ(p->es1[p->n_groups - 1], p->k);
+    for (int g = 0; g < p->n_groups; g++) {
+        CHECK(p->stage0[g] < p->stage0[g + 1] && p->es0[g] < p->es1[g]);
+        if (g) CHECK(p->es0[g] >= p->es1[g - 1]);
+        bool is_cut = false;
+        for (int b = 0; b <= p->n_blocks; b++) is_cut |= p->cut[b] == p->stage0[g];
+        CHECK(is_cut);
+    }
+    for (int b = 0; b < p->n_blocks; b++) CHECK(p->cut[b] < p->cut[b + 1]);
+}
+
+/* The DP against brute force for every k under goal and bound; returns how many k differ. */
+static int compare_pipe(const struct halo_pipe_costs *c, enum halo_pipe_goal goal, double bound, bool every,
+                        const char *what)
+{
+    struct halo_pipe dp[8];
+    int differ = 0;
+    CHECK(c->N <= 8);
+    CHECK_OK(halo_pipe_dp(c, goal, bound, every, dp));
+    for (int k = 1; k <= c->N; k++) {
+        struct halo_pipe bf;
+        CHECK_OK(halo_pipe_brute_force(c, k, goal, bound, every, &bf));
+        CHECK_EQ(dp[k - 1].n_groups > 0, bf.n_groups > 0);
+        if (dp[k - 1].n_groups > 0 && bf.n_groups > 0) {
+            check_pipe_shape(&dp[k - 1], c->S);
+            /* the DP's pipeline costs what it says */
+            struct halo_pipe again = dp[k - 1];
+            halo_pipe_eval(c, &again);
+            CHECK_NEAR(again.period_ms, dp[k - 1].period_ms, 1e-12 * fabs(again.period_ms));
+            CHECK_NEAR(again.latency_ms, dp[k - 1].latency_ms, 1e-12 * fabs(again.latency_ms));
+            bool same = dp[k - 1].feasible == bf.feasible &&
+                        fabs(dp[k - 1].period_ms - bf.period_ms) <= 1e-9 * fabs(bf.period_ms) &&
+                        fabs(dp[k - 1].latency_ms - bf.latency_ms) <= 1e-9 * fabs(bf.latency_ms);
+            if (!same) {
+                differ++;
+                printf("pipe DP differs from brute force: %s, %s, bound %g%s, k = %d: DP period %.6f latency %.6f%s, "
+                       "brute force %.6f %.6f%s\n", what, goal == HALO_PIPE_PERIOD ? "period" : "latency", bound,
+                       every ? ", every ES" : "", k, dp[k - 1].period_ms, dp[k - 1].latency_ms,
+                       dp[k - 1].feasible ? "" : " (outside)", bf.period_ms, bf.latency_ms, bf.feasible ? "" : " (outside)");
+            }
+        }
+        halo_pipe_free(&bf);
+        halo_pipe_free(&dp[k - 1]);
+    }
+    return differ;
+}
+
+static void test_pipe_dp(void)
+{
+    struct halo_rng rng;
+    halo_rng_seed(&rng, 29);
+    int differ = 0, compared = 0;
+    for (int S = 1; S <= 6; S++)
+        for (int N = 1; N <= 4; N++)
+            for (int rep = 0; rep < 3; rep++) {
+                struct pipe_tables t = {S, N, NULL, NULL, NULL};
+                size_t ng = (size_t)(N + 1) * (N + 1), s1 = (size_t)S + 1;
+                t.blk = malloc(ng * s1 * s1 * 2 * sizeof *t.blk);
+                t.io = malloc(ng * s1 * 2 * sizeof *t.io);
+                t.tail = malloc(ng * sizeof *t.tail);
+                for (size_t q = 0; q < ng * s1 * s1 * 2; q++) t.blk[q] = 0.5 + 10 * halo_rng_uniform(&rng);
+                for (size_t q = 0; q < ng * s1 * 2; q++) t.io[q] = 8 * halo_rng_uniform(&rng);
+                for (size_t q = 0; q < ng; q++) t.tail[q] = 3 * halo_rng_uniform(&rng);
+                /* every third table has ties: costs on a coarse grid */
+                if (rep == 2)
+                    for (size_t q = 0; q < ng * s1 * s1 * 2; q++) t.blk[q] = floor(t.blk[q]);
+                struct halo_pipe_costs c = {S, N, pt_block, pt_input, pt_output, pt_tail, &t};
+                char what[64];
+                snprintf(what, sizeof what, "random S=%d N=%d #%d", S, N, rep);
+                /* unbounded, then bounds that cut the front in the middle */
+                double bounds[3] = {INFINITY, 6 + 4 * S * halo_rng_uniform(&rng), 2 + 10 * halo_rng_uniform(&rng)};
+                for (int b = 0; b < 3; b++)
+                    for (int every = 0; every < 2; every++) {
+                        differ += compare_pipe(&c, HALO_PIPE_PERIOD, bounds[b == 2 ? 0 : b], every, what);
+                        differ += compare_pipe(&c, HALO_PIPE_LATENCY, bounds[b == 1 ? 0 : b], every, what);
+                        compared += 2 * N;
+                    }
+                free(t.blk);
+                free(t.io);
+                free(t.tail);
+            }
+    /* DPFP for streams' own model: six conv stages and a tail on four heterogeneous ESs */
+    struct halo_graph *g = halo_graph_new("six", 3);
+    int x = HALO_INPUT, cin = 3;
+    const int cout[6] = {8, 16, 16, 32, 32, 32}, stride[6] = {1, 2, 1, 2, 1, 1};
+    for (int l = 0; l < 6; l++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", l);
+        x = halo_graph_conv(g, name, x, cin, cout[l], 3, stride[l], 1, 1, 1, true);
+        snprintf(name, sizeof name, "r%d", l);
+        x = halo_graph_act(g, HALO_OP_RELU, name, x);
+        cin = cout[l];
+    }
+    x = halo_graph_adaptive_avgpool(g, "pool", x, 1, 1);
+    x = halo_graph_flatten(g, "flat", x);
+    halo_graph_linear(g, "fc", x, 32, 10, true);
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_OK(halo_graph_infer(g, 64, 64));
+    CHECK_EQ(g->n_spatial, 6);
+    double gf[4] = {3, 2, 1.2, 0.6}, bw[4] = {1000, 200, 500, 50};
+    struct halo_cluster *cl = test_cluster(4, gf, NULL, bw, 300, 0.02);
+    struct halo_planner_ctx ctx;
+    CHECK_OK(halo_planner_ctx_init(&ctx, g, cl, (struct halo_planner_opts){0}));
+    struct halo_pipe_costs c;
+    void *model = NULL;
+    CHECK_OK(halo_dpfp_stream_model(&ctx, &c, &model));
+    CHECK_EQ(c.S, 6);
+    CHECK_EQ(c.N, 4);
+    struct halo_pipe best[4];
+    CHECK_OK(halo_pipe_dp(&c, HALO_PIPE_PERIOD, INFINITY, false, best));
+    double P = best[3].period_ms, L = best[3].latency_ms;
+    for (int k = 0; k < 4; k++) halo_pipe_free(&best[k]);
+    double pbounds[3] = {INFINITY, 1.2 * L, 0.8 * L}, lbounds[3] = {INFINITY, 1.5 * P, 0.9 * P};
+    for (int b = 0; b < 3; b++)
+        for (int every = 0; every < 2; every++) {
+            differ += compare_pipe(&c, HALO_PIPE_PERIOD, pbounds[b], every, "dpfp-stream's model, six stages");
+            differ += compare_pipe(&c, HALO_PIPE_LATENCY, lbounds[b], every, "dpfp-stream's model, six stages");
+            compared += 8;
+        }
+    halo_dpfp_stream_model_free(model);
+    /* the planner itself: its plan validates and, under the throughput objective, runs at least as
+     * fast as DPFP's and the layer pipeline's */
+    struct halo_planner_opts opts = {.objective = {.kind = HALO_OBJECTIVE_THROUGHPUT}};
+    halo_planner_ctx_free(&ctx);
+    CHECK_OK(halo_planner_ctx_init(&ctx, g, cl, opts));
+    struct halo_plan *ds, *dp, *pe;
+    CHECK_OK(halo_plan_dpfp_stream(&ctx, &ds));
+    CHECK_OK(halo_plan_dpfp(&ctx, &dp));
+    CHECK_OK(halo_plan_pipeedge(&ctx, &pe));
+    CHECK_OK(halo_plan_validate(ds, g, "dpfp-stream"));
+    CHECK(strstr(ds->notes, "HALO'S EXTENSION") != NULL);
+    struct halo_stream_figures fs, fd, fp;
+    CHECK_OK(halo_plan_figures(ds, &opts.objective, &fs));
+    CHECK_OK(halo_plan_figures(dp, &opts.objective, &fd));
+    CHECK_OK(halo_plan_figures(pe, &opts.objective, &fp));
+    printf("six stages, 4 ESs, as fast as possible: dpfp-stream %.2f, dpfp %.2f, pipeedge %.2f frames/s\n",
+           fs.throughput_fps, fd.throughput_fps, fp.throughput_fps);
+    CHECK(fs.throughput_fps >= fd.throughput_fps * (1 - 1e-9));
+    CHECK(fs.throughput_fps >= fp.throughput_fps * (1 - 1e-9));
+    halo_plan_free(ds);
+    halo_plan_free(dp);
+    halo_plan_free(pe);
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(cl);
+    halo_graph_free(g);
+    printf("pipeline DP vs brute force: %d of %d (k, goal, bound) cases differ\n", differ, compared);
+    CHECK_EQ(differ, 0);
+}
+
 int main(void)
 {
     RUN(test_dp);
+    RUN(test_pipe_dp);
     RUN(test_subsets);
     RUN(test_one_es_and_validator);
     RUN(test_cost_model);

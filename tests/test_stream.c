@@ -1,8 +1,14 @@
 /* Streams through the cost model (partition/timeline): a hand-built two-ES pipeline whose latency
  * and period are computed by hand — frames as fast as possible, one frame in flight, periodic
- * arrivals below capacity — and the rules (admission, oldest frame first, busy times, bad input). */
+ * arrivals below capacity — and the rules (admission, oldest frame first, busy times, bad input);
+ * the same pipeline through the stream evaluation (partition/stream_eval) and the objectives;
+ * plan variants (a round robin built by hand: its file round trip, validation, rotation, period);
+ * arrivals; the period bound against every planner's simulated stream. */
+#include "core/json.h"
 #include "model/graph.h"
+#include "model/zoo.h"
 #include "partition/planner.h"
+#include "partition/stream_eval.h"
 #include "partition/stream_stats.h"
 #include "partition/timeline.h"
 #include "test.h"
@@ -197,9 +203,225 @@ static void test_oldest_first(void)
     pipe_free(&t);
 }
 
+/* The hand-built pipeline through halo_plan_stream and the objectives: the same hand figures. */
+static void test_stream_eval(void)
+{
+    struct pipe t;
+    if (!pipe_build(&t)) {
+        CHECK(!"pipeline plan built");
+        pipe_free(&t);
+        return;
+    }
+    double latency = t.t_img + C1_MS + t.t_mid + C2_MS + CT_MS + t.t_res;
+    /* the busiest resource per frame is es1's compute */
+    CHECK_NEAR(halo_plan_period_bound(t.p), C1_MS, 1e-9);
+    CHECK_EQ(halo_stream_default_inflight(t.p), 4); /* two ESs compute */
+    struct halo_stream_opts o = {.n_frames = 12, .warmup = 2, .inflight = -1};
+    struct halo_stream_result r;
+    CHECK_OK(halo_plan_stream(t.p, &o, &r));
+    CHECK_EQ(r.n_frames, 12);
+    CHECK_EQ(r.inflight, 0);
+    CHECK_NEAR(r.stats.period_ms, C1_MS, 1e-9);
+    CHECK_NEAR(r.done_ms[11], latency + 11 * C1_MS, 1e-9);
+    double span = latency + 11 * C1_MS;
+    CHECK_NEAR(r.stats.span_ms, span, 1e-9);
+    CHECK_NEAR(r.util[1], 12 * C1_MS / span, 1e-12);
+    CHECK_NEAR(r.util[2], 12 * (C2_MS + CT_MS) / span, 1e-12);
+    CHECK_NEAR(r.up_busy[0], 12 * t.t_img / span, 1e-12); /* the image leaves the source 12 times */
+    CHECK_NEAR(r.down_busy[0], 12 * t.t_res / span, 1e-12);
+    CHECK_NEAR(r.up_bytes_s[1], 12.0 * (double)t.p->sched.msg[1].bytes * 1000 / span, 1e-6);
+    halo_stream_result_free(&r);
+    /* periodic arrivals every 25 ms: every frame's latency is one frame's */
+    o = (struct halo_stream_opts){.fps = 40, .n_frames = 12};
+    CHECK_OK(halo_plan_stream(t.p, &o, &r));
+    CHECK_NEAR(r.arrival_ms[5], 125, 1e-9);
+    CHECK_NEAR(r.stats.latency_p99_ms, latency, 1e-9);
+    CHECK_NEAR(r.stats.queue_max_ms, 0, 0);
+    halo_stream_result_free(&r);
+
+    /* the objectives */
+    struct halo_objective lat = {.kind = HALO_OBJECTIVE_LATENCY, .fps = 50};
+    struct halo_stream_figures f;
+    CHECK_OK(halo_plan_figures(t.p, &lat, &f));
+    CHECK_NEAR(f.single_ms, latency, 1e-9);
+    CHECK_NEAR(f.period_ms, C1_MS, 1e-9);
+    CHECK_NEAR(f.throughput_fps, 100, 1e-6);
+    CHECK_NEAR(f.rate_fps, 50, 0);
+    CHECK_NEAR(f.latency_p99_ms, latency, 1e-9); /* 20 ms between frames, a 10 ms bottleneck */
+    CHECK(f.sustains && f.feasible);
+    lat.fps = 150; /* more than the bottleneck allows */
+    struct halo_stream_figures g;
+    CHECK_OK(halo_plan_figures(t.p, &lat, &g));
+    CHECK(!g.sustains && !g.feasible);
+    CHECK(g.latency_p99_ms > latency + 10); /* the queue grows */
+    CHECK(halo_objective_compare(&lat, &f, &g) > 0);
+    CHECK(halo_objective_compare(&lat, &g, &f) < 0);
+    CHECK_EQ(halo_objective_compare(&lat, &f, &f), 0);
+    /* throughput: the plan's own 100 frames/s; under a bound below one frame's latency, nothing
+     * meets it; under a looser one, the highest rate within it */
+    struct halo_objective thr = {.kind = HALO_OBJECTIVE_THROUGHPUT};
+    CHECK_OK(halo_plan_figures(t.p, &thr, &f));
+    CHECK_NEAR(f.rate_fps, 100, 1e-6);
+    CHECK(f.feasible);
+    thr.deadline_ms = latency - 1;
+    CHECK_OK(halo_plan_figures(t.p, &thr, &g));
+    CHECK(!g.feasible);
+    CHECK(halo_objective_compare(&thr, &f, &g) > 0);
+    thr.deadline_ms = latency + 0.5;
+    CHECK_OK(halo_plan_figures(t.p, &thr, &g));
+    CHECK(g.feasible && g.latency_p99_ms <= latency + 0.5);
+    CHECK(g.rate_fps > 50 && g.rate_fps <= 100 + 1e-6);
+    pipe_free(&t);
+}
+
+/* Arrivals: periodic exactly, Poisson reproducible by seed with the right mean gap. */
+static void test_arrivals(void)
+{
+    enum { N = 4000 };
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    halo_stream_arrivals(HALO_ARRIVALS_PERIODIC, 30, 1, N, a);
+    CHECK_NEAR(a[0], 0, 0);
+    CHECK_NEAR(a[3], 100, 1e-9);
+    halo_stream_arrivals(HALO_ARRIVALS_POISSON, 50, 7, N, a);
+    halo_stream_arrivals(HALO_ARRIVALS_POISSON, 50, 7, N, b);
+    CHECK(!memcmp(a, b, N * sizeof *a));
+    CHECK_NEAR(a[0], 0, 0);
+    for (int i = 1; i < N; i++) CHECK(a[i] >= a[i - 1]);
+    CHECK_NEAR(a[N - 1] / (N - 1), 20, 1.0); /* mean gap 1000 / 50 ms, within 5 % */
+    halo_stream_arrivals(HALO_ARRIVALS_POISSON, 50, 8, N, b);
+    CHECK(memcmp(a, b, N * sizeof *a) != 0);
+    free(a);
+    free(b);
+}
+
+/* A round robin built by hand: two ESs, frame f whole on ES 1 + f mod 2. Its file keeps the
+ * variant, validation checks it, the hash covers it, and a stream alternates over it. */
+static void test_variants(void)
+{
+    struct halo_graph *g = two_stage_graph();
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_OK(halo_graph_infer(g, 16, 16));
+    double gf[2] = {10, 10}, bw[2] = {100, 100};
+    struct halo_cluster *c = test_cluster(2, gf, NULL, bw, 100, 0);
+    struct halo_planner_ctx ctx;
+    CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
+    int es[2] = {1, 2};
+    struct halo_rect full = halo_rect_full(halo_stage_out_shape(g, 1));
+    struct halo_plan *v[2];
+    for (int k = 0; k < 2; k++) {
+        int dev = k + 1;
+        CHECK_OK(halo_planner_plan_new(&ctx, "rr", es, 2, &v[k]));
+        CHECK_OK(halo_plan_add_block(v[k], g, 0, 2, HALO_TILE_EXACT, false, 1, &dev, &full));
+        CHECK_OK(halo_planner_finish(&ctx, v[k], es, dev));
+        v[k]->block[0].part[0].compute_ms = 10;
+        v[k]->tail.compute_ms = 0;
+        CHECK_OK(halo_plan_simulate(v[k], g));
+    }
+    struct halo_plan *p = v[0];
+    uint64_t h0 = halo_plan_hash(p);
+    CHECK_OK(halo_plan_add_variant(p, v[1]));
+    CHECK_EQ(halo_plan_n_variants(p), 2);
+    CHECK(halo_plan_variant(p, 3) == v[1] && halo_plan_variant(p, 4) == p);
+    CHECK(halo_plan_hash(p) != h0);
+    CHECK_EQ(halo_plan_n_computing(p), 2);
+    CHECK_OK(halo_plan_validate(p, g, "rr"));
+    /* a stream alternates: each ES computes every other frame (10 ms), so the period halves; the
+     * links (image and logits, about 1 ms) are not the bottleneck */
+    CHECK_NEAR(halo_plan_period_bound(p), 5, 1e-9);
+    struct halo_stream_opts o = {.n_frames = 41, .warmup = 4};
+    struct halo_stream_result r;
+    CHECK_OK(halo_plan_stream(p, &o, &r));
+    CHECK_NEAR(r.util[1], r.util[2], 0.05);
+    CHECK_NEAR(r.stats.period_ms, 5, 1e-9);
+    halo_stream_result_free(&r);
+    /* the file round trip keeps the variant */
+    const char *f = "/tmp/halo-test-rotation.json";
+    CHECK_OK(halo_plan_save(p, f));
+    struct halo_plan *q = NULL;
+    CHECK_OK(halo_plan_load(f, &q));
+    if (q) {
+        CHECK_EQ(halo_plan_n_variants(q), 2);
+        CHECK_OK(halo_plan_validate(q, g, f));
+        CHECK_EQ(halo_plan_hash(q), halo_plan_hash(p));
+        CHECK_OK(halo_plan_derive(q, g));
+        CHECK(q->rot[0]->sched.n_msg > 0);
+        CHECK_EQ(q->rot[0]->block[0].part[0].device, 2);
+    }
+    halo_plan_free(q);
+    /* a variant on other devices, with links of its own, or rotating itself is refused */
+    cJSON *j;
+    CHECK_OK(halo_json_load(f, &j));
+    cJSON *rot0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "rotation"), 0);
+    cJSON *part = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(rot0, "blocks"), 0), "parts"), 0);
+    cJSON_ReplaceItemInObject(part, "device", cJSON_CreateString("es9"));
+    CHECK_ERR(halo_plan_from_json("r.json", j, &q), HALO_ERR_INVALID, "rotation[0].blocks[0].parts[0].device: 'es9'");
+    cJSON_ReplaceItemInObject(part, "device", cJSON_CreateString("es2"));
+    cJSON_AddItemToObject(rot0, "devices", cJSON_CreateArray());
+    CHECK_ERR(halo_plan_from_json("r.json", j, &q), HALO_ERR_INVALID, "rotation[0].devices: unknown field");
+    cJSON_DeleteItemFromObject(rot0, "devices");
+    cJSON_ReplaceItemInObject(j, "rotation", cJSON_CreateString("x"));
+    CHECK_ERR(halo_plan_from_json("r.json", j, &q), HALO_ERR_INVALID, "rotation");
+    cJSON_Delete(j);
+    /* in memory: a variant over other devices is refused when added */
+    struct halo_plan *w;
+    int one_es = 1, dev = 1;
+    CHECK_OK(halo_planner_plan_new(&ctx, "rr", &one_es, 1, &w));
+    CHECK_OK(halo_plan_add_block(w, g, 0, 2, HALO_TILE_EXACT, false, 1, &dev, &full));
+    CHECK_OK(halo_planner_finish(&ctx, w, &one_es, 1));
+    CHECK_ERR(halo_plan_add_variant(p, w), HALO_ERR_INVALID, "same 3 devices");
+    /* a variant whose rows do not cover the output fails validation, named by its index */
+    p->rot[0]->block[0].part[0].out.y1 -= 1;
+    CHECK_ERR(halo_plan_validate(p, g, "rr"), HALO_ERR_INVALID, "rr: rotation[0]: blocks[0].parts");
+    halo_plan_free(p);
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(c);
+    halo_graph_free(g);
+}
+
+/* The period bound is a bound: no planner's stream runs faster in the long run (over a few
+ * hundred frames the frames in flight at the window's two ends may differ by a few, which moves
+ * the measured period by up to about 1 %: within 2 %), and a stream of one frame in flight runs at
+ * its latency. */
+static void test_period_bound(void)
+{
+    struct halo_graph *g;
+    CHECK_OK(halo_zoo_build_for("resnet18", 64, 64, &g));
+    double gf[3] = {40, 25, 15}, bw[3] = {300, 1000, 100};
+    struct halo_cluster *c = test_cluster(3, gf, NULL, bw, 400, 0.02);
+    struct halo_planner_ctx ctx;
+    CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
+    int n;
+    const struct halo_planner_info *pl = halo_planners(&n);
+    for (int i = 0; i < n; i++) {
+        struct halo_plan *p;
+        CHECK_OK(pl[i].plan(&ctx, &p));
+        struct halo_stream_opts o = {.n_frames = 300};
+        struct halo_stream_result r;
+        CHECK_OK(halo_plan_stream(p, &o, &r));
+        if (r.stats.period_ms < halo_plan_period_bound(p) * 0.98)
+            fprintf(stderr, "%s: period %.4f ms below its bound %.4f ms\n", pl[i].name, r.stats.period_ms,
+                    halo_plan_period_bound(p));
+        CHECK(r.stats.period_ms >= halo_plan_period_bound(p) * 0.98);
+        CHECK(r.util[0] <= 1 + 1e-9 && r.up_busy[0] <= 1 + 1e-9);
+        halo_stream_result_free(&r);
+        o.inflight = 1;
+        CHECK_OK(halo_plan_stream(p, &o, &r));
+        if (!p->n_rot) CHECK_NEAR(r.stats.period_ms, p->total_ms, 1e-9 * p->total_ms);
+        halo_stream_result_free(&r);
+        halo_plan_free(p);
+    }
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(c);
+    halo_graph_free(g);
+}
+
 int main(void)
 {
     RUN(test_hand_pipeline);
     RUN(test_oldest_first);
+    RUN(test_stream_eval);
+    RUN(test_arrivals);
+    RUN(test_variants);
+    RUN(test_period_bound);
     return halo_test_done("test_stream");
 }

@@ -2,7 +2,7 @@
 # 50, 100, 200, 500, 1000 and 10000 Mbps, 0.2 ms per hop, on 4 identical ESs (cpu-avx512-2t, the
 # reference profile, measured on the CPU the figure names, not this host: a figure of the method's
 # behaviour, the same on every host); clusters written into $work by
-# experiments/tools/clusters.py. Methods: all nine (`halo plan --method all --deviation 0`;
+# experiments/tools/clusters.py. Methods: every method of the registry (`halo plan --method all --deviation 0`;
 # ADCNN is lossy and planned with its stored codec ratio). Models: ResNet-50 and VGG-16 at 224x224.
 # --quick: 10, 100 and 1000 Mbps. kind = predicted.
 SPEC_TITLE="Predicted latency vs bandwidth (10 Mbps - 10 Gbps, 4 ESs), every method, ResNet-50 and VGG-16"

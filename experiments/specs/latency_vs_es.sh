@@ -2,7 +2,7 @@
 # reference profile, measured on the CPU the figure names, not this host: a figure of the method's
 # behaviour, the same on every host) on the fast network (1000 Mbps, 0.2 ms per hop); the 1, 2, 4 and 8
 # ES clusters are profiles/clusters/homo-N-fast.json, the 3, 5, 6 and 7 ES ones are written into
-# $work by experiments/tools/clusters.py the same way. Methods: all nine (`halo plan
+# $work by experiments/tools/clusters.py the same way. Methods: every method of the registry (`halo plan
 # --method all --deviation 0`; ADCNN is lossy and planned with its stored codec ratio). Models:
 # ResNet-50 and VGG-16 at 224x224. --quick: 1, 2, 4 and 8 ESs. kind = predicted.
 SPEC_TITLE="Predicted latency vs number of ESs (1-8, 1000 Mbps), every method, ResNet-50 and VGG-16"

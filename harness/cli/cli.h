@@ -4,6 +4,7 @@
 #define HALO_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/status.h"
@@ -84,6 +85,15 @@ void halo_cli_foreign_add(struct halo_cli_foreign *f, const struct halo_cluster 
 void halo_cli_foreign_add_plan(struct halo_cli_foreign *f, const char *plan_path);
 void halo_cli_foreign_print(const struct halo_cli_cmd *cmd, const struct halo_cli_foreign *f);
 void halo_cli_foreign_free(struct halo_cli_foreign *f);
+
+/* The stream flags a command shares (cli_stream.c): --fps F|max, --frames N, --inflight K,
+ * --arrivals periodic|poisson (with `seed`), each read only when the command has it, into *o
+ * (zeroed first: as fast as possible, the defaults of partition/stream_eval.h). *fps_given says
+ * whether --fps named a rate (max counts as none); fps_given NULL: --fps is the caller's to parse.
+ * Bad values: a usage error is printed and HALO_EXIT_USAGE returned; 0 otherwise. */
+struct halo_stream_opts;
+int halo_cli_stream_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, uint64_t seed,
+                         struct halo_stream_opts *o, bool *fps_given);
 
 /* The table of subcommands, terminated by {0}. */
 extern const struct halo_cli_cmd *const halo_commands[];

@@ -9,6 +9,7 @@
 #include "model/model.h"
 #include "model/weights.h"
 #include "partition/planner.h"
+#include "partition/stream_eval.h"
 #include "runtime/plan_exec.h"
 
 #include <limits.h>
@@ -47,6 +48,25 @@ static void print_summary(const struct halo_plan *p, const struct halo_graph *g,
     if (p->tail.first < p->tail.last)
         printf("tail   %d-%d       %-26s %s\n", p->tail.stage0, p->tail.stage1 - 1,
                p->tail.stage0 < g->n_stages ? g->stages[p->tail.stage0].name : "-", p->dev[p->tail.device].name);
+    if (p->n_rot) {
+        /* a stream rotates over the variants: frame f runs variant f mod n */
+        printf("\nrotation: %d variants, frame f runs variant f mod %d (variant 0 is the plan above)\n",
+               halo_plan_n_variants(p), halo_plan_n_variants(p));
+        for (int v = 1; v < halo_plan_n_variants(p); v++) {
+            const struct halo_plan *q = halo_plan_variant(p, v);
+            printf("variant %d (one frame alone: %.3f ms):", v, q->total_ms);
+            for (int b = 0; b < q->n_blocks; b++) {
+                const struct halo_plan_block *bl = &q->block[b];
+                printf(" block %d stages %d-%d on", b, bl->stage0, bl->stage1 - 1);
+                for (int k = 0; k < bl->n_parts; k++)
+                    printf("%s%s:[%d,%d)", k ? "," : " ", q->dev[bl->part[k].device].name, bl->part[k].out.y0,
+                           bl->part[k].out.y1);
+                printf(";");
+            }
+            if (q->tail.first < q->tail.last) printf(" tail on %s", q->dev[q->tail.device].name);
+            printf("\n");
+        }
+    }
     printf("\n%-12s %11s %11s %11s %11s\n", "device", "compute_ms", "recv_ms", "send_ms", "idle_ms");
     for (int k = 0; k < p->n_dev; k++) {
         double cm, r, s, idle;
@@ -54,8 +74,9 @@ static void print_summary(const struct halo_plan *p, const struct halo_graph *g,
         printf("%-12s %11.3f %11.3f %11.3f %11.3f\n", p->dev[k].name, cm, r, s, idle);
     }
     int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
-    printf("\npredicted latency %.3f ms; best single device %s %.3f ms; speedup %.2fx; latency reduction %.1f %%\n",
-           p->total_ms, p->local_device ? p->local_device : "-", p->local_ms, p->local_ms / p->total_ms,
+    printf("\npredicted latency %.3f ms (one frame alone%s); best single device %s %.3f ms; speedup %.2fx; latency "
+           "reduction %.1f %%\n",
+           p->total_ms, p->n_rot ? ", variant 0" : "", p->local_device ? p->local_device : "-", p->local_ms, p->local_ms / p->total_ms,
            halo_cli_unsigned_zero(100 * (1 - p->total_ms / p->local_ms), 1));
     printf("bytes moved %.3f MB; redundant MACs %lld (%.2f %% of the model's %lld)\n", (double)p->bytes_moved / 1e6,
            (long long)p->redundant_macs, 100.0 * (double)p->redundant_macs / (double)macs, (long long)macs);
@@ -203,13 +224,14 @@ struct method_row {
     bool lossless;
     int es_used;
     const struct halo_deviation *dev; /* NULL: lossless, or the deviation was not measured */
+    struct halo_stream_figures fig;   /* the plan as a stream, under the objective */
 };
 
 static struct method_row method_row(const struct halo_plan *p, const struct halo_graph *g, double local_ms,
-                                    const struct halo_deviation *d, bool have_dev)
+                                    const struct halo_deviation *d, bool have_dev, const struct halo_stream_figures *fig)
 {
     int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
-    return (struct method_row){
+    return (struct method_row){.fig = *fig,
         .method = p->method, .latency_ms = p->total_ms, .local_ms = local_ms, .speedup = local_ms / p->total_ms,
         .reduction_pct = 100 * (1 - p->total_ms / local_ms), .bytes_moved = p->bytes_moved,
         .redundant_macs = p->redundant_macs, .model_macs = macs,
@@ -240,6 +262,26 @@ static cJSON *deviation_json(const struct halo_plan *p, const struct lossy_lab *
     return o;
 }
 
+/* The plan as a stream: latency (one frame alone, and arrival -> result at the rate) and period
+ * are separate keys, never one figure. */
+static cJSON *figures_json(const struct halo_stream_figures *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "single_frame_latency_ms", f->single_ms);
+    cJSON_AddNumberToObject(o, "period_ms", f->period_ms);
+    cJSON_AddNumberToObject(o, "throughput_fps", f->throughput_fps);
+    cJSON_AddNumberToObject(o, "period_bound_ms", f->period_bound_ms);
+    cJSON_AddNumberToObject(o, "rate_fps", f->rate_fps);
+    cJSON_AddNumberToObject(o, "latency_p50_ms", f->latency_p50_ms);
+    cJSON_AddNumberToObject(o, "latency_p99_ms", f->latency_p99_ms);
+    cJSON_AddNumberToObject(o, "queue_mean_ms", f->queue_mean_ms);
+    cJSON_AddNumberToObject(o, "deadline_misses", f->deadline_misses);
+    cJSON_AddNumberToObject(o, "frames", f->n_frames);
+    cJSON_AddBoolToObject(o, "sustains", f->sustains);
+    cJSON_AddBoolToObject(o, "feasible", f->feasible);
+    return o;
+}
+
 static cJSON *row_json(const struct method_row *r, const struct halo_plan *p, const struct lossy_lab *lab)
 {
     cJSON *o = cJSON_CreateObject();
@@ -254,14 +296,18 @@ static cJSON *row_json(const struct method_row *r, const struct halo_plan *p, co
     cJSON_AddNumberToObject(o, "es_used", r->es_used);
     if (r->dev) cJSON_AddItemToObject(o, "deviation", deviation_json(p, lab, r->dev));
     else cJSON_AddNullToObject(o, "deviation");
+    cJSON_AddItemToObject(o, "stream", figures_json(&r->fig));
     return o;
 }
 
 static const char *const CSV_HEADER = "model,input,cluster,method,latency_ms,local_ms,speedup,latency_reduction_pct,"
                                       "bytes_moved,redundant_macs,redundant_pct,lossless,es_used,max_abs_err,"
-                                      "rel_l2_max,rel_l2_mean,top1_agree,deviation_inputs";
+                                      "rel_l2_max,rel_l2_mean,top1_agree,deviation_inputs,objective,period_ms,"
+                                      "throughput_fps,rate_fps,stream_latency_p50_ms,stream_latency_p99_ms,"
+                                      "deadline_misses,stream_frames,feasible";
 
-static void row_csv(const struct method_row *r, const struct halo_graph *g, const struct halo_cluster *c)
+static void row_csv(const struct method_row *r, const struct halo_graph *g, const struct halo_cluster *c,
+                    const struct halo_objective *o)
 {
     printf("%s,%dx%d,", g->name, g->input.h, g->input.w);
     halo_cli_csv_str(stdout, c->name);
@@ -269,10 +315,49 @@ static void row_csv(const struct method_row *r, const struct halo_graph *g, cons
            r->reduction_pct, (long long)r->bytes_moved, (long long)r->redundant_macs, r->redundant_pct,
            r->lossless ? "yes" : "no", r->es_used);
     if (r->dev)
-        printf("%.9g,%.9g,%.9g,%d,%d\n", r->dev->max_abs, r->dev->rel_l2_max, r->dev->rel_l2_mean, r->dev->top1_agree,
+        printf("%.9g,%.9g,%.9g,%d,%d,", r->dev->max_abs, r->dev->rel_l2_max, r->dev->rel_l2_mean, r->dev->top1_agree,
                r->dev->n);
     else
-        printf(",,,,\n");
+        printf(",,,,,");
+    const struct halo_stream_figures *f = &r->fig;
+    printf("%s,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%d,%s\n", halo_objective_name(o->kind), f->period_ms, f->throughput_fps,
+           f->rate_fps, f->latency_p50_ms, f->latency_p99_ms, f->deadline_misses, f->n_frames, f->feasible ? "yes" : "no");
+}
+
+/* What the objective asks and how streams were simulated, in words (one line, no newline). */
+static void objective_words(const struct halo_objective *o, char *buf, size_t n)
+{
+    char bound[96] = "";
+    if (o->kind == HALO_OBJECTIVE_THROUGHPUT)
+        snprintf(bound, sizeof bound, o->deadline_ms > 0 ? " with latency p99 <= %g ms" : " (no latency bound)",
+                 o->deadline_ms);
+    else if (o->fps > 0)
+        snprintf(bound, sizeof bound, " that sustains %g frames/s", o->fps);
+    else
+        snprintf(bound, sizeof bound, " of one frame alone");
+    snprintf(buf, n, "objective %s: the %s%s", halo_objective_name(o->kind),
+             o->kind == HALO_OBJECTIVE_THROUGHPUT ? "highest throughput" : "lowest latency", bound);
+}
+
+static cJSON *objective_json(const struct halo_objective *o)
+{
+    cJSON *j = cJSON_CreateObject();
+    char words[200];
+    objective_words(o, words, sizeof words);
+    cJSON_AddStringToObject(j, "kind", halo_objective_name(o->kind));
+    cJSON_AddStringToObject(j, "means", words);
+    if (o->fps > 0) cJSON_AddNumberToObject(j, "fps", o->fps);
+    else cJSON_AddNullToObject(j, "fps");
+    if (o->deadline_ms > 0) cJSON_AddNumberToObject(j, "deadline_ms", o->deadline_ms);
+    else cJSON_AddNullToObject(j, "deadline_ms");
+    cJSON_AddStringToObject(j, "arrivals", o->stream.arrivals == HALO_ARRIVALS_POISSON ? "poisson" : "periodic");
+    if (o->stream.inflight > 0) cJSON_AddNumberToObject(j, "inflight", o->stream.inflight);
+    else cJSON_AddStringToObject(j, "inflight", "2 per ES that computes");
+    cJSON_AddStringToObject(j, "basis", "each plan simulated as a stream by the cost model: as fast as possible "
+                                        "(period, throughput over the steady state after a warm-up), then with "
+                                        "frames arriving at rate_fps (latency = arrival to result); rate_fps is "
+                                        "the objective's fps, else the plan's own throughput");
+    return j;
 }
 
 /* The comparison's or the plan's document: what the table shows, with units in the keys. */
@@ -290,7 +375,47 @@ static cJSON *doc_new(const struct halo_planner_ctx *ctx)
     cJSON_AddStringToObject(doc, "local_device", ctx->c->dev[ctx->local_device].name);
     cJSON_AddNumberToObject(doc, "local_ms", ctx->local_ms);
     cJSON_AddNumberToObject(doc, "model_macs", (double)halo_count_range(g, 0, g->n_nodes).macs);
+    cJSON_AddItemToObject(doc, "objective", objective_json(&ctx->opts.objective));
     return doc;
+}
+
+/* The stream table's head: what the objective asks, how the streams ran, what each column is. */
+static void stream_table_head(const struct halo_objective *o)
+{
+    char words[200];
+    objective_words(o, words, sizeof words);
+    printf("\nAs a stream (predicted by the same cost model): %s.\n", words);
+    char inflight[48];
+    if (o->stream.inflight > 0) snprintf(inflight, sizeof inflight, "%d frames", o->stream.inflight);
+    else snprintf(inflight, sizeof inflight, "2 frames per computing ES");
+    printf("%d frames per stream, %s arrivals, at most %s in flight. LATENCY and PERIOD are different\n"
+           "figures: latency_1_ms = one frame alone; period_ms = steady-state time between results with frames\n"
+           "as fast as possible (throughput_fps = 1000 / period_ms, warm-up frames left out); p50_ms and p99_ms =\n"
+           "latency from a frame's arrival to its result, frames arriving at rate_fps (%s).\n",
+           o->stream.n_frames > 0 ? o->stream.n_frames : HALO_STREAM_DEFAULT_FRAMES,
+           o->stream.arrivals == HALO_ARRIVALS_POISSON ? "Poisson" : "periodic",
+           inflight,
+           o->fps > 0                                                 ? "the objective's rate"
+           : o->kind == HALO_OBJECTIVE_THROUGHPUT && o->deadline_ms > 0 ? "the highest rate at which p99 stays within "
+                                                                          "the bound, the throughput the objective scores"
+                                                                        : "each plan's own throughput");
+    printf("\n%-12s %13s %10s %15s %9s %9s %9s %7s %6s\n", "method", "latency_1_ms", "period_ms", "throughput_fps",
+           "rate_fps", "p50_ms", "p99_ms", "misses", "meets");
+}
+
+/* Appends a row of the stream table to *buf. */
+static void stream_row(char **buf, size_t *len, size_t *cap, const char *name, const struct halo_stream_figures *f,
+                       bool deadline)
+{
+    char line[256];
+    char misses[32] = "-";
+    if (deadline) snprintf(misses, sizeof misses, "%d", f->deadline_misses);
+    int w = snprintf(line, sizeof line, "%-12s %13.3f %10.3f %15.2f %9.2f %9.3f %9.3f %7s %6s\n", name, f->single_ms,
+                     f->period_ms, f->throughput_fps, f->rate_fps, f->latency_p50_ms, f->latency_p99_ms, misses,
+                     f->feasible ? "yes" : "NO");
+    if (w <= 0 || halo_grow((void **)buf, cap, *len + (size_t)w + 1, 1)) return;
+    memcpy(*buf + *len, line, (size_t)w + 1);
+    *len += (size_t)w;
 }
 
 static int compare_all(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt, const struct halo_planner_ctx *ctx,
@@ -312,6 +437,10 @@ static int compare_all(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt,
         printf("%-12s %12s %9s %13s %13s %14s %9s %4s\n", "method", "latency_ms", "speedup", "reduction_pct",
                "bytes_moved", "redundant_pct", "lossless", "ESs");
     }
+    char *stream_rows = NULL; /* the second table: every plan as a stream */
+    size_t stream_len = 0, stream_cap = 0;
+    int best = -1;
+    struct halo_stream_figures best_fig = {0};
     for (int i = 0; i < n; i++) {
         struct halo_plan *p;
         struct halo_deviation d;
@@ -321,14 +450,29 @@ static int compare_all(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt,
         if (st != HALO_OK) {
             fprintf(stderr, "halo %s: %s: %s\n", cmd->name, pl[i].name, halo_error_msg());
             cJSON_Delete(doc);
+            free(stream_rows);
             return HALO_EXIT_FAIL;
         }
-        struct method_row r = method_row(p, ctx->g, ctx->local_ms, &d, have_dev);
+        struct halo_stream_figures fig;
+        st = halo_plan_figures(p, &ctx->opts.objective, &fig);
+        if (st != HALO_OK) {
+            fprintf(stderr, "halo %s: %s: stream: %s\n", cmd->name, pl[i].name, halo_error_msg());
+            halo_plan_free(p);
+            cJSON_Delete(doc);
+            free(stream_rows);
+            return HALO_EXIT_FAIL;
+        }
+        struct method_row r = method_row(p, ctx->g, ctx->local_ms, &d, have_dev, &fig);
+        if (best < 0 || halo_objective_compare(&ctx->opts.objective, &fig, &best_fig) > 0) {
+            best = i;
+            best_fig = fig;
+        }
         if (fmt == HALO_FORMAT_JSON) {
             cJSON_AddItemToArray(rows, row_json(&r, p, lab));
         } else if (fmt == HALO_FORMAT_CSV) {
-            row_csv(&r, ctx->g, ctx->c);
+            row_csv(&r, ctx->g, ctx->c, &ctx->opts.objective);
         } else {
+            stream_row(&stream_rows, &stream_len, &stream_cap, pl[i].name, &fig, ctx->opts.objective.deadline_ms > 0);
             /* a lossy method is marked in the table; its deviation from the model goes under it */
             char mark[16] = "yes";
             if (!p->lossless) {
@@ -352,8 +496,19 @@ static int compare_all(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt,
         }
         halo_plan_free(p);
     }
-    if (doc) return halo_cli_put_json(cmd, doc);
-    if (n_lossy) printf("\n%s", footnotes);
+    if (doc) {
+        cJSON_AddStringToObject(doc, "best_under_objective", pl[best].name);
+        free(stream_rows);
+        return halo_cli_put_json(cmd, doc);
+    }
+    if (fmt == HALO_FORMAT_TABLE) {
+        if (n_lossy) printf("\n%s", footnotes);
+        stream_table_head(&ctx->opts.objective);
+        fputs(stream_rows ? stream_rows : "", stdout);
+        printf("best under the objective: %s%s\n", pl[best].name,
+               best_fig.feasible ? "" : " (no method meets the objective's bound: the nearest)");
+    }
+    free(stream_rows);
     return HALO_EXIT_OK;
 }
 
@@ -371,26 +526,94 @@ static enum halo_status plan_doc(const struct halo_plan *p, cJSON **out)
     return st;
 }
 
+/* The plan as a stream at the rate (rate_fps of its figures): utilisation and link loads. */
+static void print_stream(const struct halo_plan *p, const struct halo_objective *o, const struct halo_stream_figures *f,
+                         const struct halo_stream_result *r)
+{
+    char words[200];
+    objective_words(o, words, sizeof words);
+    printf("\nas a stream (predicted; %s):\n", words);
+    printf("  throughput %.2f frames/s = period %.3f ms (steady-state time between results, frames as fast as "
+           "possible, at most %d in flight; NOT the latency); period bound %.3f ms (the busiest resource's time "
+           "per frame)\n",
+           f->throughput_fps, f->period_ms, r->inflight, f->period_bound_ms);
+    printf("  latency (a frame's arrival to its result), %d frames arriving %s at %.2f frames/s (%s): p50 %.3f ms, "
+           "p90 %.3f ms, p99 %.3f ms, max %.3f ms; queueing at the source mean %.3f ms",
+           r->n_frames, o->stream.arrivals == HALO_ARRIVALS_POISSON ? "as a Poisson process" : "periodically",
+           f->rate_fps, o->fps > 0 ? "the objective's rate" : "the plan's own throughput", r->stats.latency_p50_ms,
+           r->stats.latency_p90_ms, r->stats.latency_p99_ms, r->stats.latency_max_ms, r->stats.queue_mean_ms);
+    if (o->deadline_ms > 0) printf("; %d of %d frames miss %g ms", r->stats.deadline_misses, r->n_frames, o->deadline_ms);
+    printf("\n  %s the objective%s\n", f->feasible ? "meets" : "does NOT meet",
+           o->kind == HALO_OBJECTIVE_LATENCY && o->fps > 0 ? (f->sustains ? " (sustains the rate)" : " (cannot sustain the rate)") : "");
+    printf("\n  %-12s %12s %14s %9s %16s %9s\n", "device", "utilisation", "uplink_MB_s", "up_busy", "downlink_MB_s",
+           "down_busy");
+    for (int k = 0; k < p->n_dev; k++)
+        printf("  %-12s %12.3f %14.3f %9.3f %16.3f %9.3f\n", p->dev[k].name, r->util[k], r->up_bytes_s[k] / 1e6,
+               r->up_busy[k], r->down_bytes_s[k] / 1e6, r->down_busy[k]);
+    printf("  (utilisation = compute busy / span; busy = fraction of the span a link carries a message; span = "
+           "first arrival to last result, %.3f ms)\n", r->stats.span_ms);
+}
+
+static cJSON *stream_json(const struct halo_plan *p, const struct halo_stream_figures *f,
+                          const struct halo_stream_result *r)
+{
+    cJSON *o = figures_json(f);
+    cJSON_AddNumberToObject(o, "inflight", r->inflight);
+    cJSON_AddNumberToObject(o, "warmup_frames", r->stats.warmup);
+    cJSON_AddNumberToObject(o, "latency_p90_ms", r->stats.latency_p90_ms);
+    cJSON_AddNumberToObject(o, "latency_max_ms", r->stats.latency_max_ms);
+    cJSON_AddNumberToObject(o, "span_ms", r->stats.span_ms);
+    cJSON *devs = cJSON_AddArrayToObject(o, "devices");
+    for (int k = 0; k < p->n_dev; k++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "name", p->dev[k].name);
+        cJSON_AddNumberToObject(d, "utilisation", r->util[k]);
+        cJSON_AddNumberToObject(d, "uplink_bytes_per_s", r->up_bytes_s[k]);
+        cJSON_AddNumberToObject(d, "uplink_busy", r->up_busy[k]);
+        cJSON_AddNumberToObject(d, "downlink_bytes_per_s", r->down_bytes_s[k]);
+        cJSON_AddNumberToObject(d, "downlink_busy", r->down_busy[k]);
+        cJSON_AddItemToArray(devs, d);
+    }
+    return o;
+}
+
 static int print_one(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt, const struct halo_planner_ctx *ctx,
                      const struct halo_plan *p, const struct lossy_lab *lab, const struct halo_deviation *d,
                      bool have_dev, double plan_ms, const char *outp)
 {
-    struct method_row r = method_row(p, ctx->g, p->local_ms, d, have_dev);
+    const struct halo_objective *o = &ctx->opts.objective;
+    struct halo_stream_figures fig;
+    struct halo_stream_result sr;
+    enum halo_status st = halo_plan_figures(p, o, &fig);
+    struct halo_stream_opts so = o->stream;
+    so.fps = isfinite(fig.rate_fps) ? fig.rate_fps : 0;
+    so.deadline_ms = o->deadline_ms;
+    if (st == HALO_OK) st = halo_plan_stream(p, &so, &sr);
+    if (st != HALO_OK) return halo_cli_fail(cmd, st);
+    struct method_row r = method_row(p, ctx->g, p->local_ms, d, have_dev, &fig);
     if (fmt == HALO_FORMAT_CSV) {
         printf("%s\n", CSV_HEADER);
-        row_csv(&r, ctx->g, ctx->c);
+        row_csv(&r, ctx->g, ctx->c, o);
+        halo_stream_result_free(&sr);
         return HALO_EXIT_OK;
     }
     if (fmt == HALO_FORMAT_TABLE) {
         print_summary(p, ctx->g, ctx->c, plan_ms);
+        print_stream(p, o, &fig, &sr);
         print_deviation(p, lab, d, have_dev);
         if (outp) printf("wrote %s\n", outp);
+        halo_stream_result_free(&sr);
         return HALO_EXIT_OK;
     }
     cJSON *plan = NULL;
-    enum halo_status st = plan_doc(p, &plan);
-    if (st != HALO_OK) return halo_cli_fail(cmd, st);
+    st = plan_doc(p, &plan);
+    if (st != HALO_OK) {
+        halo_stream_result_free(&sr);
+        return halo_cli_fail(cmd, st);
+    }
     cJSON *doc = doc_new(ctx), *row = row_json(&r, p, lab), *it;
+    cJSON_ReplaceItemInObject(row, "stream", stream_json(p, &fig, &sr));
+    halo_stream_result_free(&sr);
     /* the method's row at the top level, beside what only a single plan has */
     while ((it = row->child)) cJSON_AddItemToObject(doc, it->string, cJSON_DetachItemViaPointer(row, it));
     cJSON_Delete(row);
@@ -416,8 +639,10 @@ static void help_details(FILE *f)
     const struct halo_planner_info *pl = halo_planners(&n);
     for (int i = 0; i < n; i++) {
         char head[160];
+        /* a method that is halo's own says so where the others cite their paper */
         int col = snprintf(head, sizeof head, "  %-6s %s%s", pl[i].name, pl[i].lossless ? "" : "LOSSY. ",
-                           strcmp(pl[i].role, "reference") ? "[paper] " : "");
+                           !strcmp(pl[i].role, "reference") ? "" : !strcmp(pl[i].role, "extension") ? "[halo's extension] "
+                                                                                                   : "[paper] ");
         fputs(head, f);
         halo_cli_wrap(f, col, 9, 100, pl[i].paper);
         if (pl[i].reconstructed) {
@@ -431,7 +656,43 @@ static void help_details(FILE *f)
                "(scaled by tile height) or their fitted effective capacity; a message occupies the\n"
                "sender's uplink and the receiver's downlink for latency + bytes/bandwidth.\n"
                "--format json prints what the table shows (one method: its plan, as -o writes it, under\n"
-               "\"plan\"); csv one row per method.\n");
+               "\"plan\"); csv one row per method.\n"
+               "Streams. Every plan is also simulated as a stream of frames by the same cost model (a device\n"
+               "runs the oldest frame's ready step; frames pipeline across ESs): its PERIOD (steady-state time\n"
+               "between results with frames as fast as possible, at most --inflight in flight; throughput =\n"
+               "1000 / period) and its LATENCY (a frame's arrival to its result, p50 and p99, with frames\n"
+               "arriving at --fps, or at the plan's own throughput) are printed apart, never as one figure.\n"
+               "--objective says what the plan is for:\n"
+               "  latency     the lowest latency: of one frame alone (the default, the papers' setting), or\n"
+               "              with --fps F the lowest p99 latency among plans that sustain F frames/s\n"
+               "  throughput  the highest throughput, with --deadline-ms D among plans whose p99 latency at\n"
+               "              their own throughput is <= D\n"
+               "dpfp ranks its ES subsets by the objective, dpfp-stream (halo's extension) searches its\n"
+               "pipelines under it, pipeedge and roundrobin plan for throughput as their designs do, and the\n"
+               "other baselines plan as their papers say (one frame's latency); every plan is then evaluated\n"
+               "under the objective, and --method all names the best.\n");
+}
+
+/* --objective, --fps, --deadline-ms and the stream flags into *o; a usage error's exit code, or 0. */
+static int objective_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_args *a, uint64_t seed,
+                          struct halo_objective *o)
+{
+    *o = (struct halo_objective){.kind = HALO_OBJECTIVE_LATENCY};
+    bool fps_given;
+    int rc = halo_cli_stream_opts(cmd, a, seed, &o->stream, &fps_given);
+    if (rc) return rc;
+    const char *v = halo_cli_get(cmd, a, "objective");
+    if (v && !strcmp(v, "throughput")) o->kind = HALO_OBJECTIVE_THROUGHPUT;
+    else if (v && strcmp(v, "latency"))
+        return halo_cli_usage_error(cmd, "--objective: '%s': expected latency or throughput", v);
+    if ((v = halo_cli_get(cmd, a, "deadline-ms")) && halo_parse_double("--deadline-ms", v, 1e-6, 1e12, &o->deadline_ms) != HALO_OK)
+        return halo_cli_usage_error(cmd, "%s", halo_error_msg());
+    if (fps_given && o->kind == HALO_OBJECTIVE_THROUGHPUT)
+        return halo_cli_usage_error(cmd, "--fps is the rate the latency objective sustains; the throughput objective "
+                                         "finds the highest rate itself (bound its latency with --deadline-ms)");
+    o->fps = o->stream.fps;
+    o->stream.fps = 0;
+    return 0;
 }
 
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
@@ -488,6 +749,8 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (st == HALO_OK) st = halo_model_build_for(a.pos[0], h, w, &g);
     if (st == HALO_OK) st = halo_cluster_load(cluster, &c);
     struct halo_planner_opts opts = {.no_select = halo_cli_has(cmd, &a, "no-select"), .adcnn_grid = grid};
+    rc = objective_opts(cmd, &a, lab.seed, &opts.objective);
+    if (rc) return rc;
     if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, opts);
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);
@@ -521,7 +784,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 const struct halo_cli_cmd halo_cmd_plan = {
     .name = "plan",
     .usage = "MODEL --cluster F [--method dpfp|NAME|all] [--input HxW] [--select | --no-select] [-o plan.json] "
-             "[--format table|csv|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N]",
+             "[--format table|csv|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N] "
+             "[--objective latency|throughput] [--fps F|max] [--deadline-ms D] [--frames N] [--inflight K] "
+             "[--arrivals periodic|poisson]",
     .summary = "plan a model on a cluster (DPFP or a baseline), write the plan, print the predicted timeline",
     .help_details = help_details,
     .opts = (const struct halo_cli_opt[]){
@@ -532,10 +797,17 @@ const struct halo_cli_cmd halo_cmd_plan = {
         {"no-select", 0, NULL, "use every ES"},
         {"out", 'o', "F", "write the plan (JSON, schema halo-plan/1) to F"},
         {"deviation", 0, "N", "lossy plans (adcnn): compare with the model on N seeded inputs (default 3; 0: skip)"},
-        {"seed", 0, "N", "first seed of those inputs (default 1)"},
+        {"seed", 0, "N", "first seed of those inputs, and the Poisson arrivals' seed (default 1)"},
         {"backend", 0, "B", "backend for --deviation: cpu (default when compiled in), ref, cuda"},
         {"weights", 0, "FILE", "safetensors weights for --deviation (default: random, seed 0)"},
         {"grid", 0, "N", "adcnn: force its FDSP grid to N x N (2..8; default: searched with the depth)"},
+        {"objective", 0, "KIND", "latency (default) or throughput: what the plan is for (see below)"},
+        {"fps", 0, "F|max", "latency objective: the frame rate to sustain; stream latencies are taken at it "
+                            "(default max: each plan's own throughput)"},
+        {"deadline-ms", 0, "D", "throughput objective: bound on the p99 latency; otherwise frames over D are counted"},
+        {"frames", 0, "N", "frames per simulated stream (default 100)"},
+        {"inflight", 0, "K", "frames in flight at most (default 2 per ES that computes)"},
+        {"arrivals", 0, "KIND", "periodic (default) or poisson (seeded by --seed) arrivals at the rate"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

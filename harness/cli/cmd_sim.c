@@ -1,5 +1,7 @@
 /* halo sim: Monte Carlo of latency under a time-variant channel and varying image sizes; the
- * probability of missing each deadline, per method. Simulated (cost model), never measured. */
+ * probability of missing each deadline, per method; with --fps, streams of frames under the
+ * channel, each frame with its own link rates and queueing behind the frames before it.
+ * Simulated (cost model), never measured. */
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/alloc.h"
@@ -10,6 +12,7 @@
 #include "model/model.h"
 #include "partition/planner.h"
 #include "partition/sim.h"
+#include "partition/stream_eval.h"
 
 #include <errno.h>
 #include <math.h>
@@ -101,6 +104,11 @@ static enum halo_status dump(const char *dir, const char *method, struct halo_pl
 
 struct sim_args {
     enum halo_cli_format format;
+    /* streams (--fps): the rates (0: as fast as possible), how frames arrive, what planners plan for */
+    double *fps;
+    int n_fps;
+    struct halo_stream_opts stream;
+    enum halo_objective_kind objective;
     const char *cluster, *csv, *dump_dir;
     char **methods;
     int n_methods;
@@ -298,6 +306,225 @@ done:;
     return rc;
 }
 
+/* ---- streams under the channel ------------------------------------------------------------ */
+
+/* One method at one rate: the plan, each frame's links drawn from the channel, the stream. */
+static enum halo_status stream_one(const struct halo_planner_ctx *ctx, const struct halo_planner_info *info,
+                                   const struct halo_channel *ch, const struct sim_args *A, double fps,
+                                   struct halo_plan **pp, struct halo_stream_result *r)
+{
+    const struct halo_cluster *c = ctx->c;
+    struct halo_planner_ctx pc = *ctx;
+    pc.opts.objective = (struct halo_objective){.kind = A->objective, .stream = A->stream};
+    if (A->objective == HALO_OBJECTIVE_LATENCY) pc.opts.objective.fps = fps;
+    struct halo_plan *p = NULL;
+    HALO_TRY(info->plan(&pc, &p));
+    *pp = p;
+    int n = A->stream.n_frames, nd = p->n_dev;
+    int *map = halo_malloc((size_t)nd, sizeof *map);
+    double *bw = halo_malloc((size_t)n * nd * nd, sizeof *bw);
+    const double **frame = halo_malloc((size_t)n, sizeof *frame);
+    enum halo_status st = map && bw && frame ? HALO_OK : HALO_ERR_NOMEM;
+    if (st == HALO_OK) st = halo_sim_device_map(p, c, map);
+    for (int f = 0; f < n && st == HALO_OK; f++) { /* frame f sees draw f: the same for every method */
+        halo_sim_bandwidths(p, c, ch, map, A->seed, (uint64_t)f, bw + (size_t)f * nd * nd);
+        frame[f] = bw + (size_t)f * nd * nd;
+    }
+    struct halo_stream_opts so = A->stream;
+    so.fps = fps;
+    so.bw_frame = frame;
+    if (st == HALO_OK) st = halo_plan_stream(p, &so, r);
+    free(map);
+    free(bw);
+    free(frame);
+    return st;
+}
+
+static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, struct sim_args *A)
+{
+    struct halo_cluster *c = NULL;
+    struct halo_channel *ch = NULL;
+    struct halo_graph *g = NULL;
+    struct halo_planner_ctx ctx = {0};
+    FILE *csv = NULL;
+    char *prov_csv = NULL;
+    struct halo_provenance prov = {0};
+    cJSON *doc = NULL, *jmethods = NULL;
+    enum halo_status st = halo_cluster_load(A->cluster, &c);
+    if (st == HALO_OK) st = halo_channel_new(c, &ch);
+    if (st == HALO_OK) st = halo_zoo_build_for(model, A->base_h, A->base_w, &g);
+    if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0});
+    if (st == HALO_OK && A->csv && !(csv = fopen(A->csv, "w")))
+        st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", A->csv, strerror(errno));
+    if (st == HALO_OK) st = halo_provenance_get(&prov, "", "", 0);
+    if (st == HALO_OK && !(prov_csv = halo_provenance_csv_values(&prov))) st = HALO_ERR_NOMEM;
+    if (st != HALO_OK) goto done;
+    const char *chname = ch->model == HALO_CHANNEL_STATIC ? "static" : ch->model == HALO_CHANNEL_RAYLEIGH ? "rayleigh" : "trace";
+    const char *arr = A->stream.arrivals == HALO_ARRIVALS_POISSON ? "poisson" : "periodic";
+    const char *basis = "streams through the cost model, each frame with its own link rates drawn from the "
+                        "channel, frames queueing behind slower ones; not measured. The 95 % Wilson intervals treat a "
+                        "stream's frames as independent, which they are not (a slow frame delays those behind it): "
+                        "read them as optimistic";
+    char inflight[32];
+    if (A->stream.inflight > 0) snprintf(inflight, sizeof inflight, "%d", A->stream.inflight);
+    else snprintf(inflight, sizeof inflight, "2 per computing ES");
+    FILE *sinks[2];
+    int n_sinks = 0;
+    if (csv) sinks[n_sinks++] = csv;
+    if (A->format == HALO_FORMAT_CSV) sinks[n_sinks++] = stdout;
+    for (int k = 0; k < n_sinks; k++)
+        fprintf(sinks[k], "model,input,cluster,channel,method,objective,fps,arrivals,frames,inflight,seed,deadline_ms,"
+                          "misses,p_miss,ci_lo,ci_hi,throughput_fps,latency_p50_ms,latency_p99_ms,basis,%s\n",
+                halo_provenance_csv_header());
+    if (A->format == HALO_FORMAT_JSON) {
+        doc = cJSON_CreateObject();
+        int hw[2] = {A->base_h, A->base_w};
+        cJSON_AddStringToObject(doc, "model", model);
+        cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(hw, 2));
+        cJSON_AddStringToObject(doc, "cluster", c->name);
+        cJSON_AddStringToObject(doc, "channel", chname);
+        cJSON_AddStringToObject(doc, "objective", halo_objective_name(A->objective));
+        cJSON_AddNumberToObject(doc, "frames", A->stream.n_frames);
+        cJSON_AddStringToObject(doc, "arrivals", arr);
+        cJSON_AddStringToObject(doc, "inflight", inflight);
+        cJSON_AddNumberToObject(doc, "seed", (double)A->seed);
+        char full[512];
+        snprintf(full, sizeof full, "simulated: %s", basis);
+        cJSON_AddStringToObject(doc, "basis", full);
+        cJSON_AddItemToObject(doc, "deadlines_ms", cJSON_CreateDoubleArray(A->deadlines, A->n_deadlines));
+        cJSON_AddItemToObject(doc, "provenance", halo_cli_provenance_json(&prov));
+        jmethods = cJSON_AddArrayToObject(doc, "methods");
+    } else if (A->format == HALO_FORMAT_TABLE) {
+        printf("%s at %dx%d on %s: channel %s; streams of %d frames, %s arrivals, at most %s in flight; seed %llu; "
+               "plans for %s\n",
+               model, A->base_h, A->base_w, c->name, chname, A->stream.n_frames, arr, inflight,
+               (unsigned long long)A->seed,
+               A->objective == HALO_OBJECTIVE_LATENCY ? "the lowest latency at each rate" : "the highest throughput");
+        printf("SIMULATED: %s\n\n", basis);
+        printf("%-12s %8s %10s %9s %9s", "method", "fps", "thru_fps", "p50_ms", "p99_ms");
+        for (int d = 0; d < A->n_deadlines; d++) {
+            char head[64];
+            snprintf(head, sizeof head, "P(>%gms) [95%% CI]", A->deadlines[d]);
+            printf("   %-25s", head);
+        }
+        printf("\n");
+    }
+    for (int m = 0; m < A->n_methods && st == HALO_OK; m++) {
+        const struct halo_planner_info *info = halo_planner_find(A->methods[m]);
+        cJSON *jm = NULL, *jr = NULL;
+        if (doc) {
+            jm = cJSON_CreateObject();
+            cJSON_AddStringToObject(jm, "method", info->name);
+            jr = cJSON_AddArrayToObject(jm, "rates");
+            cJSON_AddItemToArray(jmethods, jm);
+        }
+        for (int q = 0; q < A->n_fps && st == HALO_OK; q++) {
+            struct halo_plan *p = NULL;
+            struct halo_stream_result r;
+            st = stream_one(&ctx, info, ch, A, A->fps[q], &p, &r);
+            if (st != HALO_OK) {
+                halo_plan_free(p);
+                halo_error_prefix("%s", info->name);
+                break;
+            }
+            char fps[32];
+            if (A->fps[q] > 0) snprintf(fps, sizeof fps, "%g", A->fps[q]);
+            else snprintf(fps, sizeof fps, "max");
+            cJSON *jd = NULL;
+            if (jr) {
+                cJSON *o = cJSON_CreateObject();
+                if (A->fps[q] > 0) cJSON_AddNumberToObject(o, "fps", A->fps[q]);
+                else cJSON_AddStringToObject(o, "fps", "max");
+                cJSON_AddBoolToObject(o, "lossless", p->lossless);
+                cJSON_AddNumberToObject(o, "throughput_fps", r.stats.throughput_fps);
+                cJSON_AddNumberToObject(o, "latency_p50_ms", r.stats.latency_p50_ms);
+                cJSON_AddNumberToObject(o, "latency_p99_ms", r.stats.latency_p99_ms);
+                cJSON_AddNumberToObject(o, "queue_mean_ms", r.stats.queue_mean_ms);
+                jd = cJSON_AddArrayToObject(o, "deadlines");
+                cJSON_AddItemToArray(jr, o);
+            } else if (A->format == HALO_FORMAT_TABLE) {
+                printf("%-12s %8s %10.2f %9.3f %9.3f", info->name, fps, r.stats.throughput_fps, r.stats.latency_p50_ms,
+                       r.stats.latency_p99_ms);
+            }
+            for (int d = 0; d < A->n_deadlines; d++) {
+                int64_t f = 0;
+                for (int i = 0; i < r.n_frames; i++) f += r.done_ms[i] - r.arrival_ms[i] > A->deadlines[d];
+                double lo, hi, pf = (double)f / r.n_frames;
+                halo_wilson(f, r.n_frames, &lo, &hi);
+                if (jd) {
+                    cJSON *o = cJSON_CreateObject();
+                    cJSON_AddNumberToObject(o, "deadline_ms", A->deadlines[d]);
+                    cJSON_AddNumberToObject(o, "misses", (double)f);
+                    cJSON_AddNumberToObject(o, "p_miss", pf);
+                    cJSON_AddNumberToObject(o, "ci_lo", lo);
+                    cJSON_AddNumberToObject(o, "ci_hi", hi);
+                    cJSON_AddItemToArray(jd, o);
+                } else if (A->format == HALO_FORMAT_TABLE) {
+                    printf("   %7.5f [%.5f,%.5f]", pf, lo, hi);
+                }
+                for (int k = 0; k < n_sinks; k++) {
+                    fprintf(sinks[k], "%s,%dx%d,", model, A->base_h, A->base_w);
+                    halo_cli_csv_str(sinks[k], c->name);
+                    fprintf(sinks[k], ",%s,%s,%s,%s,%s,%d,%s,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n",
+                            chname, info->name, halo_objective_name(A->objective), fps, arr, r.n_frames, inflight,
+                            (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi,
+                            r.stats.throughput_fps, r.stats.latency_p50_ms, r.stats.latency_p99_ms, prov_csv);
+                }
+            }
+            if (A->format == HALO_FORMAT_TABLE) printf("%s\n", p->lossless ? "" : "   LOSSY");
+            halo_stream_result_free(&r);
+            halo_plan_free(p);
+        }
+    }
+done:;
+    free(prov_csv);
+    halo_provenance_free(&prov);
+    int rc = st == HALO_OK ? HALO_EXIT_OK : halo_cli_fail(cmd, st);
+    if (csv && fclose(csv) != 0 && rc == HALO_EXIT_OK) rc = halo_cli_fail(cmd, halo_error(HALO_ERR_IO, "%s: write failed", A->csv));
+    if (doc && rc == HALO_EXIT_OK) rc = halo_cli_put_json(cmd, doc);
+    else cJSON_Delete(doc);
+    halo_planner_ctx_free(&ctx);
+    halo_graph_free(g);
+    halo_channel_free(ch);
+    halo_cluster_free(c);
+    return rc;
+}
+
+/* The stream mode's flags into A (a usage error's exit code, or 0). */
+static int stream_args(const struct halo_cli_cmd *cmd, const struct halo_cli_args *a, const char *fps_s,
+                       struct sim_args *A)
+{
+    static const char *const draws_only[] = {"draws", "sizes", "reuse-plan", "dump", "dump-count"};
+    for (size_t i = 0; i < sizeof draws_only / sizeof draws_only[0]; i++)
+        if (halo_cli_has(cmd, a, draws_only[i]))
+            return halo_cli_usage_error(cmd, "--%s is for independent draws; --fps simulates streams of --frames "
+                                             "frames at one input size", draws_only[i]);
+    char **items;
+    int n;
+    if (halo_parse_str_list("--fps", fps_s, &items, &n) != HALO_OK) return halo_cli_usage_error(cmd, "%s", halo_error_msg());
+    A->fps = halo_calloc((size_t)n, sizeof *A->fps);
+    if (!A->fps) {
+        halo_strlist_free(items, n);
+        return halo_cli_fail(cmd, HALO_ERR_NOMEM);
+    }
+    A->n_fps = n;
+    for (int i = 0; i < n; i++)
+        if (strcmp(items[i], "max") && halo_parse_double("--fps", items[i], 1e-6, 1e9, &A->fps[i]) != HALO_OK) {
+            halo_strlist_free(items, n);
+            return halo_cli_usage_error(cmd, "%s (or 'max': as fast as possible)", halo_error_msg());
+        }
+    halo_strlist_free(items, n);
+    int rc = halo_cli_stream_opts(cmd, a, A->seed, &A->stream, NULL);
+    if (rc) return rc;
+    A->stream.fps = 0;
+    if (A->stream.n_frames <= 0) A->stream.n_frames = 1000;
+    const char *v = halo_cli_get(cmd, a, "objective");
+    A->objective = v && !strcmp(v, "throughput") ? HALO_OBJECTIVE_THROUGHPUT : HALO_OBJECTIVE_LATENCY;
+    if (v && strcmp(v, "throughput") && strcmp(v, "latency"))
+        return halo_cli_usage_error(cmd, "--objective: '%s': expected latency or throughput", v);
+    return 0;
+}
+
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 {
     struct halo_cli_args a;
@@ -338,7 +565,32 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
             A.sizes.w[0] = A.base_w;
         }
     }
-    rc = st == HALO_OK ? simulate(cmd, a.pos[0], &A) : halo_cli_fail(cmd, st);
+    /* --fps: streams of frames instead of independent draws */
+    bool fps_given = false;
+    const char *fps_s = halo_cli_get(cmd, &a, "fps");
+    if (st == HALO_OK && fps_s) {
+        rc = stream_args(cmd, &a, fps_s, &A);
+        if (rc) {
+            free(A.deadlines);
+            halo_strlist_free(A.methods, A.n_methods);
+            free(A.sizes.h);
+            free(A.sizes.w);
+            return rc;
+        }
+        fps_given = true;
+    } else if (st == HALO_OK) {
+        static const char *const stream_only[] = {"frames", "inflight", "arrivals", "objective"};
+        for (size_t i = 0; i < sizeof stream_only / sizeof stream_only[0]; i++)
+            if (halo_cli_has(cmd, &a, stream_only[i])) {
+                free(A.deadlines);
+                halo_strlist_free(A.methods, A.n_methods);
+                free(A.sizes.h);
+                free(A.sizes.w);
+                return halo_cli_usage_error(cmd, "--%s describes a stream: it needs --fps", stream_only[i]);
+            }
+    }
+    rc = st != HALO_OK ? halo_cli_fail(cmd, st) : fps_given ? simulate_stream(cmd, a.pos[0], &A) : simulate(cmd, a.pos[0], &A);
+    free(A.fps);
     free(A.deadlines);
     halo_strlist_free(A.methods, A.n_methods);
     free(A.sizes.h);
@@ -349,7 +601,10 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 const struct halo_cli_cmd halo_cmd_sim = {
     .name = "sim",
     .usage = "MODEL --cluster F --deadline-ms D1,D2,... [--method M[,M...]] [--draws N] [--sizes S1,S2,...|A:B:STEP] "
-             "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]] [--format table|csv|json]",
+             "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]] [--format table|csv|json] "
+             "| MODEL --cluster F --deadline-ms D1,... --fps F1,F2,...|max [--frames N] [--inflight K] "
+             "[--arrivals periodic|poisson] [--objective latency|throughput] [--method M[,M...]] [--input HxW] [--seed S] "
+             "[--csv F] [--format table|csv|json]",
     .summary = "Monte Carlo of latency under fading channels and varying image sizes: P(latency > deadline)",
     .details = "Every draw samples an input size (uniform over --sizes) and the links' rates from the\n"
                "cluster's channel model, then re-runs the plan's predicted timeline with those rates:\n"
@@ -364,7 +619,15 @@ const struct halo_cli_cmd halo_cmd_sim = {
                "Failure probability P(latency > D) comes with a 95 % Wilson interval. Results are\n"
                "SIMULATED from the cost model. The same seed gives the same numbers bit for bit, and every\n"
                "method sees the same draws. --dump DIR writes each plan and the first K draws' bandwidth\n"
-               "matrices, for `halo run PLAN --rates DRAW.json --clock virtual` cross-checks.",
+               "matrices, for `halo run PLAN --rates DRAW.json --clock virtual` cross-checks.\n"
+               "Streams (--fps F1,F2,...): for every method and rate, a stream of --frames frames (default\n"
+               "1000) arriving at F frames/s (periodic, or a seeded Poisson process) with at most --inflight\n"
+               "in flight, simulated by the cost model with frame f's link rates drawn from the channel as\n"
+               "draw f (the same draws for every method): a slow frame delays those behind it. Per deadline\n"
+               "the fraction of frames whose latency (arrival to result, queueing included) exceeds it, with\n"
+               "a 95 % Wilson interval (which treats the frames as independent: optimistic), and the stream's\n"
+               "throughput and latency p50/p99. Planners plan for --objective: latency (default: the lowest\n"
+               "latency that sustains each rate, as halo plan --fps) or throughput.",
     .opts = (const struct halo_cli_opt[]){
         {"cluster", 0, "F", "cluster file with an optional channel model"},
         {"deadline-ms", 0, "D1,D2,...", "deadlines in ms (required)"},
@@ -377,6 +640,11 @@ const struct halo_cli_cmd halo_cmd_sim = {
         {"csv", 0, "F", "also write the CSV rows (--format csv) with provenance to F"},
         {"dump", 0, "DIR", "write plans and the first draws' rates into DIR"},
         {"dump-count", 0, "K", "draws to dump (default 5)"},
+        {"fps", 0, "F1,F2,...", "streams at these frame rates ('max': as fast as possible) instead of draws"},
+        {"frames", 0, "N", "streams: frames per stream (default 1000)"},
+        {"inflight", 0, "K", "streams: frames in flight at most (default 2 per ES that computes)"},
+        {"arrivals", 0, "KIND", "streams: periodic (default) or poisson (seeded by --seed)"},
+        {"objective", 0, "KIND", "streams: what the planners plan for, latency (default) or throughput"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

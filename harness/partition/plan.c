@@ -232,14 +232,52 @@ enum halo_status halo_plan_set_tail(struct halo_plan *p, const struct halo_graph
 
 enum halo_status halo_plan_derive(struct halo_plan *p, const struct halo_graph *g)
 {
-    return halo_plan_sources(p, g, true);
+    HALO_TRY(halo_plan_sources(p, g, true));
+    for (int v = 0; v < p->n_rot; v++) {
+        enum halo_status st = halo_plan_derive(p->rot[v], g);
+        if (st != HALO_OK) {
+            halo_error_prefix("rotation[%d]", v);
+            return st;
+        }
+    }
+    return HALO_OK;
 }
 
 enum halo_status halo_plan_simulate(struct halo_plan *p, const struct halo_graph *g)
 {
     HALO_TRY(halo_plan_sources(p, g, false));
     double total;
-    return halo_plan_timeline(p, NULL, true, &total);
+    HALO_TRY(halo_plan_timeline(p, NULL, true, &total));
+    for (int v = 0; v < p->n_rot; v++) {
+        enum halo_status st = halo_plan_simulate(p->rot[v], g);
+        if (st != HALO_OK) {
+            halo_error_prefix("rotation[%d]", v);
+            return st;
+        }
+    }
+    return HALO_OK;
+}
+
+enum halo_status halo_plan_add_variant(struct halo_plan *p, struct halo_plan *v)
+{
+    if (v->n_rot || v->n_dev != p->n_dev) {
+        halo_plan_free(v);
+        return halo_error(HALO_ERR_INVALID, "plan variant: must be a plain plan over the same %d devices", p->n_dev);
+    }
+    for (int k = 0; k < p->n_dev; k++)
+        if (strcmp(p->dev[k].name, v->dev[k].name)) {
+            halo_plan_free(v);
+            return halo_error(HALO_ERR_INVALID, "plan variant: device %d is '%s', not '%s'", k, v->dev[k].name,
+                              p->dev[k].name);
+        }
+    struct halo_plan **r = halo_realloc(p->rot, (size_t)p->n_rot + 1, sizeof *r);
+    if (!r) {
+        halo_plan_free(v);
+        return HALO_ERR_NOMEM;
+    }
+    p->rot = r;
+    p->rot[p->n_rot++] = v;
+    return HALO_OK;
 }
 
 enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, bool record, double *total_ms)
@@ -271,20 +309,41 @@ void halo_plan_device_times(const struct halo_plan *p, int k, double *compute_ms
 
 /* ---- queries ------------------------------------------------------------------------------ */
 
+static uint64_t plan_hash(const struct halo_plan *p);
+
+/* Does plan device k compute something in plan p (one variant)? */
+static bool computes(const struct halo_plan *p, int k)
+{
+    bool busy = p->tail.device == k && p->tail.first < p->tail.last;
+    for (int b = 0; b < p->n_blocks && !busy; b++)
+        for (int q = 0; q < p->block[b].n_parts && !busy; q++)
+            busy = p->block[b].part[q].device == k && !halo_rect_empty(p->block[b].part[q].out);
+    return busy;
+}
+
 int halo_plan_n_computing(const struct halo_plan *p)
 {
     int n = 0;
     for (int k = 1; k < p->n_dev; k++) {
-        bool busy = p->tail.device == k && p->tail.first < p->tail.last;
-        for (int b = 0; b < p->n_blocks && !busy; b++)
-            for (int q = 0; q < p->block[b].n_parts && !busy; q++)
-                busy = p->block[b].part[q].device == k && !halo_rect_empty(p->block[b].part[q].out);
+        bool busy = false;
+        for (int v = 0; v < halo_plan_n_variants(p) && !busy; v++) busy = computes(halo_plan_variant(p, v), k);
         n += busy;
     }
     return n;
 }
 
 uint64_t halo_plan_hash(const struct halo_plan *p)
+{
+    uint64_t h = plan_hash(p);
+    /* the variants a stream rotates over are part of what the runtime executes */
+    for (int v = 0; v < p->n_rot; v++) {
+        uint64_t hv = plan_hash(p->rot[v]);
+        h = halo_fnv1a(h, &hv, sizeof hv);
+    }
+    return h;
+}
+
+static uint64_t plan_hash(const struct halo_plan *p)
 {
     uint64_t h = HALO_FNV1A_INIT;
     h = halo_fnv1a(h, p->model, strlen(p->model));

@@ -140,11 +140,17 @@ enum halo_status halo_plan_set_part(struct halo_plan *p, const struct halo_graph
 enum halo_status halo_plan_set_tail(struct halo_plan *p, const struct halo_graph *g, int device,
                                     const struct halo_pricer *pricer);
 
-/* Recomputes sources and the predicted timeline from the parts' compute_ms (after edits). */
+/* Recomputes sources and the predicted timeline from the parts' compute_ms (after edits), the
+ * variants' too. */
 enum halo_status halo_plan_simulate(struct halo_plan *p, const struct halo_graph *g);
 
+/* Appends variant v (a finished plan over the same devices, without variants of its own) to the
+ * rotation of p, which takes ownership of it (and frees it on error). */
+enum halo_status halo_plan_add_variant(struct halo_plan *p, struct halo_plan *v);
+
 /* For a loaded (and validated) plan: derives its schedule (message sizes, which part produced each
- * source piece), keeping the sources the file names, so halo_plan_timeline can run. */
+ * source piece), keeping the sources the file names, so halo_plan_timeline can run; every
+ * variant's too (each has its own schedule). */
 enum halo_status halo_plan_derive(struct halo_plan *p, const struct halo_graph *g);
 
 /* Re-runs only the timeline (the cost model, partition/timeline.h) with another bandwidth matrix
@@ -162,9 +168,9 @@ int64_t halo_plan_rect_bytes(const struct halo_plan *p, int c, struct halo_rect 
 void halo_plan_device_times(const struct halo_plan *p, int k, double *compute_ms, double *recv_ms,
                             double *send_ms, double *idle_ms);
 
-/* ESs (devices other than the source) that compute something: a part of a block or the tail. A
- * plan may list devices that get no rows (a subset the planner offered, a balance that dropped
- * one); they are not counted. */
+/* ESs (devices other than the source) that compute something: a part of a block or the tail, in
+ * any variant. A plan may list devices that get no rows (a subset the planner offered, a balance
+ * that dropped one); they are not counted. */
 int halo_plan_n_computing(const struct halo_plan *p);
 
 /* ---- checking and files -------------------------------------------------------------------- */
@@ -179,7 +185,8 @@ enum halo_status halo_plan_save(const struct halo_plan *p, const char *path);
 enum halo_status halo_plan_load(const char *path, struct halo_plan **out);
 /* The same from parsed JSON (fuzzing, tests); `name` stands for the file in messages. */
 enum halo_status halo_plan_from_json(const char *name, const cJSON *j, struct halo_plan **out);
-/* FNV-1a hash of the plan's structure (what the runtime executes), for cross-rank checks. */
+/* FNV-1a hash of the plan's structure (what the runtime executes, its variants included), for
+ * cross-rank checks. */
 uint64_t halo_plan_hash(const struct halo_plan *p);
 
 #endif

@@ -1,5 +1,6 @@
 /* plan_json: a plan's file, schema "halo-plan/1" — saving it (structure and prediction, events
- * included) and loading it (structure; validate against the graph before use). */
+ * included; the variants a stream rotates over under "rotation") and loading it (structure;
+ * validate against the graph before use). */
 #include "core/alloc.h"
 #include "core/json.h"
 #include "partition/plan.h"
@@ -47,42 +48,10 @@ static const char *event_kind_name(enum halo_event_kind k)
     return k == HALO_EVENT_SEND ? "send" : k == HALO_EVENT_RECV ? "recv" : "compute";
 }
 
-enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
+/* What differs between the variants of a plan: its blocks, its tail and its prediction (devices,
+ * links and codec are the plan's). */
+static void add_body(cJSON *j, const struct halo_plan *p)
 {
-    cJSON *j = cJSON_CreateObject();
-    if (!j) return HALO_ERR_NOMEM;
-    cJSON_AddStringToObject(j, "schema", HALO_PLAN_SCHEMA);
-    cJSON_AddStringToObject(j, "model", p->model);
-    if (p->model_hash) {
-        char hex[17];
-        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)p->model_hash);
-        cJSON_AddStringToObject(j, "model_hash", hex);
-    }
-    cJSON_AddItemToObject(j, "input", range_json(p->h, p->w));
-    cJSON_AddStringToObject(j, "method", p->method);
-    cJSON_AddBoolToObject(j, "lossless", p->lossless);
-    if (p->notes) cJSON_AddStringToObject(j, "notes", p->notes);
-    cJSON_AddStringToObject(j, "cluster", p->cluster ? p->cluster : "-");
-    cJSON *devs = cJSON_AddArrayToObject(j, "devices");
-    for (int k = 0; k < p->n_dev; k++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", p->dev[k].name);
-        cJSON_AddNumberToObject(o, "rank", k);
-        cJSON_AddStringToObject(o, "role", k == 0 ? "source" : "es");
-        cJSON_AddStringToObject(o, "profile", p->dev[k].profile ? p->dev[k].profile : "-");
-        cJSON_AddNumberToObject(o, "speed", p->dev[k].speed);
-        cJSON_AddItemToArray(devs, o);
-    }
-    cJSON *links = cJSON_AddObjectToObject(j, "links");
-    cJSON_AddItemToObject(links, "bandwidth_mbps", matrix_json(p->bw_mbps, p->n_dev));
-    cJSON_AddItemToObject(links, "latency_ms", matrix_json(p->lat_ms, p->n_dev));
-    if (p->has_codec) {
-        cJSON *c = cJSON_AddObjectToObject(j, "codec");
-        cJSON_AddNumberToObject(c, "clip_lo", p->codec.clip_lo);
-        cJSON_AddNumberToObject(c, "clip_hi", p->codec.clip_hi);
-        cJSON_AddNumberToObject(c, "bits", p->codec.bits);
-        cJSON_AddNumberToObject(c, "ratio", p->codec.ratio);
-    }
     cJSON *blocks = cJSON_AddArrayToObject(j, "blocks");
     for (int b = 0; b < p->n_blocks; b++) {
         const struct halo_plan_block *bl = &p->block[b];
@@ -149,6 +118,54 @@ enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
         cJSON_AddNumberToObject(o, "end_ms", e->end_ms);
         cJSON_AddNumberToObject(o, e->kind == HALO_EVENT_COMPUTE ? "macs" : "bytes", (double)e->bytes);
         cJSON_AddItemToArray(ev, o);
+    }
+}
+
+enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return HALO_ERR_NOMEM;
+    cJSON_AddStringToObject(j, "schema", HALO_PLAN_SCHEMA);
+    cJSON_AddStringToObject(j, "model", p->model);
+    if (p->model_hash) {
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)p->model_hash);
+        cJSON_AddStringToObject(j, "model_hash", hex);
+    }
+    cJSON_AddItemToObject(j, "input", range_json(p->h, p->w));
+    cJSON_AddStringToObject(j, "method", p->method);
+    cJSON_AddBoolToObject(j, "lossless", p->lossless);
+    if (p->notes) cJSON_AddStringToObject(j, "notes", p->notes);
+    cJSON_AddStringToObject(j, "cluster", p->cluster ? p->cluster : "-");
+    cJSON *devs = cJSON_AddArrayToObject(j, "devices");
+    for (int k = 0; k < p->n_dev; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", p->dev[k].name);
+        cJSON_AddNumberToObject(o, "rank", k);
+        cJSON_AddStringToObject(o, "role", k == 0 ? "source" : "es");
+        cJSON_AddStringToObject(o, "profile", p->dev[k].profile ? p->dev[k].profile : "-");
+        cJSON_AddNumberToObject(o, "speed", p->dev[k].speed);
+        cJSON_AddItemToArray(devs, o);
+    }
+    cJSON *links = cJSON_AddObjectToObject(j, "links");
+    cJSON_AddItemToObject(links, "bandwidth_mbps", matrix_json(p->bw_mbps, p->n_dev));
+    cJSON_AddItemToObject(links, "latency_ms", matrix_json(p->lat_ms, p->n_dev));
+    if (p->has_codec) {
+        cJSON *c = cJSON_AddObjectToObject(j, "codec");
+        cJSON_AddNumberToObject(c, "clip_lo", p->codec.clip_lo);
+        cJSON_AddNumberToObject(c, "clip_hi", p->codec.clip_hi);
+        cJSON_AddNumberToObject(c, "bits", p->codec.bits);
+        cJSON_AddNumberToObject(c, "ratio", p->codec.ratio);
+    }
+    add_body(j, p);
+    if (p->n_rot) {
+        /* the variants a stream rotates over: frame f runs variant f % (1 + n), variant 0 above */
+        cJSON *rot = cJSON_AddArrayToObject(j, "rotation");
+        for (int v = 0; v < p->n_rot; v++) {
+            cJSON *o = cJSON_CreateObject();
+            add_body(o, p->rot[v]);
+            cJSON_AddItemToArray(rot, o);
+        }
     }
     enum halo_status st = halo_json_save(path, j);
     cJSON_Delete(j);
@@ -240,10 +257,143 @@ static enum halo_status load_matrix(const char *file, const cJSON *links, const 
     return HALO_OK;
 }
 
+/* The blocks, tail and prediction of a plan (or of one of its variants, at `pre`: "rotation[v]";
+ * "" for the plan itself), whose devices, links and codec are loaded already. */
+static enum halo_status load_body(const char *file, const cJSON *j, const char *pre, struct halo_plan *p)
+{
+    const char *s;
+    const cJSON *blocks, *tail, *pred;
+    char tw[96], pred_w[96];
+    halo_json_path(tw, sizeof tw, pre, "tail");
+    halo_json_path(pred_w, sizeof pred_w, pre, "predicted");
+    HALO_TRY(halo_json_child(file, j, pre, "blocks", true, cJSON_Array, &blocks));
+    int nb = cJSON_GetArraySize(blocks);
+    p->block = halo_calloc((size_t)(nb ? nb : 1), sizeof *p->block);
+    if (!p->block) return HALO_ERR_NOMEM;
+    for (int b = 0; b < nb; b++) {
+        char w[128];
+        const cJSON *o = cJSON_GetArrayItem(blocks, b);
+        struct halo_plan_block *bl = &p->block[b];
+        halo_json_item(w, sizeof w, pre, "blocks", b);
+        p->n_blocks++;
+        int v[2];
+        HALO_TRY(int_array(file, o, w, "stages", 2, 0, 1 << 20, v));
+        bl->stage0 = v[0];
+        bl->stage1 = v[1];
+        HALO_TRY(int_array(file, o, w, "nodes", 2, 0, 1 << 20, v));
+        bl->first = v[0];
+        bl->last = v[1];
+        HALO_TRY(halo_json_str(file, o, w, "mode", true, &s));
+        if (!strcmp(s, "exact")) bl->mode = HALO_TILE_EXACT;
+        else if (!strcmp(s, "zero_pad")) bl->mode = HALO_TILE_ZERO_PAD;
+        else return halo_error(HALO_ERR_INVALID, "%s: %s.mode: '%s': expected exact or zero_pad", file, w, s);
+        HALO_TRY(halo_json_bool(file, o, w, "gather", true, &bl->gather));
+        HALO_TRY(halo_json_bool(file, o, w, "compress", false, &bl->compress));
+        if (bl->compress && !p->has_codec)
+            return halo_error(HALO_ERR_INVALID, "%s: %s.compress: true but the plan has no codec", file, w);
+        const cJSON *parts;
+        HALO_TRY(halo_json_child(file, o, w, "parts", true, cJSON_Array, &parts));
+        int np = cJSON_GetArraySize(parts);
+        bl->part = halo_calloc((size_t)(np ? np : 1), sizeof *bl->part);
+        if (!bl->part) return HALO_ERR_NOMEM;
+        for (int k = 0; k < np; k++) {
+            char pw[192];
+            const cJSON *po = cJSON_GetArrayItem(parts, k);
+            struct halo_plan_part *pt = &bl->part[k];
+            halo_json_item(pw, sizeof pw, w, "parts", k);
+            bl->n_parts++;
+            HALO_TRY(device_field(file, p, po, pw, "device", &pt->device));
+            HALO_TRY(rect_field(file, po, pw, "out", &pt->out));
+            HALO_TRY(rect_field(file, po, pw, "in", &pt->in));
+            HALO_TRY(sources_field(file, p, po, pw, &pt->src, &pt->n_src));
+            double d = 0;
+            HALO_TRY(halo_json_num(file, po, pw, "macs", false, 0, 9e18, &d));
+            pt->macs = (int64_t)d;
+            HALO_TRY(halo_json_num(file, po, pw, "compute_ms", false, 0, 1e12, &pt->compute_ms));
+        }
+    }
+    HALO_TRY(halo_json_child(file, j, pre, "tail", true, cJSON_Object, &tail));
+    HALO_TRY(device_field(file, p, tail, tw, "device", &p->tail.device));
+    int v[2];
+    HALO_TRY(int_array(file, tail, tw, "stages", 2, 0, 1 << 20, v));
+    p->tail.stage0 = v[0];
+    p->tail.stage1 = v[1];
+    HALO_TRY(int_array(file, tail, tw, "nodes", 2, 0, 1 << 20, v));
+    p->tail.first = v[0];
+    p->tail.last = v[1];
+    HALO_TRY(rect_field(file, tail, tw, "in", &p->tail.in));
+    HALO_TRY(sources_field(file, p, tail, tw, &p->tail.src, &p->tail.n_src));
+    HALO_TRY(halo_json_num(file, tail, tw, "compute_ms", false, 0, 1e12, &p->tail.compute_ms));
+    HALO_TRY(halo_json_child(file, j, pre, "predicted", false, cJSON_Object, &pred));
+    if (pred) {
+        HALO_TRY(halo_json_num(file, pred, pred_w, "total_ms", false, 0, 1e12, &p->total_ms));
+        HALO_TRY(halo_json_num(file, pred, pred_w, "local_ms", false, 0, 1e12, &p->local_ms));
+        s = "-";
+        HALO_TRY(halo_json_str(file, pred, pred_w, "local_device", false, &s));
+        if (!(p->local_device = halo_strdup(s))) return HALO_ERR_NOMEM;
+    }
+    return HALO_OK;
+}
+
+/* A variant of p with p's header (model, method, devices, links, codec) and nothing else yet. */
+static enum halo_status variant_new(const struct halo_plan *p, struct halo_plan **out)
+{
+    struct halo_plan *v = halo_calloc(1, sizeof *v);
+    if (!v) return HALO_ERR_NOMEM;
+    *out = v;
+    v->h = p->h;
+    v->w = p->w;
+    v->lossless = p->lossless;
+    v->has_codec = p->has_codec;
+    v->codec = p->codec;
+    v->model_hash = p->model_hash;
+    v->model = halo_strdup(p->model);
+    v->method = halo_strdup(p->method);
+    v->cluster = halo_strdup(p->cluster);
+    if (!v->model || !v->method || !v->cluster || (p->notes && !(v->notes = halo_strdup(p->notes))))
+        return HALO_ERR_NOMEM;
+    HALO_TRY(halo_plan_alloc_devices(v, p->n_dev));
+    for (int k = 0; k < p->n_dev; k++) {
+        v->dev[k].speed = p->dev[k].speed;
+        if (!(v->dev[k].name = halo_strdup(p->dev[k].name)) || !(v->dev[k].profile = halo_strdup(p->dev[k].profile)))
+            return HALO_ERR_NOMEM;
+    }
+    memcpy(v->bw_mbps, p->bw_mbps, (size_t)p->n_dev * p->n_dev * sizeof *v->bw_mbps);
+    memcpy(v->lat_ms, p->lat_ms, (size_t)p->n_dev * p->n_dev * sizeof *v->lat_ms);
+    return HALO_OK;
+}
+
+/* The optional "rotation": the plan's further variants, each a body over the same devices. */
+static enum halo_status load_rotation(const char *file, const cJSON *j, struct halo_plan *p)
+{
+    static const char *const keys[] = {"blocks", "tail", "predicted", NULL};
+    const cJSON *rot;
+    HALO_TRY(halo_json_child(file, j, "", "rotation", false, cJSON_Array, &rot));
+    if (!rot) return HALO_OK;
+    int n = cJSON_GetArraySize(rot);
+    for (int i = 0; i < n; i++) {
+        char w[64];
+        const cJSON *o = cJSON_GetArrayItem(rot, i);
+        halo_json_item(w, sizeof w, "", "rotation", i);
+        if (!cJSON_IsObject(o)) return halo_error(HALO_ERR_INVALID, "%s: %s: must be an object", file, w);
+        HALO_TRY(halo_json_known_keys(file, o, w, keys));
+        struct halo_plan *v = NULL;
+        enum halo_status st = variant_new(p, &v);
+        if (st == HALO_OK) st = load_body(file, o, w, v);
+        if (st != HALO_OK) {
+            halo_plan_free(v);
+            return st;
+        }
+        HALO_TRY(halo_plan_add_variant(p, v));
+    }
+    return HALO_OK;
+}
+
 static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_plan *p)
 {
     static const char *const keys[] = {"schema", "model", "model_hash", "input", "method", "lossless", "notes",
-                                       "cluster", "devices", "links", "codec", "blocks", "tail", "predicted", NULL};
+                                       "cluster", "devices", "links", "codec", "blocks", "tail", "predicted",
+                                       "rotation", NULL};
     const char *s;
     if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", file);
     HALO_TRY(halo_json_str(file, j, "", "schema", true, &s));
@@ -275,7 +425,7 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
     s = "-";
     HALO_TRY(halo_json_str(file, j, "", "cluster", false, &s));
     if (!(p->cluster = halo_strdup(s))) return HALO_ERR_NOMEM;
-    const cJSON *devs, *links, *blocks, *tail, *codec, *pred;
+    const cJSON *devs, *links, *codec;
     HALO_TRY(halo_json_child(file, j, "", "devices", true, cJSON_Array, &devs));
     int n = cJSON_GetArraySize(devs);
     if (n < 2) return halo_error(HALO_ERR_INVALID, "%s: devices: needs the source and at least one ES", file);
@@ -310,73 +460,8 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
         p->has_codec = true;
         p->codec = (struct halo_codec){(float)lo, (float)hi, (int)bits, ratio};
     }
-    HALO_TRY(halo_json_child(file, j, "", "blocks", true, cJSON_Array, &blocks));
-    int nb = cJSON_GetArraySize(blocks);
-    p->block = halo_calloc((size_t)(nb ? nb : 1), sizeof *p->block);
-    if (!p->block) return HALO_ERR_NOMEM;
-    for (int b = 0; b < nb; b++) {
-        char w[64];
-        const cJSON *o = cJSON_GetArrayItem(blocks, b);
-        struct halo_plan_block *bl = &p->block[b];
-        halo_json_item(w, sizeof w, "", "blocks", b);
-        p->n_blocks++;
-        int v[2];
-        HALO_TRY(int_array(file, o, w, "stages", 2, 0, 1 << 20, v));
-        bl->stage0 = v[0];
-        bl->stage1 = v[1];
-        HALO_TRY(int_array(file, o, w, "nodes", 2, 0, 1 << 20, v));
-        bl->first = v[0];
-        bl->last = v[1];
-        HALO_TRY(halo_json_str(file, o, w, "mode", true, &s));
-        if (!strcmp(s, "exact")) bl->mode = HALO_TILE_EXACT;
-        else if (!strcmp(s, "zero_pad")) bl->mode = HALO_TILE_ZERO_PAD;
-        else return halo_error(HALO_ERR_INVALID, "%s: %s.mode: '%s': expected exact or zero_pad", file, w, s);
-        HALO_TRY(halo_json_bool(file, o, w, "gather", true, &bl->gather));
-        HALO_TRY(halo_json_bool(file, o, w, "compress", false, &bl->compress));
-        if (bl->compress && !p->has_codec)
-            return halo_error(HALO_ERR_INVALID, "%s: %s.compress: true but the plan has no codec", file, w);
-        const cJSON *parts;
-        HALO_TRY(halo_json_child(file, o, w, "parts", true, cJSON_Array, &parts));
-        int np = cJSON_GetArraySize(parts);
-        bl->part = halo_calloc((size_t)(np ? np : 1), sizeof *bl->part);
-        if (!bl->part) return HALO_ERR_NOMEM;
-        for (int k = 0; k < np; k++) {
-            char pw[128];
-            const cJSON *po = cJSON_GetArrayItem(parts, k);
-            struct halo_plan_part *pt = &bl->part[k];
-            halo_json_item(pw, sizeof pw, w, "parts", k);
-            bl->n_parts++;
-            HALO_TRY(device_field(file, p, po, pw, "device", &pt->device));
-            HALO_TRY(rect_field(file, po, pw, "out", &pt->out));
-            HALO_TRY(rect_field(file, po, pw, "in", &pt->in));
-            HALO_TRY(sources_field(file, p, po, pw, &pt->src, &pt->n_src));
-            double d = 0;
-            HALO_TRY(halo_json_num(file, po, pw, "macs", false, 0, 9e18, &d));
-            pt->macs = (int64_t)d;
-            HALO_TRY(halo_json_num(file, po, pw, "compute_ms", false, 0, 1e12, &pt->compute_ms));
-        }
-    }
-    HALO_TRY(halo_json_child(file, j, "", "tail", true, cJSON_Object, &tail));
-    HALO_TRY(device_field(file, p, tail, "tail", "device", &p->tail.device));
-    int v[2];
-    HALO_TRY(int_array(file, tail, "tail", "stages", 2, 0, 1 << 20, v));
-    p->tail.stage0 = v[0];
-    p->tail.stage1 = v[1];
-    HALO_TRY(int_array(file, tail, "tail", "nodes", 2, 0, 1 << 20, v));
-    p->tail.first = v[0];
-    p->tail.last = v[1];
-    HALO_TRY(rect_field(file, tail, "tail", "in", &p->tail.in));
-    HALO_TRY(sources_field(file, p, tail, "tail", &p->tail.src, &p->tail.n_src));
-    HALO_TRY(halo_json_num(file, tail, "tail", "compute_ms", false, 0, 1e12, &p->tail.compute_ms));
-    HALO_TRY(halo_json_child(file, j, "", "predicted", false, cJSON_Object, &pred));
-    if (pred) {
-        HALO_TRY(halo_json_num(file, pred, "predicted", "total_ms", false, 0, 1e12, &p->total_ms));
-        HALO_TRY(halo_json_num(file, pred, "predicted", "local_ms", false, 0, 1e12, &p->local_ms));
-        s = "-";
-        HALO_TRY(halo_json_str(file, pred, "predicted", "local_device", false, &s));
-        if (!(p->local_device = halo_strdup(s))) return HALO_ERR_NOMEM;
-    }
-    return HALO_OK;
+    HALO_TRY(load_body(file, j, "", p));
+    return load_rotation(file, j, p);
 }
 
 enum halo_status halo_plan_from_json(const char *name, const cJSON *j, struct halo_plan **out)

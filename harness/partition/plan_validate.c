@@ -1,6 +1,6 @@
 /* plan_validate: is a plan (a file's, usually) consistent with its graph — blocks chain the
  * stages, parts cover each output once, input rects are the receptive fields, sources cover each
- * input once from devices that hold them. */
+ * input once from devices that hold them; and so is every variant a stream rotates over. */
 #include "partition/plan.h"
 #include "partition/plan_internal.h"
 
@@ -21,6 +21,32 @@ static enum halo_status check_in(const struct halo_graph *g, int first, int last
                         name, where, in.y0, in.y1, in.x0, in.x1, t.in.y0, t.in.y1, t.in.x0, t.in.x1);
     halo_tile_free(&t);
     return st;
+}
+
+/* The variants a stream rotates over: each a plan of its own over the plan's devices and links,
+ * with no variants of its own, and as lossless as the plan says. */
+static enum halo_status validate_rotation(const struct halo_plan *p, const struct halo_graph *g, const char *name)
+{
+    for (int v = 0; v < p->n_rot; v++) {
+        const struct halo_plan *r = p->rot[v];
+        char vn[300];
+        snprintf(vn, sizeof vn, "%s: rotation[%d]", name, v);
+        if (r->n_rot) return halo_error(HALO_ERR_INVALID, "%s: a variant cannot rotate itself", vn);
+        if (r->n_dev != p->n_dev)
+            return halo_error(HALO_ERR_INVALID, "%s: has %d devices, the plan %d", vn, r->n_dev, p->n_dev);
+        for (int k = 0; k < p->n_dev; k++)
+            if (strcmp(r->dev[k].name, p->dev[k].name))
+                return halo_error(HALO_ERR_INVALID, "%s: devices[%d] is '%s', the plan's '%s'", vn, k, r->dev[k].name,
+                                  p->dev[k].name);
+        if (memcmp(r->bw_mbps, p->bw_mbps, (size_t)p->n_dev * p->n_dev * sizeof *p->bw_mbps) ||
+            memcmp(r->lat_ms, p->lat_ms, (size_t)p->n_dev * p->n_dev * sizeof *p->lat_ms))
+            return halo_error(HALO_ERR_INVALID, "%s: links differ from the plan's", vn);
+        if (r->lossless != p->lossless)
+            return halo_error(HALO_ERR_INVALID, "%s: lossless: the variant is %s, the plan %s", vn,
+                              r->lossless ? "lossless" : "lossy", p->lossless ? "lossless" : "lossy");
+        HALO_TRY(halo_plan_validate(r, g, vn));
+    }
+    return HALO_OK;
 }
 
 enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo_graph *g, const char *name)
@@ -95,5 +121,5 @@ enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo
     if (lossless != p->lossless)
         return halo_error(HALO_ERR_INVALID, "%s: lossless: says %s but the blocks are %s", name,
                           p->lossless ? "true" : "false", lossless ? "lossless" : "lossy");
-    return HALO_OK;
+    return validate_rotation(p, g, name);
 }

@@ -81,6 +81,38 @@ static const struct halo_planner_info planners[] = {
                       "and put in its notes. --grid N fixes the grid at N x N (the depth is still searched), "
                       "e.g. to measure the deviation and the compressed bytes per grid size.",
      .plan = halo_plan_adcnn},
+    {.name = "dpfp-stream", .label = "DPFP-stream", .title = "DPFP for streams (halo's extension of DPFP, not from a paper)",
+     .role = "extension", .lossless = true,
+     .paper = "(not in DPFP's paper) DPFP's dynamic programme over fused blocks also chooses which ESs compute "
+              "each block, so that consecutive block ranges on disjoint ES groups form a pipeline "
+              "(spatial parallelism inside a group, pipeline parallelism across groups), with DPFP's ES-subset "
+              "search, under the objective (--objective; throughput: the shortest period).",
+     .reconstructed = "groups = contiguous runs of the ES order (fastest standalone first), ESs between groups may "
+                      "sit out; a group's blocks priced by DPFP's block costs (balanced rows, linear per-stage model, "
+                      "halo exchange), its input and output transfers apart; period = max over groups of max(input, "
+                      "blocks + tail, output), latency = the sum; a Pareto DP over (stage, ES) finds the best pipeline "
+                      "for every k and the best of single-ES groups; R replicas of pipelines over the ESs dealt one by "
+                      "one (frames rotating over them as plan variants) and DPFP's own plan are further candidates; "
+                      "each is built exactly (rows by DPFP's balance, tail on the last group's best ES, rows refined) "
+                      "and the best by the objective on the simulated stream wins.",
+     .plan = halo_plan_dpfp_stream},
+    {.name = "pipeedge", .label = "PipeEdge", .title = "PipeEdge (Hu et al., DSD 2022)", .role = "baseline",
+     .lossless = true,
+     .paper = "pipeline parallelism for throughput: each device a contiguous range of layers, chosen by a dynamic "
+              "programme over per-layer compute times and link rates that minimises the bottleneck (the slowest "
+              "compute or transfer stage).",
+     .reconstructed = "layers = halo's stages (the tail one more); devices in ES order (fastest standalone first), any "
+                      "subsequence of it, instead of the paper's search over orders; whole tensors (one part per "
+                      "block); the DP minimises the bottleneck, ties by the summed latency.",
+     .plan = halo_plan_pipeedge},
+    {.name = "roundrobin", .label = "round robin", .title = "Round robin of whole frames (data parallelism)",
+     .role = "baseline", .lossless = true,
+     .paper = "(the classic design, no single publication) data parallelism over a stream: every ES holds the "
+              "whole model and frame f goes whole to ES f mod N; the throughput ceiling when links are fast; a "
+              "frame's latency is one device's.",
+     .reconstructed = "one plan variant per ES; the k fastest ESs, k chosen by the simulated stream's throughput "
+                      "(a strict rotation runs at its slowest ES's pace; fewer ESs on a tie); every ES with --no-select.",
+     .plan = halo_plan_roundrobin},
 };
 
 const struct halo_planner_info *halo_planners(int *n)
@@ -288,6 +320,11 @@ enum halo_status halo_planner_rescale(const struct halo_planner_ctx *ctx, const 
         if (p->notes) snprintf(p->notes, n, "%s; rescaled from %dx%d", src->notes, src->h, src->w);
     }
     free(es);
+    for (int v = 0; v < src->n_rot && st == HALO_OK; v++) {
+        struct halo_plan *q = NULL;
+        st = halo_planner_rescale(ctx, src->rot[v], &q);
+        if (st == HALO_OK) st = halo_plan_add_variant(p, q);
+    }
     if (st != HALO_OK) {
         halo_plan_free(p);
         return st;
@@ -339,6 +376,26 @@ enum halo_status halo_planner_best_tail(const struct halo_planner_ctx *ctx, stru
     }
     HALO_TRY(halo_plan_set_tail(p, g, best, best == 0 ? ctx->pricer[ctx->c->source] : ctx->pricer[es[best - 1]]));
     return halo_plan_simulate(p, g);
+}
+
+enum halo_status halo_planner_better(const struct halo_planner_ctx *ctx, const struct halo_plan *a,
+                                     const struct halo_plan *b, bool *better)
+{
+    const struct halo_objective *o = &ctx->opts.objective;
+    if (o->kind == HALO_OBJECTIVE_LATENCY && !(o->fps > 0)) {
+        *better = a->total_ms < b->total_ms;
+        return HALO_OK;
+    }
+    struct halo_stream_figures fa, fb;
+    HALO_TRY(halo_plan_figures(a, o, &fa));
+    HALO_TRY(halo_plan_figures(b, o, &fb));
+    *better = halo_objective_compare(o, &fa, &fb) > 0;
+    return HALO_OK;
+}
+
+int64_t halo_planner_wire_bytes(const struct halo_graph *g, int producer, int64_t area)
+{
+    return 4 * (int64_t)halo_graph_tensor_shape(g, producer).c * area;
 }
 
 int halo_planner_downsampling_cuts(const struct halo_graph *g, int *cuts)

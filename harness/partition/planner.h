@@ -8,6 +8,7 @@
 
 #include "partition/cluster.h"
 #include "partition/plan.h"
+#include "partition/stream_eval.h"
 #include "profile/profile.h"
 
 struct halo_planner_opts {
@@ -17,6 +18,12 @@ struct halo_planner_opts {
     const struct halo_codec *codec;
     const char *codec_provenance;
     int adcnn_grid;  /* ADCNN: its FDSP grid forced to adcnn_grid x adcnn_grid (2..8); 0: searched */
+    /* What the plan is for: one frame's latency (the default: LATENCY, fps 0), the lowest latency
+     * that sustains a frame rate, or the highest throughput under a latency bound; and how streams
+     * are simulated. DPFP ranks its ES subsets by it, DPFP for streams searches under it, the
+     * stream-native baselines simulate streams with its stream options; the other baselines plan
+     * as their papers say. */
+    struct halo_objective objective;
 };
 
 struct halo_planner_ctx {
@@ -36,7 +43,8 @@ struct halo_planner_info {
     const char *name;           /* "dpfp", "modnn", ... (what --method takes) */
     const char *label;          /* short name for tables and figures: "DPFP", "DeepThings FTP" */
     const char *title;          /* the publication: "DPFP (Li, Iosifidis, Zhang, Computer Networks 2022)" */
-    const char *role;           /* "reference" (local), "proposed" (dpfp) or "baseline" */
+    const char *role;           /* "reference" (local), "proposed" (dpfp), "baseline", or "extension"
+                                   (halo's own method beyond a paper: dpfp-stream) */
     bool lossless;
     const char *paper;          /* what the publication states (the reference: what it is) */
     const char *reconstructed;  /* what halo reconstructs where the paper gives no detail; NULL: nothing */
@@ -75,7 +83,8 @@ enum halo_status halo_planner_single(const struct halo_planner_ctx *ctx, int d, 
 
 /* The plan `src` (made for another input size of the same model) carried over to ctx's size
  * unchanged in structure: same blocks, devices and tail, every rect boundary scaled in
- * proportion (parts that shrink to nothing are dropped), then priced and simulated. */
+ * proportion (parts that shrink to nothing are dropped), then priced and simulated; its variants
+ * likewise. */
 enum halo_status halo_planner_rescale(const struct halo_planner_ctx *ctx, const struct halo_plan *src,
                                       struct halo_plan **out);
 
@@ -91,6 +100,14 @@ double halo_planner_rect_ms(const struct halo_planner_ctx *ctx, int d, int first
  * latency among every ES of the plan and, when `source_ok` and it has a profile, the source. */
 enum halo_status halo_planner_best_tail(const struct halo_planner_ctx *ctx, struct halo_plan *p, const int *es,
                                         bool source_ok);
+/* Is plan a better than plan b under ctx's objective? The default (LATENCY, no frame rate)
+ * compares one frame's latency (total_ms), as the papers do; any other simulates both as streams
+ * (halo_plan_figures, halo_objective_compare). */
+enum halo_status halo_planner_better(const struct halo_planner_ctx *ctx, const struct halo_plan *a,
+                                     const struct halo_plan *b, bool *better);
+/* Bytes on the wire of `area` elements per channel of the tensor that node `producer` outputs
+ * (HALO_INPUT: the image), as the stream planners price a transfer. */
+int64_t halo_planner_wire_bytes(const struct halo_graph *g, int producer, int64_t area);
 /* Block boundaries after every spatial stage that downsamples (jump J > 1) and at n_spatial:
  * cuts[0] = 0 < cuts[1] < ... = n_spatial (n_spatial + 1 entries); returns how many. */
 int halo_planner_downsampling_cuts(const struct halo_graph *g, int *cuts);
@@ -108,9 +125,19 @@ enum halo_status halo_plan_aofl(const struct halo_planner_ctx *ctx, struct halo_
 enum halo_status halo_plan_halp(const struct halo_planner_ctx *ctx, struct halo_plan **out);
 enum halo_status halo_plan_edgeci(const struct halo_planner_ctx *ctx, struct halo_plan **out);
 enum halo_status halo_plan_adcnn(const struct halo_planner_ctx *ctx, struct halo_plan **out);
+enum halo_status halo_plan_dpfp_stream(const struct halo_planner_ctx *ctx, struct halo_plan **out);
+enum halo_status halo_plan_pipeedge(const struct halo_planner_ctx *ctx, struct halo_plan **out);
+enum halo_status halo_plan_roundrobin(const struct halo_planner_ctx *ctx, struct halo_plan **out);
 
 /* DPFP on a fixed ES set es[0..k) (cluster indices, in row order), no subset search. */
 enum halo_status halo_plan_dpfp_on(const struct halo_planner_ctx *ctx, const int *es, int k, struct halo_plan **out);
+/* DPFP for streams' model over the ESs in ES order: the costs its pipeline DP (partition/pipe_dp.h)
+ * runs on, for tests that compare the DP with brute force; *model holds them (free it with
+ * halo_dpfp_stream_model_free, also after an error). */
+struct halo_pipe_costs;
+enum halo_status halo_dpfp_stream_model(const struct halo_planner_ctx *ctx, struct halo_pipe_costs *costs,
+                                        void **model);
+void halo_dpfp_stream_model_free(void *model);
 /* DPFP's block cost matrix C[(S+1) * i + j] for the ES set (tests compare its DP with brute force). */
 enum halo_status halo_dpfp_block_costs(const struct halo_planner_ctx *ctx, const int *es, int k, double **C, int *S);
 

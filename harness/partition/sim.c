@@ -55,7 +55,10 @@ enum halo_status halo_sim_run(struct halo_plan *const *plans, int *const *dev_ma
     for (int64_t i = 0; i < n && st == HALO_OK; i++) {
         int s = halo_sim_size_index(seed, (uint64_t)i, n_sizes);
         halo_sim_bandwidths(plans[s], c, ch, dev_maps[s], seed, (uint64_t)i, bw);
-        st = halo_plan_timeline(plans[s], bw, false, &latency_ms[i]);
+        /* a plan that rotates over variants runs draw i on variant i (its frame i) */
+        int v = (int)(i % (1 + plans[s]->n_rot));
+        struct halo_plan *p = v ? plans[s]->rot[v - 1] : plans[s];
+        st = halo_plan_timeline(p, bw, false, &latency_ms[i]);
     }
     free(bw);
     return st;

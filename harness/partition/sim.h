@@ -23,7 +23,8 @@ enum halo_status halo_sim_device_map(const struct halo_plan *p, const struct hal
 /* Which of n_sizes sizes draw `draw` uses (uniform; the same for every method). */
 int halo_sim_size_index(uint64_t seed, uint64_t draw, int n_sizes);
 
-/* Latencies (ms) of draws [0, n) for plans[size index] (one plan per size, each with dev_maps). */
+/* Latencies (ms) of draws [0, n) for plans[size index] (one plan per size, each with dev_maps); a
+ * plan that rotates over variants runs draw i on its variant i, as a stream runs frame i. */
 enum halo_status halo_sim_run(struct halo_plan *const *plans, int *const *dev_maps, int n_sizes,
                               const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed, int64_t n,
                               double *latency_ms);

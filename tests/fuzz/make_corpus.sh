@@ -58,12 +58,16 @@ J
 # ---- plan: written by halo plan for two models and several methods (one lossy, with a codec)
 for m in $("$halo" methods --format csv | awk -F, 'NR > 1 && $1 != "local" {print $1}'); do
     "$halo" plan resnet18 --cluster "$C/cluster/small.json" --input 64x64 --method $m -o "$tmp/p.json" >/dev/null 2>&1 || continue
-    python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p.pop("events",None); p.get("predicted",{}).pop("events",None); open(sys.argv[2],"w").write(json.dumps(p,separators=(",",":")))' \
+    python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p.pop("events",None); [b.get("predicted",{}).pop("events",None) for b in [p]+p.get("rotation",[])]; open(sys.argv[2],"w").write(json.dumps(p,separators=(",",":")))' \
         "$tmp/p.json" "$C/plan/resnet18_$m.json"
 done
 "$halo" plan vgg11 --cluster "$C/cluster/small.json" --input 64x64 -o "$tmp/v.json" >/dev/null 2>&1 &&
     python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p.get("predicted",{}).pop("events",None); open(sys.argv[2],"w").write(json.dumps(p,separators=(",",":")))' \
         "$tmp/v.json" "$C/plan/vgg11_dpfp.json"
+# a plan with variants that a stream rotates over (every ES imposed, so there is more than one)
+"$halo" plan resnet18 --cluster "$C/cluster/small.json" --input 64x64 --method roundrobin --no-select -o "$tmp/r.json" >/dev/null 2>&1 &&
+    python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); [b.get("predicted",{}).pop("events",None) for b in [p]+p.get("rotation",[])]; open(sys.argv[2],"w").write(json.dumps(p,separators=(",",":")))' \
+        "$tmp/r.json" "$C/plan/rotation_roundrobin.json"
 head -c 600 "$C/plan/resnet18_dpfp.json" >"$C/plan/truncated.json"
 sed 's/halo-plan\/1/halo-plan\/2/' "$C/plan/resnet18_dpfp.json" >"$C/plan/bad_schema.json"
 

@@ -14,7 +14,8 @@
  *   search on that exact timeline (split or merge at one boundary while the latency drops), and
  *   the heights corrected for the halo by an integer search that moves single rows between
  *   neighbours while the simulated latency drops. ES subsets: the k fastest by standalone
- *   latency, k = 1..N (all refined up to 8 ESs, the three best beyond), best simulated plan kept.
+ *   latency, k = 1..N (all refined up to 8 ESs, the three best beyond), best simulated plan kept
+ *   (best by halo plan's --objective: the latency of one frame unless a stream objective is asked).
  * The analytical model (fits, block costs, heights, the estimate) is dpfp_cost.c; this file builds
  * the exact plans, refines them and searches the subsets. */
 #include "core/alloc.h"
@@ -284,7 +285,10 @@ enum halo_status halo_plan_dpfp(const struct halo_planner_ctx *ctx, struct halo_
         st = improve_cuts(&dp, cuts + (size_t)kb * S1, &ncuts[kb], 3 * S1, start_ms);
         if (st == HALO_OK) st = plan_for_set(&dp, order, kb, true, cuts + (size_t)kb * S1, ncuts[kb], &p);
         if (st != HALO_OK) break;
-        if (!best || p->total_ms < best->total_ms) {
+        /* the subset sizes ranked by the objective: one frame's latency unless another is asked */
+        bool better = !best;
+        if (best) st = halo_planner_better(ctx, p, best, &better);
+        if (st == HALO_OK && better) {
             halo_plan_free(best);
             best = p;
         } else {

@@ -185,7 +185,7 @@ void halo_dpfp_fill_costs(struct dpfp *dp)
             for (int e = 0; e < k; e++) {
                 dp->A[e] = Ac[e];
                 dp->B[e] = Bc[e];
-                add_receive(dp, i, Jin, Rin, e, k, dp->A, dp->B);
+                if (!dp->no_receive) add_receive(dp, i, Jin, Rin, e, k, dp->A, dp->B);
                 if (dp->A[e] <= 0) dp->A[e] = 1e-12;
             }
             dp->C[i * (S + 1) + j] = balance(k, dp->A, dp->B, dp->H[j - 1], dp->n, dp->rank);
@@ -223,7 +223,7 @@ void halo_dpfp_heights(struct dpfp *dp, int i, int j, int *h)
         Rj = Rin;
     }
     for (int e = 0; e < k; e++) {
-        add_receive(dp, i, Jin, Rin, e, k, dp->A, dp->B);
+        if (!dp->no_receive) add_receive(dp, i, Jin, Rin, e, k, dp->A, dp->B);
         if (dp->A[e] <= 0) dp->A[e] = 1e-12;
     }
     balance(k, dp->A, dp->B, dp->H[j - 1], dp->n, dp->rank);

@@ -25,6 +25,8 @@ struct dpfp {
     double *A, *B, *n;    /* scratch per ES */
     struct ranked_es *rank; /* scratch per ES */
     double *peer_bw, *peer_lat; /* per ES of the set: slowest link and latency from another ES */
+    bool no_receive;      /* block costs and heights without the receive terms (DPFP for streams: a
+                             pipeline group's first block, whose input is priced apart) */
 };
 
 struct ranked_es {
