@@ -352,7 +352,7 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
     cJSON *doc = NULL, *jmethods = NULL;
     enum halo_status st = halo_cluster_load(A->cluster, &c);
     if (st == HALO_OK) st = halo_channel_new(c, &ch);
-    if (st == HALO_OK) st = halo_zoo_build_for(model, A->base_h, A->base_w, &g);
+    if (st == HALO_OK) st = halo_model_build_for(model, A->base_h, A->base_w, &g);
     if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0});
     if (st == HALO_OK && A->csv && !(csv = fopen(A->csv, "w")))
         st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", A->csv, strerror(errno));
