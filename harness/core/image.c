@@ -3,12 +3,15 @@
 #include "core/log.h"
 #include "core/rng.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jerror.h>
@@ -490,5 +493,52 @@ enum halo_status halo_image_random_frame(uint64_t seed, int h, int w, struct hal
     halo_rng_seed(&rng, seed);
     size_t n = (size_t)h * w * 3;
     for (size_t i = 0; i < n; i++) out->data[i] = (unsigned char)(halo_rng_u64(&rng) >> 56);
+    return HALO_OK;
+}
+
+static bool image_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+enum halo_status halo_image_list(const char *dir, char ***paths, int *n)
+{
+    *paths = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return halo_error(HALO_ERR_IO, "%s: cannot open the folder: %s", dir, strerror(errno));
+    size_t cap = 0;
+    enum halo_status st = HALO_OK;
+    struct dirent *e;
+    while (st == HALO_OK && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || !image_ext(e->d_name)) continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = halo_malloc(len, 1);
+        if (!path || halo_grow((void **)paths, &cap, (size_t)*n + 1, sizeof **paths)) {
+            free(path);
+            st = HALO_ERR_NOMEM;
+            break;
+        }
+        snprintf(path, len, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            free(path);
+            continue;
+        }
+        (*paths)[(*n)++] = path;
+    }
+    closedir(d);
+    if (st == HALO_OK && *n == 0) st = halo_error(HALO_ERR_INVALID, "%s: no PNG or JPEG file (.png, .jpg, .jpeg)", dir);
+    if (st != HALO_OK) {
+        for (int i = 0; i < *n; i++) free((*paths)[i]);
+        free(*paths);
+        *paths = NULL;
+        *n = 0;
+        return st;
+    }
+    qsort(*paths, (size_t)*n, sizeof **paths, cmp_str);
     return HALO_OK;
 }

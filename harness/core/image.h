@@ -70,6 +70,11 @@ enum halo_status halo_image_load_frame(const char *path, int h, int w, struct ha
 /* The frame as a 3 x h x w float32 tensor (full rect): halo_image_normalize of all of it. */
 enum halo_status halo_image_frame_tensor(const struct halo_image_rgb8 *frame, struct halo_tensor *out);
 
+/* The PNG and JPEG files of a folder (by their names' extensions: .png, .jpg, .jpeg in any case),
+ * as paths "dir/name" sorted by name (bytewise); *paths is allocated (free each and the array).
+ * A folder that cannot be read is HALO_ERR_IO, one without such a file HALO_ERR_INVALID. */
+enum halo_status halo_image_list(const char *dir, char ***paths, int *n);
+
 /* A 3 x h x w image of independent N(0,1) values from halo's seeded RNG (CHW order). */
 enum halo_status halo_image_random(uint64_t seed, int h, int w, struct halo_tensor *out);
 /* An h x w frame of independent uniform 8-bit values from halo's seeded RNG (a camera's random

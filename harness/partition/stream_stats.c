@@ -1,5 +1,6 @@
 #include "partition/stream_stats.h"
 #include "core/alloc.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -94,4 +95,19 @@ enum halo_status halo_stream_stats(const double *arrival_ms, const double *admit
     free(inf);
     free(q);
     return status;
+}
+
+void halo_stream_arrivals(int n, double fps, bool poisson, uint64_t seed, double *arrival_ms)
+{
+    struct halo_rng rng;
+    halo_rng_seed(&rng, seed);
+    double t = 0;
+    for (int f = 0; f < n; f++) {
+        if (fps <= 0) arrival_ms[f] = 0;
+        else if (!poisson) arrival_ms[f] = f * 1000.0 / fps;
+        else {
+            if (f > 0) t += halo_rng_exponential(&rng) * 1000.0 / fps;
+            arrival_ms[f] = t;
+        }
+    }
 }

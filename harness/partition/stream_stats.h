@@ -6,6 +6,9 @@
 #ifndef HALO_STREAM_STATS_H
 #define HALO_STREAM_STATS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "core/status.h"
 
 struct halo_stream_stats {
@@ -31,5 +34,11 @@ int halo_stream_default_warmup(int n_frames);
  * all frames from the first arrival). HALO_ERR_INVALID for n < 1 or times out of order. */
 enum halo_status halo_stream_stats(const double *arrival_ms, const double *admit_ms, const double *done_ms, int n,
                                    int warmup, double deadline_ms, struct halo_stream_stats *st);
+
+/* When each of n frames arrives at the source, ms from the first: fps <= 0, as fast as possible
+ * (every frame at 0: the bound on frames in flight paces them); periodic, frame f at f * 1000 / fps;
+ * poisson, exponential gaps of mean 1000 / fps from halo's RNG seeded with `seed` (the first frame
+ * at 0), the same for the same seed on every machine. */
+void halo_stream_arrivals(int n, double fps, bool poisson, uint64_t seed, double *arrival_ms);
 
 #endif

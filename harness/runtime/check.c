@@ -154,6 +154,17 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
         st = halo_image_load(o->image_path, g->input.h, g->input.w, &t);
         halo_tensor_free(&t);
     }
+    if (st == HALO_OK && o->images_dir) { /* the folder holds frames (the first decodes: a quick check) */
+        char **paths = NULL;
+        int n = 0;
+        st = halo_image_list(o->images_dir, &paths, &n);
+        if (st != HALO_OK) halo_error_prefix("--images");
+        struct halo_image_rgb8 fr = {0};
+        if (st == HALO_OK) st = halo_image_load_frame(paths[0], g->input.h, g->input.w, &fr);
+        halo_image_rgb8_free(&fr);
+        for (int i = 0; i < n; i++) free(paths[i]);
+        free(paths);
+    }
     if (st == HALO_OK && o->inject) { /* faults name ranks of the plan */
         struct halo_faults f;
         st = halo_faults_parse(o->inject, *n_dev, &f);
