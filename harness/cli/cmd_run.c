@@ -138,7 +138,7 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
     printf("; the source sends the frame as uint8 RGB (3 bytes a pixel, resized and cropped), the ES that "
            "receives it normalises it\n");
     if (o->n_frames > 0)
-        printf("runs      %d warm-up inference%s, then a stream of %d frames per plan; timeout per frame %s\n",
+        printf("runs      %d warm-up frame%s per variant, then a stream of %d frames per plan; timeout per frame %s\n",
                ra->warmup, ra->warmup == 1 ? "" : "s", o->n_frames,
                o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time) x frames in flight");
     else
@@ -273,7 +273,7 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
                     struct run_out *out, double *lat, double *err, double *ovh)
 {
     bool root = halo_rt_rank(rt) == 0, table = ra->format == HALO_FORMAT_TABLE, stream = ra->o.n_frames > 0;
-    int n = stream ? 0 : ra->repeat, failed = 0; /* a stream: its warm-up inferences, then the stream */
+    int n = ra->repeat, failed = 0;
     double pred = 0;
     FILE *trace = out->trace;
     cJSON *jplan = NULL, *jinf = NULL, *jwarm = NULL;
@@ -295,7 +295,7 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         print_plan_header(rt);
         fflush(stdout);
     }
-    for (int i = 0; i < ra->warmup + n; i++) {
+    for (int i = 0; !stream && i < ra->warmup + n; i++) {
         struct halo_run_report r;
         enum halo_status st = halo_rt_infer(rt, i, &r);
         if (st != HALO_OK) {
@@ -347,7 +347,20 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
     }
     if (stream) {
         struct halo_stream_report r;
-        enum halo_status st = halo_rt_stream(rt, &r);
+        /* the warm-up: a few frames through every variant (a device's first frame builds its primitives) */
+        int n_warm = ra->warmup * halo_plan_n_variants(halo_rt_plan(rt));
+        double warm_ms = 0;
+        enum halo_status st = halo_rt_warmup(rt, n_warm, &warm_ms);
+        if (st == HALO_OK && root && table && n_warm > 0)
+            printf("warm-up   %d frame%s through every variant, as fast as possible, untimed: wall %.1f ms\n", n_warm,
+                   n_warm == 1 ? "" : "s", warm_ms);
+        if (st == HALO_OK && jwarm) {
+            cJSON *w = cJSON_CreateObject();
+            cJSON_AddNumberToObject(w, "frames", n_warm);
+            cJSON_AddNumberToObject(w, "wall_ms", warm_ms);
+            cJSON_AddItemToArray(jwarm, w);
+        }
+        if (st == HALO_OK) st = halo_rt_stream(rt, &r);
         if (st != HALO_OK) {
             halo_cli_fail(cmd, st);
             if (out->n_sinks && out->sinks[0] != stdout) fclose(out->sinks[0]);

@@ -1,12 +1,12 @@
-/* rt_engine: a stream of frames on this rank (one inference is a stream of one frame). The source
- * sends every rank the stream's start; then it admits frames as they arrive (at most `inflight`
- * admitted and not done), announcing each frame and its slot to every rank and sending the image's
- * pieces at once. Every rank posts a frame's receives when it learns of it and then runs, in one
- * loop, whatever it can: the step of the oldest frame whose inputs have arrived (a frame's own
- * steps in schedule order, as the cost model's devices do; on the virtual clock only the step the
- * token names), the source's gathers and forwards, the results; sends are non-blocking and data is
- * packed as soon as it exists. A frame leaves its slot on a rank when the rank has done its part
- * and its sends have completed. At the end every rank reports its records (rt_report.c). */
+/* rt_engine: the frames of a stream on this rank (one inference is a stream of one frame), begun
+ * and ended by rt_stream.c. The source admits frames as they arrive (at most `inflight` admitted
+ * and not done), announcing each frame and its slot to every rank and sending the image's pieces at
+ * once. Every rank posts a frame's receives when it learns of it and then runs, in one loop,
+ * whatever it can: the step of the oldest frame whose inputs have arrived (a frame's own steps in
+ * schedule order, as the cost model's devices do; on the virtual clock only the step the token
+ * names), the source's gathers and forwards, the results; sends are non-blocking and data is packed
+ * as soon as it exists. A frame leaves its slot on a rank when the rank has done its part and its
+ * sends have completed. */
 #include "runtime/rt_internal.h"
 #include "core/alloc.h"
 #include "exec/executor.h"
@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int halo_rt_default_inflight(int n_dev) { return n_dev > 2 ? n_dev : 2; }
 
 static int env_int(const char *name, int dflt)
 {
@@ -131,7 +129,7 @@ void rt_engine_free(struct halo_rt *rt)
  * step of block >= HALO_TEST_*_BLOCK (or at the end of its inference); HALO_TEST_CORRUPT_RANK adds
  * 1 to the first value of that rank's output when it computes a block's first part (verify must
  * catch it). */
-static void hooks(struct halo_rt *rt, int block)
+void rt_engine_hooks(struct halo_rt *rt, int block)
 {
     struct rt_engine *e = &rt->eng;
     if (e->hook_done) return;
@@ -260,7 +258,7 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     int k = sl->next, f = sl->frame;
     const struct halo_sched_step *sp = &sc->step[k];
     bool virt = rt->job.opts.clock == HALO_CLOCK_VIRTUAL;
-    hooks(rt, sp->block);
+    rt_engine_hooks(rt, sp->block);
     const struct halo_fault *delay = halo_faults_find(&rt->job.faults, HALO_FAULT_DELAY, rt->rank);
     if (delay && sp->block >= delay->block) halo_sleep_ms(delay->delay_ms); /* --inject delay: a slow rank */
     struct halo_tensor in = {0};
@@ -605,8 +603,7 @@ static bool next_action(struct halo_rt *rt, const void *arg)
     return false;
 }
 
-/* Runs the stream on this rank until it has done its part of every frame. */
-static enum halo_status run_loop(struct halo_rt *rt)
+enum halo_status rt_engine_run(struct halo_rt *rt)
 {
     struct rt_engine *e = &rt->eng;
     if (rt->rank != 0) HALO_TRY(post_admit(rt));
@@ -642,179 +639,11 @@ static enum halo_status run_loop(struct halo_rt *rt)
     }
 }
 
-/* ---- start and end ----------------------------------------------------------------------------- */
-
-/* The index a stream's start carries (single inferences carry theirs, the end -1). */
-#define STREAM_INDEX (-2)
-
-/* Rank 0 sends the start (or stop) to every rank; the others wait for it. */
-static bool start_ready(struct halo_rt *rt, const void *arg)
-{
-    (void)arg;
-    int flag = 0;
-    return MPI_Test(&rt->eng.start_req, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag;
-}
-
-static enum halo_status exchange_start(struct halo_rt *rt, int index, bool stop, struct rt_start_msg *sm)
-{
-    struct rt_engine *e = &rt->eng;
-    if (rt->rank == 0) {
-        for (int r = 1; r < rt->size; r++) {
-            e->start_out[r] = *sm;
-            MPI_TRY(MPI_Isend(&e->start_out[r], sizeof *sm, MPI_BYTE, r, TAG_START, rt->comm, &e->start_sreq[r]));
-        }
-        for (int r = 1; r < rt->size; r++) HALO_TRY(rt_wait_req(rt, &e->start_sreq[r], r, WAIT_START));
-        return HALO_OK;
-    }
-    bool first = index == 0 || index == STREAM_INDEX; /* the source may still compute the reference */
-    rt->wait.deadline = halo_now_ms() + (first ? RT_SETUP_TIMEOUT_MS : fmax(60000, 4 * rt->wait.timeout_ms));
-    MPI_TRY(MPI_Irecv(&e->start_in, sizeof e->start_in, MPI_BYTE, 0, TAG_START, rt->comm, &e->start_req));
-    HALO_TRY(rt_wait_until(rt, start_ready, NULL, 0, WAIT_START, -1));
-    *sm = e->start_in;
-    if (sm->stop != stop || (!stop && sm->index != index))
-        return halo_error(HALO_ERR_INTERNAL, "rank %d expected %s %d, the source sent %s %d", rt->rank,
-                          stop ? "the end" : "inference", index, sm->stop ? "the end" : "inference", sm->index);
-    return HALO_OK;
-}
-
-static double choose_timeout(const struct halo_rt *rt, int index)
-{
-    const struct halo_plan *p = rt->job.plan;
-    double pred_ms = rt->job.pred.total_ms;
-    if (rt->job.opts.timeout_ms > 0) return rt->job.opts.timeout_ms;
-    /* the warm-up has nothing measured to scale: the prediction, with room for slow backends and,
-     * on the virtual clock, for every device computing in turn */
-    double scale = rt->job.opts.clock == HALO_CLOCK_VIRTUAL ? p->n_dev : 1;
-    if (index == 0) return fmax(30000, 20 * scale * pred_ms);
-    return fmax(2000, fmax(5 * pred_ms, 3 * rt->rep.warm_wall_ms));
-}
-
-/* The per-stream arrays (arrivals on every rank: they follow from the options alone). */
-static enum halo_status stream_arrays(struct halo_rt *rt, int n)
-{
-    struct rt_engine *e = &rt->eng;
-    const struct halo_run_opts *o = &rt->job.opts;
-    free(e->arrival_ms);
-    free(e->admit_ms);
-    free(e->done_ms);
-    free(e->image_of);
-    e->arrival_ms = halo_calloc((size_t)n, sizeof *e->arrival_ms);
-    e->admit_ms = halo_calloc((size_t)n, sizeof *e->admit_ms);
-    e->done_ms = halo_calloc((size_t)n, sizeof *e->done_ms);
-    e->image_of = halo_calloc((size_t)n, sizeof *e->image_of);
-    if (!e->arrival_ms || !e->admit_ms || !e->done_ms || !e->image_of) return HALO_ERR_NOMEM;
-    if (e->stream) halo_stream_arrivals(n, o->fps, o->poisson, o->arrival_seed, e->arrival_ms);
-    return HALO_OK;
-}
-
-/* Starts a stream of n frames on every rank: the source's start message, then every piece's state. */
-static enum halo_status begin(struct halo_rt *rt, int index, int n, bool stream)
-{
-    struct rt_engine *e = &rt->eng;
-    struct rt_start_msg sm = {0};
-    e->index = index;
-    e->stream = stream;
-    e->n_frames = n;
-    e->taken = e->done = e->open = 0;
-    if (rt->rank == 0) {
-        rt->wait.timeout_ms = choose_timeout(rt, !stream ? index : rt->rep.warm_wall_ms > 0 ? 1 : 0);
-        rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
-        sm = (struct rt_start_msg){halo_now_ms() + 2 + 0.1 * rt->size, rt->wait.timeout_ms, 0, index, 0, e->seq + 1, n};
-    }
-    HALO_TRY(exchange_start(rt, index, false, &sm));
-    if (sm.n_frames != n)
-        return halo_error(HALO_ERR_INTERNAL, "rank %d expected %d frames, the source sent %d", rt->rank, n, sm.n_frames);
-    e->seq = sm.seq;
-    e->t0 = sm.t0_ms + rt->job.offset_ms;
-    /* a frame among `inflight` others may wait for them (on the virtual clock, for them all in turn) */
-    e->timeout_ms = rt->job.opts.timeout_ms > 0 || !stream ? sm.timeout_ms : sm.timeout_ms * rt->job.n_slots;
-    rt->wait.timeout_ms = e->timeout_ms;
-    rt->wait.deadline = e->t0 + e->timeout_ms;
-    e->last_event = e->t0;
-    rt_wait_begin(rt);
-    e->hook_done = false;
-    HALO_TRY(stream_arrays(rt, n));
-    HALO_TRY(rt_report_begin(rt, n));
-    rt_wire_begin(rt);
-    HALO_TRY(rt_token_begin(rt));
-    halo_sleep_ms(e->t0 - halo_now_ms());
-    e->compute_ms = 0;
-    return HALO_OK;
-}
-
-static bool admissions_sent(struct halo_rt *rt, const void *arg)
-{
-    (void)arg;
-    struct rt_engine *e = &rt->eng;
-    for (int i = 0; rt->rank == 0 && i < rt->size * e->admit_ring; i++) {
-        int flag = 0;
-        if (e->admit_sreq[i] == MPI_REQUEST_NULL) continue;
-        if (MPI_Test(&e->admit_sreq[i], &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS || !flag) {
-            rt_wait_missing_what(rt, WAIT_SENDS, i / e->admit_ring, -1);
-            return false;
-        }
-    }
-    if (rt_token_pending_send(rt)) {
-        rt_wait_missing_what(rt, WAIT_SENDS, -1, -1);
-        return false;
-    }
-    return true;
-}
-
-static enum halo_status end_stream(struct halo_rt *rt)
-{
-    rt->wait.deadline = halo_now_ms() + rt->eng.timeout_ms;
-    HALO_TRY(rt_wait_until(rt, admissions_sent, NULL, -1, WAIT_SENDS, -1));
-    rt_token_end(rt);
-    hooks(rt, rt->job.sv[0].n_blocks + 1);
-    rt->wait.deadline = halo_now_ms() + rt->eng.timeout_ms;
-    return rt_report_gather(rt);
-}
-
-/* Every slot emptied (after a stream, or an error that ends the job anyway). */
-static void clear_slots(struct halo_rt *rt)
+void rt_engine_clear(struct halo_rt *rt)
 {
     for (int q = 0; rt->eng.slot && q < rt->job.n_slots; q++) {
         slot_free_data(rt, q);
         if (rt->eng.slot[q].frame >= 0) rt_wire_close(rt, q);
         rt->eng.slot[q].frame = -1;
     }
-}
-
-enum halo_status halo_rt_infer(struct halo_rt *rt, int index, struct halo_run_report *rep)
-{
-    memset(rep, 0, sizeof *rep);
-    enum halo_status st = begin(rt, index, 1, false);
-    if (st == HALO_OK) st = run_loop(rt);
-    if (st == HALO_OK) st = end_stream(rt);
-    if (st == HALO_OK && rt->rank == 0) st = rt_report_make(rt, rep);
-    clear_slots(rt);
-    return st;
-}
-
-enum halo_status halo_rt_stream(struct halo_rt *rt, struct halo_stream_report *rep)
-{
-    memset(rep, 0, sizeof *rep);
-    int n = rt->job.opts.n_frames;
-    if (n < 1) return halo_error(HALO_ERR_INVALID, "a stream needs at least one frame");
-    enum halo_status st = begin(rt, STREAM_INDEX, n, true);
-    if (st == HALO_OK) st = run_loop(rt);
-    if (st == HALO_OK) st = end_stream(rt);
-    if (st == HALO_OK && rt->rank == 0) st = rt_report_stream(rt, rep);
-    clear_slots(rt);
-    return st;
-}
-
-enum halo_status halo_rt_finish(struct halo_rt *rt)
-{
-    enum halo_status st = HALO_OK;
-    if (rt->job.ready) {
-        struct rt_start_msg sm = {0, 0, 0, -1, 1, rt->eng.seq + 1, 0};
-        if (rt->rank == 0) rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
-        st = exchange_start(rt, -1, true, &sm);
-    }
-    rt_wait_close(rt);
-    if (st != HALO_OK) return st;
-    MPI_TRY(MPI_Finalize());
-    return HALO_OK;
 }

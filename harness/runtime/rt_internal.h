@@ -9,8 +9,10 @@
  *                  uint8), checksum, link emulation
  *   rt_wait.c      struct rt_wait: non-blocking waits with deadlines; naming a dead or stalled rank
  *   rt_platform.c  no state: the cores a rank gets and their binding, /proc scraping
- *   rt_engine.c    struct rt_engine: a stream of frames (one inference is a stream of one frame):
- *                  admission, every rank's steps oldest frame first, gathers, results
+ *   rt_engine.c    struct rt_engine: the frames in a rank's slots — admission, every rank's steps
+ *                  oldest frame first, gathers, results, in one loop
+ *   rt_stream.c    the start and end of a stream (one inference is a stream of one frame), the
+ *                  arrivals, the timeouts; the end of the job
  *   rt_token.c     struct rt_token: the virtual clock's turn-taking (a token in the global order)
  *   rt_report.c    struct rt_report: per-rank records, and what rank 0 makes of them
  *
@@ -387,6 +389,12 @@ enum halo_status rt_engine_setup(struct halo_rt *rt);
 enum halo_status rt_engine_alloc(struct halo_rt *rt);
 void rt_engine_free_plan(struct halo_rt *rt);
 void rt_engine_free(struct halo_rt *rt);
+/* Runs the stream begun by rt_stream.c on this rank until it has done its part of every frame. */
+enum halo_status rt_engine_run(struct halo_rt *rt);
+/* Empties every slot (after a stream, or an error that ends the job anyway). */
+void rt_engine_clear(struct halo_rt *rt);
+/* The test hooks and --inject kill / stall at the first step of `block` (n_blocks + 1: the end). */
+void rt_engine_hooks(struct halo_rt *rt, int block);
 
 /* ---- the virtual clock's token (rt_token.c) ---------------------------------------------------- */
 

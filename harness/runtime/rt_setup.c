@@ -49,20 +49,7 @@ static int n_slots(const struct halo_run_opts *o) { return o->n_frames > 0 && o-
 static enum halo_status rotate(struct rt_job *j)
 {
     struct halo_plan *p = j->plans[0];
-    for (int i = 0; i < j->n_plans; i++)
-        if (j->plans[i]->n_rot)
-            return halo_error(HALO_ERR_INVALID, "--rotate: %s already rotates over %d variants", j->opts.plan_paths[i],
-                              halo_plan_n_variants(j->plans[i]));
-    for (int i = 1; i < j->n_plans; i++) {
-        const struct halo_plan *q = j->plans[i];
-        size_t nn = (size_t)p->n_dev * p->n_dev;
-        bool same = q->n_dev == p->n_dev && !memcmp(q->bw_mbps, p->bw_mbps, nn * sizeof(double)) &&
-                    !memcmp(q->lat_ms, p->lat_ms, nn * sizeof(double));
-        for (int k = 0; same && k < p->n_dev; k++) same = !strcmp(q->dev[k].name, p->dev[k].name);
-        if (!same)
-            return halo_error(HALO_ERR_INVALID, "--rotate: %s: its devices or links differ from %s's (the variants of "
-                                                "a stream share them)", j->opts.plan_paths[i], j->opts.plan_paths[0]);
-    }
+    HALO_TRY(halo_rt_check_rotation(j->plans, j->n_plans, j->opts.plan_paths));
     if (j->n_plans == 1) return HALO_OK;
     p->rot = halo_calloc((size_t)j->n_plans - 1, sizeof *p->rot);
     if (!p->rot) return HALO_ERR_NOMEM;

@@ -144,6 +144,10 @@ enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_grap
  * (the largest plan's devices). */
 enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev);
 
+/* --rotate: the plans (files `paths`) can be the variants of one stream — none rotates already, and
+ * all share the first one's devices and links. */
+enum halo_status halo_rt_check_rotation(struct halo_plan *const *plans, int n, const char *const *paths);
+
 /* True when this process was started by an MPI launcher (Open MPI, MPICH/PMI, PMIx, Slurm). */
 bool halo_rt_under_launcher(void);
 
@@ -198,6 +202,10 @@ enum halo_status halo_rt_infer(struct halo_rt *rt, int index, struct halo_run_re
  * order. On rank 0 `rep` is filled. Errors as halo_rt_infer's; a lossless frame that differs from
  * single-device inference is counted in rep->n_failed, not an error. */
 enum halo_status halo_rt_stream(struct halo_rt *rt, struct halo_stream_report *rep);
+/* An untimed stream of n frames as fast as possible, before a stream: every variant of a rotating
+ * plan computes once when n >= its variants (the first computation on a device builds its
+ * primitives). On rank 0 *wall_ms is its wall time, and the timeouts that follow scale with it. */
+enum halo_status halo_rt_warmup(struct halo_rt *rt, int n, double *wall_ms);
 
 /* Ends the run on every rank (rank 0 tells the others), then MPI_Finalize. */
 enum halo_status halo_rt_finish(struct halo_rt *rt);
