@@ -14,7 +14,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ALL_SPECS="flops latency_vs_es latency_vs_bandwidth heterogeneous_subset capacity_per_layer roofline
-predicted_vs_measured_speedup failure_probability runtime_accuracy plan_picture adcnn_deviation summary"
+predicted_vs_measured_speedup failure_probability runtime_accuracy stream_accuracy plan_picture adcnn_deviation summary"
 
 quick=0 build=1 list=0 only=""
 for a in "$@"; do

@@ -127,7 +127,7 @@ static void add_json(const struct halo_rt *rt, const struct run_args *ra, cJSON 
     const struct halo_plan *p = halo_rt_plan(rt);
     char name[600];
     cJSON *o = cJSON_AddObjectToObject(jplan, "stream"), *a;
-    cJSON_AddNumberToObject(o, "frames", r->n_frames);
+    cJSON_AddNumberToObject(o, "n_frames", r->n_frames);
     cJSON_AddNumberToObject(o, "inflight", r->inflight);
     cJSON_AddNumberToObject(o, "variants", r->n_var);
     cJSON_AddNumberToObject(o, "warmup_frames", r->meas.warmup);
