@@ -376,6 +376,9 @@ struct rt_cpu_share {
 int rt_share_cores(const struct halo_rt *rt, struct rt_cpu_share *share);
 /* Binds the backend's `threads` threads round robin to the share's PUs. */
 void rt_pin_threads(const struct rt_cpu_share *share, int threads);
+/* Virtual clock, before a timed step: wakes the backend's `threads` OpenMP workers, asleep since the
+ * rank last computed (it waited for its turn), so that waking them is not timed as compute. */
+void rt_wake_threads(int threads);
 /* Whether a thread of this process other than the caller is running (Linux: /proc/self/task). */
 bool rt_other_threads_running(void);
 

@@ -70,6 +70,19 @@ void rt_pin_threads(const struct rt_cpu_share *share, int threads)
     (void)threads;
 }
 
+void rt_wake_threads(int threads)
+{
+    volatile int sink = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        sink = 1;
+    }
+    (void)threads;
+    (void)sink;
+}
+
 bool rt_other_threads_running(void)
 {
     bool busy = false;

@@ -341,12 +341,12 @@ enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
     int n_ev = 0;
     int64_t moved = 0;
     measured(rt, dur, bytes, &moved);
-    double latency;
+    double latency, span; /* span: the timeline's end (from the start; wall: admission is a hair later) */
     struct halo_vclock v = {0};
     enum halo_status st = HALO_OK;
     if (rt->job.opts.clock == HALO_CLOCK_VIRTUAL) {
         st = halo_vclock_replay(rt->job.plan, s, dur, bytes, &v);
-        latency = v.total_ms;
+        latency = span = v.total_ms;
         if (st == HALO_OK) {
             free(ev);
             ev = v.events;
@@ -355,10 +355,11 @@ enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
         }
     } else {
         latency = rt->eng.done_ms[0] - rt->eng.admit_ms[0];
+        span = rt->eng.done_ms[0];
         n_ev = wall_events(rt, bytes, ev);
     }
     if (st == HALO_OK) {
-        device_rows(rt, ev, n_ev, latency, rep);
+        device_rows(rt, ev, n_ev, span, rep);
         rep->index = rt->eng.index;
         rep->latency_ms = latency;
         rep->pred_latency_ms = pred->total_ms;
