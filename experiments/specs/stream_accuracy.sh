@@ -8,7 +8,7 @@
 # (2 ms and 0.2 ms per hop) x every method of halo's registry (`halo methods`; ADCNN lossy, its
 # frames reported, not checked), N = 40 frames (the first 4 left out of the steady state), 1
 # warm-up frame per plan variant. ESs priced by profiles/cpu-avx512-2t.json (this machine as it
-# is). --quick: ResNet-50, 2 ESs, 1000 Mbps, every method, 8 frames. One row per plan: kind =
+# is). --quick: ResNet-50, 2 ESs, 1000 Mbps, every method, 6 frames. One row per plan: kind =
 # measured (clock virtual, backend cpu), the prediction in the same row (pred_*); the summary
 # (median |measured - predicted| / predicted throughput, target <= 10 %) is printed.
 # env: SA_MODELS, SA_ES_COUNTS, SA_BANDWIDTHS, SA_FRAMES, SA_PROFILE, SA_METHODS.
@@ -21,7 +21,7 @@ spec_run()
     sa_models=${SA_MODELS:-resnet50 vgg16} sa_counts=${SA_ES_COUNTS:-1 2 4 8} sa_bws=${SA_BANDWIDTHS:-100 1000}
     sa_frames=${SA_FRAMES:-40}
     if [ "$quick" = 1 ]; then
-        sa_models=${SA_MODELS:-resnet50} sa_counts=${SA_ES_COUNTS:-2} sa_bws=${SA_BANDWIDTHS:-1000} sa_frames=${SA_FRAMES:-8}
+        sa_models=${SA_MODELS:-resnet50} sa_counts=${SA_ES_COUNTS:-2} sa_bws=${SA_BANDWIDTHS:-1000} sa_frames=${SA_FRAMES:-6}
     fi
     sa_profile=${SA_PROFILE:-$root/profiles/cpu-avx512-2t.json}
     [ -f "$sa_profile" ] || { echo "stream_accuracy: no profile $sa_profile" >&2; return 1; }
