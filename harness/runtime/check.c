@@ -112,7 +112,9 @@ enum halo_status halo_rt_load_plan(const struct halo_run_opts *o, const char *pa
             halo_error_prefix("%s: codec", path);
             return HALO_ERR_INVALID;
         }
-    if (o->rates_path) HALO_TRY(halo_rt_apply_rates(p, *graph, o->rates_path));
+    if (o->rates_path) /* every variant of a rotating plan runs on the same links */
+        for (int v = 0; v < halo_plan_n_variants(p); v++)
+            HALO_TRY(halo_rt_apply_rates((struct halo_plan *)halo_plan_variant(p, v), *graph, o->rates_path));
     return HALO_OK;
 }
 

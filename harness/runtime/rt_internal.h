@@ -168,6 +168,7 @@ struct rt_engine {
     double t0;                 /* local monotonic ms of the stream's start */
     double compute_ms;         /* this stream's compute on this rank (wall ms) */
     double timeout_ms;         /* per frame */
+    double verify_grace_ms;    /* added to the wait for the next start: the source verifies a stream */
     double *arrival_ms;        /* [n_frames], every rank (deterministic from the options) */
     struct rt_slot *slot;      /* [n_slots] */
     int *order;                /* [n_slots]: scratch, the slots by frame */

@@ -37,7 +37,9 @@ static enum halo_status exchange_start(struct halo_rt *rt, int index, bool stop,
         return HALO_OK;
     }
     bool first = index == 0 || index == STREAM_INDEX; /* the source may still compute the reference */
-    rt->wait.deadline = halo_now_ms() + (first ? RT_SETUP_TIMEOUT_MS : fmax(60000, 4 * rt->wait.timeout_ms));
+    rt->wait.deadline =
+        halo_now_ms() + (first ? RT_SETUP_TIMEOUT_MS : fmax(60000, 4 * rt->wait.timeout_ms)) + e->verify_grace_ms;
+    e->verify_grace_ms = 0;
     MPI_TRY(MPI_Irecv(&e->start_in, sizeof e->start_in, MPI_BYTE, 0, TAG_START, rt->comm, &e->start_req));
     HALO_TRY(rt_wait_until(rt, start_ready, NULL, 0, WAIT_START, -1));
     *sm = e->start_in;
@@ -161,6 +163,8 @@ enum halo_status halo_rt_stream(struct halo_rt *rt, struct halo_stream_report *r
     enum halo_status st = begin(rt, STREAM_INDEX, n, true, false);
     if (st == HALO_OK) st = rt_engine_run(rt);
     if (st == HALO_OK) st = end_stream(rt);
+    /* with --verify the source computes every frame's reference now: the others wait that much longer */
+    rt->eng.verify_grace_ms = rt->job.opts.verify ? n * rt->eng.timeout_ms : 0;
     if (st == HALO_OK && rt->rank == 0) st = rt_report_stream(rt, rep);
     rt_engine_clear(rt);
     return st;
