@@ -1,5 +1,5 @@
 # Streams: runtime-measured vs predicted steady-state throughput. Every method's plan runs a stream
-# of frames through `halo run --frames N` on the VIRTUAL clock: real compute on this machine's cpu
+# of frames through `halo run --frames N` on the VIRTUAL clock: real compute on this host's cpu
 # backend (oneDNN, one ES at a time with all cores, random weights seed 0, seeded random uint8
 # frames), frames as fast as possible with at most (ESs + 1) in flight, every frame verified
 # against single-device inference; the source replays the cost model with the measured durations
@@ -7,10 +7,11 @@
 # Swept (default): ResNet-50 and VGG-16 at 224x224 x 1, 2, 4, 8 identical ESs x 100 and 1000 Mbps
 # (2 ms and 0.2 ms per hop) x every method of halo's registry (`halo methods`; ADCNN lossy, its
 # frames reported, not checked), N = 40 frames (the first 4 left out of the steady state), 1
-# warm-up frame per plan variant. ESs priced by profiles/cpu-avx512-2t.json (this machine as it
-# is). --quick: ResNet-50, 2 ESs, 1000 Mbps, every method, 6 frames. One row per plan: kind =
-# measured (clock virtual, backend cpu), the prediction in the same row (pred_*); the summary
-# (median |measured - predicted| / predicted throughput, target <= 10 %) is printed.
+# warm-up frame per plan variant. ESs priced by this host's own profile where the main job keeps
+# one (exp_host_profile), else by profiles/cpu-avx512-2t.json; SA_PROFILE overrides. --quick:
+# ResNet-50, 2 ESs, 1000 Mbps, every method, 6 frames. One row per plan: kind = measured (clock
+# virtual, backend cpu), the prediction in the same row (pred_*); the summary (median |measured -
+# predicted| / predicted throughput, target <= 10 %) is printed.
 # env: SA_MODELS, SA_ES_COUNTS, SA_BANDWIDTHS, SA_FRAMES, SA_PROFILE, SA_METHODS.
 SPEC_TITLE="streams: runtime-measured vs predicted steady-state throughput (halo run --frames, virtual clock)"
 
@@ -23,7 +24,16 @@ spec_run()
     if [ "$quick" = 1 ]; then
         sa_models=${SA_MODELS:-resnet50} sa_counts=${SA_ES_COUNTS:-2} sa_bws=${SA_BANDWIDTHS:-1000} sa_frames=${SA_FRAMES:-6}
     fi
-    sa_profile=${SA_PROFILE:-$root/profiles/cpu-avx512-2t.json}
+    # the ESs are priced by a profile of this host where the main job keeps one (exp_host_profile),
+    # since this host computes for every ES; else by the reference profile
+    if [ -n "${SA_PROFILE:-}" ]; then
+        sa_profile=$SA_PROFILE
+    elif command -v exp_host_profile >/dev/null 2>&1; then
+        exp_host_profile || { echo "stream_accuracy: no profile of this host" >&2; return 1; }
+        sa_profile=$exp_host_profile_file
+    else
+        sa_profile=$root/profiles/cpu-avx512-2t.json
+    fi
     [ -f "$sa_profile" ] || { echo "stream_accuracy: no profile $sa_profile" >&2; return 1; }
     sa_profile=$(cd "$(dirname "$sa_profile")" && pwd)/$(basename "$sa_profile")
     sa_d="$work/sa"

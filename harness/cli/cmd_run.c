@@ -675,7 +675,7 @@ const struct halo_cli_cmd halo_cmd_run = {
         {"weights", 0, "FILE", "safetensors weights (default: random)"},
         {"weights-seed", 0, "N", "seed of the random weights (default 0)"},
         {"image", 0, "FILE", "PNG or JPEG input image"},
-        {"seed", 0, "N", "seed of a random N(0,1) input image (default 0)"},
+        {"seed", 0, "N", "seed of the random uint8 frames (default 0); of Poisson arrivals too"},
         {"clock", 0, "virtual|wall", "virtual (default) or wall clock"},
         {"link", 0, "emulated|real", "pace messages to the plan's links (default) or send at transport speed"},
         {"verify", 0, NULL, "compare the logits with single-device inference"},

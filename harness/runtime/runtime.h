@@ -30,7 +30,7 @@ struct halo_run_opts {
     int n_plans;
     const char *weights_path; /* NULL: random weights with weights_seed */
     uint64_t weights_seed;
-    const char *image_path;   /* NULL: random N(0,1) image with image_seed */
+    const char *image_path;   /* NULL: random uint8 frames (frame f: image_seed + f) */
     uint64_t image_seed;
     const char *rates_path;   /* NULL, or per-link rates replacing the plan's (halo-rates/1) */
     const char *backend;      /* "ref", "cpu", "cuda" */
