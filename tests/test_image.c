@@ -442,6 +442,70 @@ static void test_bad_files(void)
     CHECK_IMAGE_ERR(p, HALO_ERR_PARSE, "width is zero");
 }
 
+/* The camera's frame and its normalisation, apart: the frame is the uint8 pixels of the resize and
+ * crop; normalising the whole frame is exactly halo_image_transform (bit for bit), and normalising
+ * any piece of it gives exactly that piece of the whole — so a source may send the uint8 frame in
+ * pieces and the ESs normalise what they receive. */
+static void test_frame_split(void)
+{
+    const char *p = tmp_path("grad_frame.png");
+    write_png(p, 181, 257, PNG_COLOR_TYPE_RGB, 8, px_grad);
+    struct halo_image_rgb8 img = {0}, frame = {0};
+    struct halo_tensor whole = {0}, viaf = {0};
+    CHECK_OK(halo_image_decode(p, &img));
+    CHECK_OK(halo_image_transform(&img, 96, 112, &whole));
+    CHECK_OK(halo_image_frame(&img, 96, 112, &frame));
+    CHECK_EQ(frame.h, 96);
+    CHECK_EQ(frame.w, 112);
+    CHECK_OK(halo_image_frame_tensor(&frame, &viaf));
+    if (whole.data && viaf.data) CHECK(memcmp(whole.data, viaf.data, halo_tensor_numel(&whole) * 4) == 0);
+    /* today's arithmetic, written out: (v / 255 - mean) / std in float32 */
+    int bad = 0;
+    for (int c = 0; c < 3 && frame.data && whole.data; c++)
+        for (int y = 0; y < 96; y++)
+            for (int x = 0; x < 112; x++)
+                bad += whole.data[((size_t)c * 96 + y) * 112 + x] != norm(frame.data[((size_t)y * 112 + x) * 3 + c], c);
+    CHECK_EQ(bad, 0);
+    /* a piece of the frame, normalised where it arrives, equals that piece of the whole */
+    struct halo_rect pieces[] = {{0, 96, 0, 112}, {0, 1, 0, 112}, {17, 60, 5, 99}, {95, 96, 111, 112}};
+    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0] && frame.data && whole.data; i++) {
+        struct halo_rect r = pieces[i];
+        int h = halo_rect_h(r), w = halo_rect_w(r);
+        unsigned char *px = malloc((size_t)h * w * 3);
+        for (int y = 0; y < h; y++) memcpy(px + (size_t)y * w * 3, frame.data + ((size_t)(r.y0 + y) * 112 + r.x0) * 3, (size_t)w * 3);
+        struct halo_tensor t = {0};
+        CHECK_OK(halo_tensor_alloc(&t, 3, r));
+        halo_image_normalize(px, &t);
+        int diff = 0;
+        for (int c = 0; c < 3; c++)
+            for (int y = r.y0; y < r.y1; y++)
+                for (int x = r.x0; x < r.x1; x++)
+                    diff += t.data[((size_t)c * h + y - r.y0) * w + x - r.x0] != whole.data[((size_t)c * 96 + y) * 112 + x];
+        CHECK_EQ(diff, 0);
+        halo_tensor_free(&t);
+        free(px);
+    }
+    /* random frames: seeded, uniform bytes */
+    struct halo_image_rgb8 a = {0}, b = {0}, c = {0};
+    CHECK_OK(halo_image_random_frame(5, 20, 30, &a));
+    CHECK_OK(halo_image_random_frame(5, 20, 30, &b));
+    CHECK_OK(halo_image_random_frame(6, 20, 30, &c));
+    if (a.data && b.data && c.data) {
+        CHECK(memcmp(a.data, b.data, 20 * 30 * 3) == 0);
+        CHECK(memcmp(a.data, c.data, 20 * 30 * 3) != 0);
+        double s = 0;
+        for (int i = 0; i < 20 * 30 * 3; i++) s += a.data[i];
+        CHECK_NEAR(s / (20 * 30 * 3), 127.5, 10);
+    }
+    halo_image_rgb8_free(&a);
+    halo_image_rgb8_free(&b);
+    halo_image_rgb8_free(&c);
+    halo_image_rgb8_free(&img);
+    halo_image_rgb8_free(&frame);
+    halo_tensor_free(&whole);
+    halo_tensor_free(&viaf);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -453,6 +517,7 @@ int main(void)
     RUN(test_resize_weights);
     RUN(test_conversions);
     RUN(test_random);
+    RUN(test_frame_split);
     RUN(test_bad_files);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -15,6 +15,7 @@
 #include "test_cluster.h"
 
 #include <math.h>
+#include <string.h>
 
 /* conv-relu-conv-relu, then global pool, flatten, linear: two spatial stages and a tail */
 static struct halo_graph *two_stage_graph(void)
@@ -415,13 +416,143 @@ static void test_period_bound(void)
     halo_graph_free(g);
 }
 
-int main(void)
+/* ---- the same pipeline on a zoo model, for `halo run` ------------------------------------------ */
+
+/* resnet18 at 64x64 cut after layer2 (stages 0..4 on es1, 5..8 on es2, the tail on es2), every link
+ * LAT_MS and 100 Mbps, compute set by hand: C1_MS, C2_MS, CT_MS. `halo run` executes it from a
+ * file; tests/test_run_stream.sh checks its frames against the numbers computed here by hand. */
+struct zoo_pipe {
+    struct halo_graph *g;
+    struct halo_cluster *c;
+    struct halo_planner_ctx ctx;
+    struct halo_plan *p;
+    double latency; /* one frame, by hand */
+};
+
+static bool zoo_pipe_build(struct zoo_pipe *t)
 {
+    memset(t, 0, sizeof *t);
+    if (halo_zoo_build_for("resnet18", 64, 64, &t->g) != HALO_OK) return false;
+    double gf[2] = {10, 10}, bw[2] = {100, 100};
+    t->c = test_cluster(2, gf, NULL, bw, 100, 0);
+    if (!t->c || halo_planner_ctx_init(&t->ctx, t->g, t->c, (struct halo_planner_opts){0}) != HALO_OK) return false;
+    int es[2] = {1, 2}, d1 = 1, d2 = 2;
+    struct halo_rect r0 = halo_rect_full(halo_stage_out_shape(t->g, 4)), r1 = halo_rect_full(halo_stage_out_shape(t->g, 8));
+    if (halo_planner_plan_new(&t->ctx, "hand-pipeline", es, 2, &t->p) != HALO_OK ||
+        halo_plan_add_block(t->p, t->g, 0, 5, HALO_TILE_EXACT, false, 1, &d1, &r0) != HALO_OK ||
+        halo_plan_add_block(t->p, t->g, 5, 9, HALO_TILE_EXACT, false, 1, &d2, &r1) != HALO_OK ||
+        halo_planner_finish(&t->ctx, t->p, es, 2) != HALO_OK || t->p->tail.device != 2) {
+        fprintf(stderr, "resnet18 pipeline plan: %s\n", halo_error_msg());
+        return false;
+    }
+    struct halo_plan *p = t->p;
+    p->block[0].part[0].compute_ms = C1_MS;
+    p->block[1].part[0].compute_ms = C2_MS;
+    p->tail.compute_ms = CT_MS;
+    for (int i = 0; i < p->n_dev * p->n_dev; i++) {
+        p->lat_ms[i] = LAT_MS;
+        p->bw_mbps[i] = 100;
+    }
+    if (halo_plan_simulate(p, t->g) != HALO_OK) return false;
+    /* the image as uint8 (3 x 64 x 64 bytes), layer2's output as float (128 x 8 x 8), the logits */
+    double t_img = LAT_MS + 3.0 * 64 * 64 * 8e-3 / 100, t_mid = LAT_MS + 4.0 * 128 * 8 * 8 * 8e-3 / 100,
+           t_res = LAT_MS + 4.0 * 1000 * 8e-3 / 100;
+    t->latency = t_img + C1_MS + t_mid + C2_MS + CT_MS + t_res;
+    CHECK_NEAR(p->total_ms, t->latency, 1e-9);
+    CHECK(t_mid < C1_MS && C2_MS + CT_MS < C1_MS && t->latency < 3 * C1_MS);
+    return true;
+}
+
+static void zoo_pipe_free(struct zoo_pipe *t)
+{
+    halo_plan_free(t->p);
+    halo_planner_ctx_free(&t->ctx);
+    halo_cluster_free(t->c);
+    halo_graph_free(t->g);
+}
+
+/* The cost model on the resnet18 pipeline gives the hand numbers: as fast as possible with 3 in
+ * flight, es1's 10 ms is the period and frame k is done at latency + 10 k (admitted when frame
+ * k - 3 is done); every 25 ms, every frame takes the single frame's latency. */
+static void test_zoo_pipeline(void)
+{
+    struct zoo_pipe t;
+    if (!zoo_pipe_build(&t)) {
+        CHECK(!"resnet18 pipeline built");
+        zoo_pipe_free(&t);
+        return;
+    }
+    enum { N = 12 };
+    const struct halo_plan *plans[1] = {t.p};
+    const struct halo_sched *scheds[1] = {&t.p->sched};
+    double admit[N], done[N], arr[N];
+    struct halo_stream_in in = {.plans = plans, .scheds = scheds, .n_var = 1, .n_frames = N, .inflight = 3};
+    struct halo_stream_out out = {.admit_ms = admit, .done_ms = done};
+    CHECK_OK(halo_stream_run(&in, &out));
+    for (int k = 0; k < N; k++) {
+        CHECK_NEAR(done[k], t.latency + C1_MS * k, 1e-9);
+        CHECK_NEAR(admit[k], k < 3 ? 0 : done[k - 3], 0);
+    }
+    for (int k = 0; k < N; k++) arr[k] = 25.0 * k;
+    in.arrival_ms = arr;
+    CHECK_OK(halo_stream_run(&in, &out));
+    for (int k = 0; k < N; k++) CHECK_NEAR(done[k] - arr[k], t.latency, 1e-9);
+    zoo_pipe_free(&t);
+}
+
+/* --write DIR: the resnet18 pipeline as DIR/pipeline.json with its hand numbers in DIR/pipeline.txt
+ * ("latency_ms L" and "period_ms P"), and N round-robin variants on N identical ESs
+ * (DIR/rr-K.json: the whole model on ES K, K = 1..N; links fast, so compute bounds throughput). */
+static int write_files(const char *dir, int n_rr)
+{
+    char path[1024];
+    struct zoo_pipe t;
+    bool ok = zoo_pipe_build(&t);
+    snprintf(path, sizeof path, "%s/pipeline.json", dir);
+    ok = ok && halo_plan_save(t.p, path) == HALO_OK;
+    snprintf(path, sizeof path, "%s/pipeline.txt", dir);
+    FILE *f = ok ? fopen(path, "w") : NULL;
+    if (f) {
+        fprintf(f, "latency_ms %.9f\nperiod_ms %.9f\n", t.latency, C1_MS);
+        ok = fclose(f) == 0;
+    }
+    zoo_pipe_free(&t);
+    /* round robin: N ESs of equal capacity, 10 Gbit/s links */
+    double gf[16], bw[16];
+    for (int i = 0; i < n_rr && i < 16; i++) gf[i] = 50, bw[i] = 10000;
+    struct halo_graph *g = NULL;
+    struct halo_cluster *c = ok && halo_zoo_build_for("resnet18", 64, 64, &g) == HALO_OK ? test_cluster(n_rr, gf, NULL, bw, 10000, 0) : NULL;
+    struct halo_planner_ctx ctx = {0};
+    ok = c && halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}) == HALO_OK;
+    int es[16];
+    for (int i = 0; i < n_rr; i++) es[i] = i + 1;
+    for (int k = 1; ok && k <= n_rr; k++) {
+        struct halo_plan *p = NULL;
+        struct halo_rect r = halo_rect_full(halo_stage_out_shape(g, g->n_spatial - 1));
+        ok = halo_planner_plan_new(&ctx, "whole-frame", es, n_rr, &p) == HALO_OK &&
+             halo_plan_add_block(p, g, 0, g->n_spatial, HALO_TILE_EXACT, false, 1, &k, &r) == HALO_OK &&
+             halo_planner_finish(&ctx, p, es, n_rr) == HALO_OK && halo_plan_set_tail(p, g, k, ctx.pricer[k]) == HALO_OK &&
+             halo_plan_simulate(p, g) == HALO_OK;
+        snprintf(path, sizeof path, "%s/rr-%d.json", dir, k);
+        ok = ok && halo_plan_save(p, path) == HALO_OK;
+        halo_plan_free(p);
+    }
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(c);
+    halo_graph_free(g);
+    if (!ok) fprintf(stderr, "test_stream --write: %s\n", halo_error_msg());
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "--write")) return write_files(argv[2], atoi(argv[3]));
     RUN(test_hand_pipeline);
     RUN(test_oldest_first);
     RUN(test_stream_eval);
     RUN(test_arrivals);
     RUN(test_variants);
     RUN(test_period_bound);
+    RUN(test_zoo_pipeline);
     return halo_test_done("test_stream");
 }

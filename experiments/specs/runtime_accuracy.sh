@@ -1,6 +1,6 @@
 # Figure 7: planner-predicted vs runtime-measured latency. Every method's plan is executed by
 # `halo run` on the VIRTUAL clock: real compute on this host's cpu backend (oneDNN, one ES at a
-# time with all cores, random weights seed 0, a seeded N(0,1) input), links emulated at the
+# time with all cores, random weights seed 0, a seeded random uint8 frame), links emulated at the
 # plan's rates (latency + bytes/bandwidth), so the measured compute is real and the transfers
 # follow the cost model (ADCNN's compressed tiles travel at their real coded size).
 # Swept (default): ResNet-50 and VGG-16 at 224x224 x 2 and 4 identical ESs x 100 and 1000 Mbps

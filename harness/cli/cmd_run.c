@@ -2,6 +2,7 @@
  * prints, per inference, the measured timeline beside the plan's prediction. Started without an
  * MPI launcher it checks its input and re-runs itself under mpirun with the plan's rank count. */
 #include "cli/cli.h"
+#include "cli/cmd_run.h"
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -20,23 +21,6 @@
 
 #define RUN_DEFAULT_WEIGHTS_SEED 0
 
-struct run_args {
-    struct halo_run_opts o;
-    const char *plans[HALO_CLI_MAX_ARGS];
-    int repeat, warmup;
-    const char *csv, *trace;
-    enum halo_cli_format format;
-};
-
-/* What rank 0 writes besides the table: the CSV rows' destinations (the --csv file, stdout under
- * --format csv), the --trace file, and the JSON document under --format json. */
-struct run_out {
-    FILE *sinks[2];
-    int n_sinks;
-    FILE *trace;
-    const char *prov;      /* provenance CSV values */
-    cJSON *doc, *plans;    /* --format json */
-};
 
 static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct run_args *ra, bool *help)
 {
@@ -65,7 +49,26 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     const char *tmo = halo_cli_get(cmd, &a, "timeout-ms"), *thr = halo_cli_get(cmd, &a, "threads");
     o->backend = halo_cli_get(cmd, &a, "backend");
     o->inject = halo_cli_get(cmd, &a, "inject");
-    if (o->image_path && seed) return halo_cli_usage_error(cmd, "--image and --seed are mutually exclusive");
+    o->images_dir = halo_cli_get(cmd, &a, "images");
+    o->rotate = halo_cli_has(cmd, &a, "rotate");
+    const char *frames = halo_cli_get(cmd, &a, "frames"), *fps = halo_cli_get(cmd, &a, "fps");
+    const char *arrivals = halo_cli_get(cmd, &a, "arrivals"), *inflight = halo_cli_get(cmd, &a, "inflight");
+    const char *deadline = halo_cli_get(cmd, &a, "deadline-ms");
+    /* the stream's flags need --frames; --repeat is the single inferences' */
+    const char *need[][2] = {{"--fps", fps}, {"--arrivals", arrivals}, {"--inflight", inflight},
+                             {"--images", o->images_dir}, {"--deadline-ms", deadline},
+                             {"--rotate", o->rotate ? "" : NULL}};
+    for (size_t i = 0; !frames && i < sizeof need / sizeof need[0]; i++)
+        if (need[i][1]) return halo_cli_usage_error(cmd, "%s needs --frames N (a stream)", need[i][0]);
+    if (frames && rep) return halo_cli_usage_error(cmd, "--frames and --repeat are mutually exclusive");
+    if (o->image_path && o->images_dir) return halo_cli_usage_error(cmd, "--image and --images are mutually exclusive");
+    if (arrivals && strcmp(arrivals, "periodic") && strcmp(arrivals, "poisson"))
+        return halo_cli_usage_error(cmd, "--arrivals: '%s': expected periodic or poisson", arrivals);
+    o->poisson = arrivals && !strcmp(arrivals, "poisson");
+    if (o->poisson && (!fps || !strcmp(fps, "max")))
+        return halo_cli_usage_error(cmd, "--arrivals poisson needs a rate: --fps F");
+    /* on a stream --seed also seeds the Poisson arrivals, so it goes with --image(s) there */
+    if (o->image_path && seed && !frames) return halo_cli_usage_error(cmd, "--image and --seed are mutually exclusive");
     if (o->weights_path && wseed) return halo_cli_usage_error(cmd, "--weights and --weights-seed are mutually exclusive");
     if (clock && strcmp(clock, "wall") && strcmp(clock, "virtual"))
         return halo_cli_usage_error(cmd, "--clock: '%s': expected wall or virtual", clock);
@@ -84,7 +87,12 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     if (st == HALO_OK && warm) st = halo_parse_int("--warmup", warm, 0, 1000000, &ra->warmup);
     if (st == HALO_OK && thr) st = halo_parse_int("--threads", thr, 1, INT_MAX, &o->threads);
     if (st == HALO_OK && tmo) st = halo_parse_double("--timeout-ms", tmo, 1, 1e9, &o->timeout_ms);
+    if (st == HALO_OK && frames) st = halo_parse_int("--frames", frames, 1, 1000000, &o->n_frames);
+    if (st == HALO_OK && fps && strcmp(fps, "max")) st = halo_parse_double("--fps", fps, 1e-6, 1e6, &o->fps);
+    if (st == HALO_OK && inflight) st = halo_parse_int("--inflight", inflight, 1, 4096, &o->inflight);
+    if (st == HALO_OK && deadline) st = halo_parse_double("--deadline-ms", deadline, 1e-6, 1e9, &o->deadline_ms);
     if (st != HALO_OK) return halo_cli_fail(cmd, st);
+    o->arrival_seed = o->image_seed;
     if (o->backend && !*o->backend) return halo_cli_usage_error(cmd, "--backend: empty name");
     if (!o->backend) o->backend = halo_backend_compiled("cpu") ? "cpu" : "ref";
     return HALO_EXIT_OK;
@@ -97,8 +105,9 @@ static void quit(struct halo_rt *rt, int code)
     halo_rt_abort(rt, code);
 }
 
-static const char *clock_name(enum halo_clock_mode c) { return c == HALO_CLOCK_WALL ? "wall" : "virtual"; }
-static const char *link_name(enum halo_link_mode l) { return l == HALO_LINK_REAL ? "real" : "emulated"; }
+const char *halo_run_clock_name(enum halo_clock_mode c) { return c == HALO_CLOCK_WALL ? "wall" : "virtual"; }
+const char *halo_run_link_name(enum halo_link_mode l) { return l == HALO_LINK_REAL ? "real" : "emulated"; }
+
 
 static double pct(double measured, double predicted)
 {
@@ -130,10 +139,19 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
     if (o->weights_path) printf("weights   %s\n", o->weights_path);
     else if (own_weights(rt, o)) printf("weights   the initializers of %s\n", halo_rt_plan(rt)->model);
     else printf("weights   random, seed %llu (--weights FILE for real ones)\n", (unsigned long long)o->weights_seed);
-    if (o->image_path) printf("input     %s\n", o->image_path);
-    else printf("input     random N(0,1) image, seed %llu\n", (unsigned long long)o->image_seed);
-    printf("runs      %d warm-up, %d timed per plan; timeout per inference %s\n", ra->warmup, ra->repeat,
-           o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time)");
+    if (o->image_path) printf("input     %s", o->image_path);
+    else if (o->images_dir) printf("input     the PNG and JPEG files of %s in name order, cycling", o->images_dir);
+    else if (o->n_frames > 0) printf("input     random uint8 RGB frames, frame f of seed %llu + f", (unsigned long long)o->image_seed);
+    else printf("input     a random uint8 RGB frame, seed %llu", (unsigned long long)o->image_seed);
+    printf("; the source sends the frame as uint8 RGB (3 bytes a pixel, resized and cropped), the ES that "
+           "receives it normalises it\n");
+    if (o->n_frames > 0)
+        printf("runs      %d warm-up frame%s per variant, then a stream of %d frames per plan; timeout per frame %s\n",
+               ra->warmup, ra->warmup == 1 ? "" : "s", o->n_frames,
+               o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time) x frames in flight");
+    else
+        printf("runs      %d warm-up, %d timed per plan; timeout per inference %s\n", ra->warmup, ra->repeat,
+               o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time)");
 }
 
 static void print_plan_header(const struct halo_rt *rt)
@@ -229,8 +247,8 @@ static void csv_row(FILE *f, const struct halo_rt *rt, const struct run_args *ra
     const struct halo_run_opts *o = &ra->o;
     char *plan = halo_csv_field(halo_rt_plan_path(rt)), *input = halo_csv_field(o->image_path ? o->image_path : "random");
     fprintf(f, "%s,%s,%s,%dx%d,%s,%llu,%d,%s,%s,%d,", plan ? plan : "?", p->method, p->model, p->h, p->w,
-            input ? input : "?", (unsigned long long)o->image_seed, p->n_dev - 1, clock_name(o->clock),
-            link_name(o->link), i);
+            input ? input : "?", (unsigned long long)o->image_seed, p->n_dev - 1, halo_run_clock_name(o->clock),
+            halo_run_link_name(o->link), i);
     free(plan);
     free(input);
     if (k < 0) {
@@ -263,7 +281,7 @@ static const char *const CSV_HEADER =
 static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const struct run_args *ra,
                     struct run_out *out, double *lat, double *err, double *ovh)
 {
-    bool root = halo_rt_rank(rt) == 0, table = ra->format == HALO_FORMAT_TABLE;
+    bool root = halo_rt_rank(rt) == 0, table = ra->format == HALO_FORMAT_TABLE, stream = ra->o.n_frames > 0;
     int n = ra->repeat, failed = 0;
     double pred = 0;
     FILE *trace = out->trace;
@@ -279,14 +297,14 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         cJSON_AddBoolToObject(jplan, "lossless", p->lossless);
         cJSON_AddNumberToObject(jplan, "n_es", p->n_dev - 1);
         jwarm = cJSON_AddArrayToObject(jplan, "warmup");
-        jinf = cJSON_AddArrayToObject(jplan, "inferences");
+        if (!stream) jinf = cJSON_AddArrayToObject(jplan, "inferences");
         cJSON_AddItemToArray(out->plans, jplan);
     }
     if (root && table) {
         print_plan_header(rt);
         fflush(stdout);
     }
-    for (int i = 0; i < ra->warmup + n; i++) {
+    for (int i = 0; !stream && i < ra->warmup + n; i++) {
         struct halo_run_report r;
         enum halo_status st = halo_rt_infer(rt, i, &r);
         if (st != HALO_OK) {
@@ -330,11 +348,39 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
             const struct halo_plan *p = halo_rt_plan(rt);
             char *plan = halo_csv_field(halo_rt_plan_path(rt)), *dev = halo_csv_field(p->dev[sp->device].name);
             fprintf(trace, "%s,%s,%s,%d,%d,%s,%d,%s,%.6f,%.6f,%.6f,%.6f\n", plan ? plan : "?", p->method,
-                    clock_name(ra->o.clock), t + 1, sp->block, sp->block < p->n_blocks ? "block" : "tail", sp->part,
+                    halo_run_clock_name(ra->o.clock), t + 1, sp->block, sp->block < p->n_blocks ? "block" : "tail", sp->part,
                     dev ? dev : "?", sp->start_ms, sp->end_ms, sp->compute_ms, sp->pred_compute_ms);
             free(plan);
             free(dev);
         }
+    }
+    if (stream) {
+        struct halo_stream_report r;
+        /* the warm-up: a few frames through every variant (a device's first frame builds its primitives) */
+        int n_warm = ra->warmup * halo_plan_n_variants(halo_rt_plan(rt));
+        double warm_ms = 0;
+        enum halo_status st = halo_rt_warmup(rt, n_warm, &warm_ms);
+        if (st == HALO_OK && root && table && n_warm > 0)
+            printf("warm-up   %d frame%s through every variant, as fast as possible, untimed: wall %.1f ms\n", n_warm,
+                   n_warm == 1 ? "" : "s", warm_ms);
+        if (st == HALO_OK && jwarm) {
+            cJSON *w = cJSON_CreateObject();
+            cJSON_AddNumberToObject(w, "frames", n_warm);
+            cJSON_AddNumberToObject(w, "wall_ms", warm_ms);
+            cJSON_AddItemToArray(jwarm, w);
+        }
+        if (st == HALO_OK) st = halo_rt_stream(rt, &r);
+        if (st != HALO_OK) {
+            halo_cli_fail(cmd, st);
+            if (out->n_sinks && out->sinks[0] != stdout) fclose(out->sinks[0]);
+            quit(rt, HALO_EXIT_FAIL);
+        }
+        if (!root) return 0;
+        failed = halo_run_stream_report(rt, ra, out, jplan, &r);
+        if (failed)
+            fprintf(stderr, "halo %s: %s: verify FAILED: %d of %d frames differ from single-device inference beyond the "
+                            "tolerance\n", cmd->name, halo_rt_plan_path(rt), failed, r.n_frames);
+        return failed;
     }
     if (root) {
         const struct halo_plan *p = halo_rt_plan(rt);
@@ -379,8 +425,8 @@ static cJSON *header_json(const struct halo_rt *rt, const struct run_args *ra, c
     cJSON_AddStringToObject(x, "library", halo_rt_backend_version(rt));
     cJSON_AddNumberToObject(x, "threads", halo_rt_backend_threads(rt));
     cJSON_AddNumberToObject(doc, "ranks", halo_rt_size(rt));
-    cJSON_AddStringToObject(doc, "clock", clock_name(o->clock));
-    cJSON_AddStringToObject(doc, "link", link_name(o->link));
+    cJSON_AddStringToObject(doc, "clock", halo_run_clock_name(o->clock));
+    cJSON_AddStringToObject(doc, "link", halo_run_link_name(o->link));
     if (o->rates_path) cJSON_AddStringToObject(doc, "rates_file", o->rates_path);
     x = cJSON_AddObjectToObject(doc, "weights");
     if (o->weights_path) cJSON_AddStringToObject(x, "file", o->weights_path);
@@ -388,9 +434,23 @@ static cJSON *header_json(const struct halo_rt *rt, const struct run_args *ra, c
     else cJSON_AddNumberToObject(x, "random_seed", (double)o->weights_seed);
     x = cJSON_AddObjectToObject(doc, "image");
     if (o->image_path) cJSON_AddStringToObject(x, "file", o->image_path);
+    else if (o->images_dir) cJSON_AddStringToObject(x, "folder", o->images_dir);
     else cJSON_AddNumberToObject(x, "random_seed", (double)o->image_seed);
+    cJSON_AddStringToObject(x, "wire", "uint8 RGB, normalised on the receiving ES");
     cJSON_AddNumberToObject(doc, "warmup", ra->warmup);
-    cJSON_AddNumberToObject(doc, "repeat", ra->repeat);
+    if (o->n_frames > 0) {
+        x = cJSON_AddObjectToObject(doc, "stream");
+        cJSON_AddNumberToObject(x, "frames", o->n_frames);
+        if (o->fps > 0) cJSON_AddNumberToObject(x, "fps", o->fps);
+        else cJSON_AddStringToObject(x, "fps", "max");
+        cJSON_AddStringToObject(x, "arrivals", o->fps <= 0 ? "all at 0" : o->poisson ? "poisson" : "periodic");
+        if (o->poisson) cJSON_AddNumberToObject(x, "arrival_seed", (double)o->arrival_seed);
+        cJSON_AddNumberToObject(x, "inflight", o->inflight);
+        if (o->deadline_ms > 0) cJSON_AddNumberToObject(x, "deadline_ms", o->deadline_ms);
+        cJSON_AddBoolToObject(x, "rotate", o->rotate);
+    } else {
+        cJSON_AddNumberToObject(doc, "repeat", ra->repeat);
+    }
     if (o->timeout_ms > 0) cJSON_AddNumberToObject(doc, "timeout_ms", o->timeout_ms);
     cJSON_AddItemToObject(doc, "provenance", halo_cli_provenance_json(prov));
     if (ra->csv) cJSON_AddStringToObject(doc, "csv_file", ra->csv);
@@ -443,7 +503,9 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
             out.sinks[out.n_sinks++] = csv;
         }
         if (ra->format == HALO_FORMAT_CSV) out.sinks[out.n_sinks++] = stdout;
-        for (int q = 0; q < out.n_sinks; q++) fprintf(out.sinks[q], "%s,%s\n", CSV_HEADER, halo_provenance_csv_header());
+        for (int q = 0; q < out.n_sinks; q++)
+            fprintf(out.sinks[q], "%s,%s\n", ra->o.n_frames > 0 ? halo_run_stream_csv_header : CSV_HEADER,
+                    halo_provenance_csv_header());
         if (ra->trace) {
             if (!(out.trace = fopen(ra->trace, "w"))) {
                 fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->trace, strerror(errno));
@@ -521,6 +583,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         halo_rt_free(rt);
         return rc;
     }
+    ra.o.inflight = halo_rt_inflight(rt); /* the default, when not given, follows the plans */
     rc = run_inferences(cmd, rt, &ra);
     if (halo_rt_rank(rt) == 0) halo_rt_report_exit(rc);
     st = halo_rt_finish(rt);
@@ -536,7 +599,9 @@ const struct halo_cli_cmd halo_cmd_run = {
     .name = "run",
     .usage = "PLAN.json [PLAN.json ...] [--backend cpu|ref|cuda] [--weights F | --weights-seed N] [--image F | --seed N] "
              "[--clock virtual|wall] [--link emulated|real] [--verify] [--repeat K] [--warmup N] [--csv F] "
-             "[--timeout-ms T] [--rates F] [--trace F] [--threads N] [--format table|csv|json]",
+             "[--timeout-ms T] [--rates F] [--trace F] [--threads N] [--format table|csv|json] "
+             "[--frames N [--fps F|max] [--arrivals periodic|poisson] [--inflight K] [--images DIR] [--deadline-ms D] "
+             "[--rotate]]",
     .summary = "execute a plan across MPI ranks; measured timeline beside the plan's prediction",
     .details =
         "Rank 0 is the source (holds the image, receives the logits); rank k runs the plan's device k.\n"
@@ -592,13 +657,40 @@ const struct halo_cli_cmd halo_cmd_run = {
         "the prediction is the plan replayed under them. --format csv prints one row per inference\n"
         "(device 'all') and one per device, with provenance columns; --csv F writes the same rows to F\n"
         "whatever the format; --trace F one row per compute step. --format json prints the header, every\n"
-        "inference and each plan's summary as one document at the end.",
+        "inference and each plan's summary as one document at the end.\n"
+        "\n"
+        "Input. The source sends the image as a camera has it: uint8 RGB, 3 bytes a pixel, after the\n"
+        "resize and crop; the ES that receives a piece normalises it to float32 with the transform's own\n"
+        "arithmetic, so outputs are those of the float image (bit-identical on ref). Without --image or\n"
+        "--images the frames are seeded random uint8 frames (frame f: seed + f), not N(0,1) tensors.\n"
+        "\n"
+        "Streams (--frames N). After --warmup frames through every plan variant (untimed), N frames enter\n"
+        "the source: all at once (--fps max, the default), every 1000/F ms (--fps F), or with exponential\n"
+        "gaps of mean 1000/F ms (--arrivals poisson, seeded by --seed). At most K are admitted and not done\n"
+        "(--inflight; each rank keeps buffers per frame slot, not per frame); the rest queue at the source,\n"
+        "and that queueing is reported apart from the inference. Every rank runs whatever step of whatever\n"
+        "frame has its inputs, oldest frame first and, within a frame, in the schedule's order (the cost\n"
+        "model's rule): frame f + 1's first block runs on one ES while frame f's later blocks run on\n"
+        "others. Messages carry their frame\n"
+        "in the header and their frame slot in the MPI tag. On the virtual clock one rank computes at a time,\n"
+        "frames in order and steps in schedule order (a token), and the source replays the cost model with\n"
+        "the measured durations and message sizes, the same arrivals and the same bound: the measured\n"
+        "timeline is exactly the model's with measured durations. Reported, measured beside predicted (the\n"
+        "model with the plan's compute_ms): throughput over the steady state (the first tenth of the frames,\n"
+        "at most 20, left out), period = 1 / throughput, latency p50/p90/p99/max (arrival -> result),\n"
+        "inference (admission -> result), queueing, deadline misses (--deadline-ms), per-device utilisation\n"
+        "(compute busy / span) and per-link load (Mbit/s and busy fraction). --csv and --format csv give one\n"
+        "row per frame and an 'all' row; --verify checks every frame against single-device inference of its\n"
+        "image, computed after the stream (never on its clock). --rotate makes the plans (same devices and\n"
+        "links) the variants of one stream: frame f runs plan f mod n (a round robin of whole frames).\n"
+        "Test hook: HALO_TEST_VCLOCK_PLAN_MS=1 makes the virtual clock replay the plan's compute_ms instead\n"
+        "of the measured ones (the runtime's frames, admission and token then give the model's numbers).",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
         {"weights", 0, "FILE", "safetensors weights (default: an ONNX model's own, else random)"},
         {"weights-seed", 0, "N", "seed of the random weights (default 0)"},
         {"image", 0, "FILE", "PNG or JPEG input image"},
-        {"seed", 0, "N", "seed of a random N(0,1) input image (default 0)"},
+        {"seed", 0, "N", "seed of the random uint8 frames (default 0); of Poisson arrivals too"},
         {"clock", 0, "virtual|wall", "virtual (default) or wall clock"},
         {"link", 0, "emulated|real", "pace messages to the plan's links (default) or send at transport speed"},
         {"verify", 0, NULL, "compare the logits with single-device inference"},
@@ -610,6 +702,13 @@ const struct halo_cli_cmd halo_cmd_run = {
         {"trace", 0, "F", "write every compute step (start, end, measured and predicted ms) as CSV"},
         {"threads", 0, "N", "compute threads per rank (default: the cores of the process's cpuset)"},
         {"inject", 0, "F1,F2,...", "inject faults (kill, stall, delay, corrupt, drop; see below) to test fault handling"},
+        {"frames", 0, "N", "run a stream of N frames (pipelined across the ESs) instead of single inferences"},
+        {"fps", 0, "F|max", "stream: frames arrive at F per second (default max: as fast as possible)"},
+        {"arrivals", 0, "periodic|poisson", "stream: periodic (default) or Poisson arrivals (seeded by --seed)"},
+        {"inflight", 0, "K", "stream: frames admitted and not done at most (default: the plan's devices)"},
+        {"images", 0, "DIR", "stream: frames from the PNG/JPEG files of DIR in name order, cycling"},
+        {"deadline-ms", 0, "D", "stream: count the frames whose latency exceeds D ms"},
+        {"rotate", 0, NULL, "stream: the plans are variants of one stream, frame f runs plan f mod n"},
         {0}},
     .min_pos = 1,
     .max_pos = HALO_CLI_MAX_ARGS,

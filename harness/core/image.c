@@ -3,12 +3,15 @@
 #include "core/log.h"
 #include "core/rng.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jerror.h>
@@ -380,9 +383,10 @@ static int crop_offset(int size, int crop)
     return half % 2 == 0 ? half : half + 1; /* half + 0.5 rounds to the even neighbour */
 }
 
-enum halo_status halo_image_transform(const struct halo_image_rgb8 *img, int h, int w, struct halo_tensor *out)
+enum halo_status halo_image_frame(const struct halo_image_rgb8 *img, int h, int w, struct halo_image_rgb8 *out)
 {
     HALO_ASSERT(h > 0 && w > 0 && img->h > 0 && img->w > 0);
+    memset(out, 0, sizeof *out);
     int s = halo_image_resize_short(h, w);
     double rhd, rwd;
     if (img->w <= img->h) { /* torchvision: new long side = int(S * long / short) */
@@ -400,25 +404,52 @@ enum halo_status halo_image_transform(const struct halo_image_rgb8 *img, int h, 
     int rh = (int)rhd, rw = (int)rwd;
     struct halo_image_rgb8 r;
     HALO_TRY(halo_image_resize(img, rh, rw, &r));
-    enum halo_status st = halo_tensor_alloc(out, 3, (struct halo_rect){0, h, 0, w});
+    enum halo_status st = rgb8_alloc(out, h, w);
     if (st != HALO_OK) {
         halo_image_rgb8_free(&r);
         return st;
     }
-    static const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};
     int oy = crop_offset(rh, h), ox = crop_offset(rw, w);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int sy = y + oy, sx = x + ox;
+            bool inside = sy >= 0 && sy < rh && sx >= 0 && sx < rw;
+            for (int ch = 0; ch < 3; ch++)
+                out->data[((size_t)y * w + x) * 3 + ch] = inside ? r.data[((size_t)sy * rw + sx) * 3 + ch] : 0;
+        }
+    halo_image_rgb8_free(&r);
+    return HALO_OK;
+}
+
+void halo_image_normalize(const unsigned char *rgb, struct halo_tensor *out)
+{
+    HALO_ASSERT(out->c == 3 && out->data);
+    static const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};
+    int h = halo_rect_h(out->rect), w = halo_rect_w(out->rect);
     for (int ch = 0; ch < 3; ch++)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
-                int sy = y + oy, sx = x + ox;
-                bool inside = sy >= 0 && sy < rh && sx >= 0 && sx < rw;
-                unsigned char v = inside ? r.data[((size_t)sy * rw + sx) * 3 + ch] : 0;
+                unsigned char v = rgb[((size_t)y * w + x) * 3 + ch];
                 /* ToTensor then Normalize, in float32 as torch computes them */
                 float t = (float)v / 255.0f;
                 out->data[((size_t)ch * h + y) * w + x] = (t - mean[ch]) / std[ch];
             }
-    halo_image_rgb8_free(&r);
+}
+
+enum halo_status halo_image_frame_tensor(const struct halo_image_rgb8 *frame, struct halo_tensor *out)
+{
+    HALO_TRY(halo_tensor_alloc(out, 3, (struct halo_rect){0, frame->h, 0, frame->w}));
+    halo_image_normalize(frame->data, out);
     return HALO_OK;
+}
+
+enum halo_status halo_image_transform(const struct halo_image_rgb8 *img, int h, int w, struct halo_tensor *out)
+{
+    struct halo_image_rgb8 frame;
+    HALO_TRY(halo_image_frame(img, h, w, &frame));
+    enum halo_status st = halo_image_frame_tensor(&frame, out);
+    halo_image_rgb8_free(&frame);
+    return st;
 }
 
 enum halo_status halo_image_load(const char *path, int h, int w, struct halo_tensor *out)
@@ -426,6 +457,17 @@ enum halo_status halo_image_load(const char *path, int h, int w, struct halo_ten
     struct halo_image_rgb8 img;
     HALO_TRY(halo_image_decode(path, &img));
     enum halo_status st = halo_image_transform(&img, h, w, out);
+    if (st != HALO_OK) halo_error_prefix("%s", path);
+    halo_image_rgb8_free(&img);
+    return st;
+}
+
+enum halo_status halo_image_load_frame(const char *path, int h, int w, struct halo_image_rgb8 *out)
+{
+    struct halo_image_rgb8 img;
+    memset(out, 0, sizeof *out);
+    HALO_TRY(halo_image_decode(path, &img));
+    enum halo_status st = halo_image_frame(&img, h, w, out);
     if (st != HALO_OK) halo_error_prefix("%s", path);
     halo_image_rgb8_free(&img);
     return st;
@@ -439,5 +481,64 @@ enum halo_status halo_image_random(uint64_t seed, int h, int w, struct halo_tens
     halo_rng_seed(&rng, seed);
     size_t n = halo_tensor_numel(out);
     for (size_t i = 0; i < n; i++) out->data[i] = (float)halo_rng_normal(&rng);
+    return HALO_OK;
+}
+
+enum halo_status halo_image_random_frame(uint64_t seed, int h, int w, struct halo_image_rgb8 *out)
+{
+    HALO_ASSERT(h > 0 && w > 0);
+    memset(out, 0, sizeof *out);
+    HALO_TRY(rgb8_alloc(out, h, w));
+    struct halo_rng rng;
+    halo_rng_seed(&rng, seed);
+    size_t n = (size_t)h * w * 3;
+    for (size_t i = 0; i < n; i++) out->data[i] = (unsigned char)(halo_rng_u64(&rng) >> 56);
+    return HALO_OK;
+}
+
+static bool image_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+enum halo_status halo_image_list(const char *dir, char ***paths, int *n)
+{
+    *paths = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return halo_error(HALO_ERR_IO, "%s: cannot open the folder: %s", dir, strerror(errno));
+    size_t cap = 0;
+    enum halo_status st = HALO_OK;
+    struct dirent *e;
+    while (st == HALO_OK && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || !image_ext(e->d_name)) continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = halo_malloc(len, 1);
+        if (!path || halo_grow((void **)paths, &cap, (size_t)*n + 1, sizeof **paths)) {
+            free(path);
+            st = HALO_ERR_NOMEM;
+            break;
+        }
+        snprintf(path, len, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            free(path);
+            continue;
+        }
+        (*paths)[(*n)++] = path;
+    }
+    closedir(d);
+    if (st == HALO_OK && *n == 0) st = halo_error(HALO_ERR_INVALID, "%s: no PNG or JPEG file (.png, .jpg, .jpeg)", dir);
+    if (st != HALO_OK) {
+        for (int i = 0; i < *n; i++) free((*paths)[i]);
+        free(*paths);
+        *paths = NULL;
+        *n = 0;
+        return st;
+    }
+    qsort(*paths, (size_t)*n, sizeof **paths, cmp_str);
     return HALO_OK;
 }

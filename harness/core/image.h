@@ -47,14 +47,38 @@ int halo_image_resize_short(int h, int w);
  * allocated (free with halo_image_rgb8_free). */
 enum halo_status halo_image_resize(const struct halo_image_rgb8 *img, int rh, int rw, struct halo_image_rgb8 *out);
 
+/* The transform's geometric half: Resize then CenterCrop of img to an h x w network input. out
+ * becomes the h x w RGB frame as a camera feeding the network has it, 3 bytes a pixel (what the
+ * source sends; allocated, free with halo_image_rgb8_free). */
+enum halo_status halo_image_frame(const struct halo_image_rgb8 *img, int h, int w, struct halo_image_rgb8 *out);
+
+/* The transform's arithmetic half: ToTensor then Normalize, in float32 as torch computes them.
+ * rgb holds the pixels of out->rect (its rows one after another, 3 bytes a pixel, interleaved);
+ * out (3 channels, already allocated) receives them as CHW floats. Each value depends only on its
+ * pixel, so normalising a piece of a frame gives exactly that piece of the normalised frame. */
+void halo_image_normalize(const unsigned char *rgb, struct halo_tensor *out);
+
 /* The evaluation transform of img for an h x w network input: out becomes 3 x h x w float32
- * (full rect), normalised with the ImageNet mean and std. */
+ * (full rect), normalised with the ImageNet mean and std (halo_image_frame, then
+ * halo_image_normalize). */
 enum halo_status halo_image_transform(const struct halo_image_rgb8 *img, int h, int w, struct halo_tensor *out);
 
 /* halo_image_decode then halo_image_transform. */
 enum halo_status halo_image_load(const char *path, int h, int w, struct halo_tensor *out);
+/* halo_image_decode then halo_image_frame: the file as an h x w uint8 frame. */
+enum halo_status halo_image_load_frame(const char *path, int h, int w, struct halo_image_rgb8 *out);
+/* The frame as a 3 x h x w float32 tensor (full rect): halo_image_normalize of all of it. */
+enum halo_status halo_image_frame_tensor(const struct halo_image_rgb8 *frame, struct halo_tensor *out);
+
+/* The PNG and JPEG files of a folder (by their names' extensions: .png, .jpg, .jpeg in any case),
+ * as paths "dir/name" sorted by name (bytewise); *paths is allocated (free each and the array).
+ * A folder that cannot be read is HALO_ERR_IO, one without such a file HALO_ERR_INVALID. */
+enum halo_status halo_image_list(const char *dir, char ***paths, int *n);
 
 /* A 3 x h x w image of independent N(0,1) values from halo's seeded RNG (CHW order). */
 enum halo_status halo_image_random(uint64_t seed, int h, int w, struct halo_tensor *out);
+/* An h x w frame of independent uniform 8-bit values from halo's seeded RNG (a camera's random
+ * frame: what `halo run` sends when no image is given). */
+enum halo_status halo_image_random_frame(uint64_t seed, int h, int w, struct halo_image_rgb8 *out);
 
 #endif

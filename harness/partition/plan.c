@@ -117,9 +117,9 @@ enum halo_status halo_plan_add_block(struct halo_plan *p, const struct halo_grap
 
 /* ---- pricing ----------------------------------------------------------------------------- */
 
-int64_t halo_plan_rect_bytes(const struct halo_plan *p, int c, struct halo_rect r, bool compressed)
+int64_t halo_plan_rect_bytes(const struct halo_plan *p, int producer, int c, struct halo_rect r, bool compressed)
 {
-    int64_t raw = 4 * (int64_t)c * halo_rect_area(r);
+    int64_t raw = halo_wire_bytes(producer, c, halo_rect_area(r));
     if (!compressed || !p->has_codec) return raw;
     return (int64_t)ceil((double)raw * p->codec.ratio);
 }

@@ -160,8 +160,18 @@ enum halo_status halo_plan_derive(struct halo_plan *p, const struct halo_graph *
  * message. */
 enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, bool record, double *total_ms);
 
-/* Bytes of a rect of the tensor with `c` channels (float32), or compressed per the codec. */
-int64_t halo_plan_rect_bytes(const struct halo_plan *p, int c, struct halo_rect r, bool compressed);
+/* Bytes that `area` pixels of `c` channels of tensor `producer` take on the wire, uncompressed:
+ * the image (HALO_INPUT) travels as the camera has it, one byte a value (uint8 RGB after the resize
+ * and crop; the receiver normalises it to float32), every other tensor as float32. Every estimate
+ * of a transfer, in the schedule and in each planner's own cost model, goes through here. */
+static inline int64_t halo_wire_bytes(int producer, int c, int64_t area)
+{
+    return (producer == HALO_INPUT ? 1 : 4) * (int64_t)c * area;
+}
+
+/* Bytes of a rect of tensor `producer` with `c` channels on the wire (halo_wire_bytes), or
+ * compressed per the codec. */
+int64_t halo_plan_rect_bytes(const struct halo_plan *p, int producer, int c, struct halo_rect r, bool compressed);
 
 /* Predicted compute, receive, send and idle ms of plan device k (idle = total - busy union), as
  * halo_timeline_device_times over the plan's events. */

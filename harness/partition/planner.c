@@ -138,7 +138,6 @@ void halo_planner_ctx_free(struct halo_planner_ctx *ctx)
     ctx->pricer = NULL;
 }
 
-static int64_t tensor_bytes(struct halo_shape s) { return 4 * (int64_t)s.c * s.h * s.w; }
 
 double halo_planner_standalone_ms(const struct halo_planner_ctx *ctx, int d)
 {
@@ -146,8 +145,9 @@ double halo_planner_standalone_ms(const struct halo_planner_ctx *ctx, int d)
     const struct halo_cluster *c = ctx->c;
     if (!ctx->pricer[d]) return INFINITY;
     double ms = halo_pricer_range_ms(ctx->pricer[d], 0, g->n_nodes) / c->dev[d].speed;
-    ms += halo_cluster_transfer_ms(c, c->source, d, tensor_bytes(g->input));
-    ms += halo_cluster_transfer_ms(c, d, c->source, tensor_bytes(g->nodes[g->n_nodes - 1].out_shape));
+    struct halo_shape o = g->nodes[g->n_nodes - 1].out_shape;
+    ms += halo_cluster_transfer_ms(c, c->source, d, halo_wire_bytes(HALO_INPUT, g->input.c, (int64_t)g->input.h * g->input.w));
+    ms += halo_cluster_transfer_ms(c, d, c->source, halo_wire_bytes(g->n_nodes - 1, o.c, (int64_t)o.h * o.w));
     return ms;
 }
 

@@ -36,9 +36,9 @@ static void held_when(const struct halo_plan *p, const struct halo_sched *s, int
     *ready_gather = b - 1;
 }
 
-static int64_t tensor_bytes(const struct halo_plan *p, int c, struct halo_rect r, bool compressed)
+static int64_t tensor_bytes(const struct halo_plan *p, int producer, int c, struct halo_rect r, bool compressed)
 {
-    return halo_plan_rect_bytes(p, c, r, compressed);
+    return halo_plan_rect_bytes(p, producer, c, r, compressed);
 }
 
 /* The wake lists (who waits for what) and each device's step order, from the messages. */
@@ -157,7 +157,7 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
                 *mm = (struct halo_sched_msg){.kind = HALO_SCHED_INPUT, .block = b, .part = k, .piece = j,
                                               .from = src[j].device, .to = st->device,
                                               .step = halo_sched_step_of(s, b, k), .ready_step = -1,
-                                              .ready_gather = -1, .bytes = tensor_bytes(p, c_in, src[j].rect, comp),
+                                              .ready_gather = -1, .bytes = tensor_bytes(p, producer, c_in, src[j].rect, comp),
                                               .producer = producer, .c = c_in, .rect = src[j].rect,
                                               .compressed = comp};
                 held_when(p, s, b, src[j].device, src[j].rect, &mm->ready_step, &mm->ready_gather);
@@ -171,7 +171,7 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
                 s->msg[m++] = (struct halo_sched_msg){.kind = HALO_SCHED_GATHER, .block = b, .part = k,
                                                       .from = bl->part[k].device, .to = 0, .step = -1,
                                                       .ready_step = halo_sched_step_of(s, b, k), .ready_gather = -1,
-                                                      .bytes = tensor_bytes(p, c_out, bl->part[k].out, bl->compress),
+                                                      .bytes = tensor_bytes(p, bl->last - 1, c_out, bl->part[k].out, bl->compress),
                                                       .producer = bl->last - 1, .c = c_out, .rect = bl->part[k].out,
                                                       .compressed = bl->compress};
         }
@@ -180,7 +180,7 @@ enum halo_status halo_sched_build_any(const struct halo_plan *p, const struct ha
     struct halo_shape o = g->nodes[g->n_nodes - 1].out_shape;
     s->msg[m++] = (struct halo_sched_msg){.kind = HALO_SCHED_RESULT, .block = nb, .from = p->tail.device, .to = 0,
                                           .step = -1, .ready_step = has_tail ? halo_sched_step_of(s, nb, 0) : -1,
-                                          .ready_gather = -1, .bytes = 4 * (int64_t)o.c * o.h * o.w,
+                                          .ready_gather = -1, .bytes = halo_wire_bytes(g->n_nodes - 1, o.c, (int64_t)o.h * o.w),
                                           .producer = g->n_nodes - 1, .c = o.c, .rect = halo_rect_full(o)};
     HALO_ASSERT(m == n_msg);
     s->n_msg = n_msg;

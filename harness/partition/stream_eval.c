@@ -23,21 +23,6 @@ int halo_stream_default_inflight(const struct halo_plan *p)
     return busy < 1 ? 2 : 2 * busy;
 }
 
-void halo_stream_arrivals(enum halo_arrivals arrivals, double fps, uint64_t seed, int n, double *arrival_ms)
-{
-    double gap = 1000.0 / fps, t = 0;
-    struct halo_rng rng;
-    halo_rng_seed(&rng, seed);
-    for (int f = 0; f < n; f++) {
-        if (arrivals == HALO_ARRIVALS_PERIODIC) {
-            arrival_ms[f] = f * gap; /* no accumulated rounding */
-            continue;
-        }
-        if (f) t += gap * halo_rng_exponential(&rng);
-        arrival_ms[f] = t;
-    }
-}
-
 void halo_stream_result_free(struct halo_stream_result *r)
 {
     if (!r) return;

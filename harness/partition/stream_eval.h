@@ -17,11 +17,6 @@
 /* Frames simulated when a caller names no count: enough for a steady state after the warm-up. */
 #define HALO_STREAM_DEFAULT_FRAMES 100
 
-enum halo_arrivals {
-    HALO_ARRIVALS_PERIODIC, /* frame f at f / fps */
-    HALO_ARRIVALS_POISSON,  /* exponential gaps of mean 1 / fps, frame 0 at 0 (seeded) */
-};
-
 struct halo_stream_opts {
     double fps;                     /* arrival rate; 0: as fast as possible (every frame there at 0) */
     enum halo_arrivals arrivals;
@@ -53,8 +48,6 @@ struct halo_stream_result {
  * (one computing, one receiving), at least 2. */
 int halo_stream_default_inflight(const struct halo_plan *p);
 
-/* Arrival times [n] (ms) of a stream at `fps` (> 0) by `arrivals`: the same seed, the same times. */
-void halo_stream_arrivals(enum halo_arrivals arrivals, double fps, uint64_t seed, int n, double *arrival_ms);
 
 /* Simulates plan p (derived: halo_plan_simulate or halo_plan_derive; its variants rotate frame by
  * frame) under the stream `o` and fills *r (its arrays allocated; halo_stream_result_free). Frames

@@ -1,5 +1,6 @@
 #include "partition/stream_stats.h"
 #include "core/alloc.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -94,4 +95,21 @@ enum halo_status halo_stream_stats(const double *arrival_ms, const double *admit
     free(inf);
     free(q);
     return status;
+}
+
+void halo_stream_arrivals(enum halo_arrivals arrivals, double fps, uint64_t seed, int n, double *arrival_ms)
+{
+    double gap = fps > 0 ? 1000.0 / fps : 0, t = 0;
+    struct halo_rng rng;
+    halo_rng_seed(&rng, seed);
+    for (int f = 0; f < n; f++) {
+        if (fps <= 0) {
+            arrival_ms[f] = 0;
+        } else if (arrivals == HALO_ARRIVALS_PERIODIC) {
+            arrival_ms[f] = f * gap; /* no accumulated rounding */
+        } else {
+            if (f) t += gap * halo_rng_exponential(&rng);
+            arrival_ms[f] = t;
+        }
+    }
 }

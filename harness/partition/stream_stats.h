@@ -6,6 +6,9 @@
 #ifndef HALO_STREAM_STATS_H
 #define HALO_STREAM_STATS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "core/status.h"
 
 struct halo_stream_stats {
@@ -31,5 +34,14 @@ int halo_stream_default_warmup(int n_frames);
  * all frames from the first arrival). HALO_ERR_INVALID for n < 1 or times out of order. */
 enum halo_status halo_stream_stats(const double *arrival_ms, const double *admit_ms, const double *done_ms, int n,
                                    int warmup, double deadline_ms, struct halo_stream_stats *st);
+
+enum halo_arrivals {
+    HALO_ARRIVALS_PERIODIC, /* frame f at f / fps */
+    HALO_ARRIVALS_POISSON,  /* exponential gaps of mean 1 / fps, frame 0 at 0 (seeded) */
+};
+
+/* Arrival times [n] (ms) of a stream at `fps` by `arrivals` (fps <= 0: every frame at 0, as fast as
+ * possible); the same seed, the same times — the runtime and the cost model draw them alike. */
+void halo_stream_arrivals(enum halo_arrivals arrivals, double fps, uint64_t seed, int n, double *arrival_ms);
 
 #endif

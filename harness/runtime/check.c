@@ -112,7 +112,29 @@ enum halo_status halo_rt_load_plan(const struct halo_run_opts *o, const char *pa
             halo_error_prefix("%s: codec", path);
             return HALO_ERR_INVALID;
         }
-    if (o->rates_path) HALO_TRY(halo_rt_apply_rates(p, *graph, o->rates_path));
+    if (o->rates_path) /* every variant of a rotating plan runs on the same links */
+        for (int v = 0; v < halo_plan_n_variants(p); v++)
+            HALO_TRY(halo_rt_apply_rates((struct halo_plan *)halo_plan_variant(p, v), *graph, o->rates_path));
+    return HALO_OK;
+}
+
+enum halo_status halo_rt_check_rotation(struct halo_plan *const *plans, int n, const char *const *paths)
+{
+    const struct halo_plan *p = plans[0];
+    for (int i = 0; i < n; i++)
+        if (plans[i]->n_rot)
+            return halo_error(HALO_ERR_INVALID, "--rotate: %s already rotates over %d variants", paths[i],
+                              halo_plan_n_variants(plans[i]));
+    for (int i = 1; i < n; i++) {
+        const struct halo_plan *q = plans[i];
+        size_t nn = (size_t)p->n_dev * p->n_dev;
+        bool same = q->n_dev == p->n_dev && !memcmp(q->bw_mbps, p->bw_mbps, nn * sizeof(double)) &&
+                    !memcmp(q->lat_ms, p->lat_ms, nn * sizeof(double));
+        for (int k = 0; same && k < p->n_dev; k++) same = !strcmp(q->dev[k].name, p->dev[k].name);
+        if (!same)
+            return halo_error(HALO_ERR_INVALID, "--rotate: %s: its devices or links differ from %s's (the variants of a "
+                                                "stream share them)", paths[i], paths[0]);
+    }
     return HALO_OK;
 }
 
@@ -128,15 +150,20 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
     struct halo_graph *g = NULL;
     enum halo_status st = HALO_OK;
     *n_dev = 0;
+    struct halo_plan **plans = halo_calloc((size_t)o->n_plans, sizeof *plans);
+    if (!plans) return HALO_ERR_NOMEM;
     for (int i = 0; i < o->n_plans && st == HALO_OK; i++) {
-        struct halo_plan *p = NULL;
         struct halo_sched s = {0};
-        st = halo_rt_load_plan(o, o->plan_paths[i], &p, &g);
-        if (st == HALO_OK) st = halo_sched_build(p, g, &s);
-        if (st == HALO_OK && p->n_dev > *n_dev) *n_dev = p->n_dev;
-        halo_sched_free(&s);
-        halo_plan_free(p);
+        st = halo_rt_load_plan(o, o->plan_paths[i], &plans[i], &g);
+        for (int v = 0; st == HALO_OK && v < halo_plan_n_variants(plans[i]); v++) {
+            st = halo_sched_build(halo_plan_variant(plans[i], v), g, &s);
+            halo_sched_free(&s);
+        }
+        if (st == HALO_OK && plans[i]->n_dev > *n_dev) *n_dev = plans[i]->n_dev;
     }
+    if (st == HALO_OK && o->rotate) st = halo_rt_check_rotation(plans, o->n_plans, o->plan_paths);
+    for (int i = 0; i < o->n_plans; i++) halo_plan_free(plans[i]);
+    free(plans);
     if (st == HALO_OK && !halo_backend_compiled(o->backend))
         st = halo_error(HALO_ERR_INVALID, "--backend: '%s' is not compiled into this halo (available: %s)", o->backend,
                         halo_backend_available());
@@ -153,6 +180,17 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
         struct halo_tensor t = {0};
         st = halo_image_load(o->image_path, g->input.h, g->input.w, &t);
         halo_tensor_free(&t);
+    }
+    if (st == HALO_OK && o->images_dir) { /* the folder holds frames (the first decodes: a quick check) */
+        char **paths = NULL;
+        int n = 0;
+        st = halo_image_list(o->images_dir, &paths, &n);
+        if (st != HALO_OK) halo_error_prefix("--images");
+        struct halo_image_rgb8 fr = {0};
+        if (st == HALO_OK) st = halo_image_load_frame(paths[0], g->input.h, g->input.w, &fr);
+        halo_image_rgb8_free(&fr);
+        for (int i = 0; i < n; i++) free(paths[i]);
+        free(paths);
     }
     if (st == HALO_OK && o->inject) { /* faults name ranks of the plan */
         struct halo_faults f;

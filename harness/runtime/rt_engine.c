@@ -1,9 +1,12 @@
-/* rt_engine: one inference on this rank. The source sends every rank the start (time, timeout,
- * sequence number); each rank posts its receives first, then walks the schedule's steps in their
- * global order, doing its own: wait for the input pieces (and, on the virtual clock, for its turn:
- * rt_token.c), assemble, compute, post its outputs (data packed as soon as it exists). The source
- * also gathers and forwards what the plan routes through it, and receives the logits. At the end
- * every rank waits for its sends and reports its stats (rt_report.c). */
+/* rt_engine: the frames of a stream on this rank (one inference is a stream of one frame), begun
+ * and ended by rt_stream.c. The source admits frames as they arrive (at most `inflight` admitted
+ * and not done), announcing each frame and its slot to every rank and sending the image's pieces at
+ * once. Every rank posts a frame's receives when it learns of it and then runs, in one loop,
+ * whatever it can: the step of the oldest frame whose inputs have arrived (a frame's own steps in
+ * schedule order, as the cost model's devices do; on the virtual clock only the step the token
+ * names), the source's gathers and forwards, the results; sends are non-blocking and data is packed
+ * as soon as it exists. A frame leaves its slot on a rank when the rank has done its part and its
+ * sends have completed. */
 #include "runtime/rt_internal.h"
 #include "core/alloc.h"
 #include "exec/executor.h"
@@ -44,6 +47,7 @@ void rt_engine_init_hooks(struct halo_rt *rt)
 enum halo_status rt_engine_setup(struct halo_rt *rt)
 {
     struct rt_engine *e = &rt->eng;
+    e->admit_req = MPI_REQUEST_NULL;
     if (rt->rank != 0) return HALO_OK;
     e->start_out = halo_calloc((size_t)rt->size, sizeof *e->start_out);
     e->start_sreq = halo_malloc((size_t)rt->size, sizeof *e->start_sreq);
@@ -52,95 +56,71 @@ enum halo_status rt_engine_setup(struct halo_rt *rt)
     return HALO_OK;
 }
 
+/* Everything the frame in slot q holds on this rank. */
+static void slot_free_data(struct halo_rt *rt, int q)
+{
+    struct rt_slot *sl = &rt->eng.slot[q];
+    for (int i = 0; sl->out && i < rt->job.max_step; i++) halo_tensor_free(&sl->out[i]);
+    for (int b = 0; sl->full && b <= rt->job.max_blocks; b++) halo_tensor_free(&sl->full[b]);
+    halo_tensor_free(&sl->image);
+    sl->rgb = NULL;
+}
+
 enum halo_status rt_engine_alloc(struct halo_rt *rt)
 {
     struct rt_engine *e = &rt->eng;
-    e->out = halo_calloc((size_t)rt->job.s.n_step, sizeof *e->out);
-    e->full = halo_calloc((size_t)rt->job.s.n_blocks + 1, sizeof *e->full);
-    return e->out && e->full ? HALO_OK : HALO_ERR_NOMEM;
-}
-
-void rt_engine_free_data(struct halo_rt *rt)
-{
-    struct rt_engine *e = &rt->eng;
-    for (int i = 0; e->out && i < rt->job.s.n_step; i++) halo_tensor_free(&e->out[i]);
-    for (int b = 0; e->full && b <= rt->job.s.n_blocks; b++) halo_tensor_free(&e->full[b]);
+    int ns = rt->job.n_slots;
+    e->slot = halo_calloc((size_t)ns, sizeof *e->slot);
+    free(e->order);
+    e->order = halo_calloc((size_t)ns, sizeof *e->order);
+    if (!e->slot || !e->order) return HALO_ERR_NOMEM;
+    for (int q = 0; q < ns; q++) {
+        struct rt_slot *sl = &e->slot[q];
+        sl->frame = -1;
+        sl->out = halo_calloc((size_t)rt->job.max_step, sizeof *sl->out);
+        sl->full = halo_calloc((size_t)rt->job.max_blocks + 1, sizeof *sl->full);
+        if (!sl->out || !sl->full) return HALO_ERR_NOMEM;
+    }
+    if (rt->rank == 0) {
+        e->admit_ring = ns + 2;
+        free(e->admit_out);
+        free(e->admit_sreq);
+        e->admit_out = halo_calloc((size_t)rt->size * e->admit_ring, sizeof *e->admit_out);
+        e->admit_sreq = halo_malloc((size_t)rt->size * e->admit_ring, sizeof *e->admit_sreq);
+        if (!e->admit_out || !e->admit_sreq) return HALO_ERR_NOMEM;
+        for (int i = 0; i < rt->size * e->admit_ring; i++) e->admit_sreq[i] = MPI_REQUEST_NULL;
+    }
+    return HALO_OK;
 }
 
 void rt_engine_free_plan(struct halo_rt *rt)
 {
     struct rt_engine *e = &rt->eng;
-    rt_engine_free_data(rt);
-    free(e->out);
-    free(e->full);
-    e->out = e->full = NULL;
+    for (int q = 0; e->slot && q < rt->job.n_slots; q++) {
+        slot_free_data(rt, q);
+        halo_image_rgb8_free(&e->slot[q].own);
+        free(e->slot[q].out);
+        free(e->slot[q].full);
+    }
+    free(e->slot);
+    free(e->order);
+    e->slot = NULL;
+    e->order = NULL;
 }
 
 void rt_engine_free(struct halo_rt *rt)
 {
+    struct rt_engine *e = &rt->eng;
     rt_engine_free_plan(rt);
-    free(rt->eng.start_out);
-    free(rt->eng.start_sreq);
-    free(rt->eng.logits);
-}
-
-/* ---- ready conditions of the waits --------------------------------------------------------- */
-
-static bool inputs_ready(struct halo_rt *rt, const void *arg)
-{
-    const struct halo_sched *s = &rt->job.s;
-    const struct halo_sched_step *sp = &s->step[*(const int *)arg];
-    bool ok = true;
-    for (int m = sp->msg0; m < sp->msg0 + sp->n_msg; m++)
-        if (s->msg[m].from != sp->device && !rt_wire_delivered(rt, m)) {
-            if (ok) rt_wait_missing(rt, s->msg[m].from, m);
-            ok = false;
-        }
-    return ok;
-}
-
-/* The messages of one kind into one block (the source's gathers). */
-struct msg_set {
-    int kind, block;
-};
-
-static bool set_delivered(struct halo_rt *rt, const void *arg)
-{
-    const struct msg_set *w = arg;
-    bool ok = true;
-    for (int m = 0; m < rt->job.s.n_msg; m++) {
-        const struct halo_sched_msg *mm = &rt->job.s.msg[m];
-        if ((int)mm->kind == w->kind && mm->block == w->block && mm->to == rt->rank && mm->from != rt->rank &&
-            !rt_wire_delivered(rt, m)) {
-            if (ok) rt_wait_missing(rt, mm->from, m);
-            ok = false;
-        }
-    }
-    return ok;
-}
-
-static bool result_ready(struct halo_rt *rt, const void *arg) { return rt_wire_delivered(rt, *(const int *)arg); }
-
-static bool start_ready(struct halo_rt *rt, const void *arg)
-{
-    (void)arg;
-    int flag = 0;
-    return MPI_Test(&rt->eng.start_req, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag;
-}
-
-static bool sends_done(struct halo_rt *rt, const void *arg)
-{
-    (void)arg;
-    int m = rt_wire_pending_send(rt), k;
-    if (m >= 0) {
-        rt_wait_missing(rt, rt->job.s.msg[m].to, m);
-        return false;
-    }
-    if ((k = rt_token_pending_send(rt)) >= 0) {
-        rt_wait_missing(rt, rt->job.s.step[k].device, rt->wait.detail);
-        return false;
-    }
-    return true;
+    free(e->start_out);
+    free(e->start_sreq);
+    free(e->admit_out);
+    free(e->admit_sreq);
+    free(e->logits);
+    free(e->arrival_ms);
+    free(e->admit_ms);
+    free(e->done_ms);
+    free(e->image_of);
 }
 
 /* ---- steps ------------------------------------------------------------------------------------- */
@@ -149,7 +129,7 @@ static bool sends_done(struct halo_rt *rt, const void *arg)
  * step of block >= HALO_TEST_*_BLOCK (or at the end of its inference); HALO_TEST_CORRUPT_RANK adds
  * 1 to the first value of that rank's output when it computes a block's first part (verify must
  * catch it). */
-static void hooks(struct halo_rt *rt, int block)
+void rt_engine_hooks(struct halo_rt *rt, int block)
 {
     struct rt_engine *e = &rt->eng;
     if (e->hook_done) return;
@@ -168,34 +148,48 @@ static void hooks(struct halo_rt *rt, int block)
     }
 }
 
-/* The tensor on this rank that holds message m's rect at the moment it is sent or copied. */
-static const struct halo_tensor *holding(const struct halo_rt *rt, const struct halo_sched_msg *m)
+/* The tensor on this rank that holds message m's rect of slot q's frame when it is sent or copied
+ * (the image: the frame normalised, made the first time the source uses it itself). */
+static enum halo_status held(struct halo_rt *rt, int q, const struct halo_sched_msg *m, const struct halo_tensor **t)
 {
-    const struct halo_tensor *t = m->ready_step >= 0     ? &rt->eng.out[m->ready_step]
-                                  : m->ready_gather >= 0 ? &rt->eng.full[m->ready_gather]
-                                                         : &rt->job.image;
-    HALO_ASSERT(t->data && halo_rect_contains(t->rect, m->rect));
-    return t;
-}
-
-/* Posts message m from what this rank holds; the token records its size on the link. */
-static enum halo_status send_msg(struct halo_rt *rt, int m, double vsend_ms)
-{
-    int64_t bytes = 0;
-    HALO_TRY(rt_wire_post(rt, m, holding(rt, &rt->job.s.msg[m]), vsend_ms, &bytes));
-    rt_token_msg(rt, m, bytes);
+    struct rt_slot *sl = &rt->eng.slot[q];
+    if (m->ready_step >= 0) *t = &sl->out[m->ready_step];
+    else if (m->ready_gather >= 0) *t = &sl->full[m->ready_gather];
+    else {
+        if (!sl->image.data) HALO_TRY(halo_image_frame_tensor(sl->rgb, &sl->image));
+        *t = &sl->image;
+    }
+    HALO_ASSERT((*t)->data && halo_rect_contains((*t)->rect, m->rect));
     return HALO_OK;
 }
 
-/* The step's input rect from local holdings and received pieces (a view when one piece is it all). */
-static enum halo_status assemble(struct halo_rt *rt, int s, struct halo_tensor *in)
+/* Posts message m of slot q's frame from what this rank holds (the image's pieces as uint8). */
+static enum halo_status send_msg(struct halo_rt *rt, int q, int m)
 {
-    const struct halo_sched_step *sp = &rt->job.s.step[s];
+    struct rt_slot *sl = &rt->eng.slot[q];
+    const struct halo_sched_msg *mm = &sl->s->msg[m];
+    int64_t bytes = 0;
+    if (mm->producer == HALO_INPUT) return rt_wire_post(rt, q, m, NULL, sl->rgb, &bytes);
+    const struct halo_tensor *t;
+    HALO_TRY(held(rt, q, mm, &t));
+    return rt_wire_post(rt, q, m, t, NULL, &bytes);
+}
+
+/* The step's input rect from local holdings and received pieces (a view when one piece is it all). */
+static enum halo_status assemble(struct halo_rt *rt, int q, int k, struct halo_tensor *in)
+{
+    const struct halo_sched *s = rt->eng.slot[q].s;
+    const struct halo_sched_step *sp = &s->step[k];
     struct halo_tensor one;
     for (int m = sp->msg0; m < sp->msg0 + sp->n_msg; m++) {
-        const struct halo_sched_msg *mm = &rt->job.s.msg[m];
-        if (mm->from == rt->rank) one = *holding(rt, mm);
-        else HALO_TRY(rt_wire_payload(rt, m, &one));
+        const struct halo_sched_msg *mm = &s->msg[m];
+        if (mm->from == rt->rank) {
+            const struct halo_tensor *t;
+            HALO_TRY(held(rt, q, mm, &t));
+            one = *t;
+        } else {
+            HALO_TRY(rt_wire_payload(rt, q, m, &one));
+        }
         one.owned = false;
         if (sp->n_msg == 1 && halo_rect_eq(one.rect, sp->in)) {
             *in = one;
@@ -204,206 +198,453 @@ static enum halo_status assemble(struct halo_rt *rt, int s, struct halo_tensor *
         if (!in->data) HALO_TRY(halo_tensor_alloc(in, sp->in_c, sp->in));
         halo_tensor_copy_region(in, &one, mm->rect);
     }
-    if (!in->data) return halo_error(HALO_ERR_INTERNAL, "step %d has no input pieces", s);
+    if (!in->data) return halo_error(HALO_ERR_INTERNAL, "step %d has no input pieces", k);
     return HALO_OK;
 }
 
-static enum halo_status do_step(struct halo_rt *rt, int s)
+/* Rank 0: frame f's logits are in (y), at stream ms `at`. */
+static enum halo_status frame_done(struct halo_rt *rt, int q, const struct halo_tensor *y, double at)
 {
     struct rt_engine *e = &rt->eng;
-    const struct halo_sched *sc = &rt->job.s;
-    const struct halo_sched_step *sp = &sc->step[s];
+    struct rt_slot *sl = &e->slot[q];
+    size_t n = halo_tensor_numel(y);
+    /* a stream with --verify keeps every frame's logits (compared after the stream) */
+    size_t keep = e->stream && rt->job.opts.verify ? (size_t)e->n_frames : 1, at_f = keep > 1 ? (size_t)sl->frame : 0;
+    if (halo_grow((void **)&e->logits, &e->logits_cap, keep * n, sizeof *e->logits)) return HALO_ERR_NOMEM;
+    memcpy(e->logits + at_f * n, y->data, n * sizeof *e->logits);
+    e->n_logits = (int)n;
+    e->done_ms[sl->frame] = at;
+    sl->result = true;
+    e->done++;
+    e->open--;
+    return HALO_OK;
+}
+
+/* The next step of the frame in slot q that is this rank's, from k on (n_step: none). */
+static int next_own(const struct halo_rt *rt, const struct halo_sched *s, int k)
+{
+    while (k < s->n_step && s->step[k].device != rt->rank) k++;
+    return k;
+}
+
+/* The next gathered block from b on (n_blocks: none). */
+static int next_gathered(const struct halo_plan *p, int b)
+{
+    while (b < p->n_blocks && !p->block[b].gather) b++;
+    return b;
+}
+
+/* Frees the outputs of blocks that nothing on this rank needs any more: block b's outputs serve
+ * this rank's steps of block b + 1 (local pieces; pieces for others are packed when sent) and, on
+ * the source, the gather of block b. */
+static void trim(struct halo_rt *rt, int q)
+{
+    struct rt_slot *sl = &rt->eng.slot[q];
+    const struct halo_sched *s = sl->s;
+    int b_next = sl->next < s->n_step ? s->step[sl->next].block : s->n_blocks + 1;
+    for (int b = sl->freed_below; b + 1 < b_next && b < s->n_blocks; b++) {
+        if (rt->rank == 0 && sl->p->block[b].gather && b >= sl->next_gather) break;
+        for (int k = s->block_step0[b]; k < s->block_step0[b + 1]; k++) halo_tensor_free(&sl->out[k]);
+        halo_tensor_free(&sl->full[b]);
+        sl->freed_below = b + 1;
+    }
+}
+
+static enum halo_status do_step(struct halo_rt *rt, int q)
+{
+    struct rt_engine *e = &rt->eng;
+    struct rt_slot *sl = &e->slot[q];
+    const struct halo_sched *sc = sl->s;
+    int k = sl->next, f = sl->frame;
+    const struct halo_sched_step *sp = &sc->step[k];
     bool virt = rt->job.opts.clock == HALO_CLOCK_VIRTUAL;
-    hooks(rt, sp->block);
+    rt_engine_hooks(rt, sp->block);
     const struct halo_fault *delay = halo_faults_find(&rt->job.faults, HALO_FAULT_DELAY, rt->rank);
     if (delay && sp->block >= delay->block) halo_sleep_ms(delay->delay_ms); /* --inject delay: a slow rank */
-    HALO_TRY(rt_token_take(rt, s));
-    HALO_TRY(rt_wait_until(rt, inputs_ready, &s, -1, WAIT_MSG, -1));
     struct halo_tensor in = {0};
-    HALO_TRY(assemble(rt, s, &in));
+    HALO_TRY(assemble(rt, q, k, &in));
+    if (virt) rt_wake_threads(halo_backend_threads(rt->job.be)); /* waking them is no compute */
     double t = halo_now_ms();
-    enum halo_status st = halo_exec_rect(rt->job.be, rt->job.g, sp->first, sp->last, sp->out, sp->mode, &in, &e->out[s]);
+    enum halo_status st = halo_exec_rect(rt->job.be, rt->job.g, sp->first, sp->last, sp->out, sp->mode, &in, &sl->out[k]);
     double ms = halo_now_ms() - t;
     halo_tensor_free(&in);
     if (st != HALO_OK) {
         halo_error_prefix("rank %d (%s): block %d part %d", rt->rank, rt_dev_name(rt, rt->rank), sp->block, sp->part);
         return st;
     }
-    if (rt->rank == e->corrupt_rank && s == sc->block_step0[sp->block]) /* test hook: a wrong value */
-        e->out[s].data[0] += 1.0f;
+    if (rt->rank == e->corrupt_rank && k == sc->block_step0[sp->block]) /* test hook: a wrong value */
+        sl->out[k].data[0] += 1.0f;
     double scaled = ms / rt->job.speed;
     /* a slower device on the wall clock: hold the result back for the extra time */
     if (!virt && scaled > ms) halo_sleep_ms(scaled - ms);
     double end = rt_rel(rt);
     e->compute_ms += virt ? ms : end - (t - e->t0);
-    double *st3 = rt_stats_step(rt, s);
-    st3[0] = t - e->t0;
-    st3[1] = end;
-    st3[2] = scaled;
-    rt_token_step(rt, s, scaled);
-    double vend = 0;
-    if (virt) HALO_TRY(rt_token_step_end(rt, s, &vend));
+    double *rec = rt_rec_step(rt, rt_step0(rt, f) + k);
+    rec[0] = t - e->t0;
+    rec[1] = end;
+    rec[2] = scaled;
     for (int m = 0; m < sc->n_msg; m++) {
         const struct halo_sched_msg *mm = &sc->msg[m];
-        if (mm->ready_step == s && mm->from == rt->rank && mm->to != rt->rank) HALO_TRY(send_msg(rt, m, vend));
+        if (mm->ready_step == k && mm->from == rt->rank && mm->to != rt->rank) HALO_TRY(send_msg(rt, q, m));
     }
-    return rt_token_pass(rt, s);
+    const struct halo_sched_msg *res = &sc->msg[sc->n_msg - 1];
+    if (rt->rank == 0 && res->from == 0 && res->ready_step == k) HALO_TRY(frame_done(rt, q, &sl->out[k], end));
+    sl->next = next_own(rt, sc, k + 1);
+    trim(rt, q);
+    return rt_token_pass(rt, f, k);
 }
 
 /* The source: every part's output of block b, stitched, then forwarded where the plan says. */
-static enum halo_status do_gather(struct halo_rt *rt, int b)
+static enum halo_status do_gather(struct halo_rt *rt, int q)
 {
-    struct rt_engine *e = &rt->eng;
-    const struct halo_sched *sc = &rt->job.s;
-    struct msg_set w = {HALO_SCHED_GATHER, b};
-    HALO_TRY(rt_wait_until(rt, set_delivered, &w, -1, WAIT_MSG, -1));
-    const struct halo_plan_block *bl = &rt->job.plan->block[b];
+    struct rt_slot *sl = &rt->eng.slot[q];
+    const struct halo_sched *sc = sl->s;
+    int b = sl->next_gather;
+    const struct halo_plan_block *bl = &sl->p->block[b];
     struct halo_shape os = rt->job.g->nodes[bl->last - 1].out_shape;
-    HALO_TRY(halo_tensor_alloc(&e->full[b], os.c, halo_rect_full(os)));
+    HALO_TRY(halo_tensor_alloc(&sl->full[b], os.c, halo_rect_full(os)));
     for (int m = 0; m < sc->n_msg; m++) {
         const struct halo_sched_msg *mm = &sc->msg[m];
         if (mm->kind != HALO_SCHED_GATHER || mm->block != b) continue;
         struct halo_tensor src;
-        if (mm->from == 0) src = *holding(rt, mm);
-        else HALO_TRY(rt_wire_payload(rt, m, &src));
-        halo_tensor_copy_region(&e->full[b], &src, mm->rect);
+        if (mm->from == 0) {
+            const struct halo_tensor *t;
+            HALO_TRY(held(rt, q, mm, &t));
+            src = *t;
+        } else {
+            HALO_TRY(rt_wire_payload(rt, q, m, &src));
+        }
+        halo_tensor_copy_region(&sl->full[b], &src, mm->rect);
     }
+    sl->next_gather = next_gathered(sl->p, b + 1);
     for (int m = 0; m < sc->n_msg; m++) {
         const struct halo_sched_msg *mm = &sc->msg[m];
-        if (mm->ready_gather == b && mm->from == 0 && mm->to != 0) HALO_TRY(send_msg(rt, m, 0));
+        if (mm->ready_gather == b && mm->from == 0 && mm->to != 0) HALO_TRY(send_msg(rt, q, m));
     }
+    trim(rt, q);
     return HALO_OK;
 }
 
-static enum halo_status run_steps(struct halo_rt *rt)
+/* The source: the logits of slot q's frame from the tail's device. */
+static enum halo_status do_result(struct halo_rt *rt, int q)
 {
-    struct rt_engine *e = &rt->eng;
-    const struct halo_sched *s = &rt->job.s;
-    for (int b = 0; b <= s->n_blocks; b++) {
-        for (int k = s->block_step0[b]; k < s->block_step0[b + 1]; k++)
-            if (s->step[k].device == rt->rank) HALO_TRY(do_step(rt, k));
-        if (rt->rank == 0 && b < s->n_blocks && rt->job.plan->block[b].gather) HALO_TRY(do_gather(rt, b));
-        if (b > 0) { /* block b-1's outputs are packed or used: free them */
-            for (int k = s->block_step0[b - 1]; k < s->block_step0[b]; k++) halo_tensor_free(&e->out[k]);
-            halo_tensor_free(&e->full[b - 1]);
-        }
-    }
-    if (rt->rank != 0) return HALO_OK;
-    int m = s->n_msg - 1, tail = s->n_step - 1;
-    const struct halo_tensor *y;
+    struct rt_slot *sl = &rt->eng.slot[q];
+    int m = sl->s->n_msg - 1;
     struct halo_tensor view;
-    if (s->msg[m].from != 0) {
-        HALO_TRY(rt_wait_until(rt, result_ready, &m, s->msg[m].from, WAIT_MSG, m));
-        HALO_TRY(rt_wire_payload(rt, m, &view));
-        y = &view;
-        e->result_rel = rt_wall_emulated(rt) ? rt->wire.deliver[m] : rt_rel(rt);
-    } else {
-        y = &e->out[tail];
-        e->result_rel = rt_stats_step(rt, tail)[1];
-    }
-    size_t n = halo_tensor_numel(y);
-    if (!e->logits && !(e->logits = halo_malloc(n, sizeof *e->logits))) return HALO_ERR_NOMEM;
-    memcpy(e->logits, y->data, n * sizeof *e->logits);
-    e->n_logits = (int)n;
-    return HALO_OK;
+    HALO_TRY(rt_wire_payload(rt, q, m, &view));
+    double at = rt_wall_emulated(rt) ? rt->wire.slot[q].deliver[m] : rt_rel(rt);
+    return frame_done(rt, q, &view, at);
 }
 
-/* ---- start and end ----------------------------------------------------------------------------- */
+/* ---- readiness -------------------------------------------------------------------------------- */
 
-/* Rank 0 sends the start (or stop) to every rank; the others wait for it. */
-static enum halo_status exchange_start(struct halo_rt *rt, int index, bool stop, struct rt_start_msg *sm)
+/* Whether step k of slot q's frame has all its inputs on this rank; when not, the first it misses
+ * goes to the wait (when `note`). */
+static bool inputs_ready(struct halo_rt *rt, int q, int k, bool note)
 {
-    struct rt_engine *e = &rt->eng;
-    if (rt->rank == 0) {
-        for (int r = 1; r < rt->size; r++) {
-            e->start_out[r] = *sm;
-            MPI_TRY(MPI_Isend(&e->start_out[r], sizeof *sm, MPI_BYTE, r, TAG_START, rt->comm, &e->start_sreq[r]));
+    const struct rt_slot *sl = &rt->eng.slot[q];
+    const struct halo_sched *s = sl->s;
+    const struct halo_sched_step *sp = &s->step[k];
+    for (int m = sp->msg0; m < sp->msg0 + sp->n_msg; m++) {
+        const struct halo_sched_msg *mm = &s->msg[m];
+        bool ok = mm->from == rt->rank ? mm->ready_gather < 0 || mm->ready_gather < sl->next_gather
+                                       : rt_wire_delivered(rt, q, m);
+        if (!ok) {
+            if (note) rt_wait_missing_what(rt, WAIT_MSG, mm->from, (int)(rt_msg0(rt, sl->frame) + m));
+            return false;
         }
-        for (int r = 1; r < rt->size; r++) HALO_TRY(rt_wait_req(rt, &e->start_sreq[r], r, WAIT_START));
-        return HALO_OK;
     }
-    rt->wait.deadline = halo_now_ms() + (index == 0 ? RT_SETUP_TIMEOUT_MS : fmax(60000, 4 * rt->wait.timeout_ms));
-    MPI_TRY(MPI_Irecv(&e->start_in, sizeof e->start_in, MPI_BYTE, 0, TAG_START, rt->comm, &e->start_req));
-    HALO_TRY(rt_wait_until(rt, start_ready, NULL, 0, WAIT_START, -1));
-    *sm = e->start_in;
-    if (sm->stop != stop || (!stop && sm->index != index))
-        return halo_error(HALO_ERR_INTERNAL, "rank %d expected %s %d, the source sent %s %d", rt->rank,
-                          stop ? "the end" : "inference", index, sm->stop ? "the end" : "inference", sm->index);
+    return true;
+}
+
+/* Rank 0: whether the gather of the next gathered block of slot q can run. */
+static bool gather_ready(struct halo_rt *rt, int q, bool note)
+{
+    const struct rt_slot *sl = &rt->eng.slot[q];
+    const struct halo_sched *s = sl->s;
+    int b = sl->next_gather;
+    if (b >= s->n_blocks) return false;
+    for (int m = 0; m < s->n_msg; m++) {
+        const struct halo_sched_msg *mm = &s->msg[m];
+        if (mm->kind != HALO_SCHED_GATHER || mm->block != b) continue;
+        bool ok = mm->from == 0 ? mm->ready_step < sl->next : rt_wire_delivered(rt, q, m);
+        if (!ok) {
+            if (note) rt_wait_missing_what(rt, WAIT_MSG, mm->from, (int)(rt_msg0(rt, sl->frame) + m));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the frame in slot q is through on this rank: its steps done, on the source its gathers
+ * done and its logits in, every send completed. */
+static bool slot_finished(struct halo_rt *rt, int q, bool note)
+{
+    const struct rt_slot *sl = &rt->eng.slot[q];
+    if (sl->next < sl->s->n_step) return false;
+    if (rt->rank == 0 && (sl->next_gather < sl->s->n_blocks || !sl->result)) return false;
+    int m = rt_wire_pending_send(rt, q);
+    if (m >= 0) {
+        if (note) rt_wait_missing_what(rt, WAIT_SENDS, sl->s->msg[m].to, (int)(rt_msg0(rt, sl->frame) + m));
+        return false;
+    }
+    m = rt_wire_pending_recv(rt, q);
+    if (m >= 0 && note) rt_wait_missing_what(rt, WAIT_MSG, sl->s->msg[m].from, (int)(rt_msg0(rt, sl->frame) + m));
+    return m < 0;
+}
+
+static void slot_release(struct halo_rt *rt, int q)
+{
+    struct rt_slot *sl = &rt->eng.slot[q];
+    slot_free_data(rt, q);
+    rt_wire_close(rt, q);
+    sl->frame = -1;
+    rt->eng.last_event = halo_now_ms();
+}
+
+static enum halo_status slot_open(struct halo_rt *rt, int q, int f, double admit_ms)
+{
+    struct rt_engine *e = &rt->eng;
+    struct rt_slot *sl = &e->slot[q];
+    HALO_ASSERT(sl->frame < 0);
+    sl->frame = f;
+    sl->var = rt_var_of(rt, f);
+    sl->s = &rt->job.sv[sl->var];
+    sl->p = rt->job.var[sl->var];
+    sl->admit_ms = admit_ms;
+    sl->deadline = e->t0 + admit_ms + e->timeout_ms;
+    sl->next = next_own(rt, sl->s, 0);
+    sl->next_gather = rt->rank == 0 ? next_gathered(sl->p, 0) : sl->s->n_blocks;
+    sl->result = false;
+    sl->freed_below = 0;
+    e->last_event = halo_now_ms();
+    return rt_wire_open(rt, q, f, sl->var);
+}
+
+/* ---- admission ------------------------------------------------------------------------------- */
+
+/* Rank 0: frame `taken` enters free slot q: every rank learns of it, its image's pieces leave. */
+static enum halo_status admit(struct halo_rt *rt, int q)
+{
+    struct rt_engine *e = &rt->eng;
+    int f = e->taken;
+    double now = rt_rel(rt);
+    HALO_TRY(slot_open(rt, q, f, now));
+    struct rt_slot *sl = &e->slot[q];
+    HALO_TRY(rt_frame_pixels(rt, f, &sl->own, &sl->rgb, &e->image_of[f]));
+    e->admit_ms[f] = now;
+    e->taken++;
+    e->open++;
+    for (int r = 1; r < rt->size; r++) {
+        int i = r * e->admit_ring + f % e->admit_ring;
+        if (e->admit_sreq[i] != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &e->admit_sreq[i], r, WAIT_SENDS));
+        e->admit_out[i] = (struct rt_admit_msg){now, e->seq, f, q, 0};
+        MPI_TRY(MPI_Isend(&e->admit_out[i], sizeof e->admit_out[i], MPI_BYTE, r, TAG_ADMIT, rt->comm, &e->admit_sreq[i]));
+    }
+    const struct halo_sched *s = sl->s;
+    for (int m = 0; m < s->n_msg; m++) {
+        const struct halo_sched_msg *mm = &s->msg[m];
+        if (mm->ready_step < 0 && mm->ready_gather < 0 && mm->from == 0 && mm->to != 0) HALO_TRY(send_msg(rt, q, m));
+    }
     return HALO_OK;
 }
 
-static double choose_timeout(const struct halo_rt *rt, int index)
-{
-    const struct halo_plan *p = rt->job.plan;
-    double pred_ms = rt->job.pred.total_ms;
-    if (rt->job.opts.timeout_ms > 0) return rt->job.opts.timeout_ms;
-    /* the warm-up has nothing measured to scale: the prediction, with room for slow backends and,
-     * on the virtual clock, for every device computing in turn */
-    double scale = rt->job.opts.clock == HALO_CLOCK_VIRTUAL ? p->n_dev : 1;
-    if (index == 0) return fmax(30000, 20 * scale * pred_ms);
-    return fmax(2000, fmax(5 * pred_ms, 3 * rt->rep.warm_wall_ms));
-}
-
-static enum halo_status begin(struct halo_rt *rt, int index)
+/* The other ranks: listen for the next admission. */
+static enum halo_status post_admit(struct halo_rt *rt)
 {
     struct rt_engine *e = &rt->eng;
-    const struct halo_sched *s = &rt->job.s;
-    struct rt_start_msg sm = {0};
-    e->index = index;
-    if (rt->rank == 0) {
-        rt->wait.timeout_ms = choose_timeout(rt, index);
-        rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
-        sm = (struct rt_start_msg){halo_now_ms() + 2 + 0.1 * rt->size, rt->wait.timeout_ms, 0, index, 0, e->seq + 1, 0};
+    e->admit_posted = false;
+    if (e->taken >= e->n_frames) return HALO_OK;
+    MPI_TRY(MPI_Irecv(&e->admit_in, sizeof e->admit_in, MPI_BYTE, 0, TAG_ADMIT, rt->comm, &e->admit_req));
+    e->admit_posted = true;
+    return HALO_OK;
+}
+
+/* ---- the loop ---------------------------------------------------------------------------------- */
+
+enum act_kind { ACT_NONE, ACT_TAKE, ACT_RELEASE, ACT_RESULT, ACT_GATHER, ACT_ADMIT, ACT_STEP, ACT_END, ACT_ERROR };
+
+struct action {
+    int kind, slot;
+    enum halo_status st;
+};
+
+static int free_slot(const struct halo_rt *rt)
+{
+    for (int q = 0; q < rt->job.n_slots; q++)
+        if (rt->eng.slot[q].frame < 0) return q;
+    return -1;
+}
+
+/* The slots holding frames, oldest frame first, into order[]; returns how many. */
+static int slots_by_frame(const struct halo_rt *rt, int *order)
+{
+    int n = 0;
+    for (int q = 0; q < rt->job.n_slots; q++) {
+        if (rt->eng.slot[q].frame < 0) continue;
+        int i = n++;
+        while (i > 0 && rt->eng.slot[order[i - 1]].frame > rt->eng.slot[q].frame) {
+            order[i] = order[i - 1];
+            i--;
+        }
+        order[i] = q;
     }
-    HALO_TRY(exchange_start(rt, index, false, &sm));
-    e->seq = sm.seq;
-    e->t0 = sm.t0_ms + rt->job.offset_ms;
-    rt->wait.timeout_ms = sm.timeout_ms;
-    rt->wait.deadline = e->t0 + sm.timeout_ms;
-    rt_wait_begin(rt);
-    e->hook_done = false;
-    HALO_TRY(rt_report_begin(rt));
-    HALO_TRY(rt_wire_begin(rt));
-    HALO_TRY(rt_token_begin(rt));
-    halo_sleep_ms(e->t0 - halo_now_ms());
-    e->compute_ms = 0;
+    return n;
+}
+
+/* The wait's deadline: the oldest frame's on this rank; idle, the next admission's (which may
+ * wait for frames elsewhere to finish). */
+static void set_deadline(struct halo_rt *rt, int n_open, const int *order)
+{
+    struct rt_engine *e = &rt->eng;
+    struct rt_wait *w = &rt->wait;
+    w->timeout_ms = e->timeout_ms;
+    if (n_open > 0) {
+        w->deadline = INFINITY;
+        for (int i = 0; i < n_open; i++) w->deadline = fmin(w->deadline, e->slot[order[i]].deadline);
+        return;
+    }
+    double arrival = e->taken < e->n_frames ? e->t0 + e->arrival_ms[e->taken] : e->last_event;
+    w->deadline = fmax(arrival, e->last_event) + (rt->rank == 0 ? e->timeout_ms : fmax(60000, 4 * e->timeout_ms));
+}
+
+/* What this rank can do now (the wait's ready condition). Releases and admissions first (they
+ * free memory and start frames), then the source's results and gathers, then the step of the
+ * oldest frame that can run. */
+static bool next_action(struct halo_rt *rt, const void *arg)
+{
+    struct action *a = (struct action *)arg;
+    struct rt_engine *e = &rt->eng;
+    bool virt = rt->job.opts.clock == HALO_CLOCK_VIRTUAL;
+    int *order = e->order;
+    int n_open = slots_by_frame(rt, order);
+    set_deadline(rt, n_open, order);
+    *a = (struct action){ACT_NONE, -1, HALO_OK};
+    for (int i = 0; i < n_open; i++)
+        if (slot_finished(rt, order[i], false)) {
+            *a = (struct action){ACT_RELEASE, order[i], HALO_OK};
+            return true;
+        }
+    if (rt->rank != 0 && e->admit_posted) {
+        int flag = 0, rc = MPI_Test(&e->admit_req, &flag, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS) {
+            *a = (struct action){ACT_ERROR, -1, rt_mpi_fail(rc, "MPI_Test(admission)")};
+            return true;
+        }
+        if (flag) e->admit_posted = false;
+    }
+    if (rt->rank != 0 && !e->admit_posted && e->taken < e->n_frames) {
+        int q = e->admit_in.slot;
+        if (q < 0 || q >= rt->job.n_slots || e->admit_in.frame != e->taken || e->admit_in.seq != e->seq) {
+            *a = (struct action){ACT_ERROR, -1,
+                                 halo_error(HALO_ERR_INTERNAL, "rank %d expected the admission of frame %d, the source "
+                                                               "sent frame %d (slot %d)", rt->rank, e->taken,
+                                            e->admit_in.frame, q)};
+            return true;
+        }
+        if (e->slot[q].frame < 0) {
+            *a = (struct action){ACT_TAKE, q, HALO_OK};
+            return true;
+        }
+    }
     if (rt->rank == 0)
-        for (int m = 0; m < s->n_msg; m++) {
-            const struct halo_sched_msg *mm = &s->msg[m];
-            if (mm->ready_step < 0 && mm->ready_gather < 0 && mm->from == 0 && mm->to != 0) HALO_TRY(send_msg(rt, m, 0));
+        for (int i = 0; i < n_open; i++) {
+            int q = order[i];
+            const struct rt_slot *sl = &e->slot[q];
+            int m = sl->s->n_msg - 1;
+            if (!sl->result && sl->s->msg[m].from != 0 && rt_wire_delivered(rt, q, m)) {
+                *a = (struct action){ACT_RESULT, q, HALO_OK};
+                return true;
+            }
+            if (gather_ready(rt, q, false)) {
+                *a = (struct action){ACT_GATHER, q, HALO_OK};
+                return true;
+            }
         }
-    return HALO_OK;
-}
-
-static enum halo_status end_inference(struct halo_rt *rt)
-{
-    HALO_TRY(rt_wait_until(rt, sends_done, NULL, -1, WAIT_SENDS, -1));
-    hooks(rt, rt->job.s.n_blocks + 1);
-    return rt_report_gather(rt);
-}
-
-enum halo_status halo_rt_infer(struct halo_rt *rt, int index, struct halo_run_report *rep)
-{
-    memset(rep, 0, sizeof *rep);
-    enum halo_status st = begin(rt, index);
-    if (st == HALO_OK) st = run_steps(rt);
-    if (st == HALO_OK) st = end_inference(rt);
-    if (st == HALO_OK && rt->rank == 0) st = rt_report_make(rt, rep);
-    rt_wire_free_data(rt);
-    rt_engine_free_data(rt);
-    return st;
-}
-
-enum halo_status halo_rt_finish(struct halo_rt *rt)
-{
-    enum halo_status st = HALO_OK;
-    if (rt->job.ready) {
-        struct rt_start_msg sm = {0, 0, 0, -1, 1, rt->eng.seq + 1, 0};
-        if (rt->rank == 0) rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
-        st = exchange_start(rt, -1, true, &sm);
+    if (rt->rank == 0 && e->taken < e->n_frames && e->open < rt->job.n_slots) {
+        int q = free_slot(rt);
+        double due = e->t0 + e->arrival_ms[e->taken];
+        if (q >= 0 && (virt || halo_now_ms() >= due)) {
+            *a = (struct action){ACT_ADMIT, q, HALO_OK};
+            return true;
+        }
+        if (q >= 0) rt_wait_wake_at(rt, due);
     }
-    rt_wait_close(rt);
-    if (st != HALO_OK) return st;
-    MPI_TRY(MPI_Finalize());
-    return HALO_OK;
+    for (int i = 0; i < n_open; i++) {
+        int q = order[i];
+        const struct rt_slot *sl = &e->slot[q];
+        if (sl->next < sl->s->n_step && inputs_ready(rt, q, sl->next, false) &&
+            rt_token_ready(rt, sl->frame, sl->next)) {
+            *a = (struct action){ACT_STEP, q, HALO_OK};
+            return true;
+        }
+    }
+    bool end = rt->rank == 0 ? e->done == e->n_frames : e->taken == e->n_frames;
+    if (end && n_open == 0) {
+        a->kind = ACT_END;
+        return true;
+    }
+    /* nothing to do: say what the oldest frame waits for */
+    if (n_open > 0) {
+        int q = order[0];
+        const struct rt_slot *sl = &e->slot[q];
+        if (sl->next < sl->s->n_step) {
+            if (inputs_ready(rt, q, sl->next, true)) rt_token_ready(rt, sl->frame, sl->next);
+        } else if (rt->rank == 0 && sl->next_gather < sl->s->n_blocks) {
+            gather_ready(rt, q, true);
+        } else if (rt->rank == 0 && !sl->result) {
+            int m = sl->s->n_msg - 1;
+            rt_wait_missing_what(rt, WAIT_MSG, sl->s->msg[m].from, (int)(rt_msg0(rt, sl->frame) + m));
+        } else {
+            slot_finished(rt, q, true);
+        }
+    } else if (rt->rank != 0) {
+        rt_wait_missing_what(rt, WAIT_ADMIT, 0, e->taken);
+    }
+    return false;
+}
+
+enum halo_status rt_engine_run(struct halo_rt *rt)
+{
+    struct rt_engine *e = &rt->eng;
+    if (rt->rank != 0) HALO_TRY(post_admit(rt));
+    for (;;) {
+        struct action a;
+        HALO_TRY(rt_wait_until(rt, next_action, &a, -1, WAIT_MSG, -1));
+        switch (a.kind) {
+        case ACT_RELEASE:
+            slot_release(rt, a.slot);
+            break;
+        case ACT_TAKE:
+            HALO_TRY(slot_open(rt, a.slot, e->admit_in.frame, e->admit_in.admit_ms));
+            e->taken++;
+            HALO_TRY(post_admit(rt));
+            break;
+        case ACT_RESULT:
+            HALO_TRY(do_result(rt, a.slot));
+            break;
+        case ACT_GATHER:
+            HALO_TRY(do_gather(rt, a.slot));
+            break;
+        case ACT_ADMIT:
+            HALO_TRY(admit(rt, a.slot));
+            break;
+        case ACT_STEP:
+            HALO_TRY(do_step(rt, a.slot));
+            break;
+        case ACT_ERROR:
+            return a.st;
+        default:
+            return HALO_OK;
+        }
+    }
+}
+
+void rt_engine_clear(struct halo_rt *rt)
+{
+    for (int q = 0; rt->eng.slot && q < rt->job.n_slots; q++) {
+        slot_free_data(rt, q);
+        if (rt->eng.slot[q].frame >= 0) rt_wire_close(rt, q);
+        rt->eng.slot[q].frame = -1;
+    }
 }

@@ -3,14 +3,25 @@
  * include it; everyone else sees runtime.h.
  *
  *   runtime.c      lifetime (init, free, abort) and the small accessors of runtime.h
- *   rt_setup.c     struct rt_job: loading plans, weights, image and backend; every rank's plan,
- *                  links and weights checked against the source's; clock offsets
- *   rt_wire.c      struct rt_wire: message buffers, header, packing, checksum, link emulation
+ *   rt_setup.c     struct rt_job: loading plans (and their variants), weights, frames and backend;
+ *                  every rank's plan, links and weights checked against the source's; clock offsets
+ *   rt_wire.c      struct rt_wire: message buffers per frame slot, header, packing (the image as
+ *                  uint8), checksum, link emulation
  *   rt_wait.c      struct rt_wait: non-blocking waits with deadlines; naming a dead or stalled rank
  *   rt_platform.c  no state: the cores a rank gets and their binding, /proc scraping
- *   rt_engine.c    struct rt_engine: one inference's start, steps, gathers and end
- *   rt_token.c     struct rt_token: the virtual clock's turn-taking (a token in step order)
- *   rt_report.c    struct rt_report: per-rank stats, and what rank 0 learns per inference
+ *   rt_engine.c    struct rt_engine: the frames in a rank's slots — admission, every rank's steps
+ *                  oldest frame first, gathers, results, in one loop
+ *   rt_stream.c    the start and end of a stream (one inference is a stream of one frame), the
+ *                  arrivals, the timeouts; the end of the job
+ *   rt_token.c     struct rt_token: the virtual clock's turn-taking (a token in the global order)
+ *   rt_report.c    struct rt_report: per-rank records, and what rank 0 makes of them
+ *
+ * Frames and slots. A stream admits at most `inflight` frames at once; each admitted frame holds a
+ * slot (0 .. inflight - 1), chosen by the source and announced to every rank, and everything a rank
+ * keeps for a frame (messages, step outputs) lives in its slot, so memory is bounded by the slots,
+ * not the frames. Frame f runs variant f mod n_var of the plan (halo_plan_variant); a step or a
+ * message is named within its frame by its index in that variant's schedule, and across the stream
+ * by its global index (halo_stream_step0 / halo_stream_msg0 of the frame, plus the index).
  *
  * Each file owns its sub-struct: it allocates, resets and frees it and keeps its invariants; the
  * others read it, and write it only through that file's functions — except the wait's deadline and
@@ -24,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/clock.h"
+#include "core/image.h"
 #include "core/tensor.h"
 #include "exec/backend.h"
 #include "partition/schedule.h"
@@ -32,8 +44,8 @@
 #include "runtime/vclock.h"
 
 /* MPI tags, one list for the job so that no two kinds of message can match each other. Message m
- * of the schedule uses TAG_BASE + m; the virtual clock's token into step k, TAG_BASE + n_msg + k. */
-enum { TAG_INFO = 1, TAG_VERDICT, TAG_START, TAG_STALL, TAG_STATS, TAG_CLOCK, TAG_BASE = 32 };
+ * of a frame in slot s uses TAG_BASE + s * max_msg + m (the frame itself is in the header). */
+enum { TAG_INFO = 1, TAG_VERDICT, TAG_START, TAG_STALL, TAG_STATS, TAG_CLOCK, TAG_ADMIT, TAG_TOKEN, TAG_BASE = 32 };
 
 /* Every wait polls (MPI_Test) and sleeps this long between polls: a blocking wait would busy-poll
  * a core that a computing rank needs. */
@@ -42,42 +54,57 @@ enum { TAG_INFO = 1, TAG_VERDICT, TAG_START, TAG_STALL, TAG_STATS, TAG_CLOCK, TA
 #define RT_SETUP_TIMEOUT_MS 300000.0
 
 /* What a rank waits for, in stall reports. */
-enum rt_wait_what { WAIT_MSG, WAIT_TOKEN, WAIT_START, WAIT_STATS, WAIT_SENDS, WAIT_SETUP };
+enum rt_wait_what { WAIT_MSG, WAIT_TOKEN, WAIT_START, WAIT_STATS, WAIT_SENDS, WAIT_SETUP, WAIT_ADMIT };
 
 /* ---- the sub-structs ------------------------------------------------------------------------- */
 
 /* rt_setup.c: what the job runs, the same on every rank once setup has agreed. */
 struct rt_job {
     struct halo_run_opts opts;
-    struct halo_plan **plans;  /* every plan of the job, for one graph */
+    struct halo_plan **plans;  /* every plan of the job, for one graph (with --rotate: one, rotating) */
     int n_plans, cur, max_dev;
     struct halo_plan *plan;    /* plans[cur] */
     const char *plan_path;
     struct halo_graph *g;
     struct halo_backend *be;
-    struct halo_sched s;       /* the plan in use as steps and messages in one global order */
+    /* the plan in use: its variants and their schedules (steps and messages in one global order) */
+    int n_var;
+    const struct halo_plan **var;   /* [n_var]: halo_plan_variant(plan, v) */
+    struct halo_sched *sv;          /* [n_var] */
+    const struct halo_sched **svp;  /* [n_var]: pointers to sv, for the cost model */
+    int max_msg, max_step, max_blocks; /* over the variants */
+    int n_slots;                    /* frames a stream keeps at once (1 for single inferences) */
     bool have_sched;
-    struct halo_vclock pred;   /* the plan's prediction, replayed on its own sources and links */
+    struct halo_vclock pred;   /* variant 0's prediction, replayed on its own sources and links */
     struct halo_faults faults; /* --inject */
-    struct halo_tensor image;  /* rank 0: the input */
+    /* rank 0: the frames the source sends (--image: one, --images: a folder's; none: random) */
+    struct halo_image_rgb8 *images;
+    char **image_names;
+    int n_images;
     double speed;              /* this rank's device speed in the plan in use */
     double offset_ms;          /* this rank's monotonic clock minus rank 0's */
     bool ready;                /* setup succeeded on every rank */
     bool print_local;          /* this rank's own setup error is the one to print */
 };
 
-/* rt_wire.c: per message of the schedule, its wire buffer and request on the sender or the
- * receiver; link emulation's reservations. */
-struct rt_wire {
-    unsigned char **buf;       /* header + payload */
+/* rt_wire.c: per frame slot and message, the wire buffer (one per variant: sizes differ) and the
+ * request on the sender or the receiver; link emulation's reservations. */
+struct rt_wire_slot {
+    unsigned char **buf;       /* [n_var * max_msg]: header + payload */
     size_t *buf_bytes;
-    MPI_Request *req;
+    MPI_Request *req;          /* [max_msg], for the frame in the slot */
     bool *got;                 /* receiver: arrived; sender: send completed */
-    double *deliver;           /* receiver: relative ms at which the data counts as arrived */
-    struct halo_tensor *dec;   /* receiver: decoded payload of compressed messages */
+    double *deliver;           /* receiver: stream ms at which the data counts as arrived */
+    struct halo_tensor *dec;   /* receiver: decoded payload (compressed messages, the image's pieces) */
+    int frame, var;            /* the frame the slot holds (-1: none) */
+};
+
+struct rt_wire {
+    struct rt_wire_slot *slot; /* [n_slots] */
+    int n_slots;
     double up_free, down_free; /* wall clock, emulated links: when this rank's uplink and downlink
-                                  are free (relative ms) */
-    double codec_ms;           /* this inference's time in ADCNN's codec */
+                                  are free (stream ms) */
+    double codec_ms;           /* this stream's time in ADCNN's codec */
     bool corrupt_done, drop_done; /* --inject corrupt / drop act once per job */
 };
 
@@ -91,9 +118,9 @@ struct rt_wait {
     double deadline;           /* local monotonic ms; set by the caller: the phase that waits */
     double timeout_ms;         /* the timeout in force, for messages; set by the caller with the deadline */
     double wake;               /* local monotonic ms of the next emulated delivery (rt_wait_wake_at) */
-    int peer, detail;          /* what the current wait misses (rt_wait_missing) */
+    int peer, detail, what;    /* what the current wait misses (rt_wait_missing) */
     bool progressed;           /* a request completed since the last poll */
-    double waited_ms;          /* this inference's time in waits */
+    double waited_ms;          /* this stream's time in waits */
     int *idx;                  /* per plan: the pollers' scratch of request indices */
     struct rt_stall_msg stall_in, stall_out;
     MPI_Request stall_req, stall_sreq;
@@ -102,24 +129,65 @@ struct rt_wait {
     int *stall_what, *stall_detail;
 };
 
-/* The start of an inference (or the end of the job), from the source to every rank. */
+/* The start of a stream (or the end of the job), from the source to every rank. */
 struct rt_start_msg {
     double t0_ms, timeout_ms, offset_ms;
-    int32_t index, stop, seq, pad;
+    int32_t index, stop, seq, n_frames;
 };
 
-/* rt_engine.c: one inference on this rank — its steps' outputs, the start message, and the test
- * hooks. */
+/* The admission of a frame, from the source to every rank. */
+struct rt_admit_msg {
+    double admit_ms;           /* on the stream's clock */
+    int32_t seq, frame, slot, pad;
+};
+
+/* What a rank keeps for the frame in one of its slots. */
+struct rt_slot {
+    int frame, var;            /* -1: free */
+    const struct halo_sched *s;
+    const struct halo_plan *p;
+    double admit_ms;           /* stream ms */
+    double deadline;           /* local monotonic ms by which the frame must be done */
+    int next;                  /* this rank's next step of the frame in schedule order (n_step: none) */
+    int next_gather;           /* rank 0: the next block to gather (n_blocks: none left) */
+    bool result;               /* rank 0: the logits are in */
+    struct halo_tensor *out;   /* [max_step]: own step outputs */
+    struct halo_tensor *full;  /* [max_blocks + 1]: the source's gathered blocks */
+    int freed_below;           /* blocks below it have had their outputs freed */
+    const struct halo_image_rgb8 *rgb; /* rank 0: the frame's pixels (the pool's, or `own`) */
+    struct halo_image_rgb8 own;
+    struct halo_tensor image;  /* rank 0: the frame normalised, for its own steps (made when needed) */
+};
+
+/* rt_engine.c: a stream on this rank — its frames in slots, the admissions, the test hooks. */
 struct rt_engine {
     int index;                 /* the caller's (restarts with each plan) */
-    int seq;                   /* inferences of the job so far: identifies headers and stall reports */
-    double t0;                 /* local monotonic ms of the inference's start */
-    double compute_ms;         /* this inference's compute on this rank (wall ms) */
-    double result_rel;         /* rank 0: when the logits were there (relative ms) */
-    struct halo_tensor *out;   /* per step: own outputs */
-    struct halo_tensor *full;  /* per block: the source's gathered copy */
-    float *logits;
+    int seq;                   /* streams of the job so far: identifies headers and stall reports */
+    int n_frames;              /* of the stream */
+    bool stream;               /* halo_rt_stream (not a single inference) */
+    double t0;                 /* local monotonic ms of the stream's start */
+    double compute_ms;         /* this stream's compute on this rank (wall ms) */
+    double timeout_ms;         /* per frame */
+    double verify_grace_ms;    /* added to the wait for the next start: the source verifies a stream */
+    double *arrival_ms;        /* [n_frames], every rank (deterministic from the options) */
+    struct rt_slot *slot;      /* [n_slots] */
+    int *order;                /* [n_slots]: scratch, the slots by frame */
+    int taken;                 /* frames admitted (rank 0) or whose admission was taken (others) */
+    int done;                  /* rank 0: frames whose logits are in */
+    int open;                  /* rank 0: admitted and not done */
+    double last_event;         /* local ms of the last admission or release */
+    /* rank 0 */
+    double *admit_ms, *done_ms; /* [n_frames], stream ms */
+    int *image_of;             /* [n_frames] */
+    float *logits;             /* the last frame's, or [n_frames * n_logits] with --verify on a stream */
     int n_logits;
+    size_t logits_cap;
+    struct rt_admit_msg *admit_out; /* [size * ring]: admissions in flight to each rank */
+    MPI_Request *admit_sreq;
+    int admit_ring;
+    struct rt_admit_msg admit_in;
+    MPI_Request admit_req;
+    bool admit_posted;
     struct rt_start_msg start_in, *start_out;
     MPI_Request start_req, *start_sreq;
     /* test hooks (HALO_TEST_*) and --inject kill / stall */
@@ -127,31 +195,45 @@ struct rt_engine {
     bool hook_done;
 };
 
-/* rt_token.c: the virtual clock's token — per step, its buffer in (from the previous step's rank)
- * or out (to the next step's rank) where the rank changes — and the state it carries. */
+/* rt_token.c: the virtual clock's token. One rank computes at a time: the token goes through every
+ * step of the stream in the global order (frames in order, a frame's steps in schedule order) from
+ * the rank of one step to the rank of the next. */
 struct rt_token {
-    double **in, **out;
-    MPI_Request *req, *sreq;
-    bool *got;
-    int len;                   /* doubles in a token: n_step durations, then n_msg sizes */
-    double *vdur;              /* per step: compute ms scaled by the device's speed */
-    double *vbytes;            /* per message: bytes on the link */
+    bool on;                   /* virtual clock */
+    bool held;                 /* this rank holds it, for step (want_f, want_k) */
+    int want_f, want_k;        /* this rank's next step in the global order (want_f = n_frames: none) */
+    int from;                  /* the rank it comes from (for stall reports) */
+    int32_t in[2], out[2];     /* frame, step */
+    MPI_Request req, sreq;
 };
 
-/* rt_report.c: the stats each rank sends the source after an inference, and what the source makes
- * of them. */
+/* rt_report.c: what each rank records of a stream and sends the source at its end, and what the
+ * source makes of it. */
+enum { RT_TOT_OVERHEAD, RT_TOT_ACTIVE, RT_TOT_COMPUTE, RT_TOT_WAIT, RT_TOT_CODEC, RT_TOT_N = 8 };
+
 struct rt_report {
-    int n_stats;
-    double *stats;             /* this rank's (layout: rt_stats_step, rt_stats_msg) */
-    double *stats_all;         /* rank 0: size x n_stats */
+    int n_frames;
+    int64_t n_steps, n_msgs;   /* over the stream */
+    double *step_rec;          /* [3 * n_steps]: start, end (stream ms), compute ms / speed; own steps */
+    double *msg_rec;           /* [3 * n_msgs]: start, end on the link, bytes; messages this rank received */
+    double tot[RT_TOT_N];      /* this rank's totals */
+    double *pack;              /* this rank's records, packed for the source */
+    int64_t n_pack;
+    double *tot_all;           /* rank 0: size x RT_TOT_N */
+    double **pack_all;         /* rank 0: per rank */
+    int64_t *n_pack_all;
     MPI_Request *stats_req;    /* rank 0: per rank */
     MPI_Request stats_sreq;
     bool *stats_got;
     struct halo_run_device *dev;
     struct halo_run_step *steps;
-    struct halo_tensor reference; /* rank 0, --verify: single-device inference's logits */
+    struct halo_tensor reference; /* rank 0, --verify: single-device inference's logits of frame 0's image */
     double ref_max;            /* max |reference| */
     double warm_wall_ms;       /* the plan's warm-up wall time (later timeouts scale with it) */
+    /* rank 0, streams */
+    double *s_admit, *s_done, *p_admit, *p_done, *err;
+    struct halo_stream_device *sdev;
+    struct halo_run_step *ssteps;
 };
 
 struct halo_rt {
@@ -177,7 +259,7 @@ enum halo_status rt_mpi_fail(int rc, const char *call);
         if (rc_ != MPI_SUCCESS) return rt_mpi_fail(rc_, #call);                                  \
     } while (0)
 
-/* Ms since the inference's start on this rank. */
+/* Ms since the stream's start on this rank. */
 static inline double rt_rel(const struct halo_rt *rt) { return halo_now_ms() - rt->eng.t0; }
 
 /* The plan's name of rank r's device, or "?". */
@@ -192,38 +274,59 @@ static inline bool rt_wall_emulated(const struct halo_rt *rt)
     return rt->job.opts.clock == HALO_CLOCK_WALL && rt->job.opts.link == HALO_LINK_EMULATED;
 }
 
+/* Frame f's variant and schedule. */
+static inline int rt_var_of(const struct halo_rt *rt, int f) { return rt->job.n_var > 1 ? f % rt->job.n_var : 0; }
+static inline const struct halo_sched *rt_sched_of(const struct halo_rt *rt, int f)
+{
+    return &rt->job.sv[rt_var_of(rt, f)];
+}
+/* Global indices of frame f's first step and message. */
+static inline int64_t rt_step0(const struct halo_rt *rt, int f)
+{
+    return halo_stream_step0(rt->job.svp, rt->job.n_var, f);
+}
+static inline int64_t rt_msg0(const struct halo_rt *rt, int f) { return halo_stream_msg0(rt->job.svp, rt->job.n_var, f); }
+
 /* ---- setup (rt_setup.c) ------------------------------------------------------------------------ */
 
 /* Frees everything that belongs to the plan in use, in every piece (not the graph, weights, image
  * or reference). */
 void rt_free_plan_state(struct halo_rt *rt);
-/* Frees the job: plans, graph, backend, image, faults. */
+/* Frees the job: plans, graph, backend, images, faults. */
 void rt_job_free(struct halo_rt *rt);
+/* Rank 0: frame f's pixels (the pool's image f mod n, or the random frame of seed + f into *own). */
+enum halo_status rt_frame_pixels(struct halo_rt *rt, int f, struct halo_image_rgb8 *own,
+                                 const struct halo_image_rgb8 **rgb, int *image);
 
 /* ---- the wire (rt_wire.c) ---------------------------------------------------------------------- */
 
-/* Per plan: a buffer for every message this rank sends or receives, sized for the codec's worst
- * case when compressed. */
+/* Per plan: every slot's buffers for every message this rank sends or receives in each variant,
+ * sized for the codec's worst case when compressed. */
 enum halo_status rt_wire_alloc(struct halo_rt *rt);
 void rt_wire_free(struct halo_rt *rt);
-/* Per inference: frees the decoded payloads. */
-void rt_wire_free_data(struct halo_rt *rt);
-/* Per inference: clears arrivals and the links' reservations, posts this rank's receives. */
-enum halo_status rt_wire_begin(struct halo_rt *rt);
-/* Tests every message request once (never blocks); checks the header and checksum of what arrived
- * and decides when it counts as delivered. *progressed is set when a request completed. */
+/* Per stream: the links' reservations cleared. */
+void rt_wire_begin(struct halo_rt *rt);
+/* A frame enters slot s: clears arrivals, posts this rank's receives of the frame. */
+enum halo_status rt_wire_open(struct halo_rt *rt, int s, int frame, int var);
+/* The frame leaves slot s: frees the decoded payloads. */
+void rt_wire_close(struct halo_rt *rt, int s);
+/* Tests every open slot's message requests once (never blocks); checks the header and checksum of
+ * what arrived and decides when it counts as delivered. *progressed is set when a request completed. */
 enum halo_status rt_wire_poll(struct halo_rt *rt, int *idx, bool *progressed);
-/* Packs message m from `src` (the tensor on this rank that holds its rect), encodes it when
- * compressed, stamps and checksums the header, and posts it; *bytes: the payload's size on the
- * link. vsend_ms: virtual clock, when the sender had the data. */
-enum halo_status rt_wire_post(struct halo_rt *rt, int m, const struct halo_tensor *src, double vsend_ms,
-                              int64_t *bytes);
-/* The payload of received message m as a view (compressed ones decoded once, here). */
-enum halo_status rt_wire_payload(struct halo_rt *rt, int m, struct halo_tensor *t);
-/* Whether message m (to this rank) counts as arrived; when it will later, tells the wait. */
-bool rt_wire_delivered(struct halo_rt *rt, int m);
-/* A message this rank sent whose send has not completed, or -1. */
-int rt_wire_pending_send(const struct halo_rt *rt);
+/* Packs message m of slot s's frame from what this rank holds — `src`, the tensor that holds its
+ * rect, or `px`, the frame's pixels for a piece of the image (sent as uint8) — encodes it when
+ * compressed, stamps and checksums the header, and posts it; *bytes: the payload's size on the link. */
+enum halo_status rt_wire_post(struct halo_rt *rt, int s, int m, const struct halo_tensor *src,
+                              const struct halo_image_rgb8 *px, int64_t *bytes);
+/* The payload of received message m of slot s as a float view (compressed ones decoded, the
+ * image's pieces normalised, once, here). */
+enum halo_status rt_wire_payload(struct halo_rt *rt, int s, int m, struct halo_tensor *t);
+/* Whether message m of slot s (to this rank) counts as arrived; when it will later, tells the wait. */
+bool rt_wire_delivered(struct halo_rt *rt, int s, int m);
+/* A message of slot s this rank sent whose send has not completed, or -1. */
+int rt_wire_pending_send(const struct halo_rt *rt, int s);
+/* A message of slot s to this rank that has not arrived, or -1. */
+int rt_wire_pending_recv(const struct halo_rt *rt, int s);
 
 /* ---- waiting and diagnosis (rt_wait.c) --------------------------------------------------------- */
 
@@ -234,7 +337,7 @@ enum halo_status rt_wait_alloc(struct halo_rt *rt);
 void rt_wait_free_plan(struct halo_rt *rt);
 /* Rank 0, after setup: listens for stall reports. */
 enum halo_status rt_wait_listen(struct halo_rt *rt);
-/* Per inference: no reports yet, no time waited. */
+/* Per stream: no reports yet, no time waited. */
 void rt_wait_begin(struct halo_rt *rt);
 /* The end of the job: completes the stall requests. */
 void rt_wait_close(struct halo_rt *rt);
@@ -242,12 +345,15 @@ void rt_wait_free(struct halo_rt *rt);
 
 /* Polls until ready() or a fault; sleeps between polls (to the next emulated delivery when
  * sooner). Past the deadline it reports what it waits for (peer, what, detail), and the source
- * names the culprit. ready() may narrow peer and detail with rt_wait_missing. */
+ * names the culprit. ready() may narrow what, peer and detail with rt_wait_missing, and move the
+ * deadline. */
 enum halo_status rt_wait_until(struct halo_rt *rt, rt_ready_fn ready, const void *arg, int peer, int what, int detail);
 /* Waits for one request (completing it) the same way. */
 enum halo_status rt_wait_req(struct halo_rt *rt, MPI_Request *r, int peer, int what);
-/* For ready(): what the wait still misses (the stall report's peer and detail). */
+/* For ready(): what the wait still misses (the stall report's peer and detail: for WAIT_MSG a
+ * global message index, for WAIT_TOKEN a global step index, for WAIT_ADMIT a frame). */
 void rt_wait_missing(struct halo_rt *rt, int peer, int detail);
+void rt_wait_missing_what(struct halo_rt *rt, int what, int peer, int detail);
 /* For ready(): something becomes ready at local monotonic ms `at`; the wait wakes up then. */
 void rt_wait_wake_at(struct halo_rt *rt, double at);
 /* "a piece of block 2 part 1's input", "its turn to compute ...": what a rank waits for. */
@@ -271,62 +377,69 @@ struct rt_cpu_share {
 int rt_share_cores(const struct halo_rt *rt, struct rt_cpu_share *share);
 /* Binds the backend's `threads` threads round robin to the share's PUs. */
 void rt_pin_threads(const struct rt_cpu_share *share, int threads);
+/* Virtual clock, before a timed step: wakes the backend's `threads` OpenMP workers, asleep since the
+ * rank last computed (it waited for its turn), so that waking them is not timed as compute. */
+void rt_wake_threads(int threads);
 /* Whether a thread of this process other than the caller is running (Linux: /proc/self/task). */
 bool rt_other_threads_running(void);
 
-/* ---- the step engine (rt_engine.c) ------------------------------------------------------------- */
+/* ---- the stream engine (rt_engine.c) ------------------------------------------------------------ */
 
 /* Reads the test hooks (HALO_TEST_* variables) and --inject kill / stall from the job's faults. */
 void rt_engine_init_hooks(struct halo_rt *rt);
 /* Once per job, after the first plan: rank 0's start messages. */
 enum halo_status rt_engine_setup(struct halo_rt *rt);
-/* Per plan: step outputs and gathered blocks. */
+/* Per plan: the slots. */
 enum halo_status rt_engine_alloc(struct halo_rt *rt);
 void rt_engine_free_plan(struct halo_rt *rt);
-/* Per inference: frees the step outputs and gathered blocks. */
-void rt_engine_free_data(struct halo_rt *rt);
 void rt_engine_free(struct halo_rt *rt);
+/* Runs the stream begun by rt_stream.c on this rank until it has done its part of every frame. */
+enum halo_status rt_engine_run(struct halo_rt *rt);
+/* Empties every slot (after a stream, or an error that ends the job anyway). */
+void rt_engine_clear(struct halo_rt *rt);
+/* The test hooks and --inject kill / stall at the first step of `block` (n_blocks + 1: the end). */
+void rt_engine_hooks(struct halo_rt *rt, int block);
 
 /* ---- the virtual clock's token (rt_token.c) ---------------------------------------------------- */
 
-/* Per plan: durations and sizes; on the virtual clock the token's buffers. */
-enum halo_status rt_token_alloc(struct halo_rt *rt);
-void rt_token_free(struct halo_rt *rt);
-/* Per inference: no durations, the plan's sizes; posts the receives of the token. */
+/* Per stream: who holds it first; posts this rank's receive of it. */
 enum halo_status rt_token_begin(struct halo_rt *rt);
 /* Tests the token's requests once. */
-enum halo_status rt_token_poll(struct halo_rt *rt, int *idx, bool *progressed);
-/* Before step s: waits for the token when it comes from another rank, and takes its state. */
-enum halo_status rt_token_take(struct halo_rt *rt, int s);
-/* Records step s's scaled compute ms, and message m's bytes on the link. */
-void rt_token_step(struct halo_rt *rt, int s, double ms);
-void rt_token_msg(struct halo_rt *rt, int m, int64_t bytes);
-/* When step s ends on the virtual timeline (the replay of what the token knows; it is causal). */
-enum halo_status rt_token_step_end(struct halo_rt *rt, int s, double *vend);
-/* After step s: hands the token (and the cores) to step s + 1's rank when that is another. */
-enum halo_status rt_token_pass(struct halo_rt *rt, int s);
-/* A step whose token send has not completed, or -1. */
-int rt_token_pending_send(const struct halo_rt *rt);
+enum halo_status rt_token_poll(struct halo_rt *rt, bool *progressed);
+/* Whether this rank may compute step k of frame f now (always, on the wall clock). When not, tells
+ * the wait what it misses. */
+bool rt_token_ready(struct halo_rt *rt, int f, int k);
+/* After step k of frame f: hands the token (and the cores) to the next step's rank when that is
+ * another. */
+enum halo_status rt_token_pass(struct halo_rt *rt, int f, int k);
+/* Whether a send of the token has not completed. */
+bool rt_token_pending_send(const struct halo_rt *rt);
+/* The end of a stream: a receive still posted (none when the stream ran to its end) is cancelled. */
+void rt_token_end(struct halo_rt *rt);
 
 /* ---- the report (rt_report.c) ------------------------------------------------------------------ */
 
-/* Per plan: the stats and the report's per-device and per-step rows. */
+/* Per plan: the per-device and per-step rows. */
 enum halo_status rt_report_alloc(struct halo_rt *rt);
 void rt_report_free_plan(struct halo_rt *rt);
 void rt_report_free(struct halo_rt *rt);
-/* Rank 0, --verify: the single-device inference to compare with. */
+/* Rank 0, --verify: the single-device inference of frame 0's image to compare with. */
 enum halo_status rt_report_reference(struct halo_rt *rt);
-/* Per inference: clears this rank's stats; rank 0 posts the receives of everyone's. */
-enum halo_status rt_report_begin(struct halo_rt *rt);
-/* Rank 0: tests the stats' requests once. */
+/* Per stream of n frames: clears this rank's records. */
+enum halo_status rt_report_begin(struct halo_rt *rt, int n_frames);
+/* Rank 0: tests the records' requests once. */
 enum halo_status rt_report_poll(struct halo_rt *rt, int *idx);
-/* This rank's stats of step s: start and end (relative ms), compute ms scaled by the speed. */
-double *rt_stats_step(struct halo_rt *rt, int s);
-/* This rank's stats of message m (as its receiver): start and end on the link (relative ms), bytes. */
-double *rt_stats_msg(struct halo_rt *rt, int m);
-/* The end of an inference: this rank's totals to the source; the source waits for everyone's. */
+/* This rank's record of global step g: start and end (stream ms), compute ms scaled by the speed. */
+double *rt_rec_step(struct halo_rt *rt, int64_t g);
+/* This rank's record of global message g (as its receiver): start and end on the link (stream
+ * ms), bytes. */
+double *rt_rec_msg(struct halo_rt *rt, int64_t g);
+/* The end of a stream: this rank's records to the source; the source waits for everyone's. */
 enum halo_status rt_report_gather(struct halo_rt *rt);
-/* Rank 0: the report of the inference (the timeline, per-device times beside the plan's, verify). */
+/* Rank 0: the report of a single inference (the timeline, per-device times beside the plan's,
+ * verify). */
 enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep);
+/* Rank 0: the report of a stream (measured and predicted frames, figures, loads, verify). */
+enum halo_status rt_report_stream(struct halo_rt *rt, struct halo_stream_report *rep);
 
 #endif

@@ -27,12 +27,14 @@ int rt_share_cores(const struct halo_rt *rt, struct rt_cpu_share *share)
     int n = 0, me = -1;
     for (int d = 0; d < rt->size; d++) {
         bool computes = false;
-        for (int i = 0; i < j->n_plans && !computes; i++) {
-            const struct halo_plan *p = j->plans[i];
-            computes = d < p->n_dev && p->tail.device == d;
-            for (int b = 0; b < p->n_blocks && !computes && d < p->n_dev; b++)
-                for (int k = 0; k < p->block[b].n_parts && !computes; k++) computes = p->block[b].part[k].device == d;
-        }
+        for (int i = 0; i < j->n_plans && !computes; i++)
+            for (int v = 0; v < halo_plan_n_variants(j->plans[i]) && !computes; v++) {
+                const struct halo_plan *p = halo_plan_variant(j->plans[i], v);
+                computes = d < p->n_dev && p->tail.device == d;
+                for (int b = 0; b < p->n_blocks && !computes && d < p->n_dev; b++)
+                    for (int k = 0; k < p->block[b].n_parts && !computes; k++)
+                        computes = p->block[b].part[k].device == d;
+            }
         if (computes && d == rt->rank) me = n;
         n += computes;
     }
@@ -66,6 +68,19 @@ void rt_pin_threads(const struct rt_cpu_share *share, int threads)
                     halo_topology_pu_os_index(share->topo, pu));
     }
     (void)threads;
+}
+
+void rt_wake_threads(int threads)
+{
+    volatile int sink = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        sink = 1;
+    }
+    (void)threads;
+    (void)sink;
 }
 
 bool rt_other_threads_running(void)

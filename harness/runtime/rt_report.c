@@ -1,9 +1,12 @@
-/* rt_report: what rank 0 learns per inference. Every rank keeps stats of its inference — totals
- * (compute, waiting, codec, overhead), each of its steps' interval and each received message's
- * interval on the link — and sends them to the source at the end; the source builds the measured
- * timeline (wall: the stamped intervals; virtual: vclock's replay of the measured durations),
- * per-device times beside the plan's, the runtime's overhead, and the comparison with
- * single-device inference (--verify). */
+/* rt_report: what rank 0 learns of a stream (one inference is a stream of one frame). Every rank
+ * records its totals (compute, waiting, codec, overhead), each of its steps' interval and scaled
+ * duration and each message it received (its interval on the link and its size), and sends them
+ * to the source at the end, packed (the source knows from the schedule which records each rank
+ * holds). The source builds the measured timeline — wall: the stamped intervals; virtual: the cost
+ * model (partition/timeline.h) replayed with the measured durations and sizes — the prediction
+ * beside it (the same model with the plan's compute_ms and sizes, the same arrivals and bound on
+ * frames in flight), the stream's figures, and the comparison with single-device inference
+ * (--verify), computed after the stream, off its clock. */
 #include "runtime/rt_internal.h"
 #include "core/alloc.h"
 #include "exec/executor.h"
@@ -15,44 +18,53 @@
 /* Relative tolerance of --verify on backends that reorder float sums (ref must be exact). */
 #define VERIFY_FLOAT_TOL 1e-4
 
-/* The stats (doubles): totals, then 3 per step, then 4 per message. */
-enum { ST_OVERHEAD, ST_ACTIVE, ST_COMPUTE, ST_WAIT, ST_CODEC, ST_HEAD = 8 };
-
-double *rt_stats_step(struct halo_rt *rt, int s) { return rt->rep.stats + ST_HEAD + 3 * s; }
-double *rt_stats_msg(struct halo_rt *rt, int m) { return rt->rep.stats + ST_HEAD + 3 * rt->job.s.n_step + 4 * m; }
+double *rt_rec_step(struct halo_rt *rt, int64_t g) { return rt->rep.step_rec + 3 * g; }
+double *rt_rec_msg(struct halo_rt *rt, int64_t g) { return rt->rep.msg_rec + 3 * g; }
 
 enum halo_status rt_report_alloc(struct halo_rt *rt)
 {
     struct rt_report *r = &rt->rep;
-    int nm = rt->job.s.n_msg, ns = rt->job.s.n_step;
     r->warm_wall_ms = 0;
-    r->n_stats = ST_HEAD + 3 * ns + 4 * nm;
-    r->stats = halo_calloc((size_t)r->n_stats, sizeof *r->stats);
     r->dev = halo_calloc((size_t)rt->size, sizeof *r->dev);
-    r->steps = halo_calloc((size_t)ns, sizeof *r->steps);
-    if (!r->stats || !r->dev || !r->steps) return HALO_ERR_NOMEM;
-    if (rt->rank == 0) {
-        r->stats_all = halo_calloc((size_t)rt->size * r->n_stats, sizeof *r->stats_all);
-        r->stats_req = halo_malloc((size_t)rt->size, sizeof *r->stats_req);
-        r->stats_got = halo_calloc((size_t)rt->size, sizeof *r->stats_got);
-        if (!r->stats_all || !r->stats_req || !r->stats_got) return HALO_ERR_NOMEM;
-        for (int k = 0; k < rt->size; k++) r->stats_req[k] = MPI_REQUEST_NULL;
-    }
-    return HALO_OK;
+    r->steps = halo_calloc((size_t)rt->job.max_step, sizeof *r->steps);
+    return r->dev && r->steps ? HALO_OK : HALO_ERR_NOMEM;
+}
+
+/* The stream's records and rank 0's per-stream arrays. */
+static void free_stream(struct rt_report *r, int size)
+{
+    free(r->step_rec);
+    free(r->msg_rec);
+    free(r->pack);
+    free(r->tot_all);
+    for (int k = 0; r->pack_all && k < size; k++) free(r->pack_all[k]);
+    free(r->pack_all);
+    free(r->n_pack_all);
+    free(r->stats_req);
+    free(r->stats_got);
+    free(r->s_admit);
+    free(r->s_done);
+    free(r->p_admit);
+    free(r->p_done);
+    free(r->err);
+    free(r->sdev);
+    free(r->ssteps);
+    r->ssteps = NULL;
+    r->step_rec = r->msg_rec = r->pack = r->tot_all = NULL;
+    r->pack_all = NULL;
+    r->n_pack_all = NULL;
+    r->stats_req = NULL;
+    r->stats_got = NULL;
+    r->s_admit = r->s_done = r->p_admit = r->p_done = r->err = NULL;
+    r->sdev = NULL;
 }
 
 void rt_report_free_plan(struct halo_rt *rt)
 {
     struct rt_report *r = &rt->rep;
-    free(r->stats);
-    free(r->stats_all);
-    free(r->stats_req);
-    free(r->stats_got);
+    free_stream(r, rt->size);
     free(r->dev);
     free(r->steps);
-    r->stats = r->stats_all = NULL;
-    r->stats_req = NULL;
-    r->stats_got = NULL;
     r->dev = NULL;
     r->steps = NULL;
 }
@@ -63,25 +75,93 @@ void rt_report_free(struct halo_rt *rt)
     halo_tensor_free(&rt->rep.reference);
 }
 
+/* Single-device inference of `image` (normalised) into `out`. */
+static enum halo_status reference_of(struct halo_rt *rt, const struct halo_image_rgb8 *rgb, struct halo_tensor *out)
+{
+    struct halo_tensor x = {0};
+    HALO_TRY(halo_image_frame_tensor(rgb, &x));
+    enum halo_status st = halo_exec_graph(rt->job.be, rt->job.g, &x, out, NULL);
+    halo_tensor_free(&x);
+    return st;
+}
+
 enum halo_status rt_report_reference(struct halo_rt *rt)
 {
     struct rt_report *r = &rt->rep;
-    HALO_TRY(halo_exec_graph(rt->job.be, rt->job.g, &rt->job.image, &r->reference, NULL));
+    struct halo_image_rgb8 own = {0};
+    const struct halo_image_rgb8 *rgb;
+    int image;
+    HALO_TRY(rt_frame_pixels(rt, 0, &own, &rgb, &image));
+    halo_tensor_free(&r->reference);
+    enum halo_status st = reference_of(rt, rgb, &r->reference);
+    halo_image_rgb8_free(&own);
+    HALO_TRY(st);
     r->ref_max = 0;
     for (size_t i = 0; i < halo_tensor_numel(&r->reference); i++) r->ref_max = fmax(r->ref_max, fabs(r->reference.data[i]));
     return HALO_OK;
 }
 
-enum halo_status rt_report_begin(struct halo_rt *rt)
+/* How many doubles rank k sends: its totals, 3 per own step, 3 per message it receives. */
+static int64_t pack_size(const struct halo_rt *rt, int k)
+{
+    int64_t n = RT_TOT_N;
+    for (int f = 0; f < rt->rep.n_frames; f++) {
+        const struct halo_sched *s = rt_sched_of(rt, f);
+        for (int i = 0; i < s->n_step; i++) n += 3 * (s->step[i].device == k);
+        for (int m = 0; m < s->n_msg; m++) n += 3 * (s->msg[m].to == k && s->msg[m].from != k);
+    }
+    return n;
+}
+
+/* Packs (to = true) or unpacks rank k's records. */
+static void pack(struct halo_rt *rt, int k, double *buf, bool to)
 {
     struct rt_report *r = &rt->rep;
-    memset(r->stats, 0, (size_t)r->n_stats * sizeof *r->stats);
-    for (int k = 0; rt->rank == 0 && k < rt->size; k++) {
-        r->stats_got[k] = k == 0;
-        if (k > 0)
-            MPI_TRY(MPI_Irecv(r->stats_all + (size_t)k * r->n_stats, r->n_stats, MPI_DOUBLE, k, TAG_STATS, rt->comm,
-                              &r->stats_req[k]));
+    double *tot = rt->rank == 0 ? r->tot_all + (size_t)k * RT_TOT_N : r->tot;
+    int64_t at = 0;
+    for (int i = 0; i < RT_TOT_N; i++, at++) {
+        if (to) buf[at] = r->tot[i];
+        else tot[i] = buf[at];
     }
+    for (int f = 0; f < r->n_frames; f++) {
+        const struct halo_sched *s = rt_sched_of(rt, f);
+        int64_t s0 = rt_step0(rt, f), m0 = rt_msg0(rt, f);
+        for (int i = 0; i < s->n_step; i++) {
+            if (s->step[i].device != k) continue;
+            double *x = rt_rec_step(rt, s0 + i);
+            if (to) memcpy(buf + at, x, 3 * sizeof *x);
+            else memcpy(x, buf + at, 3 * sizeof *x);
+            at += 3;
+        }
+        for (int m = 0; m < s->n_msg; m++) {
+            if (s->msg[m].to != k || s->msg[m].from == k) continue;
+            double *x = rt_rec_msg(rt, m0 + m);
+            if (to) memcpy(buf + at, x, 3 * sizeof *x);
+            else memcpy(x, buf + at, 3 * sizeof *x);
+            at += 3;
+        }
+    }
+}
+
+enum halo_status rt_report_begin(struct halo_rt *rt, int n_frames)
+{
+    struct rt_report *r = &rt->rep;
+    free_stream(r, rt->size);
+    r->n_frames = n_frames;
+    r->n_steps = rt_step0(rt, n_frames);
+    r->n_msgs = rt_msg0(rt, n_frames);
+    memset(r->tot, 0, sizeof r->tot);
+    r->step_rec = halo_calloc((size_t)r->n_steps * 3 + 1, sizeof *r->step_rec);
+    r->msg_rec = halo_calloc((size_t)r->n_msgs * 3 + 1, sizeof *r->msg_rec);
+    if (!r->step_rec || !r->msg_rec) return HALO_ERR_NOMEM;
+    if (rt->rank != 0) return HALO_OK;
+    r->tot_all = halo_calloc((size_t)rt->size * RT_TOT_N, sizeof *r->tot_all);
+    r->pack_all = halo_calloc((size_t)rt->size, sizeof *r->pack_all);
+    r->n_pack_all = halo_calloc((size_t)rt->size, sizeof *r->n_pack_all);
+    r->stats_req = halo_malloc((size_t)rt->size, sizeof *r->stats_req);
+    r->stats_got = halo_calloc((size_t)rt->size, sizeof *r->stats_got);
+    if (!r->tot_all || !r->pack_all || !r->n_pack_all || !r->stats_req || !r->stats_got) return HALO_ERR_NOMEM;
+    for (int k = 0; k < rt->size; k++) r->stats_req[k] = MPI_REQUEST_NULL;
     return HALO_OK;
 }
 
@@ -110,31 +190,40 @@ enum halo_status rt_report_gather(struct halo_rt *rt)
 {
     struct rt_report *r = &rt->rep;
     double end = rt_rel(rt), compute = rt->eng.compute_ms, wait = rt->wait.waited_ms, codec = rt->wire.codec_ms;
-    r->stats[ST_ACTIVE] = end;
-    r->stats[ST_COMPUTE] = compute;
-    r->stats[ST_WAIT] = wait;
-    r->stats[ST_CODEC] = codec;
-    r->stats[ST_OVERHEAD] = fmax(0, end - compute - wait - codec);
+    r->tot[RT_TOT_ACTIVE] = end;
+    r->tot[RT_TOT_COMPUTE] = compute;
+    r->tot[RT_TOT_WAIT] = wait;
+    r->tot[RT_TOT_CODEC] = codec;
+    r->tot[RT_TOT_OVERHEAD] = fmax(0, end - compute - wait - codec);
     if (rt->rank != 0) {
-        MPI_TRY(MPI_Isend(r->stats, r->n_stats, MPI_DOUBLE, 0, TAG_STATS, rt->comm, &r->stats_sreq));
+        r->n_pack = pack_size(rt, rt->rank);
+        if (!(r->pack = halo_malloc((size_t)r->n_pack, sizeof *r->pack))) return HALO_ERR_NOMEM;
+        pack(rt, rt->rank, r->pack, true);
+        MPI_TRY(MPI_Isend(r->pack, (int)r->n_pack, MPI_DOUBLE, 0, TAG_STATS, rt->comm, &r->stats_sreq));
         return rt_wait_req(rt, &r->stats_sreq, 0, WAIT_STATS);
     }
-    memcpy(r->stats_all, r->stats, (size_t)r->n_stats * sizeof *r->stats);
-    return rt_wait_until(rt, stats_ready, NULL, -1, WAIT_STATS, -1);
+    memcpy(r->tot_all, r->tot, sizeof r->tot);
+    r->stats_got[0] = true;
+    for (int k = 1; k < rt->size; k++) {
+        r->n_pack_all[k] = pack_size(rt, k);
+        if (!(r->pack_all[k] = halo_malloc((size_t)r->n_pack_all[k], sizeof **r->pack_all))) return HALO_ERR_NOMEM;
+        MPI_TRY(MPI_Irecv(r->pack_all[k], (int)r->n_pack_all[k], MPI_DOUBLE, k, TAG_STATS, rt->comm, &r->stats_req[k]));
+    }
+    HALO_TRY(rt_wait_until(rt, stats_ready, NULL, -1, WAIT_STATS, -1));
+    for (int k = 1; k < rt->size; k++) pack(rt, k, r->pack_all[k], false);
+    return HALO_OK;
 }
 
-/* ---- rank 0's report ----------------------------------------------------------------------- */
+/* ---- rank 0's report of one inference ------------------------------------------------------- */
 
 /* Wall clock: the timeline from the intervals the ranks stamped (compute, and each message's
  * send and receive at its receiver's times). */
-static int wall_events(const struct halo_rt *rt, const int64_t *bytes, struct halo_plan_event *ev)
+static int wall_events(struct halo_rt *rt, const int64_t *bytes, struct halo_plan_event *ev)
 {
-    const struct halo_sched *s = &rt->job.s;
-    const double *all = rt->rep.stats_all;
-    size_t stride = (size_t)rt->rep.n_stats;
+    const struct halo_sched *s = &rt->job.sv[0];
     int ns = s->n_step, n_ev = 0;
     for (int k = 0; k < ns; k++) {
-        const double *x = all + stride * s->step[k].device + ST_HEAD + 3 * k;
+        const double *x = rt_rec_step(rt, k);
         int b = s->step[k].block;
         ev[n_ev++] = (struct halo_plan_event){s->step[k].device, s->step[k].device, b, s->step[k].part,
                                               HALO_EVENT_COMPUTE, x[0], x[1], 0, 0};
@@ -142,7 +231,7 @@ static int wall_events(const struct halo_rt *rt, const int64_t *bytes, struct ha
     for (int m = 0; m < s->n_msg; m++) {
         const struct halo_sched_msg *mm = &s->msg[m];
         if (mm->from == mm->to) continue;
-        const double *x = all + stride * mm->to + ST_HEAD + 3 * ns + 4 * m;
+        const double *x = rt_rec_msg(rt, m);
         int b = mm->kind == HALO_SCHED_RESULT ? -1 : mm->block;
         ev[n_ev++] = (struct halo_plan_event){mm->from, mm->to, b, mm->part, HALO_EVENT_SEND, x[0], x[1], bytes[m], 0};
         ev[n_ev++] = (struct halo_plan_event){mm->to, mm->from, b, mm->part, HALO_EVENT_RECV, x[0], x[1], bytes[m], 0};
@@ -150,22 +239,28 @@ static int wall_events(const struct halo_rt *rt, const int64_t *bytes, struct ha
     return n_ev;
 }
 
+/* Compares logits with a reference: max |error|, and whether it passes on this backend. */
+static bool compare(const struct halo_rt *rt, const float *logits, const struct halo_tensor *ref, double ref_max,
+                    double *abs_err, double *rel_err)
+{
+    size_t n = halo_tensor_numel(ref);
+    halo_compare(logits, ref->data, n, abs_err, rel_err);
+    *rel_err = ref_max > 0 ? *abs_err / ref_max : *abs_err;
+    bool exact = !strcmp(halo_backend_name(rt->job.be), "ref");
+    return rt->job.plan->lossless && (exact ? *abs_err == 0 : *rel_err <= VERIFY_FLOAT_TOL);
+}
+
 /* --verify: the logits against single-device inference. */
 static enum halo_status verify(struct halo_rt *rt, struct halo_run_report *rep)
 {
     const struct rt_report *r = &rt->rep;
-    const float *logits = rt->eng.logits;
-    int n_logits = rt->eng.n_logits;
     rep->verified = rt->job.opts.verify;
     rep->tolerance = strcmp(halo_backend_name(rt->job.be), "ref") ? VERIFY_FLOAT_TOL : 0;
     if (!rt->job.opts.verify) return HALO_OK;
     size_t n = halo_tensor_numel(&r->reference);
-    if (n != (size_t)n_logits)
-        return halo_error(HALO_ERR_INTERNAL, "logits: %d values, the reference has %zu", n_logits, n);
-    halo_compare(logits, r->reference.data, n, &rep->max_abs_err, &rep->max_rel_err);
-    rep->max_rel_err = r->ref_max > 0 ? rep->max_abs_err / r->ref_max : rep->max_abs_err;
-    rep->pass = rt->job.plan->lossless &&
-                (rep->tolerance == 0 ? rep->max_abs_err == 0 : rep->max_rel_err <= rep->tolerance);
+    if (n != (size_t)rt->eng.n_logits)
+        return halo_error(HALO_ERR_INTERNAL, "logits: %d values, the reference has %zu", rt->eng.n_logits, n);
+    rep->pass = compare(rt, rt->eng.logits, &r->reference, r->ref_max, &rep->max_abs_err, &rep->max_rel_err);
     return HALO_OK;
 }
 
@@ -174,17 +269,16 @@ static void device_rows(struct halo_rt *rt, const struct halo_plan_event *ev, in
                         struct halo_run_report *rep)
 {
     const struct halo_vclock *pred = &rt->job.pred;
-    const double *all = rt->rep.stats_all;
-    size_t stride = (size_t)rt->rep.n_stats;
+    const double *all = rt->rep.tot_all;
     double worst = -1, wall = 0;
     for (int k = 0; k < rt->job.plan->n_dev; k++) {
         struct halo_run_device *d = &rt->rep.dev[k];
         halo_timeline_device_times(ev, n_ev, latency, k, &d->compute_ms, &d->recv_ms, &d->send_ms, &d->idle_ms);
         halo_timeline_device_times(pred->events, pred->n_events, pred->total_ms, k, &d->pred_compute_ms,
                                    &d->pred_recv_ms, &d->pred_send_ms, &d->pred_idle_ms);
-        d->overhead_ms = all[stride * k + ST_OVERHEAD];
-        d->codec_ms = all[stride * k + ST_CODEC];
-        d->active_ms = all[stride * k + ST_ACTIVE];
+        d->overhead_ms = all[RT_TOT_N * k + RT_TOT_OVERHEAD];
+        d->codec_ms = all[RT_TOT_N * k + RT_TOT_CODEC];
+        d->active_ms = all[RT_TOT_N * k + RT_TOT_ACTIVE];
         wall = fmax(wall, d->active_ms);
         if (d->overhead_ms > worst) {
             worst = d->overhead_ms;
@@ -195,14 +289,46 @@ static void device_rows(struct halo_rt *rt, const struct halo_plan_event *ev, in
     rep->wall_ms = wall;
 }
 
+/* The test hook HALO_TEST_VCLOCK_PLAN_MS (any non-empty value but 0): the virtual clock replays the
+ * plan's compute_ms instead of the measured durations, so that the runtime's frames, admission,
+ * token and replay can be checked against numbers computed by hand. */
+static bool plan_times(const struct halo_rt *rt)
+{
+    const char *e = getenv("HALO_TEST_VCLOCK_PLAN_MS");
+    return rt->job.opts.clock == HALO_CLOCK_VIRTUAL && e && *e && strcmp(e, "0");
+}
+
+/* The measured durations (or the plan's, under the test hook) and sizes of every step and message
+ * of the stream; *moved: bytes over the links. */
+static void measured(struct halo_rt *rt, double *dur, int64_t *bytes, int64_t *moved)
+{
+    struct rt_report *r = &rt->rep;
+    bool hook = plan_times(rt);
+    *moved = 0;
+    for (int f = 0; f < r->n_frames; f++) {
+        const struct halo_sched *s = rt_sched_of(rt, f);
+        const struct halo_plan *p = rt->job.var[rt_var_of(rt, f)];
+        int64_t s0 = rt_step0(rt, f), m0 = rt_msg0(rt, f);
+        for (int k = 0; k < s->n_step; k++) {
+            const struct halo_sched_step *sp = &s->step[k];
+            dur[s0 + k] = !hook ? rt_rec_step(rt, s0 + k)[2]
+                          : sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms
+                                                    : p->tail.compute_ms;
+        }
+        for (int m = 0; m < s->n_msg; m++) {
+            const struct halo_sched_msg *mm = &s->msg[m];
+            bytes[m0 + m] = mm->from == mm->to ? 0 : (int64_t)rt_rec_msg(rt, m0 + m)[2];
+            *moved += bytes[m0 + m];
+        }
+    }
+}
+
 enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
 {
     struct rt_report *r = &rt->rep;
-    const struct halo_sched *s = &rt->job.s;
+    const struct halo_sched *s = &rt->job.sv[0];
     const struct halo_vclock *pred = &rt->job.pred;
     int ns = s->n_step, nm = s->n_msg;
-    const double *all = r->stats_all;
-    size_t stride = (size_t)r->n_stats;
     struct halo_plan_event *ev = halo_malloc((size_t)ns + 2 * (size_t)nm + 1, sizeof *ev);
     double *dur = halo_malloc((size_t)ns, sizeof *dur);
     int64_t *bytes = halo_malloc((size_t)nm, sizeof *bytes);
@@ -214,18 +340,13 @@ enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
     }
     int n_ev = 0;
     int64_t moved = 0;
-    for (int k = 0; k < ns; k++) dur[k] = all[stride * s->step[k].device + ST_HEAD + 3 * k + 2];
-    for (int m = 0; m < nm; m++) {
-        const struct halo_sched_msg *mm = &s->msg[m];
-        bytes[m] = mm->from == mm->to ? 0 : (int64_t)all[stride * mm->to + ST_HEAD + 3 * ns + 4 * m + 2];
-        moved += bytes[m];
-    }
-    double latency;
+    measured(rt, dur, bytes, &moved);
+    double latency, span; /* span: the timeline's end (from the start; wall: admission is a hair later) */
     struct halo_vclock v = {0};
     enum halo_status st = HALO_OK;
     if (rt->job.opts.clock == HALO_CLOCK_VIRTUAL) {
         st = halo_vclock_replay(rt->job.plan, s, dur, bytes, &v);
-        latency = v.total_ms;
+        latency = span = v.total_ms;
         if (st == HALO_OK) {
             free(ev);
             ev = v.events;
@@ -233,11 +354,12 @@ enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
             v.events = NULL;
         }
     } else {
-        latency = rt->eng.result_rel;
+        latency = rt->eng.done_ms[0] - rt->eng.admit_ms[0];
+        span = rt->eng.done_ms[0];
         n_ev = wall_events(rt, bytes, ev);
     }
     if (st == HALO_OK) {
-        device_rows(rt, ev, n_ev, latency, rep);
+        device_rows(rt, ev, n_ev, span, rep);
         rep->index = rt->eng.index;
         rep->latency_ms = latency;
         rep->pred_latency_ms = pred->total_ms;
@@ -249,9 +371,9 @@ enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
         rep->n_logits = rt->eng.n_logits;
         for (int k = 0; k < ns; k++) {
             const struct halo_sched_step *sp = &s->step[k];
-            double start = v.step_start ? v.step_start[k] : all[stride * sp->device + ST_HEAD + 3 * k];
-            double end = v.step_end ? v.step_end[k] : all[stride * sp->device + ST_HEAD + 3 * k + 1];
-            r->steps[k] = (struct halo_run_step){sp->block, sp->part, sp->device, start, end, dur[k],
+            double start = v.step_start ? v.step_start[k] : rt_rec_step(rt, k)[0];
+            double end = v.step_end ? v.step_end[k] : rt_rec_step(rt, k)[1];
+            r->steps[k] = (struct halo_run_step){0, sp->block, sp->part, sp->device, start, end, dur[k],
                                                  pred->step_end[k] - pred->step_start[k]};
         }
         rep->n_steps = ns;
@@ -263,5 +385,233 @@ enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
     free(ev);
     free(dur);
     free(bytes);
+    return st;
+}
+
+/* ---- rank 0's report of a stream ------------------------------------------------------------- */
+
+/* The union of the intervals [a[2i], a[2i+1]) (sorted here), ms. */
+static int cmp_iv(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static double union_ms(double *iv, int n)
+{
+    qsort(iv, (size_t)n, 2 * sizeof *iv, cmp_iv);
+    double total = 0, cs = 0, ce = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        if (iv[2 * i] > ce) {
+            if (ce > cs) total += ce - cs;
+            cs = iv[2 * i];
+            ce = iv[2 * i + 1];
+        } else if (iv[2 * i + 1] > ce) {
+            ce = iv[2 * i + 1];
+        }
+    }
+    if (ce > cs) total += ce - cs;
+    return total;
+}
+
+/* Wall clock: per device its compute time, and each link's bytes and busy time (the union of its
+ * messages' intervals as the receiver stamped them). */
+static enum halo_status wall_loads(struct halo_rt *rt, const int64_t *bytes, struct halo_stream_device *dv)
+{
+    struct rt_report *r = &rt->rep;
+    int nd = rt->job.plan->n_dev;
+    double *iv = halo_malloc((size_t)r->n_msgs + 1, 2 * sizeof(double));
+    if (!iv) return HALO_ERR_NOMEM;
+    for (int side = 0; side < 2; side++)
+        for (int k = 0; k < nd; k++) {
+            int n = 0;
+            int64_t b = 0;
+            for (int f = 0; f < r->n_frames; f++) {
+                const struct halo_sched *s = rt_sched_of(rt, f);
+                int64_t m0 = rt_msg0(rt, f);
+                for (int m = 0; m < s->n_msg; m++) {
+                    const struct halo_sched_msg *mm = &s->msg[m];
+                    if (mm->from == mm->to || (side ? mm->to : mm->from) != k) continue;
+                    const double *x = rt_rec_msg(rt, m0 + m);
+                    iv[2 * n] = x[0];
+                    iv[2 * n + 1] = x[1];
+                    n++;
+                    b += bytes[m0 + m];
+                }
+            }
+            double busy = union_ms(iv, n);
+            if (side) {
+                dv[k].down_busy_ms = busy;
+                dv[k].down_bytes = b;
+            } else {
+                dv[k].up_busy_ms = busy;
+                dv[k].up_bytes = b;
+            }
+        }
+    free(iv);
+    for (int f = 0; f < r->n_frames; f++) {
+        const struct halo_sched *s = rt_sched_of(rt, f);
+        int64_t s0 = rt_step0(rt, f);
+        for (int k = 0; k < s->n_step; k++) {
+            const double *x = rt_rec_step(rt, s0 + k);
+            dv[s->step[k].device].busy_ms += x[1] - x[0];
+        }
+    }
+    return HALO_OK;
+}
+
+/* --verify on a stream: every frame's logits against single-device inference of its image,
+ * computed now, after the stream (a folder's image once, a random frame for each frame). */
+static enum halo_status verify_stream(struct halo_rt *rt, struct halo_stream_report *sr)
+{
+    struct rt_engine *e = &rt->eng;
+    struct rt_report *r = &rt->rep;
+    sr->verified = true;
+    sr->tolerance = strcmp(halo_backend_name(rt->job.be), "ref") ? VERIFY_FLOAT_TOL : 0;
+    int ni = rt->job.n_images;
+    struct halo_tensor *refs = halo_calloc((size_t)(ni ? ni : 1), sizeof *refs);
+    double *ref_max = halo_calloc((size_t)(ni ? ni : 1), sizeof *ref_max);
+    struct halo_image_rgb8 own = {0};
+    enum halo_status st = refs && ref_max ? HALO_OK : HALO_ERR_NOMEM;
+    for (int f = 0; f < e->n_frames && st == HALO_OK; f++) {
+        const struct halo_image_rgb8 *rgb;
+        int image, slot;
+        st = rt_frame_pixels(rt, f, &own, &rgb, &image);
+        if (st != HALO_OK) break;
+        slot = image >= 0 ? image : 0;
+        if (image < 0 || !refs[slot].data) {
+            halo_tensor_free(&refs[slot]);
+            if ((st = reference_of(rt, rgb, &refs[slot])) != HALO_OK) break;
+            ref_max[slot] = 0;
+            for (size_t i = 0; i < halo_tensor_numel(&refs[slot]); i++)
+                ref_max[slot] = fmax(ref_max[slot], fabs(refs[slot].data[i]));
+        }
+        if (halo_tensor_numel(&refs[slot]) != (size_t)e->n_logits) {
+            st = halo_error(HALO_ERR_INTERNAL, "logits: %d values, the reference has %zu", e->n_logits,
+                            halo_tensor_numel(&refs[slot]));
+            break;
+        }
+        double rel;
+        bool ok = compare(rt, e->logits + (size_t)f * e->n_logits, &refs[slot], ref_max[slot], &r->err[f], &rel);
+        if (rt->job.plan->lossless && !ok) sr->n_failed++;
+    }
+    for (int i = 0; refs && i < (ni ? ni : 1); i++) halo_tensor_free(&refs[i]);
+    free(refs);
+    free(ref_max);
+    halo_image_rgb8_free(&own);
+    sr->max_abs_err = r->err;
+    return st;
+}
+
+enum halo_status rt_report_stream(struct halo_rt *rt, struct halo_stream_report *sr)
+{
+    struct rt_report *r = &rt->rep;
+    struct rt_engine *e = &rt->eng;
+    struct rt_job *j = &rt->job;
+    int n = r->n_frames, nd = j->plan->n_dev;
+    memset(sr, 0, sizeof *sr);
+    r->s_admit = halo_malloc((size_t)n, sizeof *r->s_admit);
+    r->s_done = halo_malloc((size_t)n, sizeof *r->s_done);
+    r->p_admit = halo_malloc((size_t)n, sizeof *r->p_admit);
+    r->p_done = halo_malloc((size_t)n, sizeof *r->p_done);
+    r->err = halo_calloc((size_t)n, sizeof *r->err);
+    r->sdev = halo_calloc((size_t)nd, sizeof *r->sdev);
+    r->ssteps = halo_calloc((size_t)r->n_steps + 1, sizeof *r->ssteps);
+    double *dur = halo_malloc((size_t)r->n_steps + 1, sizeof *dur);
+    double *vs = halo_malloc((size_t)r->n_steps + 1, sizeof *vs), *ve = halo_malloc((size_t)r->n_steps + 1, sizeof *ve);
+    double *ps = halo_malloc((size_t)r->n_steps + 1, sizeof *ps), *pe = halo_malloc((size_t)r->n_steps + 1, sizeof *pe);
+    int64_t *bytes = halo_malloc((size_t)r->n_msgs + 1, sizeof *bytes);
+    double *busy = halo_calloc((size_t)nd * 6, sizeof *busy);
+    int64_t *lb = halo_calloc((size_t)nd * 4, sizeof *lb);
+    enum halo_status st = HALO_OK;
+    if (!r->s_admit || !r->s_done || !r->p_admit || !r->p_done || !r->err || !r->sdev || !r->ssteps || !dur || !vs ||
+        !ve || !ps || !pe || !bytes || !busy || !lb)
+        st = HALO_ERR_NOMEM;
+    int64_t moved = 0;
+    if (st == HALO_OK) measured(rt, dur, bytes, &moved);
+    struct halo_stream_in in = {.plans = j->var, .scheds = j->svp, .n_var = j->n_var, .n_frames = n,
+                                .arrival_ms = e->arrival_ms, .inflight = j->n_slots};
+    /* predicted: the plan's compute_ms and sizes through the cost model, the same arrivals */
+    struct halo_stream_out po = {.admit_ms = r->p_admit, .done_ms = r->p_done, .step_start = ps, .step_end = pe,
+                                 .compute_busy_ms = busy, .up_busy_ms = busy + nd, .down_busy_ms = busy + 2 * nd,
+                                 .up_bytes = lb, .down_bytes = lb + nd};
+    if (st == HALO_OK) st = halo_stream_run(&in, &po);
+    for (int k = 0; st == HALO_OK && k < nd; k++) {
+        r->sdev[k].pred_busy_ms = busy[k];
+        r->sdev[k].pred_up_busy_ms = busy[nd + k];
+        r->sdev[k].pred_down_busy_ms = busy[2 * nd + k];
+        r->sdev[k].pred_up_bytes = lb[k];
+        r->sdev[k].pred_down_bytes = lb[nd + k];
+    }
+    if (st == HALO_OK && j->opts.clock == HALO_CLOCK_VIRTUAL) {
+        /* measured: the very same simulation with the measured durations and sizes */
+        struct halo_stream_in mi = in;
+        mi.step_ms = dur;
+        mi.msg_bytes = bytes;
+        struct halo_stream_out mo = {.admit_ms = r->s_admit, .done_ms = r->s_done, .step_start = vs, .step_end = ve,
+                                     .compute_busy_ms = busy + 3 * nd, .up_busy_ms = busy + 4 * nd,
+                                     .down_busy_ms = busy + 5 * nd, .up_bytes = lb + 2 * nd, .down_bytes = lb + 3 * nd};
+        st = halo_stream_run(&mi, &mo);
+        for (int k = 0; st == HALO_OK && k < nd; k++) {
+            r->sdev[k].busy_ms = busy[3 * nd + k];
+            r->sdev[k].up_busy_ms = busy[4 * nd + k];
+            r->sdev[k].down_busy_ms = busy[5 * nd + k];
+            r->sdev[k].up_bytes = lb[2 * nd + k];
+            r->sdev[k].down_bytes = lb[3 * nd + k];
+        }
+    } else if (st == HALO_OK) {
+        memcpy(r->s_admit, e->admit_ms, (size_t)n * sizeof *r->s_admit);
+        memcpy(r->s_done, e->done_ms, (size_t)n * sizeof *r->s_done);
+        for (int64_t g = 0; g < r->n_steps; g++) {
+            vs[g] = rt_rec_step(rt, g)[0];
+            ve[g] = rt_rec_step(rt, g)[1];
+        }
+        st = wall_loads(rt, bytes, r->sdev);
+    }
+    int warm = halo_stream_default_warmup(n);
+    if (st == HALO_OK)
+        st = halo_stream_stats(e->arrival_ms, r->s_admit, r->s_done, n, warm, j->opts.deadline_ms, &sr->meas);
+    if (st == HALO_OK)
+        st = halo_stream_stats(e->arrival_ms, r->p_admit, r->p_done, n, warm, j->opts.deadline_ms, &sr->pred);
+    for (int f = 0; st == HALO_OK && f < n; f++) {
+        const struct halo_sched *s = rt_sched_of(rt, f);
+        int64_t s0 = rt_step0(rt, f);
+        for (int k = 0; k < s->n_step; k++) {
+            const struct halo_sched_step *sp = &s->step[k];
+            const struct halo_plan *p = j->var[rt_var_of(rt, f)];
+            double pms = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
+            r->ssteps[s0 + k] = (struct halo_run_step){f, sp->block, sp->part, sp->device, vs[s0 + k], ve[s0 + k],
+                                                      dur[s0 + k], pms};
+        }
+    }
+    if (st == HALO_OK) {
+        sr->n_frames = n;
+        sr->n_var = j->n_var;
+        sr->inflight = j->n_slots;
+        sr->arrival_ms = e->arrival_ms;
+        sr->admit_ms = r->s_admit;
+        sr->done_ms = r->s_done;
+        sr->pred_admit_ms = r->p_admit;
+        sr->pred_done_ms = r->p_done;
+        sr->image = e->image_of;
+        sr->n_dev = nd;
+        sr->dev = r->sdev;
+        sr->bytes_moved = moved;
+        for (int k = 0; k < nd; k++) sr->pred_bytes_moved += r->sdev[k].pred_up_bytes;
+        for (int k = 0; k < rt->size; k++) sr->wall_ms = fmax(sr->wall_ms, r->tot_all[RT_TOT_N * k + RT_TOT_ACTIVE]);
+        sr->plan_times = plan_times(rt);
+        sr->n_steps = (int)r->n_steps;
+        sr->steps = r->ssteps;
+        sr->max_abs_err = r->err;
+        if (j->opts.verify) st = verify_stream(rt, sr);
+    }
+    free(dur);
+    free(vs);
+    free(ve);
+    free(ps);
+    free(pe);
+    free(bytes);
+    free(busy);
+    free(lb);
     return st;
 }

@@ -43,6 +43,26 @@ static uint64_t links_hash(const struct halo_plan *p)
     return halo_fnv1a(h, p->lat_ms, n * sizeof(double));
 }
 
+/* The frames a stream keeps at once: every rank's buffers are per slot. */
+static int n_slots(const struct halo_run_opts *o) { return o->n_frames > 0 && o->inflight > 0 ? o->inflight : 1; }
+
+/* --rotate: the plans become the variants of the first one (they must share its devices and links). */
+static enum halo_status rotate(struct rt_job *j)
+{
+    struct halo_plan *p = j->plans[0];
+    HALO_TRY(halo_rt_check_rotation(j->plans, j->n_plans, j->opts.plan_paths));
+    if (j->n_plans == 1) return HALO_OK;
+    p->rot = halo_calloc((size_t)j->n_plans - 1, sizeof *p->rot);
+    if (!p->rot) return HALO_ERR_NOMEM;
+    for (int i = 1; i < j->n_plans; i++) {
+        p->rot[i - 1] = j->plans[i];
+        j->plans[i] = NULL;
+    }
+    p->n_rot = j->n_plans - 1;
+    j->n_plans = 1;
+    return HALO_OK;
+}
+
 /* Loads every plan (the first one's graph serves all) and checks what the runtime supports. */
 static enum halo_status load_plans(struct halo_rt *rt)
 {
@@ -54,14 +74,23 @@ static enum halo_status load_plans(struct halo_rt *rt)
         j->plan_path = o->plan_paths[i];
         HALO_TRY(halo_rt_load_plan(o, o->plan_paths[i], &j->plans[i], &j->g));
         j->n_plans++;
-        struct halo_sched s;
-        HALO_TRY(halo_sched_build(j->plans[i], j->g, &s));
-        long tags = (long)TAG_BASE + s.n_msg + s.n_step;
-        halo_sched_free(&s);
-        if (tags > rt->tag_ub)
-            return halo_error(HALO_ERR_UNSUPPORTED, "%s: its messages and steps need MPI tags up to %ld, this MPI "
-                                                    "allows %ld", o->plan_paths[i], tags, rt->tag_ub);
         if (j->plans[i]->n_dev > j->max_dev) j->max_dev = j->plans[i]->n_dev;
+    }
+    if (o->rotate) HALO_TRY(rotate(j));
+    if (o->n_frames > 0 && o->inflight <= 0) j->opts.inflight = halo_rt_default_inflight(j->max_dev);
+    for (int i = 0; i < j->n_plans; i++) {
+        int max_msg = 0;
+        for (int v = 0; v < halo_plan_n_variants(j->plans[i]); v++) {
+            struct halo_sched s;
+            HALO_TRY(halo_sched_build(halo_plan_variant(j->plans[i], v), j->g, &s));
+            if (s.n_msg > max_msg) max_msg = s.n_msg;
+            halo_sched_free(&s);
+        }
+        long tags = (long)TAG_BASE + (long)n_slots(o) * max_msg;
+        if (tags > rt->tag_ub)
+            return halo_error(HALO_ERR_UNSUPPORTED, "%s: %d frames in flight of its %d messages need MPI tags up to "
+                                                    "%ld, this MPI allows %ld%s", o->plan_paths[i], n_slots(o), max_msg,
+                              tags, rt->tag_ub, n_slots(o) > 1 ? ": lower --inflight" : "");
     }
     j->plan = j->plans[0];
     j->plan_path = o->plan_paths[0];
@@ -72,11 +101,17 @@ void rt_free_plan_state(struct halo_rt *rt)
 {
     rt_wire_free(rt);
     rt_engine_free_plan(rt);
-    rt_token_free(rt);
     rt_report_free_plan(rt);
     rt_wait_free_plan(rt);
     halo_vclock_free(&rt->job.pred);
-    if (rt->job.have_sched) halo_sched_free(&rt->job.s);
+    for (int v = 0; rt->job.sv && v < rt->job.n_var; v++) halo_sched_free(&rt->job.sv[v]);
+    free(rt->job.sv);
+    free(rt->job.svp);
+    free(rt->job.var);
+    rt->job.sv = NULL;
+    rt->job.svp = NULL;
+    rt->job.var = NULL;
+    rt->job.n_var = 0;
     rt->job.have_sched = false;
 }
 
@@ -87,24 +122,30 @@ static enum halo_status activate(struct halo_rt *rt, int i)
     rt_free_plan_state(rt);
     j->cur = i;
     j->plan = j->plans[i];
-    j->plan_path = j->opts.plan_paths[i];
-    HALO_TRY(halo_sched_build(j->plan, j->g, &j->s));
+    j->plan_path = j->opts.plan_paths[j->opts.rotate ? 0 : i];
+    int nv = halo_plan_n_variants(j->plan);
+    j->var = halo_calloc((size_t)nv, sizeof *j->var);
+    j->sv = halo_calloc((size_t)nv, sizeof *j->sv);
+    j->svp = halo_calloc((size_t)nv, sizeof *j->svp);
+    if (!j->var || !j->sv || !j->svp) return HALO_ERR_NOMEM;
+    j->max_msg = j->max_step = j->max_blocks = 0;
+    for (int v = 0; v < nv; v++) {
+        j->var[v] = halo_plan_variant(j->plan, v);
+        HALO_TRY(halo_sched_build(j->var[v], j->g, &j->sv[v]));
+        j->n_var = v + 1;
+        j->svp[v] = &j->sv[v];
+        if (j->sv[v].n_msg > j->max_msg) j->max_msg = j->sv[v].n_msg;
+        if (j->sv[v].n_step > j->max_step) j->max_step = j->sv[v].n_step;
+        if (j->sv[v].n_blocks > j->max_blocks) j->max_blocks = j->sv[v].n_blocks;
+    }
+    j->n_slots = n_slots(&j->opts);
     j->have_sched = true;
     /* the prediction: the plan's compute times through its link model, on the sources the file
      * names (a loaded plan has no timeline; halo_plan_simulate would re-derive the sources) */
-    double *ms = halo_malloc((size_t)j->s.n_step, sizeof *ms);
-    if (!ms) return HALO_ERR_NOMEM;
-    for (int k = 0; k < j->s.n_step; k++) {
-        const struct halo_sched_step *sp = &j->s.step[k];
-        ms[k] = sp->block < j->s.n_blocks ? j->plan->block[sp->block].part[sp->part].compute_ms : j->plan->tail.compute_ms;
-    }
-    enum halo_status st = halo_vclock_replay(j->plan, &j->s, ms, NULL, &j->pred);
-    free(ms);
-    HALO_TRY(st);
+    HALO_TRY(halo_vclock_replay(j->plan, &j->sv[0], NULL, NULL, &j->pred));
     j->speed = rt->rank < j->plan->n_dev ? j->plan->dev[rt->rank].speed : 1;
     HALO_TRY(rt_wire_alloc(rt));
     HALO_TRY(rt_engine_alloc(rt));
-    HALO_TRY(rt_token_alloc(rt));
     HALO_TRY(rt_report_alloc(rt));
     return rt_wait_alloc(rt);
 }
@@ -122,7 +163,15 @@ enum halo_status halo_rt_use_plan(struct halo_rt *rt, int i)
 void rt_job_free(struct halo_rt *rt)
 {
     struct rt_job *j = &rt->job;
-    halo_tensor_free(&j->image);
+    for (int i = 0; i < j->n_images; i++) {
+        halo_image_rgb8_free(&j->images[i]);
+        free(j->image_names[i]);
+    }
+    free(j->images);
+    free(j->image_names);
+    j->images = NULL;
+    j->image_names = NULL;
+    j->n_images = 0;
     halo_backend_free(j->be);
     for (int i = 0; i < j->n_plans; i++) halo_plan_free(j->plans[i]);
     free(j->plans);
@@ -131,6 +180,61 @@ void rt_job_free(struct halo_rt *rt)
 }
 
 /* ---- loading ----------------------------------------------------------------------------------- */
+
+/* Rank 0: the frames of --image or --images, each decoded, resized and cropped once, before any
+ * clock runs (a folder: its first n_frames images at most, as frames cycle over them). */
+static enum halo_status load_images(struct halo_rt *rt)
+{
+    struct rt_job *j = &rt->job;
+    const struct halo_run_opts *o = &j->opts;
+    const struct halo_graph *g = j->g;
+    if (g->input.c != 3)
+        return halo_error(HALO_ERR_UNSUPPORTED, "%s: the model's input has %d channels; the source sends RGB frames "
+                                                "(3)", j->plan_path, g->input.c);
+    char **paths = NULL;
+    int n = 0;
+    if (o->images_dir) {
+        HALO_TRY(halo_image_list(o->images_dir, &paths, &n));
+        int want = o->n_frames > 0 ? o->n_frames : 1;
+        for (int i = want; i < n; i++) free(paths[i]);
+        if (n > want) n = want;
+    } else if (o->image_path) {
+        paths = halo_calloc(1, sizeof *paths);
+        if (!paths || !(paths[0] = halo_strdup(o->image_path))) {
+            free(paths);
+            return HALO_ERR_NOMEM;
+        }
+        n = 1;
+    }
+    if (n == 0) return HALO_OK;
+    j->image_names = paths;
+    j->images = halo_calloc((size_t)n, sizeof *j->images);
+    if (!j->images) {
+        for (int i = 0; i < n; i++) free(paths[i]);
+        free(paths);
+        j->image_names = NULL;
+        return HALO_ERR_NOMEM;
+    }
+    j->n_images = n;
+    for (int i = 0; i < n; i++) HALO_TRY(halo_image_load_frame(paths[i], g->input.h, g->input.w, &j->images[i]));
+    return HALO_OK;
+}
+
+enum halo_status rt_frame_pixels(struct halo_rt *rt, int f, struct halo_image_rgb8 *own,
+                                 const struct halo_image_rgb8 **rgb, int *image)
+{
+    const struct rt_job *j = &rt->job;
+    if (j->n_images > 0) {
+        *image = f % j->n_images;
+        *rgb = &j->images[*image];
+        return HALO_OK;
+    }
+    *image = -1;
+    halo_image_rgb8_free(own);
+    HALO_TRY(halo_image_random_frame(j->opts.image_seed + (uint64_t)f, j->g->input.h, j->g->input.w, own));
+    *rgb = own;
+    return HALO_OK;
+}
 
 /* Everything a rank needs before the first inference (after the plan). */
 static enum halo_status load_rest(struct halo_rt *rt, uint64_t *weights_hash)
@@ -152,10 +256,7 @@ static enum halo_status load_rest(struct halo_rt *rt, uint64_t *weights_hash)
     if (st == HALO_OK && n_share) rt_pin_threads(&share, halo_backend_threads(j->be));
     halo_topology_free(share.topo);
     HALO_TRY(st);
-    if (rt->rank == 0) {
-        HALO_TRY(o->image_path ? halo_image_load(o->image_path, j->plan->h, j->plan->w, &j->image)
-                               : halo_image_random(o->image_seed, j->plan->h, j->plan->w, &j->image));
-    }
+    if (rt->rank == 0) HALO_TRY(load_images(rt));
     return HALO_OK;
 }
 
@@ -309,11 +410,13 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
     mine.status = st;
     mine.n_dev = rt->job.max_dev;
     mine.plan_hash = mine.links_hash = HALO_FNV1A_INIT;
-    for (int i = 0; i < rt->job.n_plans; i++) {
-        uint64_t h[2] = {halo_plan_hash(rt->job.plans[i]), links_hash(rt->job.plans[i])};
-        mine.plan_hash = halo_fnv1a(mine.plan_hash, &h[0], sizeof h[0]);
-        mine.links_hash = halo_fnv1a(mine.links_hash, &h[1], sizeof h[1]);
-    }
+    for (int i = 0; i < rt->job.n_plans; i++)
+        for (int v = 0; v < halo_plan_n_variants(rt->job.plans[i]); v++) {
+            const struct halo_plan *pv = halo_plan_variant(rt->job.plans[i], v);
+            uint64_t h[2] = {halo_plan_hash(pv), links_hash(pv)};
+            mine.plan_hash = halo_fnv1a(mine.plan_hash, &h[0], sizeof h[0]);
+            mine.links_hash = halo_fnv1a(mine.links_hash, &h[1], sizeof h[1]);
+        }
     mine.weights_hash = wh;
     if (gethostname(mine.host, sizeof mine.host - 1) != 0) snprintf(mine.host, sizeof mine.host, "?");
     snprintf(mine.err, sizeof mine.err, "%s", st == HALO_OK ? "" : halo_error_msg());

@@ -16,7 +16,7 @@
 
 enum halo_status rt_wait_alloc(struct halo_rt *rt)
 {
-    int nm = rt->job.s.n_msg, ns = rt->job.s.n_step;
+    int nm = rt->job.max_msg, ns = rt->job.max_step;
     rt->wait.idx = halo_calloc((size_t)(nm > ns ? nm : ns) + (size_t)rt->size + 1, sizeof *rt->wait.idx);
     return rt->wait.idx ? HALO_OK : HALO_ERR_NOMEM;
 }
@@ -70,6 +70,13 @@ void rt_wait_missing(struct halo_rt *rt, int peer, int detail)
     rt->wait.detail = detail;
 }
 
+void rt_wait_missing_what(struct halo_rt *rt, int what, int peer, int detail)
+{
+    rt->wait.what = what;
+    rt->wait.peer = peer;
+    rt->wait.detail = detail;
+}
+
 void rt_wait_wake_at(struct halo_rt *rt, double at)
 {
     if (at < rt->wait.wake) rt->wait.wake = at;
@@ -98,9 +105,9 @@ static enum halo_status poll_stalls(struct halo_rt *rt)
 static enum halo_status progress(struct halo_rt *rt)
 {
     struct rt_wait *w = &rt->wait;
-    if (!rt->wire.req || !w->idx) return HALO_OK; /* setup: nothing of an inference is in flight */
+    if (!rt->wire.slot || !w->idx) return HALO_OK; /* setup: nothing of an inference is in flight */
     HALO_TRY(rt_wire_poll(rt, w->idx, &w->progressed));
-    HALO_TRY(rt_token_poll(rt, w->idx, &w->progressed));
+    HALO_TRY(rt_token_poll(rt, &w->progressed));
     if (rt->rank == 0) HALO_TRY(rt_report_poll(rt, w->idx));
     if (rt->rank == 0 && w->stall_req != MPI_REQUEST_NULL) HALO_TRY(poll_stalls(rt));
     return HALO_OK;
@@ -108,17 +115,39 @@ static enum halo_status progress(struct halo_rt *rt)
 
 /* ---- diagnosis --------------------------------------------------------------------------------- */
 
+/* The frame of global index g (of steps or of messages), and g's index within it. */
+static int frame_of(const struct halo_rt *rt, bool steps, int64_t g, int *within)
+{
+    int n = rt->eng.n_frames > 0 ? rt->eng.n_frames : 1, lo = 0, hi = n - 1;
+    while (lo < hi) { /* the last frame whose first index is <= g */
+        int mid = (lo + hi + 1) / 2;
+        if ((steps ? rt_step0(rt, mid) : rt_msg0(rt, mid)) <= g) lo = mid;
+        else hi = mid - 1;
+    }
+    *within = (int)(g - (steps ? rt_step0(rt, lo) : rt_msg0(rt, lo)));
+    return lo;
+}
+
 void rt_describe_wait(const struct halo_rt *rt, int what, int detail, char *buf, size_t size)
 {
-    const struct halo_sched *s = &rt->job.s;
-    if (what == WAIT_MSG && rt->job.have_sched && detail >= 0 && detail < s->n_msg) {
-        const struct halo_sched_msg *m = &s->msg[detail];
-        if (m->kind == HALO_SCHED_RESULT) snprintf(buf, size, "the logits");
-        else if (m->kind == HALO_SCHED_GATHER) snprintf(buf, size, "block %d part %d's output (gather)", m->block, m->part);
-        else if (m->block == s->n_blocks) snprintf(buf, size, "a piece of the tail's input");
-        else snprintf(buf, size, "a piece of block %d part %d's input", m->block, m->part);
+    char fr[40] = "";
+    int f = 0, k = -1;
+    if ((what == WAIT_MSG || what == WAIT_TOKEN) && rt->job.have_sched && detail >= 0) {
+        f = frame_of(rt, what == WAIT_TOKEN, detail, &k);
+        if (rt->eng.stream) snprintf(fr, sizeof fr, " of frame %d", f);
+    }
+    const struct halo_sched *s = rt->job.have_sched ? rt_sched_of(rt, f) : NULL;
+    if (what == WAIT_MSG && s && k >= 0 && k < s->n_msg) {
+        const struct halo_sched_msg *m = &s->msg[k];
+        if (m->kind == HALO_SCHED_RESULT) snprintf(buf, size, "the logits%s", fr);
+        else if (m->kind == HALO_SCHED_GATHER)
+            snprintf(buf, size, "block %d part %d's output (gather)%s", m->block, m->part, fr);
+        else if (m->block == s->n_blocks) snprintf(buf, size, "a piece of the tail's input%s", fr);
+        else snprintf(buf, size, "a piece of block %d part %d's input%s", m->block, m->part, fr);
     } else if (what == WAIT_TOKEN) {
-        snprintf(buf, size, "its turn to compute (virtual clock, step %d)", detail);
+        snprintf(buf, size, "its turn to compute (virtual clock, step %d%s)", k, fr);
+    } else if (what == WAIT_ADMIT) {
+        snprintf(buf, size, "the admission of frame %d", detail);
     } else if (what == WAIT_STATS) {
         snprintf(buf, size, "its end-of-inference report");
     } else if (what == WAIT_SENDS) {
@@ -130,13 +159,21 @@ void rt_describe_wait(const struct halo_rt *rt, int what, int detail, char *buf,
     }
 }
 
+/* "inference 2" or "the stream", in messages. */
+static const char *run_name(const struct halo_rt *rt, char *buf, size_t size)
+{
+    if (rt->eng.stream) snprintf(buf, size, "the stream");
+    else snprintf(buf, size, "inference %d", rt->eng.index);
+    return buf;
+}
+
 /* Rank 0 past the deadline and the grace period: the rank at the end of the chain of waits. */
 static enum halo_status diagnose(struct halo_rt *rt, int peer, int what, int detail)
 {
     const struct rt_wait *w = &rt->wait;
     const char *plan = rt->job.plan_path;
     int cur = peer, hops = 0;
-    char chain[1024] = "", d[160];
+    char chain[1024] = "", d[200];
     rt_describe_wait(rt, what, detail, d, sizeof d);
     size_t len = (size_t)snprintf(chain, sizeof chain, "the source waits for %s from rank %d", d, peer);
     while (cur > 0 && cur < rt->size && w->stall_for[cur] >= 0 && hops++ < rt->size) {
@@ -148,11 +185,13 @@ static enum halo_status diagnose(struct halo_rt *rt, int peer, int what, int det
         cur = next;
     }
     double t = w->timeout_ms;
+    char rn[40];
     if (cur <= 0 || hops > rt->size)
-        return halo_error(HALO_ERR_TIMEOUT, "%s: inference %d: no progress within the %.0f ms timeout, ranks wait on "
-                                            "each other (%s)", plan, rt->eng.index, t, chain);
-    return halo_error(HALO_ERR_TIMEOUT, "%s: inference %d: rank %d (%s) did not respond within the %.0f ms timeout: it "
-                                        "died or stalled (%s)", plan, rt->eng.index, cur, rt_dev_name(rt, cur), t, chain);
+        return halo_error(HALO_ERR_TIMEOUT, "%s: %s: no progress within the %.0f ms timeout, ranks wait on "
+                                            "each other (%s)", plan, run_name(rt, rn, sizeof rn), t, chain);
+    return halo_error(HALO_ERR_TIMEOUT, "%s: %s: rank %d (%s) did not respond within the %.0f ms timeout: it "
+                                        "died or stalled (%s)", plan, run_name(rt, rn, sizeof rn), cur,
+                      rt_dev_name(rt, cur), t, chain);
 }
 
 /* Past the deadline: a rank reports what it waits for; the source names the culprit after a grace
@@ -171,11 +210,12 @@ static enum halo_status overdue(struct halo_rt *rt, int peer, int what, int deta
         w->stall_sent = true;
     }
     if (now > w->deadline + 4 * grace + 2000) {
-        char d[160];
+        char d[200];
         rt_describe_wait(rt, what, detail, d, sizeof d);
-        return halo_error(HALO_ERR_TIMEOUT, "%s: inference %d: rank %d (%s) waited for %s from rank %d (%s) beyond "
+        char rn[40];
+        return halo_error(HALO_ERR_TIMEOUT, "%s: %s: rank %d (%s) waited for %s from rank %d (%s) beyond "
                                             "the %.0f ms timeout and the source did not end the run",
-                          rt->job.plan_path, rt->eng.index, rt->rank, rt_dev_name(rt, rt->rank), d, peer,
+                          rt->job.plan_path, run_name(rt, rn, sizeof rn), rt->rank, rt_dev_name(rt, rt->rank), d, peer,
                           rt_dev_name(rt, peer), w->timeout_ms);
     }
     return HALO_OK;
@@ -188,13 +228,14 @@ enum halo_status rt_wait_until(struct halo_rt *rt, rt_ready_fn ready, const void
     struct rt_wait *w = &rt->wait;
     w->peer = peer;
     w->detail = detail;
+    w->what = what;
     double t_in = halo_now_ms(), nap = RT_POLL_SLEEP_MS;
     enum halo_status st = HALO_OK;
     for (;;) {
         w->wake = INFINITY;
         if ((st = progress(rt)) != HALO_OK || ready(rt, arg)) break;
         double now = halo_now_ms();
-        if (now > w->deadline && (st = overdue(rt, w->peer, what, w->detail)) != HALO_OK) break;
+        if (now > w->deadline && (st = overdue(rt, w->peer, w->what, w->detail)) != HALO_OK) break;
         if (rt->job.opts.clock == HALO_CLOCK_VIRTUAL && !w->progressed) nap = fmin(1.5 * nap, POLL_SLEEP_MAX_VIRTUAL_MS);
         else nap = RT_POLL_SLEEP_MS;
         w->progressed = false;

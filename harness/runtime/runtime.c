@@ -48,6 +48,7 @@ const char *halo_rt_backend_version(const struct halo_rt *rt)
 }
 int halo_rt_backend_threads(const struct halo_rt *rt) { return rt->job.be ? halo_backend_threads(rt->job.be) : 0; }
 double halo_rt_timeout_ms(const struct halo_rt *rt) { return rt->wait.timeout_ms; }
+int halo_rt_inflight(const struct halo_rt *rt) { return rt->job.opts.inflight; }
 
 enum halo_status halo_rt_init(int *argc, char ***argv, struct halo_rt **out)
 {

@@ -13,6 +13,7 @@
 #include "core/tensor.h"
 #include "model/graph.h"
 #include "partition/plan.h"
+#include "partition/stream_stats.h"
 
 enum halo_clock_mode {
     HALO_CLOCK_WALL,    /* real parallel execution; times are wall times */
@@ -30,7 +31,7 @@ struct halo_run_opts {
     const char *weights_path; /* NULL: an ONNX model's own weights, else random with weights_seed */
     uint64_t weights_seed;
     bool weights_seeded;      /* random weights with weights_seed even for an ONNX model */
-    const char *image_path;   /* NULL: random N(0,1) image with image_seed */
+    const char *image_path;   /* NULL: random uint8 frames (frame f: image_seed + f) */
     uint64_t image_seed;
     const char *rates_path;   /* NULL, or per-link rates replacing the plan's (halo-rates/1) */
     const char *backend;      /* "ref", "cpu", "cuda" */
@@ -40,7 +41,20 @@ struct halo_run_opts {
     bool verify;              /* rank 0 also runs single-device inference and compares */
     double timeout_ms;        /* 0: default (see halo_rt_default_timeout_ms) */
     const char *inject;       /* NULL, or faults to inject (runtime/inject.h: halo_faults_parse) */
+    /* a stream of frames (halo_rt_stream) */
+    const char *images_dir;   /* NULL, or a folder of PNG/JPEG frames taken in name order, cycling */
+    int n_frames;             /* frames of a stream (0: single inferences only) */
+    double fps;               /* arrival rate; <= 0: as fast as possible */
+    bool poisson;             /* Poisson arrivals (exponential gaps) instead of periodic ones */
+    uint64_t arrival_seed;    /* the Poisson arrivals' seed */
+    int inflight;             /* frames admitted and not done at most (memory: buffers per frame slot) */
+    double deadline_ms;       /* > 0: count the frames whose latency exceeds it */
+    bool rotate;              /* the plans are one stream's variants: frame f runs plan f mod n_plans */
 };
+
+/* The frames a stream admits at once when --inflight is not given: the plan's devices (enough for
+ * a pipeline through every device, or a round robin over every ES, to keep each one busy). */
+int halo_rt_default_inflight(int n_dev);
 
 /* Measured and predicted figures of one plan device in one inference. */
 struct halo_run_device {
@@ -53,6 +67,7 @@ struct halo_run_device {
 
 /* One compute step (a part of a block, or the tail) of one inference. */
 struct halo_run_step {
+    int frame;                /* of a stream (0 for one inference) */
     int block, part, device;  /* block == the plan's n_blocks: the tail */
     double start_ms, end_ms;  /* on the run's timeline (wall or virtual) */
     double compute_ms;        /* measured, divided by the device's speed */
@@ -80,6 +95,38 @@ struct halo_run_report {
     const struct halo_run_step *steps; /* owned by the runtime */
 };
 
+/* One device of a stream: measured beside predicted. Utilisation = busy / the stream's span. */
+struct halo_stream_device {
+    double busy_ms, pred_busy_ms;              /* computing */
+    double up_busy_ms, pred_up_busy_ms;        /* its uplink carries a message (union of intervals) */
+    double down_busy_ms, pred_down_busy_ms;
+    int64_t up_bytes, pred_up_bytes, down_bytes, pred_down_bytes;
+};
+
+/* What rank 0 learns about a stream: per frame when it arrived, was admitted and was done, measured
+ * (wall: rank 0's clock; virtual: the cost model replayed with the measured durations and sizes)
+ * beside predicted (the cost model with the plan's compute_ms, the same arrivals and bound); the
+ * stream's figures (partition/stream_stats.h) of both; per device its load. All arrays owned by
+ * the runtime, valid until the next stream. */
+struct halo_stream_report {
+    int n_frames, n_var, inflight;
+    const double *arrival_ms, *admit_ms, *done_ms;   /* [n_frames], ms from the stream's start */
+    const double *pred_admit_ms, *pred_done_ms;      /* [n_frames] */
+    const int *image;          /* [n_frames]: which image of --image/--images (-1: a random frame, seed + f) */
+    struct halo_stream_stats meas, pred;
+    int n_dev;
+    const struct halo_stream_device *dev;
+    int64_t bytes_moved, pred_bytes_moved;
+    double wall_ms;            /* wall time of the stream (virtual clock: every step in turn) */
+    bool plan_times;           /* test hook: the virtual clock replayed the plan's compute_ms, not measured ones */
+    int n_steps;               /* every frame's steps, frame after frame */
+    const struct halo_run_step *steps;
+    bool verified;             /* --verify: every frame against single-device inference, computed off the clock */
+    double tolerance;          /* as halo_run_report's */
+    const double *max_abs_err; /* [n_frames] */
+    int n_failed;              /* lossless frames beyond the tolerance */
+};
+
 #define HALO_RATES_SCHEMA "halo-rates/1"
 
 struct halo_rt;
@@ -97,6 +144,10 @@ enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_grap
 /* Everything about the input that can be checked before starting ranks; *n_dev: ranks needed
  * (the largest plan's devices). */
 enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev);
+
+/* --rotate: the plans (files `paths`) can be the variants of one stream — none rotates already, and
+ * all share the first one's devices and links. */
+enum halo_status halo_rt_check_rotation(struct halo_plan *const *plans, int n, const char *const *paths);
 
 /* True when this process was started by an MPI launcher (Open MPI, MPICH/PMI, PMIx, Slurm). */
 bool halo_rt_under_launcher(void);
@@ -137,11 +188,25 @@ const char *halo_rt_backend_version(const struct halo_rt *rt);
 int halo_rt_backend_threads(const struct halo_rt *rt);
 /* The timeout in force for the next inference, ms. */
 double halo_rt_timeout_ms(const struct halo_rt *rt);
+/* A stream's bound on frames in flight (--inflight, or halo_rt_default_inflight of the largest plan). */
+int halo_rt_inflight(const struct halo_rt *rt);
 
 /* One inference on every rank (index 0 is the warm-up). On rank 0 `rep` is filled. Errors:
  * HALO_ERR_TIMEOUT naming the rank that died or stalled (call halo_rt_abort), HALO_ERR_MISMATCH
  * when a lossless run differs from single-device inference beyond the tolerance. */
 enum halo_status halo_rt_infer(struct halo_rt *rt, int index, struct halo_run_report *rep);
+
+/* A stream of opts.n_frames frames on every rank through the plan in use: frames arrive at the
+ * source at opts.fps (periodic or Poisson; as fast as possible when <= 0), at most opts.inflight in
+ * flight; every rank runs whatever step of whatever frame has its inputs, oldest frame first (in
+ * schedule order within a frame); on the virtual clock one rank computes at a time, frames in
+ * order. On rank 0 `rep` is filled. Errors as halo_rt_infer's; a lossless frame that differs from
+ * single-device inference is counted in rep->n_failed, not an error. */
+enum halo_status halo_rt_stream(struct halo_rt *rt, struct halo_stream_report *rep);
+/* An untimed stream of n frames as fast as possible, before a stream: every variant of a rotating
+ * plan computes once when n >= its variants (the first computation on a device builds its
+ * primitives). On rank 0 *wall_ms is its wall time, and the timeouts that follow scale with it. */
+enum halo_status halo_rt_warmup(struct halo_rt *rt, int n, double *wall_ms);
 
 /* Ends the run on every rank (rank 0 tells the others), then MPI_Finalize. */
 enum halo_status halo_rt_finish(struct halo_rt *rt);

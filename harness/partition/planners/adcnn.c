@@ -66,7 +66,7 @@ static bool schedule(struct adcnn *a, int last, const struct halo_split *sp)
                 halo_error_clear();
                 return false;
             }
-            ms += halo_cluster_transfer_ms(c, c->source, a->es[e], 4 * (int64_t)c_in * halo_rect_area(tile.in));
+            ms += halo_cluster_transfer_ms(c, c->source, a->es[e], halo_wire_bytes(HALO_INPUT, c_in, halo_rect_area(tile.in)));
             halo_tile_free(&tile);
             a->tile_ms[(size_t)t * n + e] = ms;
             sum += ms;

@@ -65,7 +65,7 @@ static double block_cost(struct aofl *a, int i, int j, int k)
             halo_error_clear();
             return INFINITY;
         }
-        up += halo_cluster_transfer_ms(c, c->source, a->es[e], 4 * (int64_t)c_in * halo_rect_area(t.in));
+        up += halo_cluster_transfer_ms(c, c->source, a->es[e], halo_wire_bytes(first - 1, c_in, halo_rect_area(t.in)));
         halo_tile_free(&t);
         a->fin[e] = up + halo_planner_rect_ms(ctx, a->es[e], first, last, r, HALO_TILE_EXACT);
     }

@@ -322,7 +322,7 @@ enum halo_status halo_dpfp_init(struct dpfp *dp, const struct halo_planner_ctx *
         dp->H[s] = o.h;
         dp->row_bytes[s] = 4 * (int64_t)o.c * o.w;
     }
-    dp->in_row_bytes = 4 * (int64_t)g->input.c * g->input.w;
+    dp->in_row_bytes = halo_wire_bytes(HALO_INPUT, g->input.c, g->input.w);
     for (int e = 0; e < n; e++) fit_device(dp, es[e]);
     return HALO_OK;
 }

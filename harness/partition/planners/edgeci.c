@@ -49,7 +49,7 @@ static double bid(const struct edgeci *a, int q, int e, int y, int rows)
         halo_error_clear();
         return INFINITY;
     }
-    int64_t row_bytes = 4 * (int64_t)a->c_in * a->W_in, in_rows = halo_rect_h(t.in);
+    int64_t row_bytes = halo_wire_bytes(a->first - 1, a->c_in, a->W_in), in_rows = halo_rect_h(t.in);
     halo_tile_free(&t);
     int d = a->es[e];
     double recv;

@@ -41,7 +41,7 @@ static enum halo_status assign(struct ftp *f, int last, const struct halo_split 
     for (int t = 0; t < sp->n_parts; t++) {
         struct halo_tile tile;
         HALO_TRY(halo_tile_build(ctx->g, 0, last, sp->part[t], HALO_TILE_EXACT, &tile));
-        int64_t bytes = 4 * (int64_t)c_in * halo_rect_area(tile.in);
+        int64_t bytes = halo_wire_bytes(HALO_INPUT, c_in, halo_rect_area(tile.in));
         halo_tile_free(&tile);
         int best = -1;
         double best_fin = INFINITY, best_arr = 0;

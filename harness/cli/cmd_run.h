@@ -1,0 +1,42 @@
+/* cmd_run: what `halo run`'s two files share — cmd_run.c (arguments, the job, single inferences)
+ * and cmd_run_stream.c (a stream of frames: its table, JSON and per-frame CSV rows). */
+#ifndef HALO_CLI_CMD_RUN_H
+#define HALO_CLI_CMD_RUN_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "runtime/runtime.h"
+
+struct run_args {
+    struct halo_run_opts o;
+    const char *plans[HALO_CLI_MAX_ARGS];
+    int repeat, warmup;
+    const char *csv, *trace;
+    enum halo_cli_format format;
+};
+
+/* What rank 0 writes besides the table: the CSV rows' destinations (the --csv file, stdout under
+ * --format csv), the --trace file, and the JSON document under --format json. */
+struct run_out {
+    FILE *sinks[2];
+    int n_sinks;
+    FILE *trace;
+    const char *prov;      /* provenance CSV values */
+    cJSON *doc, *plans;    /* --format json */
+};
+
+/* The header of the per-frame CSV rows of a stream (without the provenance columns). */
+extern const char *const halo_run_stream_csv_header;
+
+/* Rank 0 after a stream of the plan in use: the table (or the plan's JSON object's "stream"), the
+ * per-frame CSV rows and the trace. Returns the number of lossless frames that failed --verify. */
+int halo_run_stream_report(const struct halo_rt *rt, const struct run_args *ra, struct run_out *out, cJSON *jplan,
+                           const struct halo_stream_report *r);
+
+/* "wall" or "virtual", "emulated" or "real". */
+const char *halo_run_clock_name(enum halo_clock_mode c);
+const char *halo_run_link_name(enum halo_link_mode l);
+
+#endif
