@@ -4,6 +4,7 @@
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/image.h"
 #include "core/parse.h"
 #include "exec/executor.h"
@@ -25,16 +26,14 @@
 /* A raw float32 CHW tensor of exactly 3 x h x w from a file (for cross-checks with torch). */
 static enum halo_status load_raw(const char *path, int h, int w, struct halo_tensor *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
+    FILE *f;
+    long long size = 0;
+    HALO_TRY(halo_file_open_regular(path, &f, &size));
     size_t want = (size_t)3 * h * w * sizeof(float);
     enum halo_status st = HALO_OK;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
-        st = halo_error(HALO_ERR_IO, "%s: not a readable regular file", path);
-    else if ((size_t)sb.st_size != want)
+    if ((size_t)size != want)
         st = halo_error(HALO_ERR_INVALID, "%s: %lld bytes, expected %zu (3x%dx%d float32 for --input %dx%d)", path,
-                        (long long)sb.st_size, want, h, w, h, w);
+                        size, want, h, w, h, w);
     if (st == HALO_OK) st = halo_tensor_alloc(out, 3, (struct halo_rect){0, h, 0, w});
     if (st == HALO_OK && fread(out->data, 1, want, f) != want) {
         halo_tensor_free(out);
@@ -47,18 +46,17 @@ static enum halo_status load_raw(const char *path, int h, int w, struct halo_ten
 /* Writes n floats as little-endian float32, no header. */
 static enum halo_status write_logits(const char *path, const float *v, size_t n)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    bool bad = false;
-    for (size_t i = 0; i < n && !bad; i++) {
+    struct halo_outfile *o;
+    HALO_TRY(halo_outfile_open(path, &o));
+    FILE *f = halo_outfile_stream(o);
+    for (size_t i = 0; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &v[i], 4);
         unsigned char b[4] = {(unsigned char)bits, (unsigned char)(bits >> 8), (unsigned char)(bits >> 16),
                               (unsigned char)(bits >> 24)};
-        bad = fwrite(b, 1, 4, f) != 4;
+        if (fwrite(b, 1, 4, f) != 4) break; /* the close reports it */
     }
-    bad |= fclose(f) != 0;
-    return bad ? halo_error(HALO_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : HALO_OK;
+    return halo_outfile_close(o);
 }
 
 /* The distinct implementations that ran a node, in order of first use, and how many nodes each

@@ -1,6 +1,7 @@
 /* halo profile: measure a platform layer by layer and write a profile (schema halo-profile/1). */
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "core/file.h"
 #include "core/parse.h"
 #include "exec/backend.h"
 #include "model/zoo.h"
@@ -151,13 +152,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         halo_graph_free(g);
     }
     if (st == HALO_OK) { /* the output must be writable: fail now, not after minutes of measuring */
-        FILE *f = fopen(outp, "a");
-        if (!f) st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", outp, strerror(errno));
-        else {
-            long size = ftell(f);
-            fclose(f);
-            if (size == 0) remove(outp);
-        }
+        struct halo_outfile *o;
+        st = halo_outfile_open(outp, &o);
+        halo_outfile_discard(o);
     }
     if (st == HALO_OK) {
         struct halo_backend *be;

@@ -5,6 +5,7 @@
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/parse.h"
 #include "core/provenance.h"
 #include "exec/backend.h"
@@ -393,7 +394,7 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
 {
     bool root = halo_rt_rank(rt) == 0, table = ra->format == HALO_FORMAT_TABLE;
     struct run_out out = {0};
-    FILE *csv = NULL;
+    struct halo_outfile *csv = NULL, *trace = NULL;
     char *prov_values = NULL;
     int n = ra->repeat, failed = 0;
     double *lat = halo_calloc((size_t)n, sizeof *lat), *err = halo_calloc((size_t)n, sizeof *err);
@@ -420,20 +421,21 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
             out.prov = prov_values;
         }
         if (ra->csv) {
-            csv = fopen(ra->csv, "w");
-            if (!csv) {
-                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->csv, strerror(errno));
+            if (halo_outfile_open(ra->csv, &csv) != HALO_OK) {
+                halo_cli_fail(cmd, HALO_ERR_IO);
                 quit(rt, HALO_EXIT_USAGE);
             }
-            out.sinks[out.n_sinks++] = csv;
+            out.sinks[out.n_sinks++] = halo_outfile_stream(csv);
         }
         if (ra->format == HALO_FORMAT_CSV) out.sinks[out.n_sinks++] = stdout;
         for (int q = 0; q < out.n_sinks; q++) fprintf(out.sinks[q], "%s,%s\n", CSV_HEADER, halo_provenance_csv_header());
         if (ra->trace) {
-            if (!(out.trace = fopen(ra->trace, "w"))) {
-                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->trace, strerror(errno));
+            if (halo_outfile_open(ra->trace, &trace) != HALO_OK) {
+                halo_cli_fail(cmd, HALO_ERR_IO);
+                halo_outfile_discard(csv);
                 quit(rt, HALO_EXIT_USAGE);
             }
+            out.trace = halo_outfile_stream(trace);
             fprintf(out.trace, "plan,method,clock,inference,block,kind,part,device,start_ms,end_ms,compute_ms,"
                                "pred_compute_ms\n");
         }
@@ -447,15 +449,16 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
         }
         failed += run_plan(cmd, rt, ra, &out, lat, err, ovh);
     }
-    if (csv) {
-        if (fclose(csv) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->csv);
-        else if (table) printf("wrote %s\n", ra->csv);
-    }
-    if (out.trace) {
-        if (fclose(out.trace) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->trace);
-        else if (table) printf("wrote %s\n", ra->trace);
-    }
     int rc = failed ? HALO_EXIT_FAIL : HALO_EXIT_OK;
+    /* a file that could not be written is bad output, as when it cannot be created (exit 2) */
+    struct halo_outfile *files[2] = {csv, trace};
+    const char *names[2] = {ra->csv, ra->trace};
+    for (int k = 0; k < 2; k++) {
+        if (!files[k]) continue;
+        enum halo_status st = halo_outfile_close(files[k]);
+        if (st != HALO_OK) rc = halo_cli_fail(cmd, st);
+        else if (table) printf("wrote %s\n", names[k]);
+    }
     if (out.doc) {
         int jrc = halo_cli_put_json(cmd, out.doc);
         if (rc == HALO_EXIT_OK) rc = jrc;

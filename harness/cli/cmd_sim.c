@@ -4,6 +4,7 @@
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "core/parse.h"
 #include "core/provenance.h"
@@ -124,7 +125,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     struct halo_plan **plans = halo_calloc((size_t)ns, sizeof *plans);
     int **maps = halo_calloc((size_t)ns, sizeof *maps);
     double *lat = halo_malloc((size_t)A->draws, sizeof *lat);
-    FILE *csv = NULL;
+    struct halo_outfile *csv = NULL;
     char *prov_csv = NULL;
     struct halo_provenance prov = {0};
     cJSON *doc = NULL, *jmethods = NULL;
@@ -137,10 +138,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
         st = halo_zoo_build_for(model, h, w, &g[s]);
         if (st == HALO_OK) st = halo_planner_ctx_init(&ctx[s], g[s], c, (struct halo_planner_opts){0});
     }
-    if (st == HALO_OK && A->csv) {
-        csv = fopen(A->csv, "w");
-        if (!csv) st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", A->csv, strerror(errno));
-    }
+    if (st == HALO_OK && A->csv) st = halo_outfile_open(A->csv, &csv);
     if (st == HALO_OK && A->dump_dir && mkdir(A->dump_dir, 0777) != 0 && errno != EEXIST)
         st = halo_error(HALO_ERR_IO, "%s: cannot create: %s", A->dump_dir, strerror(errno));
     if (st != HALO_OK) goto done;
@@ -151,7 +149,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     /* where the CSV rows go: the --csv file and, with --format csv, stdout */
     FILE *sinks[2];
     int n_sinks = 0;
-    if (csv) sinks[n_sinks++] = csv;
+    if (csv) sinks[n_sinks++] = halo_outfile_stream(csv);
     if (A->format == HALO_FORMAT_CSV) sinks[n_sinks++] = stdout;
     if (A->format == HALO_FORMAT_JSON) {
         doc = cJSON_CreateObject();
@@ -271,7 +269,12 @@ done:;
     free(prov_csv);
     halo_provenance_free(&prov);
     int rc = st == HALO_OK ? HALO_EXIT_OK : halo_cli_fail(cmd, st);
-    if (csv && fclose(csv) != 0 && rc == HALO_EXIT_OK) rc = halo_cli_fail(cmd, halo_error(HALO_ERR_IO, "%s: write failed", A->csv));
+    if (csv && rc == HALO_EXIT_OK) {
+        enum halo_status cst = halo_outfile_close(csv);
+        if (cst != HALO_OK) rc = halo_cli_fail(cmd, cst);
+    } else {
+        halo_outfile_discard(csv);
+    }
     if (doc && rc == HALO_EXIT_OK) rc = halo_cli_put_json(cmd, doc);
     else cJSON_Delete(doc);
     for (int s = 0; s < ns && plans; s++) {
