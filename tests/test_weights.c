@@ -427,7 +427,7 @@ static void test_malformed(void)
 
     /* duplicate key in the JSON */
     snprintf(f.extra, sizeof f.extra, ",\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1000],\"data_offsets\":[0,4000]}");
-    CHECK_LOAD_ERR(g, file_write(&f, "dup.safetensors"), HALO_ERR_PARSE, "tensor fc.bias appears twice");
+    CHECK_LOAD_ERR(g, file_write(&f, "dup.safetensors"), HALO_ERR_PARSE, "header: fc.bias: given twice");
     f.extra[0] = '\0';
 
     t = file_find(&f, "layer1.0.conv1.weight");
