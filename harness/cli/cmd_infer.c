@@ -133,7 +133,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_backend_opts opts = {0, 0};
     enum halo_status st = HALO_OK;
     if (seed_s) st = halo_parse_long("--seed", seed_s, 0, LONG_MAX, &seed);
-    if (st == HALO_OK && threads_s) st = halo_parse_int("--threads", threads_s, 1, INT_MAX, &opts.threads);
+    if (st == HALO_OK && threads_s) st = halo_parse_threads("--threads", threads_s, &opts.threads);
     if (st == HALO_OK && backend && !*backend) st = halo_error(HALO_ERR_INVALID, "--backend: empty name");
     int h, w;
     if (st == HALO_OK) st = halo_cli_input_size(cmd, &a, &h, &w);

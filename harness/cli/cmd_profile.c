@@ -135,7 +135,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if ((v = halo_cli_get(cmd, &a, "backend"))) o.backend = v;
     if ((v = halo_cli_get(cmd, &a, "warmup"))) st = halo_parse_int("--warmup", v, 0, 100000, &o.warmup);
     if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "repeat"))) st = halo_parse_int("--repeat", v, 1, 100000, &o.repeat);
-    if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "threads"))) st = halo_parse_int("--threads", v, 1, 4096, &o.threads);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "threads"))) st = halo_parse_threads("--threads", v, &o.threads);
     long seed = 0;
     if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "seed"))) st = halo_parse_long("--seed", v, 0, 0x7fffffffffffffffL, &seed);
     o.seed = (uint64_t)seed;

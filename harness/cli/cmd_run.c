@@ -82,7 +82,7 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
         o->weights_seed = (uint64_t)v;
     if (st == HALO_OK && rep) st = halo_parse_int("--repeat", rep, 1, 1000000, &ra->repeat);
     if (st == HALO_OK && warm) st = halo_parse_int("--warmup", warm, 0, 1000000, &ra->warmup);
-    if (st == HALO_OK && thr) st = halo_parse_int("--threads", thr, 1, INT_MAX, &o->threads);
+    if (st == HALO_OK && thr) st = halo_parse_threads("--threads", thr, &o->threads);
     if (st == HALO_OK && tmo) st = halo_parse_double("--timeout-ms", tmo, 1, 1e9, &o->timeout_ms);
     if (st != HALO_OK) return halo_cli_fail(cmd, st);
     if (o->backend && !*o->backend) return halo_cli_usage_error(cmd, "--backend: empty name");
