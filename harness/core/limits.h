@@ -9,8 +9,10 @@
 /* Link bandwidth in Mbit/s (device uplinks and downlinks, links matrices, rates, traces). */
 #define HALO_BANDWIDTH_MBPS_MIN 1e-3
 #define HALO_BANDWIDTH_MBPS_MAX 1e9
-/* One-way link latency in ms (devices, links matrices, rates). */
+/* One-way link latency in ms (links matrices, rates). A device's own latency_ms is half of it:
+ * a link between two devices takes the sum of theirs. */
 #define HALO_LATENCY_MS_MAX 1e6
+#define HALO_DEVICE_LATENCY_MS_MAX (HALO_LATENCY_MS_MAX / 2)
 
 /* Effective capacity in GFLOP/s (inline capacities and their classes, fitted classes). */
 #define HALO_GFLOPS_MIN 1e-6
@@ -25,6 +27,8 @@
  * [HALO_TIME_MS_MIN, HALO_TIME_MS_MAX]; a whole model's latency is never 0. */
 #define HALO_TIME_MS_MIN 1e-6
 #define HALO_TIME_MS_MAX 1e9
+/* A predicted time in ms (plans): the bounds above keep any prediction below it. */
+#define HALO_PREDICTED_MS_MAX 1e18
 /* Multiply-accumulates of one layer or part: whole numbers, exact in a JSON number (2^53). */
 #define HALO_MACS_MAX 9007199254740992.0
 
