@@ -90,6 +90,12 @@ enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo
     if (t->stage0 != stage || t->stage1 != g->n_stages)
         return halo_error(HALO_ERR_INVALID, "%s: tail.stages: [%d, %d) must be [%d, %d)", name, t->stage0, t->stage1,
                           stage, g->n_stages);
+    /* the tail runs the nodes it names: they must be its stages' (a tail that stopped one node
+     * early passed, then a rank aborted on the tensor it did not expect) */
+    int tail_first = t->stage0 < g->n_stages ? g->stages[t->stage0].first : g->n_nodes;
+    if (t->first != tail_first || t->last != g->n_nodes)
+        return halo_error(HALO_ERR_INVALID, "%s: tail.nodes: [%d, %d) do not match stages [%d, %d) (nodes [%d, %d))", name,
+                          t->first, t->last, t->stage0, t->stage1, tail_first, g->n_nodes);
     if (t->device < 0 || t->device >= p->n_dev) return halo_error(HALO_ERR_INVALID, "%s: tail.device: no such device", name);
     if (t->first < t->last) {
         HALO_TRY(check_in(g, t->first, t->last, HALO_TILE_EXACT, halo_rect_full(g->nodes[g->n_nodes - 1].out_shape),

@@ -278,3 +278,5 @@ if len(sys.argv) > 1:
     plan("in_wrong.json", lambda p: P0(p).update(**{"in": [0, 1, 0, 1]}))
     plan("tail_device.json", lambda p: p["tail"].update(device="nowhere"))
     plan("rank_order.json", lambda p: p["devices"][1].update(rank=7))
+    plan("tail_nodes.json", lambda p: p["tail"].update(nodes=[p["tail"]["nodes"][0], p["tail"]["nodes"][1] - 1]))
+    plan("tail_nodes_inverted.json", lambda p: p["tail"].update(nodes=[p["tail"]["nodes"][0], 0]))
