@@ -173,6 +173,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
             name = strdup(nm);
         }
         o.name = name;
+        /* the profile's reader takes names only: write none it would refuse */
+        if (!name) st = HALO_ERR_NOMEM;
+        else st = halo_check_name(nm ? "--name" : "-o (the default --name)", name);
     }
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);

@@ -159,6 +159,21 @@ profile("ceilings_not_object.json", lambda p: p.update(ceilings=[100]))
 profile("no_conv1x1.json", lambda p: (p.update(models=[]), p["fit"]["classes"].pop("conv1x1"),
                                       p["fit"]["classes"].pop("conv3x3"), p["fit"]["classes"].pop("conv_other"),
                                       p["fit"]["classes"].pop("conv_strided")))
+# times and counts that reached the fit unchecked: 1e-300 ms gave 1e301 GFLOP/s (a fit no reader
+# takes); a layer of a model at 8192x8192 measured at the 1e-6 ms floor gives 3e11 GFLOP/s; a model
+# latency of 0 gave NaN ratios in predict
+T = lambda v: {"min": v, "median": v, "p90": v}
+profile("time_tiny.json", lambda p: L0(p).update(time_ms=T(1e-300)))
+profile("fit_range.json", lambda p: (p["models"][0].update(input=[8192, 8192], latency_ms=T(1)),
+                                     L0(p).update(macs=64 * 3 * 49 * 4096 * 4096, time_ms=T(1e-6), tiles=[])))
+profile("latency_zero.json", lambda p: p["models"][0].update(latency_ms=T(0)))
+profile("input_fraction.json", lambda p: p["models"][0].update(input=[64.7, 64.2]))
+profile("model_unknown.json", lambda p: p["models"][0].update(model="resnet19"))
+profile("node_wrong.json", lambda p: L0(p).update(node="nope"))
+profile("index_huge.json", lambda p: L0(p).update(index=1 << 30))
+profile("macs_wrong.json", lambda p: L0(p).update(macs=9e18))
+profile("tile_heights.json", lambda p: p.update(settings={"tile_heights": ["x", -1, 5, None]}))
+profile("name_escape.json", lambda p: p.update(name="bad\u001b[2J"))
 
 # ---- weights (resnet18): a header that names a few tensors; the loader checks it before data ---
 def st(name, header, data=b"", length=None):
