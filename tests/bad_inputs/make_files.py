@@ -84,10 +84,39 @@ cluster("channel_model.json", lambda c: c.update(channel={"model": "fading"}))
 cluster("channel_rayleigh_missing.json", lambda c: c.update(channel={"model": "rayleigh", "snr_db": 10}))
 cluster("channel_rayleigh_device.json", lambda c: c.update(channel={"model": "rayleigh", "bandwidth_mhz": 20, "snr_db": 10, "devices": {"es9": {"snr_db": 3}}}))
 cluster("channel_snr_range.json", lambda c: c.update(channel={"model": "rayleigh", "bandwidth_mhz": 20, "snr_db": 500}))
-for t in ("missing", "header", "device", "time", "rate", "text", "empty", "no_rows", "long_line"):
+for t in ("missing", "header", "device", "time", "rate", "text", "empty", "no_rows", "long_line", "extra_field",
+          "hex", "trailing_text"):
     cluster(f"trace_{t}.json", lambda c, t=t: c.update(channel={"model": "trace", "file": f"../trace/{t}.csv"}))
+cluster("trace_folder.json", lambda c: c.update(channel={"model": "trace", "file": "../trace"}))
 with open(os.path.join(HERE, "cluster", "huge_number.json"), "w") as f:
     f.write(dump(CLUSTER).replace('"uplink_mbps": 400', '"uplink_mbps": 1e999'))
+# bounds that keep the cost model finite: a bandwidth of 1e-15 Mbit/s or a links latency of 1e16 ms made
+# DPFP loop forever; capacity classes of 1e400 (read as inf) or 1e-300 priced layers at 0 ms or forever
+cluster("bw_tiny.json", lambda c: [d.update(uplink_mbps=1e-15, downlink_mbps=1e-15) for d in c["devices"]])
+cluster("links_latency_huge.json", lambda c: c.update(links={"latency_ms": [[0 if i == j else 1e16 for j in range(3)] for i in range(3)]}))
+cluster("links_bw_tiny.json", lambda c: c.update(links={"bandwidth_mbps": [[0, 1e-300, 1], [1, 0, 1], [1, 1, 0]]}))
+cluster("capacity_class_tiny.json", lambda c: c["devices"][1]["capacity"].update(classes={"conv3x3": 1e-300}))
+with open(os.path.join(HERE, "cluster", "capacity_class_inf.json"), "w") as f:
+    c = copy.deepcopy(CLUSTER)
+    c["devices"][1]["capacity"]["classes"] = {"conv3x3": 1}
+    f.write(dump(c).replace('"conv3x3": 1', '"conv3x3": 1e400'))
+# what cJSON let through: a key given twice (cJSON took the first, Python and jq the last), data after
+# the document, a NUL inside a name (cut there by every C string function), control characters
+with open(os.path.join(HERE, "cluster", "dup_key.json"), "w") as f:
+    f.write(dump(CLUSTER).replace('"uplink_mbps": 400,', '"uplink_mbps": 400, "uplink_mbps": -5,'))
+with open(os.path.join(HERE, "cluster", "dup_source.json"), "w") as f:
+    f.write(dump(CLUSTER).replace('"source": "cam",', '"source": "cam", "source": "es9",'))
+write("cluster", "trailing.json", dump(CLUSTER) + '{"schema": "garbage"} and more\n')
+write("cluster", "trailing_nul.json", dump(CLUSTER) + "\0garbage")
+cluster("source_nul.json", lambda c: c.update(source="cam\0evil"))
+cluster("name_escape.json", lambda c: c["devices"][2].update(name="es\x1b[2J"))
+cluster("name_long.json", lambda c: c["devices"][2].update(name="e" * 300))
+# leniency: a note of any JSON, links diagonals that are not numbers, fields the channel model ignores
+cluster("note_object.json", lambda c: c.update(note={"a": 1}))
+cluster("links_diagonal.json", lambda c: c.update(links={"latency_ms": [["x", 1, 1], [1, 0, 1], [1, 1, 0]]}))
+cluster("channel_static_extra.json", lambda c: c.update(channel={"model": "static", "bandwidth_mhz": 20}))
+write("cluster", "many_devices.json", json.dumps(dict(CLUSTER, devices=CLUSTER["devices"][:1] + [
+    {"name": "e%d" % i, "capacity": {"gflops": 1}, "uplink_mbps": 1, "downlink_mbps": 1} for i in range(1, 1100)])) + "\n")
 
 # ---- trace --------------------------------------------------------------------------------------
 H = "time_s,device,up_mbps,down_mbps\n"
@@ -98,7 +127,10 @@ write("trace", "rate.csv", H + "0,es1,10,0\n")
 write("trace", "text.csv", H + "0,es1,fast,10\n")
 write("trace", "empty.csv", "")
 write("trace", "no_rows.csv", H)
-write("trace", "long_line.csv", H + "0,es1,10," + "1" * 600 + "\n")
+write("trace", "long_line.csv", H + "0,es1,10," + "1" * 1100 + "\n")
+write("trace", "extra_field.csv", H + "0,es1,100,100,garbage\n")
+write("trace", "hex.csv", H + "0x10,es1,100,100\n")
+write("trace", "trailing_text.csv", H + "1,es2,50,50 and more\n")
 
 # ---- profile ------------------------------------------------------------------------------------
 PROFILE = {
