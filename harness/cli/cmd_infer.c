@@ -39,6 +39,13 @@ static enum halo_status load_raw(const char *path, int h, int w, struct halo_ten
         halo_tensor_free(out);
         st = halo_error(HALO_ERR_IO, "%s: read error", path);
     }
+    /* a NaN or an infinity would run through every layer and come out as NaN logits */
+    for (size_t i = 0; st == HALO_OK && i < want / sizeof(float); i++)
+        if (!isfinite(out->data[i])) {
+            st = halo_error(HALO_ERR_INVALID, "%s: element %zu is %g: the input must be finite", path, i,
+                            (double)out->data[i]);
+            halo_tensor_free(out);
+        }
     fclose(f);
     return st;
 }
@@ -183,6 +190,10 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         goto done;
     }
     int n_kinds = impl_kinds(be, g, kinds, counts);
+    /* inputs and weights are finite; logits that are not come from float32 overflow inside the
+     * network: say so rather than rank NaNs */
+    size_t n_bad = 0;
+    for (size_t i = 0; i < n; i++) n_bad += !isfinite(y.data[i]);
     if (a.format == HALO_FORMAT_JSON) {
         cJSON *doc = cJSON_CreateObject(), *o;
         int in[3] = {3, h, w};
@@ -259,6 +270,12 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         printf("\n%4s %6s %12s %12s\n", "rank", "class", "probability", "logit");
         for (int r = 0; r < n_top; r++) printf("%4d %6zu %12.6f %12.6f\n", r + 1, cls[r], prob[r], y.data[cls[r]]);
         rc = HALO_EXIT_OK;
+    }
+    if (n_bad && rc == HALO_EXIT_OK) {
+        fflush(stdout);
+        halo_error(HALO_ERR_MISMATCH, "%zu of the %zu logits are NaN or infinite: float32 overflowed inside the "
+                                      "network (are the weights' magnitudes sane?)", n_bad, n);
+        rc = halo_cli_fail(cmd, HALO_ERR_MISMATCH);
     }
     free(kinds);
     free(counts);

@@ -243,6 +243,19 @@ h = b'{"bn1.weight":{"dtype":"F32","shape":[64],"data_offsets":[0,256]},"bn1.wei
 write("weights", "twice.safetensors", struct.pack("<Q", len(h)) + h + bytes(512))
 f64 = struct.pack("<d", 1e300) + bytes(8 * 63)
 st("f64_range.safetensors", {"bn1.weight": {"dtype": "F64", "shape": [64], "data_offsets": [0, 512]}}, f64)
+# values no parameter may have: NaN and infinities (F32, F16, F64), a negative running variance; a
+# tensor name with \u0000 (it loaded as the name before it); a header with data after its JSON
+st("nan_conv1.safetensors", {"conv1.weight": {"dtype": "F32", "shape": [64, 3, 7, 7], "data_offsets": [0, C1]}},
+   struct.pack("<f", float("nan")) + bytes(C1 - 4))
+st("inf_f16.safetensors", {"bn1.bias": {"dtype": "F16", "shape": [64], "data_offsets": [0, 128]}},
+   bytes(2 * 5) + b"\x00\x7c" + bytes(2 * 58))
+st("nan_f64.safetensors", {"bn1.bias": {"dtype": "F64", "shape": [64], "data_offsets": [0, 512]}},
+   bytes(8) + struct.pack("<d", float("nan")) + bytes(8 * 62))
+st("neg_var.safetensors", {"bn1.running_var": {"dtype": "F32", "shape": [64], "data_offsets": [0, 256]}},
+   struct.pack("<64f", *([1.0] * 3 + [-1.0] + [1.0] * 60)))
+st("name_nul.safetensors", {"fc.bias\0junk": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}}, bytes(4000))
+h = json.dumps({"bn1.weight": {"dtype": "F32", "shape": [64], "data_offsets": [0, 256]}}).encode() + b" x"
+write("weights", "header_trailing.safetensors", struct.pack("<Q", len(h)) + h + bytes(256))
 
 
 # ---- image ----------------------------------------------------------------------------------------
@@ -290,6 +303,9 @@ write("rates", "unknown.json", dump({"schema": "halo-rates/1", "bandwidth_mbps":
 
 # ---- raw input tensors (infer --input-raw) ---------------------------------------------------------
 write("raw", "short.f32", bytes(4 * 100))
+write("raw", "nan.f32", struct.pack("<f", 0.5) * 100 + struct.pack("<f", float("nan")) + struct.pack("<f", 0.5) * (3 * 32 * 32 - 101))
+# finite but so large that float32 overflows inside the network: the logits are not finite
+write("raw", "huge.f32", struct.pack("<f", 3e38) * (3 * 32 * 32))
 
 # ---- plan (halo run) -------------------------------------------------------------------------------
 if len(sys.argv) > 1:
