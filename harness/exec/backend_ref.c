@@ -137,7 +137,7 @@ static void pool(const struct halo_node *n, const struct halo_tensor *x, struct 
                         int inside;
                         float v = window_in(x, c, r, p, oy * k->sh + ky * k->dh, ox * k->sw + kx * k->dw, &inside);
                         if (!inside) continue; /* max pool ignores padding; avg counts it below */
-                        if (v > best) best = v;
+                        if (v > best || isnan(v)) best = v; /* NaN wins, as in torch */
                         sum += v;
                         count++;
                     }
@@ -192,7 +192,7 @@ static void elementwise(const struct halo_node *n, const struct halo_node_weight
                 double v = at(a, c, yy, xx);
                 switch (n->op) {
                 case HALO_OP_BN: v = v * scale + shift; break;
-                case HALO_OP_RELU: v = v > 0 ? v : 0; break;
+                case HALO_OP_RELU: v = v > 0 || isnan(v) ? v : 0; break; /* relu(NaN) is NaN, as in torch */
                 case HALO_OP_RELU6: v = v < 0 ? 0 : (v > 6 ? 6 : v); break;
                 case HALO_OP_ADD: v += at(b, c, yy, xx); break;
                 default: HALO_ASSERT(!"not element-wise");
