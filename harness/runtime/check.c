@@ -111,6 +111,7 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
 {
     struct halo_graph *g = NULL;
     enum halo_status st = HALO_OK;
+    int n_blocks = 0;
     *n_dev = 0;
     for (int i = 0; i < o->n_plans && st == HALO_OK; i++) {
         struct halo_plan *p = NULL;
@@ -118,6 +119,7 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
         st = halo_rt_load_plan(o, o->plan_paths[i], &p, &g);
         if (st == HALO_OK) st = halo_sched_build(p, g, &s);
         if (st == HALO_OK && p->n_dev > *n_dev) *n_dev = p->n_dev;
+        if (st == HALO_OK && p->n_blocks > n_blocks) n_blocks = p->n_blocks;
         halo_sched_free(&s);
         halo_plan_free(p);
     }
@@ -140,7 +142,7 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
     }
     if (st == HALO_OK && o->inject) { /* faults name ranks of the plan */
         struct halo_faults f;
-        st = halo_faults_parse(o->inject, *n_dev, &f);
+        st = halo_faults_parse(o->inject, *n_dev, n_blocks, &f);
         halo_faults_free(&f);
     }
     halo_graph_free(g);
