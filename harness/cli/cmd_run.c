@@ -97,6 +97,15 @@ static void quit(struct halo_rt *rt, int code)
     halo_rt_abort(rt, code);
 }
 
+/* Under a user's own mpirun, a failed run must still fail the job: with the flag the README asks
+ * for (--mca orte_abort_on_non_zero_status 0) Open MPI 4.1's mpirun exits 0 whatever the ranks
+ * return, but it passes on MPI_Abort's code. halo's own launcher reads the source's status from a
+ * file instead, so this is only for jobs it did not start; rank 0 ends the job, after its message. */
+static void fail_job(struct halo_rt *rt, int rc)
+{
+    if (rc != HALO_EXIT_OK && halo_rt_rank(rt) == 0 && !halo_rt_status_read()) halo_rt_abort(rt, rc);
+}
+
 static const char *clock_name(enum halo_clock_mode c) { return c == HALO_CLOCK_WALL ? "wall" : "virtual"; }
 static const char *link_name(enum halo_link_mode l) { return l == HALO_LINK_REAL ? "real" : "emulated"; }
 
@@ -126,7 +135,7 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
     if (o->image_path) printf("input     %s\n", o->image_path);
     else printf("input     random N(0,1) image, seed %llu\n", (unsigned long long)o->image_seed);
     printf("runs      %d warm-up, %d timed per plan; timeout per inference %s\n", ra->warmup, ra->repeat,
-           o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time)");
+           o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time), at most 600 s");
 }
 
 static void print_plan_header(const struct halo_rt *rt)
@@ -505,12 +514,14 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
                       : HALO_EXIT_FAIL;
         if (st == HALO_ERR_TIMEOUT || st == HALO_ERR_MPI) quit(rt, rc);
         if (halo_rt_rank(rt) == 0) halo_rt_report_exit(rc);
+        fail_job(rt, rc);
         halo_rt_finish(rt);
         halo_rt_free(rt);
         return rc;
     }
     rc = run_inferences(cmd, rt, &ra);
     if (halo_rt_rank(rt) == 0) halo_rt_report_exit(rc);
+    fail_job(rt, rc);
     st = halo_rt_finish(rt);
     if (st != HALO_OK) {
         halo_cli_fail(cmd, st);
@@ -560,10 +571,10 @@ const struct halo_cli_cmd halo_cmd_run = {
         "\n"
         "Faults: every wait has a deadline (--timeout-ms; default max(2 s, 5 x the predicted latency,\n"
         "3 x the warm-up's wall time), and max(30 s, 20 x predicted x ranks on the virtual clock) for\n"
-        "the first run). A rank past it tells the source what it waits for; the source names the rank\n"
-        "that died or stalled and ends the job (MPI_Abort, exit 1). Every message carries a checksum of\n"
-        "its payload: a message corrupted in transit ends the job on its receiver, which names sender and\n"
-        "message (exit 1); no result of that run is reported.\n"
+        "the first run; at most 600 s). A rank past it tells the source what it waits for; the source\n"
+        "names the rank that died or stalled and ends the job (MPI_Abort, exit 1). Every message carries\n"
+        "a checksum of its payload: a message corrupted in transit ends the job on its receiver, which\n"
+        "names sender and message (exit 1); no result of that run is reported.\n"
         "--inject F1,F2,... injects faults to test this (RANK: the plan's device index, 0 the source;\n"
         "BLOCK: the first block it applies to, default 0; the tail is the plan's number of blocks):\n"
         "  kill:RANK[@BLOCK]     that ES exits at its first step of such a block: the source names it\n"
