@@ -9,6 +9,7 @@
 #include <jpeglib.h>
 #include <png.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmpdir[] = "/tmp/halo_test_image_XXXXXX";
@@ -382,7 +383,12 @@ static long file_size(const char *p)
 static void test_bad_files(void)
 {
     CHECK_IMAGE_ERR(tmp_path("none.png"), HALO_ERR_IO, "cannot open");
-    CHECK_IMAGE_ERR(tmpdir, HALO_ERR_IO, "not a regular file");
+    CHECK_IMAGE_ERR(tmpdir, HALO_ERR_IO, "is a directory");
+    const char *fifo = tmp_path("fifo.png"); /* nobody writes it: refused at once, not waited on */
+    if (mkfifo(fifo, 0600) == 0) {
+        CHECK_IMAGE_ERR(fifo, HALO_ERR_IO, "not a regular file");
+        unlink(fifo);
+    }
     const char *p = tmp_path("empty.png");
     fclose(fopen(p, "wb"));
     CHECK_IMAGE_ERR(p, HALO_ERR_PARSE, "empty file");

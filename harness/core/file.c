@@ -11,13 +11,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum halo_status halo_file_open_regular(const char *path, FILE **out, long long *size)
+enum halo_status halo_file_check_regular(const char *path)
 {
-    *out = NULL;
     struct stat sb;
     if (stat(path, &sb) != 0) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (!S_ISREG(sb.st_mode))
         return halo_error(HALO_ERR_IO, "%s: %s", path, S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file");
+    return HALO_OK;
+}
+
+enum halo_status halo_file_open_regular(const char *path, FILE **out, long long *size)
+{
+    *out = NULL;
+    struct stat sb;
+    HALO_TRY(halo_file_check_regular(path));
     /* O_NONBLOCK: should the name become a FIFO between the stat and the open, the open returns */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));

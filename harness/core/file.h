@@ -18,6 +18,8 @@
 /* Opens path for reading when it is a regular file: "PATH: cannot open: ...", "PATH: is a
  * directory", "PATH: not a regular file" (HALO_ERR_IO) otherwise; *size its size in bytes. */
 enum halo_status halo_file_open_regular(const char *path, FILE **out, long long *size);
+/* The check alone, for readers that open the file their own way (mmap): the same errors. */
+enum halo_status halo_file_check_regular(const char *path);
 
 struct halo_outfile;
 

@@ -1,5 +1,6 @@
 #include "core/image.h"
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "core/rng.h"
 
@@ -48,17 +49,15 @@ static enum halo_status rgb8_alloc(struct halo_image_rgb8 *img, int h, int w)
 
 static enum halo_status read_file(const char *path, unsigned char **buf, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
+    FILE *f;
+    long long size = 0;
+    HALO_TRY(halo_file_open_regular(path, &f, &size)); /* checked before the open: a FIFO would block */
     enum halo_status st = HALO_OK;
-    if (fstat(fileno(f), &sb) != 0) st = halo_error(HALO_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
-    else if (!S_ISREG(sb.st_mode)) st = halo_error(HALO_ERR_IO, "%s: not a regular file", path);
-    else if (sb.st_size == 0) st = halo_error(HALO_ERR_PARSE, "%s: empty file, not an image", path);
-    if (st == HALO_OK && !(*buf = halo_malloc((size_t)sb.st_size, 1))) st = HALO_ERR_NOMEM;
+    if (size == 0) st = halo_error(HALO_ERR_PARSE, "%s: empty file, not an image", path);
+    if (st == HALO_OK && !(*buf = halo_malloc((size_t)size, 1))) st = HALO_ERR_NOMEM;
     if (st == HALO_OK) {
-        *len = fread(*buf, 1, (size_t)sb.st_size, f);
-        if (*len != (size_t)sb.st_size) {
+        *len = fread(*buf, 1, (size_t)size, f);
+        if (*len != (size_t)size) {
             st = halo_error(HALO_ERR_IO, "%s: read error", path);
             free(*buf);
             *buf = NULL;

@@ -8,6 +8,7 @@
  * exports are F32); any other dtype is an error. Holes between tensors are tolerated, overlaps
  * are not (the spec forbids both; holes do no harm to a reader). */
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "model/safetensors.h"
@@ -376,7 +377,10 @@ static enum halo_status load_header(struct loader *L, const cJSON *root, struct 
  * length in a huge file costs nothing). */
 static enum halo_status map_file(const char *path, const unsigned char **map, uint64_t *size, uint64_t *hlen)
 {
-    int fd = open(path, O_RDONLY);
+    /* checked before the open: opening a FIFO that nobody writes would block forever; O_NONBLOCK
+     * for a name that becomes one in between */
+    HALO_TRY(halo_file_check_regular(path));
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     unsigned char len8[8];
