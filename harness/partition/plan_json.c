@@ -295,7 +295,9 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
         HALO_TRY(halo_json_num(file, codec, "codec", "clip_hi", true, -1e9, 1e9, &hi));
         HALO_TRY(halo_json_int(file, codec, "codec", "bits", true, 1, 16, &bits));
         HALO_TRY(halo_json_num(file, codec, "codec", "ratio", true, 1e-9, 10, &ratio));
-        if (!(hi > lo)) return halo_error(HALO_ERR_INVALID, "%s: codec: clip_lo must be < clip_hi", file);
+        /* compared as the codec keeps them: two doubles that round to one float are equal */
+        if (!((float)hi > (float)lo))
+            return halo_error(HALO_ERR_INVALID, "%s: codec: clip_lo must be < clip_hi (as float32)", file);
         p->has_codec = true;
         p->codec = (struct halo_codec){(float)lo, (float)hi, (int)bits, ratio};
     }

@@ -93,7 +93,7 @@ enum halo_status halo_rt_load_plan(const struct halo_run_opts *o, const char *pa
     HALO_TRY(halo_plan_validate(p, *graph, path));
     for (int b = 0; b < p->n_blocks; b++)
         if (p->block[b].compress && halo_codec_check(&p->codec) != HALO_OK) {
-            halo_error_prefix("%s: codec", path);
+            halo_error_prefix("%s", path); /* the message names codec: already */
             return HALO_ERR_INVALID;
         }
     if (o->rates_path) HALO_TRY(halo_rt_apply_rates(p, *graph, o->rates_path));
