@@ -33,6 +33,7 @@ struct run_args {
 struct run_out {
     FILE *sinks[2];
     int n_sinks;
+    struct halo_outfile *files[2]; /* --csv, --trace: discarded when the run fails */
     FILE *trace;
     const char *prov;      /* provenance CSV values */
     cJSON *doc, *plans;    /* --format json */
@@ -292,7 +293,7 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         enum halo_status st = halo_rt_infer(rt, i, &r);
         if (st != HALO_OK) {
             halo_cli_fail(cmd, st);
-            if (out->n_sinks && out->sinks[0] != stdout) fclose(out->sinks[0]);
+            for (int k = 0; k < 2; k++) halo_outfile_discard(out->files[k]); /* no partial files */
             quit(rt, HALO_EXIT_FAIL);
         }
         if (!root) continue;
@@ -435,6 +436,7 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
                 quit(rt, HALO_EXIT_USAGE);
             }
             out.sinks[out.n_sinks++] = halo_outfile_stream(csv);
+            out.files[0] = csv;
         }
         if (ra->format == HALO_FORMAT_CSV) out.sinks[out.n_sinks++] = stdout;
         for (int q = 0; q < out.n_sinks; q++) fprintf(out.sinks[q], "%s,%s\n", CSV_HEADER, halo_provenance_csv_header());
@@ -445,6 +447,7 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
                 quit(rt, HALO_EXIT_USAGE);
             }
             out.trace = halo_outfile_stream(trace);
+            out.files[1] = trace;
             fprintf(out.trace, "plan,method,clock,inference,block,kind,part,device,start_ms,end_ms,compute_ms,"
                                "pred_compute_ms\n");
         }
