@@ -110,6 +110,7 @@ static enum halo_status load_roof(struct bench *b)
 static enum halo_status setup(struct bench *b)
 {
     HALO_TRY(halo_zoo_build_for(b->model, b->h, b->w, &b->g));
+    HALO_TRY(halo_cli_check_memory(b->g));
     HALO_TRY(halo_weights_random(b->g, (uint64_t)b->seed, &b->wt));
     struct halo_backend_opts opts = {.threads = b->threads};
     HALO_TRY(halo_backend_new(b->backend, &opts, &b->be));

@@ -152,6 +152,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_tensor x = {0}, y = {0};
     char note[1200];
     st = halo_zoo_build_for(a.pos[0], h, w, &g);
+    if (st == HALO_OK) st = halo_cli_check_memory(g);
     if (st == HALO_OK) {
         if (image) st = halo_image_load(image, h, w, &x);
         else if (raw) st = load_raw(raw, h, w, &x);

@@ -126,7 +126,8 @@ static enum halo_status plan_method(const struct halo_planner_info *info, const 
         *out = p;
         return HALO_OK;
     }
-    enum halo_status st = lab_open(lab, g);
+    enum halo_status st = halo_cli_check_memory(g); /* the deviation runs the whole model */
+    if (st == HALO_OK) st = lab_open(lab, g);
     /* the codec's upper bound from the activations it will code, before anything is measured */
     if (st == HALO_OK && p->has_codec) st = halo_plan_codec_fit(lab->be, g, p, lab->seed, &p->codec);
     if (st == HALO_OK) st = halo_plan_deviation(lab->be, g, p, lab->n, lab->seed, d);

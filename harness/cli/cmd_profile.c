@@ -149,6 +149,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     for (int m = 0; m < n_models && st == HALO_OK; m++) {
         struct halo_graph *g;
         st = halo_zoo_build_for(models[m], o.h, o.w, &g);
+        if (st == HALO_OK) st = halo_cli_check_memory(g);
         halo_graph_free(g);
     }
     if (st == HALO_OK) { /* the output must be writable: fail now, not after minutes of measuring */

@@ -386,6 +386,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         goto out;
     }
     st = halo_split_cost_stages(g, i, j, &s, &c);
+    if (st == HALO_OK && (check || reps)) st = halo_cli_check_memory(g);
     if (st == HALO_OK && (check || reps)) st = run_check(backend, threads, g, &c, &s, (uint64_t)seed, reps, &chk);
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);
