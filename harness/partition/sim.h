@@ -24,6 +24,10 @@ enum halo_status halo_sim_device_map(const struct halo_plan *p, const struct hal
 int halo_sim_size_index(uint64_t seed, uint64_t draw, int n_sizes);
 
 /* Latencies (ms) of draws [0, n) for plans[size index] (one plan per size, each with dev_maps). */
+/* Draws [first, first + n) only, into latency_ms[0..n): a long simulation in chunks. */
+enum halo_status halo_sim_run_from(struct halo_plan *const *plans, int *const *dev_maps, int n_sizes,
+                                   const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed,
+                                   int64_t first, int64_t n, double *latency_ms);
 enum halo_status halo_sim_run(struct halo_plan *const *plans, int *const *dev_maps, int n_sizes,
                               const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed, int64_t n,
                               double *latency_ms);
