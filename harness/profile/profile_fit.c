@@ -33,10 +33,9 @@ static enum halo_status fit_penalty(struct halo_profile *p)
     p->n_fractions = 0;
     p->fractions = halo_malloc((size_t)(nreq > 3 ? nreq : 3), sizeof *p->fractions);
     if (!p->fractions) return HALO_ERR_NOMEM;
-    for (int i = 0; i < nreq; i++) {
-        const cJSON *v = cJSON_GetArrayItem(req, i);
+    const cJSON *v, *list = nreq ? req : NULL;
+    cJSON_ArrayForEach(v, list)
         if (cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 1) p->fractions[u++] = v->valuedouble;
-    }
     if (!nreq)
         for (int i = 0; i < 3; i++) p->fractions[u++] = defaults[i];
     qsort(p->fractions, (size_t)u, sizeof *p->fractions, cmp_double);
