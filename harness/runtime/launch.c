@@ -123,7 +123,10 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     av[k++] = exe;
     for (int i = 1; i < argc; i++) av[k++] = argv[i];
     av[k] = NULL;
-    char status_path[] = "/tmp/halo-run-status-XXXXXX";
+    /* in $TMPDIR when set (as mkstemp's users expect), else /tmp */
+    const char *tmpdir = getenv("TMPDIR");
+    char status_path[PATH_MAX];
+    snprintf(status_path, sizeof status_path, "%s/halo-run-status-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     int sfd = mkstemp(status_path);
     if (sfd < 0) {
         free(av);
