@@ -206,6 +206,8 @@ profile("index_huge.json", lambda p: L0(p).update(index=1 << 30))
 profile("macs_wrong.json", lambda p: L0(p).update(macs=9e18))
 profile("tile_heights.json", lambda p: p.update(settings={"tile_heights": ["x", -1, 5, None]}))
 profile("name_escape.json", lambda p: p.update(name="bad\u001b[2J"))
+with open(os.path.join(HERE, "profile", "dup_name.json"), "w") as f:
+    f.write(dump(PROFILE).replace('"name": "bad",', '"name": "bad", "name": "worse",', 1))
 
 # ---- weights (resnet18): a header that names a few tensors; the loader checks it before data ---
 def st(name, header, data=b"", length=None):
@@ -300,6 +302,11 @@ neg[2][3] = -1
 write("rates", "negative.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": neg}))
 write("rates", "devices.json", dump({"schema": "halo-rates/1", "devices": ["cam", "es1", "es2", "es3"], "bandwidth_mbps": R4}))
 write("rates", "unknown.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": R4, "speed": 3}))
+write("rates", "trailing.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": R4}) + "{}\n")
+write("rates", "latency_huge.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": R4,
+                                          "latency_ms": [[0 if i == j else 1e308 for j in range(4)] for i in range(4)]}))
+write("rates", "bandwidth_tiny.json", dump({"schema": "halo-rates/1",
+                                            "bandwidth_mbps": [[0 if i == j else 1e-300 for j in range(4)] for i in range(4)]}))
 
 # ---- raw input tensors (infer --input-raw) ---------------------------------------------------------
 write("raw", "short.f32", bytes(4 * 100))
@@ -342,4 +349,11 @@ if len(sys.argv) > 1:
     plan("tail_device.json", lambda p: p["tail"].update(device="nowhere"))
     plan("rank_order.json", lambda p: p["devices"][1].update(rank=7))
     plan("tail_nodes.json", lambda p: p["tail"].update(nodes=[p["tail"]["nodes"][0], p["tail"]["nodes"][1] - 1]))
+    # one reader for every JSON file: a key twice, data after the document; names and MACs
+    with open(os.path.join(HERE, "plan", "dup_model.json"), "w") as f:
+        f.write(dump(PLAN).replace('"model": "resnet18",', '"model": "resnet18", "model": "vgg11",', 1))
+    plan("device_empty.json", lambda p: p["devices"][3].update(name=""))
+    plan("method_escape.json", lambda p: p.update(method="dpfp\x1b[31m"))
+    plan("macs_tiny.json", lambda p: P0(p).update(macs=1e-300))
+    plan("macs_wrong.json", lambda p: P0(p).update(macs=P0(p)["macs"] + 1))
     plan("tail_nodes_inverted.json", lambda p: p["tail"].update(nodes=[p["tail"]["nodes"][0], 0]))
