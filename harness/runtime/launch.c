@@ -123,19 +123,10 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     av[k++] = exe;
     for (int i = 1; i < argc; i++) av[k++] = argv[i];
     av[k] = NULL;
-    /* in $TMPDIR when set (as mkstemp's users expect), else /tmp */
-    const char *tmpdir = getenv("TMPDIR");
-    char status_path[PATH_MAX];
-    snprintf(status_path, sizeof status_path, "%s/halo-run-status-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    int sfd = mkstemp(status_path);
-    if (sfd < 0) {
-        free(av);
-        return halo_error(HALO_ERR_IO, "%s: cannot create: %s", status_path, strerror(errno));
-    }
-    close(sfd);
     fflush(stdout);
     fflush(stderr);
-    /* the handlers are in place before the fork, the signals blocked until the child is known */
+    /* the handlers are in place, and the signals blocked, before the status file exists: a signal
+     * from then on waits until the child is known, then the handler passes it on */
     struct sigaction sa = {0}, old[N_RELAUNCH_SIGNALS];
     sigset_t block, prev;
     sa.sa_sigaction = on_relaunch_signal;
@@ -147,6 +138,19 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     relaunch_signal = 0;
     relaunch_child = 0;
     for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &sa, &old[i]);
+    /* in $TMPDIR when set (as mkstemp's users expect), else /tmp */
+    const char *tmpdir = getenv("TMPDIR");
+    char status_path[PATH_MAX];
+    snprintf(status_path, sizeof status_path, "%s/halo-run-status-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int sfd = mkstemp(status_path);
+    if (sfd < 0) {
+        int err = errno;
+        for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
+        sigprocmask(SIG_SETMASK, &prev, NULL);
+        free(av);
+        return halo_error(HALO_ERR_IO, "%s: cannot create: %s", status_path, strerror(err));
+    }
+    close(sfd);
     pid_t pid = fork();
     if (pid < 0) {
         int err = errno;
