@@ -146,7 +146,7 @@ static enum halo_status init_device(struct cuda_ctx *c)
     CU(cudaEventCreate(&c->ev0));
     CU(cudaEventCreate(&c->ev1));
     DNN(cudnnCreateActivationDescriptor(&c->relu));
-    DNN(cudnnSetActivationDescriptor(c->relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN, 0.0));
+    DNN(cudnnSetActivationDescriptor(c->relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0));
     const char *tf32 = getenv("HALO_CUDA_TF32");
     c->math = tf32 && !strcmp(tf32, "1") ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
 #if HALO_CUDA_HWLOC

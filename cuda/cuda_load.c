@@ -182,7 +182,7 @@ static enum halo_status load_node(struct cuda_ctx *c, const struct halo_graph *g
     case HALO_OP_MAXPOOL:
         if (nd->win.dh != 1 || nd->win.dw != 1) return HALO_OK; /* cuDNN pooling has no dilation: kernel */
         DNN(cudnnCreatePoolingDescriptor(&d->pool));
-        DNN(cudnnSetPooling2dDescriptor(d->pool, CUDNN_POOLING_MAX, CUDNN_NOT_PROPAGATE_NAN, nd->win.kh, nd->win.kw,
+        DNN(cudnnSetPooling2dDescriptor(d->pool, CUDNN_POOLING_MAX, CUDNN_PROPAGATE_NAN, nd->win.kh, nd->win.kw,
                                         0, 0, nd->win.sh, nd->win.sw));
         return HALO_OK;
     default: return HALO_OK;

@@ -56,7 +56,7 @@ HC_HD void hc_eltwise_one(long long e, enum hc_eltwise_op op, float *y, struct h
     float v = a[hc_at(ar, ch, yy, xx)];
     switch (op) {
     case HC_AFFINE: v = v * scale[ch] + shift[ch]; break;
-    case HC_RELU: v = v > 0.0f ? v : 0.0f; break;
+    case HC_RELU: v = v > 0.0f || v != v ? v : 0.0f; break; /* relu(NaN) is NaN, as in torch */
     case HC_RELU6: v = hc_clamp(v, 0.0f, 6.0f); break;
     case HC_ADD: v += b[hc_at(br, ch, yy, xx)]; break;
     case HC_MUL: v *= b[hc_at(br, ch, yy, xx)]; break;
@@ -65,7 +65,7 @@ HC_HD void hc_eltwise_one(long long e, enum hc_eltwise_op op, float *y, struct h
     case HC_HARDSIGMOID: v = hc_clamp(alpha * v + beta, 0.0f, 1.0f); break;
     case HC_HARDSWISH: v = v * hc_clamp(v / 6.0f + 0.5f, 0.0f, 1.0f); break;
     case HC_LEAKY_RELU: v = v < 0.0f ? alpha * v : v; break;
-    case HC_CLIP: v = fminf(fmaxf(v, alpha), beta); break;
+    case HC_CLIP: v = hc_clamp(v, alpha, beta); break; /* keeps NaN, as torch.clamp does */
     }
     y[e] = v;
 }
@@ -74,7 +74,7 @@ HC_HD void hc_bias_act_one(long long e, long long hw, float *y, const float *bia
 {
     float v = y[e];
     if (bias) v += bias[e / hw];
-    if (act == HC_ACT_RELU) v = v > 0.0f ? v : 0.0f;
+    if (act == HC_ACT_RELU) v = v > 0.0f || v != v ? v : 0.0f;
     else if (act == HC_ACT_RELU6) v = v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
     y[e] = v;
 }
@@ -96,7 +96,7 @@ HC_HD void hc_pool_one(long long e, int is_max, int count_include_pad, float *y,
             int rx = j * k.sw + kx * k.dw - pad_left;
             if (rx < 0 || rx >= read.w) continue;
             float v = x[hc_at(xr, ch, read.y0 + ry, read.x0 + rx)];
-            best = v > best ? v : best;
+            best = v > best || v != v ? v : best; /* NaN wins, as in torch */
             sum += v;
             count++;
         }

@@ -338,6 +338,69 @@ static void linears(struct halo_rng *r)
     halo_graph_free(g);
 }
 
+/* NaN in, NaN out, where torch has it: ReLU, ReLU6 and max pooling keep a NaN (torch's relu(nan) is
+ * nan; `v > 0 ? v : 0` made it 0 and a NaN in an early layer vanished from the logits), alone and
+ * fused after a conv. The ref backend is the oracle for where the NaNs are and must have them; the
+ * cuda backend (its kernels, and cuDNN with CUDNN_PROPAGATE_NAN) must agree. oneDNN's eltwise
+ * (relu, clip) and max-pooling primitives return a number for NaN (measured: 2.6, every ISA), so the
+ * cpu backend's NaN-ness is printed, not checked: inputs and weights are checked finite when they
+ * are read, so a NaN can only arise inside a network from float32 overflow (halo infer reports
+ * logits that are not finite). */
+static void nan_propagation(struct halo_rng *r)
+{
+    bool propagates = strcmp(be_name, "cpu") != 0;
+    struct halo_graph *gs[5];
+    const char *names[5] = {"relu", "relu6", "maxpool k3 s2", "conv+relu", "conv+bn+relu"};
+    gs[0] = halo_graph_new("relu", 4);
+    halo_graph_act(gs[0], HALO_OP_RELU, "relu", HALO_INPUT);
+    gs[1] = halo_graph_new("relu6", 4);
+    halo_graph_act(gs[1], HALO_OP_RELU6, "relu6", HALO_INPUT);
+    gs[2] = halo_graph_new("maxpool", 4);
+    halo_graph_pool(gs[2], HALO_OP_MAXPOOL, "pool", HALO_INPUT, 3, 2, 1);
+    gs[3] = halo_graph_new("cr", 4);
+    halo_graph_act(gs[3], HALO_OP_RELU, "relu", halo_graph_conv(gs[3], "conv", HALO_INPUT, 4, 8, 3, 1, 1, 1, 1, true));
+    gs[4] = halo_graph_new("cbr", 4);
+    int c = halo_graph_conv(gs[4], "conv", HALO_INPUT, 4, 8, 3, 1, 1, 1, 1, false);
+    halo_graph_act(gs[4], HALO_OP_RELU, "relu", halo_graph_bn(gs[4], "bn", c, 8));
+    for (int i = 0; i < 5; i++) {
+        struct halo_graph *g = gs[i];
+        struct halo_weights *w = NULL;
+        struct halo_tensor x = {0}, got = {0}, want = {0};
+        if (!finish(g, 11, 9)) {
+            halo_graph_free(g);
+            continue;
+        }
+        CHECK_OK(halo_weights_random(g, halo_rng_u64(r), &w));
+        CHECK_OK(halo_backend_load(be, g, w));
+        CHECK_OK(halo_backend_load(ref, g, w));
+        CHECK_OK(halo_tensor_alloc(&x, g->input.c, halo_rect_full(g->input)));
+        fill(&x, r, 1.0);
+        x.data[0] = NAN;                         /* a corner */
+        x.data[halo_tensor_numel(&x) / 2] = -NAN; /* the middle, sign bit set */
+        x.data[7] = -5;                           /* a negative near a NaN: ReLU still zeroes it */
+        struct halo_rect o = halo_rect_full(g->nodes[g->n_nodes - 1].out_shape);
+        CHECK_OK(halo_exec_rect(be, g, 0, g->n_nodes, o, HALO_TILE_EXACT, &x, &got));
+        CHECK_OK(halo_exec_rect(ref, g, 0, g->n_nodes, o, HALO_TILE_EXACT, &x, &want));
+        if (got.data && want.data) {
+            size_t nan_want = 0, differ = 0;
+            for (size_t k = 0; k < halo_tensor_numel(&want); k++) {
+                nan_want += isnan(want.data[k]) != 0;
+                differ += (isnan(want.data[k]) != 0) != (isnan(got.data[k]) != 0);
+            }
+            if (differ)
+                fprintf(stderr, "  %s on %s: %zu of %zu elements are NaN on ref but not here%s\n", names[i], be_name, differ,
+                        halo_tensor_numel(&want), propagates ? "" : " (oneDNN's primitives drop NaN: known)");
+            CHECK(nan_want > 0);
+            if (propagates) CHECK_EQ(differ, 0);
+        }
+        halo_tensor_free(&x);
+        halo_tensor_free(&got);
+        halo_tensor_free(&want);
+        halo_weights_free(w);
+        halo_graph_free(g);
+    }
+}
+
 /* Chains the backend fuses, and look-alikes it must not fuse. */
 static void chains(struct halo_rng *r)
 {
@@ -615,6 +678,7 @@ int main(int argc, char **argv)
     RUN_CASE("linears", linears(&r));
     RUN_CASE("chains", chains(&r));
     RUN_CASE("imported_ops", imported_ops(&r));
+    RUN_CASE("nan_propagation", nan_propagation(&r));
     RUN_CASE("network_resnet18_64x64", network("resnet18", 64, 64, &r));
     RUN_CASE("network_resnet18_61x77", network("resnet18", 61, 77, &r));
     RUN_CASE("network_mobilenet_v2_61x77", network("mobilenet_v2", 61, 77, &r));

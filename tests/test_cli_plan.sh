@@ -47,7 +47,7 @@ expect 2 "--format: 'xml': expected table, csv or json" plan resnet18 --cluster 
 printf '{"schema": "halo-cluster/1", "source": "cam", "devices": [' >"$tmp/bad.json"
 expect 2 "bad.json: line 1" plan resnet18 --cluster "$tmp/bad.json"
 sed 's/"uplink_mbps": 500, "downlink_mbps": 500, "latency_ms": 0.2}]}/"uplink_mbps": -1, "downlink_mbps": 500}]}/' "$tmp/c.json" >"$tmp/neg.json"
-expect 2 "devices[3].uplink_mbps: must be > 0" plan resnet18 --cluster "$tmp/neg.json"
+expect 2 "devices[3].uplink_mbps: -1 is out of range" plan resnet18 --cluster "$tmp/neg.json"
 # --grid forces ADCNN's FDSP grid (figure 9 sweeps it); other methods and sizes outside 2..8 are refused
 expect 0 "FDSP 3x3 grid (forced by the caller)" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method adcnn --grid 3 --deviation 0
 expect 0 "FDSP 8x8 grid (forced by the caller)" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method adcnn --grid 8 --deviation 0

@@ -9,6 +9,7 @@
 #include <jpeglib.h>
 #include <png.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmpdir[] = "/tmp/halo_test_image_XXXXXX";
@@ -81,8 +82,8 @@ static void write_jpeg(const char *path, int h, int w, int ch, int quality, pixe
     c.image_width = (JDIMENSION)w;
     c.image_height = (JDIMENSION)h;
     c.input_components = ch;
-    c.in_color_space = ch == 3 ? JCS_RGB : JCS_GRAYSCALE;
-    jpeg_set_defaults(&c);
+    c.in_color_space = ch == 4 ? JCS_CMYK : ch == 3 ? JCS_RGB : JCS_GRAYSCALE;
+    jpeg_set_defaults(&c); /* for CMYK libjpeg writes an Adobe marker, as Photoshop and Pillow do */
     jpeg_set_quality(&c, quality, TRUE);
     for (int i = 0; i < c.num_components; i++) c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
     jpeg_start_compress(&c, TRUE);
@@ -130,7 +131,26 @@ static void px_grad(int y, int x, int ch, unsigned v[4])
 static void px_gray16(int y, int x, int ch, unsigned v[4])
 {
     (void)ch;
-    v[0] = (unsigned)(((x + y) & 255) << 8 | 0xab); /* low byte is dropped */
+    v[0] = (unsigned)(((x + y) & 255) << 8 | 0xab);
+}
+
+/* 16-bit gray values below 256 too: they pass unchanged, the others clip to 255 */
+static void px_gray16_low(int y, int x, int ch, unsigned v[4])
+{
+    (void)ch;
+    v[0] = (unsigned)(x * 60 + y);
+}
+
+/* CMYK as an Adobe file stores it (inverted): C 215, M 155, Y 55, K 225 */
+static void px_cmyk(int y, int x, int ch, unsigned v[4])
+{
+    (void)y;
+    (void)x;
+    (void)ch;
+    v[0] = 255 - 215;
+    v[1] = 255 - 155;
+    v[2] = 255 - 55;
+    v[3] = 255 - 225;
 }
 
 static void px_palette(int y, int x, int ch, unsigned v[4])
@@ -296,6 +316,8 @@ static void test_resize_weights(void)
 static void test_conversions(void)
 {
     struct halo_image_rgb8 img;
+    /* 16-bit grayscale as Pillow reads it (mode I;16) and converts it to RGB: each value clipped
+     * to 255 (not its high byte, which 16-bit RGB and gray+alpha PNGs give) */
     const char *p = tmp_path("gray16.png");
     write_png(p, 3, 5, PNG_COLOR_TYPE_GRAY, 16, px_gray16);
     CHECK_OK(halo_image_decode(p, &img));
@@ -304,8 +326,27 @@ static void test_conversions(void)
     int bad = 0;
     for (int y = 0; y < 3 && img.data; y++)
         for (int x = 0; x < 5; x++)
-            for (int c = 0; c < 3; c++) bad += img.data[(y * 5 + x) * 3 + c] != ((x + y) & 255);
+            for (int c = 0; c < 3; c++) bad += img.data[(y * 5 + x) * 3 + c] != (x + y == 0 ? 0xab : 255);
     CHECK_EQ(bad, 0);
+    halo_image_rgb8_free(&img);
+    p = tmp_path("gray16_low.png");
+    write_png(p, 2, 6, PNG_COLOR_TYPE_GRAY, 16, px_gray16_low);
+    CHECK_OK(halo_image_decode(p, &img));
+    bad = 0;
+    for (int y = 0; y < 2 && img.data; y++)
+        for (int x = 0; x < 6; x++)
+            for (int c = 0; c < 3; c++) bad += img.data[(y * 6 + x) * 3 + c] != (x * 60 + y > 255 ? 255 : x * 60 + y);
+    CHECK_EQ(bad, 0);
+    halo_image_rgb8_free(&img);
+
+    /* a CMYK JPEG converts as Pillow converts it (it called the file corrupt): the samples are
+     * inverted (Adobe), then (255 - K) - C (255 - K) / 255 with Pillow's rounding; Pillow 13 gives
+     * (5, 12, 24) for this colour. A flat colour at quality 100 decodes to its exact samples. */
+    p = tmp_path("cmyk.jpg");
+    write_jpeg(p, 16, 16, 4, 100, px_cmyk);
+    CHECK_OK(halo_image_decode(p, &img));
+    if (img.data) CHECK(img.data[0] == 5 && img.data[1] == 12 && img.data[2] == 24);
+    if (img.data) CHECK(memcmp(img.data, img.data + 3 * (16 * 16 - 1), 3) == 0);
     halo_image_rgb8_free(&img);
 
     p = tmp_path("palette.png");
@@ -382,7 +423,12 @@ static long file_size(const char *p)
 static void test_bad_files(void)
 {
     CHECK_IMAGE_ERR(tmp_path("none.png"), HALO_ERR_IO, "cannot open");
-    CHECK_IMAGE_ERR(tmpdir, HALO_ERR_IO, "not a regular file");
+    CHECK_IMAGE_ERR(tmpdir, HALO_ERR_IO, "is a directory");
+    const char *fifo = tmp_path("fifo.png"); /* nobody writes it: refused at once, not waited on */
+    if (mkfifo(fifo, 0600) == 0) {
+        CHECK_IMAGE_ERR(fifo, HALO_ERR_IO, "not a regular file");
+        unlink(fifo);
+    }
     const char *p = tmp_path("empty.png");
     fclose(fopen(p, "wb"));
     CHECK_IMAGE_ERR(p, HALO_ERR_PARSE, "empty file");

@@ -10,7 +10,7 @@
 static void test_faults_parse(void)
 {
     struct halo_faults f;
-    CHECK_OK(halo_faults_parse("kill:2@1,stall:3,delay:1:250.5@2,corrupt:0,drop:1@4", 4, &f));
+    CHECK_OK(halo_faults_parse("kill:2@1,stall:3,delay:1:250.5@2,corrupt:0,drop:1@4", 4, 0, &f));
     CHECK_EQ(f.n, 5);
     if (f.n == 5) {
         CHECK(f.f[0].kind == HALO_FAULT_KILL && f.f[0].rank == 2 && f.f[0].block == 1);
@@ -23,16 +23,21 @@ static void test_faults_parse(void)
     CHECK(halo_faults_find(&f, HALO_FAULT_DROP, 1) == &f.f[4]);
     CHECK(halo_faults_find(&f, HALO_FAULT_DROP, 2) == NULL);
     halo_faults_free(&f);
-    CHECK_ERR(halo_faults_parse("kill:0", 4, &f), HALO_ERR_INVALID, "--inject: 'kill:0': 0: must be in [1,");
-    CHECK_ERR(halo_faults_parse("stall:4", 4, &f), HALO_ERR_INVALID, "rank 4: the plan has ranks 0..3");
-    CHECK_ERR(halo_faults_parse("zap:1", 4, &f), HALO_ERR_INVALID, "unknown fault 'zap'");
-    CHECK_ERR(halo_faults_parse("delay:1", 4, &f), HALO_ERR_INVALID, "expected delay:RANK:MS[@BLOCK]");
-    CHECK_ERR(halo_faults_parse("delay:1:-5", 4, &f), HALO_ERR_INVALID, "-5: must be in [0,");
-    CHECK_ERR(halo_faults_parse("drop:1@x", 4, &f), HALO_ERR_INVALID, "'x': expected an integer");
-    CHECK_ERR(halo_faults_parse("kill", 4, &f), HALO_ERR_INVALID, "expected KIND:RANK[@BLOCK]");
-    CHECK_ERR(halo_faults_parse("kill:1,,drop:2", 4, &f), HALO_ERR_INVALID, "empty item 2");
-    CHECK_ERR(halo_faults_parse("", 4, &f), HALO_ERR_INVALID, "--inject: empty list");
-    CHECK_OK(halo_faults_parse("corrupt:7", 0, &f)); /* n_dev 0: ranks unchecked (under a user's mpirun) */
+    CHECK_ERR(halo_faults_parse("kill:0", 4, 0, &f), HALO_ERR_INVALID, "--inject: 'kill:0': 0: must be in [1,");
+    CHECK_ERR(halo_faults_parse("stall:4", 4, 0, &f), HALO_ERR_INVALID, "rank 4: the plan has ranks 0..3");
+    CHECK_ERR(halo_faults_parse("zap:1", 4, 0, &f), HALO_ERR_INVALID, "unknown fault 'zap'");
+    CHECK_ERR(halo_faults_parse("delay:1", 4, 0, &f), HALO_ERR_INVALID, "expected delay:RANK:MS[@BLOCK]");
+    CHECK_ERR(halo_faults_parse("delay:1:-5", 4, 0, &f), HALO_ERR_INVALID, "-5: must be in [0,");
+    CHECK_ERR(halo_faults_parse("drop:1@x", 4, 0, &f), HALO_ERR_INVALID, "'x': expected an integer");
+    CHECK_ERR(halo_faults_parse("kill", 4, 0, &f), HALO_ERR_INVALID, "expected KIND:RANK[@BLOCK]");
+    CHECK_ERR(halo_faults_parse("kill:1,,drop:2", 4, 0, &f), HALO_ERR_INVALID, "empty item 2");
+    CHECK_ERR(halo_faults_parse("", 4, 0, &f), HALO_ERR_INVALID, "--inject: empty list");
+    /* a block beyond the plan's (the tail is block n_blocks) never fires: an error, not a no-op */
+    CHECK_ERR(halo_faults_parse("kill:1@99999", 4, 7, &f), HALO_ERR_INVALID,
+              "--inject: 'kill:1@99999': block 99999: the plan has blocks 0..7 (7 = the tail)");
+    CHECK_OK(halo_faults_parse("kill:1@7", 4, 7, &f));
+    halo_faults_free(&f);
+    CHECK_OK(halo_faults_parse("corrupt:7", 0, 0, &f)); /* n_dev 0: ranks unchecked (under a user's mpirun) */
     halo_faults_free(&f);
 }
 

@@ -321,7 +321,7 @@ static void test_cluster_errors(void)
     snprintf(buf, sizeof buf, "%s%s, {\"name\": \"es1\", \"capacity\": {\"gflops\": 10}, \"uplink_mbps\": 0, "
                               "\"downlink_mbps\": 100}]}", head, src);
     write_file("/tmp/halo-c.json", buf);
-    CHECK_ERR(halo_cluster_load("/tmp/halo-c.json", &c), HALO_ERR_INVALID, "devices[1].uplink_mbps: must be > 0");
+    CHECK_ERR(halo_cluster_load("/tmp/halo-c.json", &c), HALO_ERR_INVALID, "devices[1].uplink_mbps: 0 is out of range [0.001, 1e+09]");
     snprintf(buf, sizeof buf, "%s%s, {\"name\": \"es1\", \"profile\": \"/nonexistent.json\", \"uplink_mbps\": 10, "
                               "\"downlink_mbps\": 100}]}", head, src);
     write_file("/tmp/halo-c.json", buf);

@@ -185,9 +185,9 @@ static void test_profile_round_trip(void)
     close(fd);
     const char *doc_fmt =
         "{\"schema\": \"halo-profile/1\", \"name\": \"t\", \"platform\": {\"backend\": \"cpu\", \"threads\": 2},"
-        " \"models\": [{\"model\": \"tiny\", \"input\": [10, 10], \"latency_ms\": {\"median\": 1},"
-        "  \"layers\": [{\"node\": \"conv\", \"index\": 0, \"op\": \"conv\", \"class\": \"conv3x3\", \"macs\": 21600,"
-        "   \"bytes\": 5296, \"time_ms\": {\"median\": 0.000864}, \"impl\": \"brgconv\"}]}]%s%s}";
+        " \"models\": [{\"model\": \"resnet18\", \"input\": [2, 2], \"latency_ms\": {\"median\": 1},"
+        "  \"layers\": [{\"node\": \"conv1\", \"index\": 0, \"op\": \"conv\", \"class\": \"conv_strided\", \"macs\": 9408,"
+        "   \"bytes\": 5296, \"time_ms\": {\"median\": 0.00037632}, \"impl\": \"brgconv\"}]}]%s%s}";
     char text[4096];
     snprintf(text, sizeof text, doc_fmt, ", \"ceilings\": ", CEIL);
     cJSON *j = parse(text);
@@ -203,8 +203,9 @@ static void test_profile_round_trip(void)
         CHECK(cJSON_Compare(p->ceilings, q->ceilings, 1));
         CHECK_NEAR(q->models[0].layers[0].bytes, 5296, 0);
     }
-    /* the saved layer carries its roofline: 43200 FLOP / 5296 B in L2: roof 4.32e-4 ms, measured
-     * 8.64e-4 ms: efficiency 0.5, compute-bound */
+    /* the saved layer carries its roofline (a profile's layers are its model's nodes: resnet18's
+     * conv1 at 2x2 computes one output pixel, 9408 MACs): 18816 FLOP / 5296 B in L2: roof
+     * 1.8816e-4 ms, measured 3.7632e-4 ms: efficiency 0.5, compute-bound */
     cJSON *saved = NULL;
     FILE *f = fopen(path, "r");
     if (f) {
@@ -220,7 +221,7 @@ static void test_profile_round_trip(void)
     CHECK(rl != NULL);
     if (rl) {
         REL(cJSON_GetObjectItemCaseSensitive(rl, "efficiency")->valuedouble, 0.5);
-        REL(cJSON_GetObjectItemCaseSensitive(rl, "roof_ms")->valuedouble, 4.32e-4);
+        REL(cJSON_GetObjectItemCaseSensitive(rl, "roof_ms")->valuedouble, 1.8816e-4);
         CHECK_STR(cJSON_GetObjectItemCaseSensitive(rl, "bound")->valuestring, "compute");
         CHECK_STR(cJSON_GetObjectItemCaseSensitive(rl, "level")->valuestring, "L2");
     }

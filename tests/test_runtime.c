@@ -199,7 +199,7 @@ static void test_rates(void)
     write_file(f, "{\"schema\": \"halo-rates/1\", \"bandwidth_mbps\": [[0, 10], [10, 0]]}");
     CHECK_ERR(halo_rt_apply_rates(p, g, f), HALO_ERR_INVALID, "bandwidth_mbps: must have 3 rows");
     write_file(f, "{\"schema\": \"halo-rates/1\", \"bandwidth_mbps\": [[0, 10, 10], [10, 0, -1], [10, 10, 0]]}");
-    CHECK_ERR(halo_rt_apply_rates(p, g, f), HALO_ERR_INVALID, "bandwidth_mbps[1][2]: must be a number > 0");
+    CHECK_ERR(halo_rt_apply_rates(p, g, f), HALO_ERR_INVALID, "bandwidth_mbps[1][2]: -1 is out of range [0.001, 1e+09]");
     write_file(f, "{\"schema\": \"halo-rates/1\", \"devices\": [\"src\", \"es2\", \"es1\"], \"bandwidth_mbps\": "
                   "[[0, 10, 10], [10, 0, 10], [10, 10, 0]]}");
     CHECK_ERR(halo_rt_apply_rates(p, g, f), HALO_ERR_INVALID, "devices[1]: must be 'es1'");

@@ -158,6 +158,65 @@ static void test_trace(void)
     halo_cluster_free(c);
 }
 
+/* A trace written with CRLF line ends, a byte order mark and blank lines reads as the same trace;
+ * every draw of a random trace gives each device its latest row at the draw's time (later lines win
+ * at equal times), as a scan of the whole trace would (sampling is a binary search per device). */
+static void test_trace_random(void)
+{
+    struct halo_cluster *c;
+    struct halo_channel *ch;
+    double up[4], down[4];
+    FILE *f = fopen("/tmp/halo-sim-trace.csv", "w");
+    fputs("\xef\xbb\xbftime_s,device,up_mbps,down_mbps\r\n0,es1,100,110\r\n\r\n# a comment\r\n2,es1,10,20\r\n\r\n", f);
+    fclose(f);
+    c = cluster("{\"model\": \"trace\", \"file\": \"/tmp/halo-sim-trace.csv\", \"interval_s\": 1},");
+    CHECK_OK(halo_channel_new(c, &ch));
+    if (ch) {
+        halo_channel_sample(ch, c, 1, 2, up, down);
+        CHECK(up[1] == 10 && down[1] == 20 && up[2] == 300);
+        halo_channel_free(ch);
+    }
+    halo_cluster_free(c);
+
+    struct halo_rng r;
+    halo_rng_seed(&r, 11);
+    enum { ROWS = 3000 };
+    static double t[ROWS], u[ROWS], dn[ROWS];
+    static int dev[ROWS];
+    f = fopen("/tmp/halo-sim-trace.csv", "w");
+    fputs("time_s,device,up_mbps,down_mbps\n", f);
+    for (int i = 0; i < ROWS; i++) {
+        t[i] = (double)(halo_rng_u64(&r) % 500) / 4; /* repeated times on purpose */
+        dev[i] = 1 + (int)(halo_rng_u64(&r) % 3);
+        u[i] = 1 + (double)(halo_rng_u64(&r) % 1000);
+        dn[i] = 1 + (double)(halo_rng_u64(&r) % 1000);
+        fprintf(f, "%.17g,es%d,%.17g,%.17g\n", t[i], dev[i], u[i], dn[i]);
+    }
+    fclose(f);
+    c = cluster("{\"model\": \"trace\", \"file\": \"/tmp/halo-sim-trace.csv\", \"interval_s\": 0.37},");
+    CHECK_OK(halo_channel_new(c, &ch));
+    int bad = 0;
+    for (uint64_t draw = 0; ch && draw < 2000; draw++) {
+        halo_channel_sample(ch, c, 1, draw, up, down);
+        double at = fmod((double)draw * 0.37, ch->period_s), want_up[4], want_down[4], best[4];
+        for (int d = 0; d < 4; d++) {
+            want_up[d] = c->dev[d].up_mbps;
+            want_down[d] = c->dev[d].down_mbps;
+            best[d] = -1;
+        }
+        for (int i = 0; i < ROWS; i++) /* the latest row at or before `at`, the later line on a tie */
+            if (t[i] <= at && t[i] >= best[dev[i]]) {
+                best[dev[i]] = t[i];
+                want_up[dev[i]] = u[i];
+                want_down[dev[i]] = dn[i];
+            }
+        for (int d = 0; d < 4; d++) bad += up[d] != want_up[d] || down[d] != want_down[d];
+    }
+    CHECK_EQ(bad, 0);
+    halo_channel_free(ch);
+    halo_cluster_free(c);
+}
+
 static void test_channel_errors(void)
 {
     struct halo_cluster *c;
@@ -177,6 +236,7 @@ int main(void)
     RUN(test_rayleigh_sampler);
     RUN(test_wilson);
     RUN(test_trace);
+    RUN(test_trace_random);
     RUN(test_channel_errors);
     return halo_test_done("test_sim");
 

@@ -86,6 +86,18 @@ static void test_splits(void)
     CHECK(h4[0] == 18 && h4[1] == 2);
     halo_split_apportion(20, close, 2, 1, HALO_SHARE_FRACTION, h4);
     CHECK(h4[0] == 17 && h4[1] == 3);
+    /* weights the cost model can produce on links too slow for its doubles: NaN counts as 0, an
+     * infinity as the only weight, weights near DBL_MAX neither overflow their sum nor turn NaN;
+     * every case ends with the rows handed out (it aborted or looped before) */
+    double nan_w[3] = {NAN, 2, NAN}, inf_w[3] = {1, INFINITY, 5}, big[3] = {1.7e308, 1.7e308, 0}, allnan[2] = {NAN, NAN};
+    halo_split_apportion(9, nan_w, 3, 0, HALO_SHARE_SCALED, h4);
+    CHECK(h4[0] == 0 && h4[1] == 9 && h4[2] == 0);
+    halo_split_apportion(9, inf_w, 3, 1, HALO_SHARE_SCALED, h4);
+    CHECK(h4[0] == 1 && h4[1] == 7 && h4[2] == 1);
+    halo_split_apportion(10, big, 3, 0, HALO_SHARE_FRACTION, h4);
+    CHECK(h4[0] == 5 && h4[1] == 5 && h4[2] == 0);
+    halo_split_apportion(7, allnan, 2, 1, HALO_SHARE_SCALED, h4);
+    CHECK(h4[0] + h4[1] == 7 && h4[0] >= 1 && h4[1] >= 1);
 
     int y[3] = {0, 3, 3}, x[2] = {0, 4};
     CHECK_ERR(halo_split_cuts(3, 4, y, 2, x, 1, &s), HALO_ERR_INVALID, "rows band 1 is [3, 3)");

@@ -7,6 +7,7 @@
 #include "test.h"
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char tmpdir[] = "/tmp/halo_test_weights_XXXXXX";
@@ -316,7 +317,13 @@ static void test_malformed(void)
 
     /* the file itself */
     CHECK_LOAD_ERR(g, tmp_path("does_not_exist.safetensors"), HALO_ERR_IO, "cannot open");
-    CHECK_LOAD_ERR(g, tmpdir, HALO_ERR_IO, "not a regular file");
+    CHECK_LOAD_ERR(g, tmpdir, HALO_ERR_IO, "is a directory");
+    /* a FIFO that nobody writes: refused at once, not waited on */
+    const char *fifo = tmp_path("fifo.safetensors");
+    if (mkfifo(fifo, 0600) == 0) {
+        CHECK_LOAD_ERR(g, fifo, HALO_ERR_IO, "not a regular file");
+        unlink(fifo);
+    }
     p = tmp_path("short.safetensors");
     FILE *fp = fopen(p, "wb");
     fwrite("abcde", 1, 5, fp);
@@ -427,7 +434,7 @@ static void test_malformed(void)
 
     /* duplicate key in the JSON */
     snprintf(f.extra, sizeof f.extra, ",\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1000],\"data_offsets\":[0,4000]}");
-    CHECK_LOAD_ERR(g, file_write(&f, "dup.safetensors"), HALO_ERR_PARSE, "tensor fc.bias appears twice");
+    CHECK_LOAD_ERR(g, file_write(&f, "dup.safetensors"), HALO_ERR_PARSE, "header: fc.bias: given twice");
     f.extra[0] = '\0';
 
     t = file_find(&f, "layer1.0.conv1.weight");

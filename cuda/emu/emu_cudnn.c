@@ -29,10 +29,12 @@ struct cudnnConvolutionStruct {
 struct cudnnPoolingStruct {
     cudnnPoolingMode_t mode;
     int kh, kw, ph, pw, sh, sw, set;
+    cudnnNanPropagation_t nan;
 };
 struct cudnnActivationStruct {
     cudnnActivationMode_t mode;
     double coef;
+    cudnnNanPropagation_t nan;
 };
 
 size_t cudnnGetVersion(void) { return CUDNN_VERSION; }
@@ -139,18 +141,17 @@ cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t d, cudnnM
 cudnnStatus_t cudnnSetPooling2dDescriptor(cudnnPoolingDescriptor_t d, cudnnPoolingMode_t mode,
                                           cudnnNanPropagation_t nan, int kh, int kw, int ph, int pw, int sh, int sw)
 {
-    (void)nan;
     if (kh < 1 || kw < 1 || ph < 0 || pw < 0 || sh < 1 || sw < 1) return bad("cudnnSetPooling2dDescriptor: bad parameters");
-    *d = (struct cudnnPoolingStruct){mode, kh, kw, ph, pw, sh, sw, 1};
+    *d = (struct cudnnPoolingStruct){mode, kh, kw, ph, pw, sh, sw, 1, nan};
     return CUDNN_STATUS_SUCCESS;
 }
 
 cudnnStatus_t cudnnSetActivationDescriptor(cudnnActivationDescriptor_t d, cudnnActivationMode_t mode,
                                            cudnnNanPropagation_t nan, double coef)
 {
-    (void)nan;
     d->mode = mode;
     d->coef = coef;
+    d->nan = nan;
     return CUDNN_STATUS_SUCCESS;
 }
 
@@ -280,7 +281,8 @@ static cudnnStatus_t conv_run(const float *alpha1, cudnnTensorDescriptor_t xd, c
                 double v = *alpha1 * acc;
                 if (z && *alpha2 != 0.0f) v += *alpha2 * z[e];
                 if (bias) v += bias[oc];
-                if (act && act->mode == CUDNN_ACTIVATION_RELU) v = v > 0 ? v : 0;
+                /* cuDNN's NaN flag: with CUDNN_NOT_PROPAGATE_NAN a NaN becomes a number */
+                if (act && act->mode == CUDNN_ACTIVATION_RELU) v = v > 0 || (isnan(v) && act->nan == CUDNN_PROPAGATE_NAN) ? v : 0;
                 else if (act && act->mode == CUDNN_ACTIVATION_CLIPPED_RELU) v = v < 0 ? 0 : (v > act->coef ? act->coef : v);
                 out[e] = (float)v;
             }
@@ -359,7 +361,7 @@ cudnnStatus_t cudnnPoolingForward(cudnnHandle_t h, cudnnPoolingDescriptor_t p, c
                         int iy = i * p->sh - p->ph + ky, ix = j * p->sw - p->pw + kx;
                         if (iy < 0 || ix < 0 || iy >= xd->h || ix >= xd->w) continue;
                         float v = x[((size_t)ch * xd->h + iy) * xd->w + ix];
-                        if (v > best) best = v;
+                        if (v > best || (isnan(v) && p->nan == CUDNN_PROPAGATE_NAN && !isnan(best))) best = v;
                     }
                 y[((size_t)ch * oh + i) * ow + j] = best;
             }

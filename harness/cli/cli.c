@@ -1,9 +1,13 @@
 #include "cli/cli.h"
 #include "core/parse.h"
+#include "model/count.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <math.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 static int find_opt(const struct halo_cli_cmd *cmd, const char *name, size_t len, char short_name)
 {
@@ -242,4 +246,26 @@ enum halo_status halo_cli_input_size(const struct halo_cli_cmd *cmd, const struc
     const char *v = halo_cli_get(cmd, args, "input");
     *h = *w = 224;
     return v ? halo_parse_size("--input", v, h, w) : HALO_OK;
+}
+
+enum halo_status halo_cli_check_memory(const struct halo_graph *g)
+{
+    int node;
+    double need = halo_count_min_bytes(g, &node);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double have = pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
+    const char *what = "this machine's memory";
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
+        have = (double)rl.rlim_cur;
+        what = "the address-space limit (ulimit -v)";
+    }
+    if (need <= have) return HALO_OK;
+    const struct halo_node *n = &g->nodes[node];
+    return halo_error(HALO_ERR_INVALID, "--input %dx%d: %s needs at least %.1f GiB for one inference (%s alone reads and "
+                                        "writes %.1f GiB), more than the %.1f GiB of %s", g->input.h, g->input.w,
+                      g->name, need / 1073741824.0, n->name,
+                      4.0 * ((double)n->out_shape.c * n->out_shape.h * n->out_shape.w +
+                             (double)n->in_shape[0].c * n->in_shape[0].h * n->in_shape[0].w) / 1073741824.0,
+                      have / 1073741824.0, what);
 }

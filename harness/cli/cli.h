@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "core/status.h"
+#include "model/graph.h"
 
 enum { HALO_EXIT_OK = 0, HALO_EXIT_FAIL = 1, HALO_EXIT_USAGE = 2 };
 
@@ -94,6 +95,12 @@ void halo_cli_foreign_free(struct halo_cli_foreign *f);
 struct halo_stream_opts;
 int halo_cli_stream_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, uint64_t seed,
                          struct halo_stream_opts *o, bool *fps_given);
+
+/* Whether one inference of g fits this machine's memory (physical memory, and the address-space
+ * limit when one is set): HALO_ERR_INVALID naming the input size, what it needs and what there is
+ * otherwise, so that a huge --input is bad input (exit 2) rather than an allocation failure or,
+ * on a large host, a computation of tens of gigabytes started by mistake. */
+enum halo_status halo_cli_check_memory(const struct halo_graph *g);
 
 /* The table of subcommands, terminated by {0}. */
 extern const struct halo_cli_cmd *const halo_commands[];

@@ -59,7 +59,7 @@ static int parse_flags(struct bench *b, const struct halo_cli_args *a)
     enum halo_status st = halo_cli_input_size(cmd, a, &b->h, &b->w);
     if (st == HALO_OK && (v = halo_cli_get(cmd, a, "warmup"))) st = halo_parse_int("--warmup", v, 0, 1000000, &b->warmup);
     if (st == HALO_OK && (v = halo_cli_get(cmd, a, "repeat"))) st = halo_parse_int("--repeat", v, 1, 1000000, &b->repeat);
-    if (st == HALO_OK && (v = halo_cli_get(cmd, a, "threads"))) st = halo_parse_int("--threads", v, 1, 65536, &b->threads);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, a, "threads"))) st = halo_parse_threads("--threads", v, &b->threads);
     if (st == HALO_OK && (v = halo_cli_get(cmd, a, "seed"))) st = halo_parse_long("--seed", v, 0, 2147483647L, &b->seed);
     if (st != HALO_OK) return halo_cli_usage_error(cmd, "%s", halo_error_msg());
     if ((v = halo_cli_get(cmd, a, "backend"))) b->backend = v;
@@ -110,6 +110,7 @@ static enum halo_status load_roof(struct bench *b)
 static enum halo_status setup(struct bench *b)
 {
     HALO_TRY(halo_model_build_for(b->model, b->h, b->w, &b->g));
+    HALO_TRY(halo_cli_check_memory(b->g));
     HALO_TRY(halo_weights_random(b->g, (uint64_t)b->seed, &b->wt));
     struct halo_backend_opts opts = {.threads = b->threads};
     HALO_TRY(halo_backend_new(b->backend, &opts, &b->be));

@@ -121,7 +121,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (rc || a.help) return rc;
     const char *v, *backend = halo_backend_compiled("cpu") ? "cpu" : "ref", *outp = halo_cli_get(cmd, &a, "out");
     struct halo_ceilings_opts o = {.quick = halo_cli_has(cmd, &a, "quick")};
-    if ((v = halo_cli_get(cmd, &a, "threads")) && halo_parse_int("--threads", v, 1, 65536, &o.threads) != HALO_OK)
+    if ((v = halo_cli_get(cmd, &a, "threads")) && halo_parse_threads("--threads", v, &o.threads) != HALO_OK)
         return halo_cli_usage_error(cmd, "%s", halo_error_msg());
     if ((v = halo_cli_get(cmd, &a, "backend"))) backend = v;
     struct halo_backend_opts bo = {.threads = o.threads};

@@ -4,6 +4,7 @@
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/image.h"
 #include "core/parse.h"
 #include "exec/executor.h"
@@ -25,21 +26,26 @@
 /* A raw float32 CHW tensor of exactly 3 x h x w from a file (for cross-checks with torch). */
 static enum halo_status load_raw(const char *path, int h, int w, struct halo_tensor *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
+    FILE *f;
+    long long size = 0;
+    HALO_TRY(halo_file_open_regular(path, &f, &size));
     size_t want = (size_t)3 * h * w * sizeof(float);
     enum halo_status st = HALO_OK;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
-        st = halo_error(HALO_ERR_IO, "%s: not a readable regular file", path);
-    else if ((size_t)sb.st_size != want)
+    if ((size_t)size != want)
         st = halo_error(HALO_ERR_INVALID, "%s: %lld bytes, expected %zu (3x%dx%d float32 for --input %dx%d)", path,
-                        (long long)sb.st_size, want, h, w, h, w);
+                        size, want, h, w, h, w);
     if (st == HALO_OK) st = halo_tensor_alloc(out, 3, (struct halo_rect){0, h, 0, w});
     if (st == HALO_OK && fread(out->data, 1, want, f) != want) {
         halo_tensor_free(out);
         st = halo_error(HALO_ERR_IO, "%s: read error", path);
     }
+    /* a NaN or an infinity would run through every layer and come out as NaN logits */
+    for (size_t i = 0; st == HALO_OK && i < want / sizeof(float); i++)
+        if (!isfinite(out->data[i])) {
+            st = halo_error(HALO_ERR_INVALID, "%s: element %zu is %g: the input must be finite", path, i,
+                            (double)out->data[i]);
+            halo_tensor_free(out);
+        }
     fclose(f);
     return st;
 }
@@ -47,18 +53,17 @@ static enum halo_status load_raw(const char *path, int h, int w, struct halo_ten
 /* Writes n floats as little-endian float32, no header. */
 static enum halo_status write_logits(const char *path, const float *v, size_t n)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    bool bad = false;
-    for (size_t i = 0; i < n && !bad; i++) {
+    struct halo_outfile *o;
+    HALO_TRY(halo_outfile_open(path, &o));
+    FILE *f = halo_outfile_stream(o);
+    for (size_t i = 0; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &v[i], 4);
         unsigned char b[4] = {(unsigned char)bits, (unsigned char)(bits >> 8), (unsigned char)(bits >> 16),
                               (unsigned char)(bits >> 24)};
-        bad = fwrite(b, 1, 4, f) != 4;
+        if (fwrite(b, 1, 4, f) != 4) break; /* the close reports it */
     }
-    bad |= fclose(f) != 0;
-    return bad ? halo_error(HALO_ERR_IO, "%s: write failed: %s", path, strerror(errno)) : HALO_OK;
+    return halo_outfile_close(o);
 }
 
 /* The distinct implementations that ran a node, in order of first use, and how many nodes each
@@ -135,7 +140,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_backend_opts opts = {0, 0};
     enum halo_status st = HALO_OK;
     if (seed_s) st = halo_parse_long("--seed", seed_s, 0, LONG_MAX, &seed);
-    if (st == HALO_OK && threads_s) st = halo_parse_int("--threads", threads_s, 1, INT_MAX, &opts.threads);
+    if (st == HALO_OK && threads_s) st = halo_parse_threads("--threads", threads_s, &opts.threads);
     if (st == HALO_OK && backend && !*backend) st = halo_error(HALO_ERR_INVALID, "--backend: empty name");
     int h, w;
     if (st == HALO_OK) st = halo_cli_input_size(cmd, &a, &h, &w);
@@ -147,6 +152,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     struct halo_tensor x = {0}, y = {0};
     char note[1200];
     st = halo_model_build_for(a.pos[0], h, w, &g);
+    if (st == HALO_OK) st = halo_cli_check_memory(g);
     if (st == HALO_OK) {
         if (image) st = halo_image_load(image, h, w, &x);
         else if (raw) st = load_raw(raw, h, w, &x);
@@ -185,6 +191,10 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         goto done;
     }
     int n_kinds = impl_kinds(be, g, kinds, counts);
+    /* inputs and weights are finite; logits that are not come from float32 overflow inside the
+     * network: say so rather than rank NaNs */
+    size_t n_bad = 0;
+    for (size_t i = 0; i < n; i++) n_bad += !isfinite(y.data[i]);
     if (a.format == HALO_FORMAT_JSON) {
         cJSON *doc = cJSON_CreateObject(), *o;
         int in[3] = {3, h, w};
@@ -263,6 +273,12 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         printf("\n%4s %6s %12s %12s\n", "rank", "class", "probability", "logit");
         for (int r = 0; r < n_top; r++) printf("%4d %6zu %12.6f %12.6f\n", r + 1, cls[r], prob[r], y.data[cls[r]]);
         rc = HALO_EXIT_OK;
+    }
+    if (n_bad && rc == HALO_EXIT_OK) {
+        fflush(stdout);
+        halo_error(HALO_ERR_MISMATCH, "%zu of the %zu logits are NaN or infinite: float32 overflowed inside the "
+                                      "network (are the weights' magnitudes sane?)", n_bad, n);
+        rc = halo_cli_fail(cmd, HALO_ERR_MISMATCH);
     }
     free(kinds);
     free(counts);

@@ -146,7 +146,8 @@ static enum halo_status plan_method(const struct halo_planner_info *info, const 
         *out = p;
         return HALO_OK;
     }
-    enum halo_status st = lab_open(lab, g);
+    enum halo_status st = halo_cli_check_memory(g); /* the deviation runs the whole model */
+    if (st == HALO_OK) st = lab_open(lab, g);
     /* the codec's upper bound from the activations it will code, before anything is measured */
     if (st == HALO_OK && p->has_codec) st = halo_plan_codec_fit(lab->be, g, p, lab->seed, &p->codec);
     if (st == HALO_OK) st = halo_plan_deviation(lab->be, g, p, lab->n, lab->seed, d);
@@ -447,8 +448,32 @@ static int compare_all(const struct halo_cli_cmd *cmd, enum halo_cli_format fmt,
         bool have_dev;
         double plan_ms;
         enum halo_status st = plan_method(&pl[i], ctx, lab, &p, &d, &have_dev, &plan_ms);
+        if (st == HALO_ERR_INVALID || st == HALO_ERR_UNSUPPORTED) {
+            /* a method that cannot plan this input (FTP's grid at 1x1) is a row of the comparison,
+             * not its end: n/a and why */
+            const char *why = halo_error_msg();
+            size_t nl = strlen(pl[i].name);
+            if (!strncmp(why, pl[i].name, nl) && !strncmp(why + nl, ": ", 2)) why += nl + 2;
+            if (fmt == HALO_FORMAT_JSON) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "method", pl[i].name);
+                cJSON_AddStringToObject(o, "error", why);
+                cJSON_AddItemToArray(rows, o);
+            } else if (fmt == HALO_FORMAT_CSV) {
+                printf("%s,%dx%d,", ctx->g->name, ctx->g->input.h, ctx->g->input.w);
+                halo_cli_csv_str(stdout, ctx->c->name);
+                printf(",%s,,,,,,,,,,,,,,\n", pl[i].name);
+                fprintf(stderr, "halo %s: note: %s: n/a: %s\n", cmd->name, pl[i].name, why);
+            } else {
+                printf("%-12s %12s   (%s)\n", pl[i].name, "n/a", why);
+            }
+            continue;
+        }
         if (st != HALO_OK) {
-            fprintf(stderr, "halo %s: %s: %s\n", cmd->name, pl[i].name, halo_error_msg());
+            const char *msg = halo_error_msg();
+            size_t nl = strlen(pl[i].name);
+            bool named = !strncmp(msg, pl[i].name, nl) && !strncmp(msg + nl, ": ", 2);
+            fprintf(stderr, "halo %s: %s%s%s\n", cmd->name, named ? "" : pl[i].name, named ? "" : ": ", msg);
             cJSON_Delete(doc);
             free(stream_rows);
             return HALO_EXIT_FAIL;

@@ -1,6 +1,7 @@
 /* halo profile: measure a platform layer by layer and write a profile (schema halo-profile/1). */
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "core/file.h"
 #include "core/parse.h"
 #include "exec/backend.h"
 #include "model/model.h"
@@ -134,7 +135,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if ((v = halo_cli_get(cmd, &a, "backend"))) o.backend = v;
     if ((v = halo_cli_get(cmd, &a, "warmup"))) st = halo_parse_int("--warmup", v, 0, 100000, &o.warmup);
     if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "repeat"))) st = halo_parse_int("--repeat", v, 1, 100000, &o.repeat);
-    if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "threads"))) st = halo_parse_int("--threads", v, 1, 4096, &o.threads);
+    if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "threads"))) st = halo_parse_threads("--threads", v, &o.threads);
     long seed = 0;
     if (st == HALO_OK && (v = halo_cli_get(cmd, &a, "seed"))) st = halo_parse_long("--seed", v, 0, 0x7fffffffffffffffL, &seed);
     o.seed = (uint64_t)seed;
@@ -148,16 +149,13 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     for (int m = 0; m < n_models && st == HALO_OK; m++) {
         struct halo_graph *g;
         st = halo_model_build_for(models[m], o.h, o.w, &g);
+        if (st == HALO_OK) st = halo_cli_check_memory(g);
         halo_graph_free(g);
     }
     if (st == HALO_OK) { /* the output must be writable: fail now, not after minutes of measuring */
-        FILE *f = fopen(outp, "a");
-        if (!f) st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", outp, strerror(errno));
-        else {
-            long size = ftell(f);
-            fclose(f);
-            if (size == 0) remove(outp);
-        }
+        struct halo_outfile *o;
+        st = halo_outfile_open(outp, &o);
+        halo_outfile_discard(o);
     }
     if (st == HALO_OK) {
         struct halo_backend *be;
@@ -176,6 +174,9 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
             name = strdup(nm);
         }
         o.name = name;
+        /* the profile's reader takes names only: write none it would refuse */
+        if (!name) st = HALO_ERR_NOMEM;
+        else st = halo_check_name(nm ? "--name" : "-o (the default --name)", name);
     }
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);

@@ -6,6 +6,7 @@
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/parse.h"
 #include "core/provenance.h"
 #include "exec/backend.h"
@@ -85,7 +86,7 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
         o->weights_seed = (uint64_t)v, o->weights_seeded = true;
     if (st == HALO_OK && rep) st = halo_parse_int("--repeat", rep, 1, 1000000, &ra->repeat);
     if (st == HALO_OK && warm) st = halo_parse_int("--warmup", warm, 0, 1000000, &ra->warmup);
-    if (st == HALO_OK && thr) st = halo_parse_int("--threads", thr, 1, INT_MAX, &o->threads);
+    if (st == HALO_OK && thr) st = halo_parse_threads("--threads", thr, &o->threads);
     if (st == HALO_OK && tmo) st = halo_parse_double("--timeout-ms", tmo, 1, 1e9, &o->timeout_ms);
     if (st == HALO_OK && frames) st = halo_parse_int("--frames", frames, 1, 1000000, &o->n_frames);
     if (st == HALO_OK && fps && strcmp(fps, "max")) st = halo_parse_double("--fps", fps, 1e-6, 1e6, &o->fps);
@@ -103,6 +104,15 @@ static void quit(struct halo_rt *rt, int code)
 {
     halo_rt_report_exit(code);
     halo_rt_abort(rt, code);
+}
+
+/* Under a user's own mpirun, a failed run must still fail the job: with the flag the README asks
+ * for (--mca orte_abort_on_non_zero_status 0) Open MPI 4.1's mpirun exits 0 whatever the ranks
+ * return, but it passes on MPI_Abort's code. halo's own launcher reads the source's status from a
+ * file instead, so this is only for jobs it did not start; rank 0 ends the job, after its message. */
+static void fail_job(struct halo_rt *rt, int rc)
+{
+    if (rc != HALO_EXIT_OK && halo_rt_rank(rt) == 0 && !halo_rt_status_read()) halo_rt_abort(rt, rc);
 }
 
 const char *halo_run_clock_name(enum halo_clock_mode c) { return c == HALO_CLOCK_WALL ? "wall" : "virtual"; }
@@ -148,10 +158,10 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
     if (o->n_frames > 0)
         printf("runs      %d warm-up frame%s per variant, then a stream of %d frames per plan; timeout per frame %s\n",
                ra->warmup, ra->warmup == 1 ? "" : "s", o->n_frames,
-               o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time) x frames in flight");
+               o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time) x frames in flight, at most 600 s");
     else
         printf("runs      %d warm-up, %d timed per plan; timeout per inference %s\n", ra->warmup, ra->repeat,
-               o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time)");
+               o->timeout_ms > 0 ? "as given" : "max(2 s, 5 x predicted, 3 x the warm-up's wall time), at most 600 s");
 }
 
 static void print_plan_header(const struct halo_rt *rt)
@@ -309,7 +319,7 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         enum halo_status st = halo_rt_infer(rt, i, &r);
         if (st != HALO_OK) {
             halo_cli_fail(cmd, st);
-            if (out->n_sinks && out->sinks[0] != stdout) fclose(out->sinks[0]);
+            for (int k = 0; k < 2; k++) halo_outfile_discard(out->files[k]); /* no partial files */
             quit(rt, HALO_EXIT_FAIL);
         }
         if (!root) continue;
@@ -372,7 +382,7 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         if (st == HALO_OK) st = halo_rt_stream(rt, &r);
         if (st != HALO_OK) {
             halo_cli_fail(cmd, st);
-            if (out->n_sinks && out->sinks[0] != stdout) fclose(out->sinks[0]);
+            for (int k = 0; k < 2; k++) halo_outfile_discard(out->files[k]); /* no partial files */
             quit(rt, HALO_EXIT_FAIL);
         }
         if (!root) return 0;
@@ -463,7 +473,7 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
 {
     bool root = halo_rt_rank(rt) == 0, table = ra->format == HALO_FORMAT_TABLE;
     struct run_out out = {0};
-    FILE *csv = NULL;
+    struct halo_outfile *csv = NULL, *trace = NULL;
     char *prov_values = NULL;
     int n = ra->repeat, failed = 0;
     double *lat = halo_calloc((size_t)n, sizeof *lat), *err = halo_calloc((size_t)n, sizeof *err);
@@ -495,22 +505,25 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
             out.prov = prov_values;
         }
         if (ra->csv) {
-            csv = fopen(ra->csv, "w");
-            if (!csv) {
-                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->csv, strerror(errno));
+            if (halo_outfile_open(ra->csv, &csv) != HALO_OK) {
+                halo_cli_fail(cmd, HALO_ERR_IO);
                 quit(rt, HALO_EXIT_USAGE);
             }
-            out.sinks[out.n_sinks++] = csv;
+            out.sinks[out.n_sinks++] = halo_outfile_stream(csv);
+            out.files[0] = csv;
         }
         if (ra->format == HALO_FORMAT_CSV) out.sinks[out.n_sinks++] = stdout;
         for (int q = 0; q < out.n_sinks; q++)
             fprintf(out.sinks[q], "%s,%s\n", ra->o.n_frames > 0 ? halo_run_stream_csv_header : CSV_HEADER,
                     halo_provenance_csv_header());
         if (ra->trace) {
-            if (!(out.trace = fopen(ra->trace, "w"))) {
-                fprintf(stderr, "halo %s: %s: cannot write: %s\n", cmd->name, ra->trace, strerror(errno));
+            if (halo_outfile_open(ra->trace, &trace) != HALO_OK) {
+                halo_cli_fail(cmd, HALO_ERR_IO);
+                halo_outfile_discard(csv);
                 quit(rt, HALO_EXIT_USAGE);
             }
+            out.trace = halo_outfile_stream(trace);
+            out.files[1] = trace;
             fprintf(out.trace, "plan,method,clock,inference,block,kind,part,device,start_ms,end_ms,compute_ms,"
                                "pred_compute_ms\n");
         }
@@ -524,15 +537,16 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
         }
         failed += run_plan(cmd, rt, ra, &out, lat, err, ovh);
     }
-    if (csv) {
-        if (fclose(csv) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->csv);
-        else if (table) printf("wrote %s\n", ra->csv);
-    }
-    if (out.trace) {
-        if (fclose(out.trace) != 0) fprintf(stderr, "halo %s: %s: write failed\n", cmd->name, ra->trace);
-        else if (table) printf("wrote %s\n", ra->trace);
-    }
     int rc = failed ? HALO_EXIT_FAIL : HALO_EXIT_OK;
+    /* a file that could not be written is bad output, as when it cannot be created (exit 2) */
+    struct halo_outfile *files[2] = {csv, trace};
+    const char *names[2] = {ra->csv, ra->trace};
+    for (int k = 0; k < 2; k++) {
+        if (!files[k]) continue;
+        enum halo_status st = halo_outfile_close(files[k]);
+        if (st != HALO_OK) rc = halo_cli_fail(cmd, st);
+        else if (table) printf("wrote %s\n", names[k]);
+    }
     if (out.doc) {
         int jrc = halo_cli_put_json(cmd, out.doc);
         if (rc == HALO_EXIT_OK) rc = jrc;
@@ -579,6 +593,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
                       : HALO_EXIT_FAIL;
         if (st == HALO_ERR_TIMEOUT || st == HALO_ERR_MPI) quit(rt, rc);
         if (halo_rt_rank(rt) == 0) halo_rt_report_exit(rc);
+        fail_job(rt, rc);
         halo_rt_finish(rt);
         halo_rt_free(rt);
         return rc;
@@ -586,6 +601,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     ra.o.inflight = halo_rt_inflight(rt); /* the default, when not given, follows the plans */
     rc = run_inferences(cmd, rt, &ra);
     if (halo_rt_rank(rt) == 0) halo_rt_report_exit(rc);
+    fail_job(rt, rc);
     st = halo_rt_finish(rt);
     if (st != HALO_OK) {
         halo_cli_fail(cmd, st);
@@ -637,10 +653,10 @@ const struct halo_cli_cmd halo_cmd_run = {
         "\n"
         "Faults: every wait has a deadline (--timeout-ms; default max(2 s, 5 x the predicted latency,\n"
         "3 x the warm-up's wall time), and max(30 s, 20 x predicted x ranks on the virtual clock) for\n"
-        "the first run). A rank past it tells the source what it waits for; the source names the rank\n"
-        "that died or stalled and ends the job (MPI_Abort, exit 1). Every message carries a checksum of\n"
-        "its payload: a message corrupted in transit ends the job on its receiver, which names sender and\n"
-        "message (exit 1); no result of that run is reported.\n"
+        "the first run; at most 600 s). A rank past it tells the source what it waits for; the source\n"
+        "names the rank that died or stalled and ends the job (MPI_Abort, exit 1). Every message carries\n"
+        "a checksum of its payload: a message corrupted in transit ends the job on its receiver, which\n"
+        "names sender and message (exit 1); no result of that run is reported.\n"
         "--inject F1,F2,... injects faults to test this (RANK: the plan's device index, 0 the source;\n"
         "BLOCK: the first block it applies to, default 0; the tail is the plan's number of blocks):\n"
         "  kill:RANK[@BLOCK]     that ES exits at its first step of such a block: the source names it\n"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 #include "runtime/runtime.h"
 
 struct run_args {
@@ -22,6 +23,7 @@ struct run_args {
 struct run_out {
     FILE *sinks[2];
     int n_sinks;
+    struct halo_outfile *files[2]; /* --csv, --trace: discarded when the run fails */
     FILE *trace;
     const char *prov;      /* provenance CSV values */
     cJSON *doc, *plans;    /* --format json */

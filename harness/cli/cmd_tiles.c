@@ -329,7 +329,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     enum halo_status st = parse_stages(stages, &i, &j);
     if (st == HALO_OK && seed_s) st = halo_parse_long("--seed", seed_s, 0, 1L << 62, &seed);
     if (st == HALO_OK && time_s) st = halo_parse_int("--time", time_s, 1, 1000, &reps);
-    if (st == HALO_OK && threads_s) st = halo_parse_int("--threads", threads_s, 1, 4096, &threads);
+    if (st == HALO_OK && threads_s) st = halo_parse_threads("--threads", threads_s, &threads);
     if (st == HALO_OK) st = halo_cli_input_size(cmd, &a, &h, &w);
     /* the split's flags; the split itself needs the range's output size */
     int *heights = NULL, n_heights = 0, k_parts = 0, grid_n = 0, grid_m = 0;
@@ -387,6 +387,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         goto out;
     }
     st = halo_split_cost_stages(g, i, j, &s, &c);
+    if (st == HALO_OK && (check || reps)) st = halo_cli_check_memory(g);
     if (st == HALO_OK && (check || reps)) st = run_check(backend, threads, g, &c, &s, (uint64_t)seed, reps, &chk);
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);

@@ -153,8 +153,11 @@ static enum halo_status plan_devices(const char *plan_path, char **cluster, char
     if (!cJSON_IsString(cl) || !cJSON_IsArray(devs)) st = HALO_ERR_INVALID;
     int nd = st == HALO_OK ? cJSON_GetArraySize(devs) : 0;
     if (st == HALO_OK && nd > 0 && !(*names = halo_calloc((size_t)nd, sizeof **names))) st = HALO_ERR_NOMEM;
-    for (int k = 0; k < nd && st == HALO_OK; k++) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(devs, k), "name");
+    const cJSON *dev;
+    cJSON_ArrayForEach(dev, devs)
+    {
+        if (st != HALO_OK || nd == 0) break;
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(dev, "name");
         if (!cJSON_IsString(name)) st = HALO_ERR_INVALID;
         else if (!((*names)[(*n)++] = halo_strdup(name->valuestring))) st = HALO_ERR_NOMEM;
     }

@@ -1,6 +1,7 @@
 /* halo: the command. Dispatches to one subcommand per file in cli/. */
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "core/file.h"
 #include "halo_config.h"
 
 #include <stdio.h>
@@ -49,6 +50,14 @@ static void usage(FILE *f)
             halo_cli_output_help);
 }
 
+/* HALO_EXIT_OK when what went to stdout arrived; else the message and HALO_EXIT_USAGE. */
+static int stdout_ok(void)
+{
+    if (halo_outfile_check_stdout() == HALO_OK) return HALO_EXIT_OK;
+    fprintf(stderr, "halo: %s\n", halo_error_msg());
+    return HALO_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -57,15 +66,23 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return HALO_EXIT_OK;
+        return stdout_ok();
     }
     if (!strcmp(argv[1], "--version")) {
         printf("halo %s (%s)\n", HALO_VERSION, HALO_GIT_COMMIT);
-        return HALO_EXIT_OK;
+        return stdout_ok();
     }
     for (int i = 0; halo_commands[i]; i++)
-        if (!strcmp(argv[1], halo_commands[i]->name))
-            return halo_commands[i]->run(halo_commands[i], argc - 2, argv + 2);
+        if (!strcmp(argv[1], halo_commands[i]->name)) {
+            int rc = halo_commands[i]->run(halo_commands[i], argc - 2, argv + 2);
+            /* results that never arrived (a full disk, a closed pipe) are a failure, not exit 0 */
+            enum halo_status st = halo_outfile_check_stdout();
+            if (st != HALO_OK) {
+                int frc = halo_cli_fail(halo_commands[i], st);
+                if (rc == HALO_EXIT_OK) rc = frc;
+            }
+            return rc;
+        }
     fprintf(stderr, "halo: unknown command '%s' (see 'halo --help')\n", argv[1]);
     return HALO_EXIT_USAGE;
 }

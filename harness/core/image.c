@@ -1,5 +1,6 @@
 #include "core/image.h"
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "core/rng.h"
 
@@ -51,17 +52,15 @@ static enum halo_status rgb8_alloc(struct halo_image_rgb8 *img, int h, int w)
 
 static enum halo_status read_file(const char *path, unsigned char **buf, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
+    FILE *f;
+    long long size = 0;
+    HALO_TRY(halo_file_open_regular(path, &f, &size)); /* checked before the open: a FIFO would block */
     enum halo_status st = HALO_OK;
-    if (fstat(fileno(f), &sb) != 0) st = halo_error(HALO_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
-    else if (!S_ISREG(sb.st_mode)) st = halo_error(HALO_ERR_IO, "%s: not a regular file", path);
-    else if (sb.st_size == 0) st = halo_error(HALO_ERR_PARSE, "%s: empty file, not an image", path);
-    if (st == HALO_OK && !(*buf = halo_malloc((size_t)sb.st_size, 1))) st = HALO_ERR_NOMEM;
+    if (size == 0) st = halo_error(HALO_ERR_PARSE, "%s: empty file, not an image", path);
+    if (st == HALO_OK && !(*buf = halo_malloc((size_t)size, 1))) st = HALO_ERR_NOMEM;
     if (st == HALO_OK) {
-        *len = fread(*buf, 1, (size_t)sb.st_size, f);
-        if (*len != (size_t)sb.st_size) {
+        *len = fread(*buf, 1, (size_t)size, f);
+        if (*len != (size_t)size) {
             st = halo_error(HALO_ERR_IO, "%s: read error", path);
             free(*buf);
             *buf = NULL;
@@ -136,19 +135,36 @@ static enum halo_status decode_png(const char *path, const unsigned char *data, 
         c.h = h;
         png_error(png, "too many pixels");
     }
-    png_set_expand(png);      /* palette to RGB, gray below 8 bits to 8, tRNS to alpha */
-    png_set_strip_16(png);    /* 16 to 8 bits by dropping the low byte, as Pillow does */
-    png_set_strip_alpha(png); /* PIL's convert("RGB") drops alpha */
-    if (!(color & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(png);
+    /* 16-bit grayscale: Pillow opens it as mode I;16 (the whole value), and convert("RGB") clips
+     * each value to 255, so most of such an image is white; every other 16-bit PNG (RGB, gray with
+     * alpha) Pillow reads by its high byte, as png_set_strip_16 does */
+    bool gray16 = color == PNG_COLOR_TYPE_GRAY && png_get_bit_depth(png, info) == 16;
+    if (!gray16) {
+        png_set_expand(png);      /* palette to RGB, gray below 8 bits to 8, tRNS to alpha */
+        png_set_strip_16(png);    /* 16 to 8 bits by dropping the low byte, as Pillow does */
+        png_set_strip_alpha(png); /* PIL's convert("RGB") drops alpha */
+        if (!(color & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(png);
+    }
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
-    if (png_get_rowbytes(png, info) != (size_t)w * 3 || w > INT32_MAX / 4 || h > INT32_MAX / 4)
+    size_t pixel_bytes = gray16 ? 2 : 3;
+    if (png_get_rowbytes(png, info) != (size_t)w * pixel_bytes || w > INT32_MAX / 4 || h > INT32_MAX / 4)
         png_error(png, "unexpected pixel layout after conversion to RGB");
     if (rgb8_alloc(img, (int)h, (int)w) != HALO_OK) png_error(png, "out of memory for the pixels");
+    /* the 16-bit samples (2 bytes, big-endian) go in the first two thirds of each RGB row */
     if (!(c.rows = halo_malloc(h, sizeof *c.rows))) png_error(png, "out of memory for the row pointers");
     for (png_uint_32 y = 0; y < h; y++) c.rows[y] = img->data + (size_t)y * w * 3;
     png_read_image(png, c.rows);
     png_read_end(png, NULL);
+    if (gray16)
+        for (png_uint_32 y = 0; y < h; y++) {
+            unsigned char *row = c.rows[y];
+            for (png_uint_32 x = w; x-- > 0;) { /* backwards: pixel x's RGB overwrites samples >= x only */
+                unsigned v = (unsigned)row[2 * x] << 8 | row[2 * x + 1];
+                unsigned char g = (unsigned char)(v > 255 ? 255 : v);
+                row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = g;
+            }
+        }
     png_destroy_read_struct(&png, &info, NULL);
     free(c.rows);
     return HALO_OK;
@@ -185,6 +201,21 @@ static void jpeg_on_message(j_common_ptr cinfo, int level)
 
 static void jpeg_on_output(j_common_ptr cinfo) { (void)cinfo; }
 
+/* Pillow's conversion of a CMYK JPEG to RGB: the samples are inverted first ("CMYK;I": Pillow
+ * always assumes Adobe's polarity, which Photoshop and Pillow itself write), then each channel is
+ * (255 - K) - C * (255 - K) / 255 with Pillow's rounding of that product (its MULDIV255). */
+static void cmyk_to_rgb(const unsigned char *in, unsigned char *out, unsigned w)
+{
+    for (unsigned x = 0; x < w; x++, in += 4, out += 3) {
+        int nk = 255 - (255 - in[3]);
+        for (int k = 0; k < 3; k++) {
+            int t = (255 - in[k]) * nk + 128;
+            int v = nk - (((t >> 8) + t) >> 8);
+            out[k] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
+
 static enum halo_status decode_jpeg(const char *path, const unsigned char *data, size_t len,
                                     struct halo_image_rgb8 *img)
 {
@@ -210,9 +241,13 @@ static enum halo_status decode_jpeg(const char *path, const unsigned char *data,
         jpeg_destroy_decompress(&cinfo);
         return too_many_pixels(path, iw, ih);
     }
-    cinfo.out_color_space = JCS_RGB; /* grayscale is replicated; CMYK cannot convert: an error */
+    /* grayscale is replicated by libjpeg; CMYK and YCCK (Adobe) files are read as CMYK and
+     * converted below as Pillow does */
+    bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     jpeg_start_decompress(&cinfo);
-    if (cinfo.output_components != 3 || cinfo.output_width == 0 || cinfo.output_height == 0) {
+    int comps = cmyk ? 4 : 3;
+    if (cinfo.output_components != comps || cinfo.output_width == 0 || cinfo.output_height == 0) {
         snprintf(c.msg, sizeof c.msg, "unexpected %d components of %ux%u after conversion to RGB",
                  cinfo.output_components, cinfo.output_width, cinfo.output_height);
         longjmp(c.jump, 1);
@@ -221,10 +256,18 @@ static enum halo_status decode_jpeg(const char *path, const unsigned char *data,
         snprintf(c.msg, sizeof c.msg, "out of memory for %ux%u pixels", cinfo.output_width, cinfo.output_height);
         longjmp(c.jump, 1);
     }
-    while (cinfo.output_scanline < cinfo.output_height && !c.truncated) {
-        JSAMPROW row = img->data + (size_t)cinfo.output_scanline * cinfo.output_width * 3;
-        jpeg_read_scanlines(&cinfo, &row, 1);
+    unsigned char *cmyk_row = cmyk ? halo_malloc(cinfo.output_width, 4) : NULL;
+    if (cmyk && !cmyk_row) {
+        snprintf(c.msg, sizeof c.msg, "out of memory for a row of %u pixels", cinfo.output_width);
+        longjmp(c.jump, 1);
     }
+    while (cinfo.output_scanline < cinfo.output_height && !c.truncated) {
+        unsigned char *rgb = img->data + (size_t)cinfo.output_scanline * cinfo.output_width * 3;
+        JSAMPROW row = cmyk ? cmyk_row : rgb;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+        if (cmyk) cmyk_to_rgb(cmyk_row, rgb, cinfo.output_width);
+    }
+    free(cmyk_row);
     if (c.truncated) {
         snprintf(c.msg, sizeof c.msg, "premature end of data");
         longjmp(c.jump, 1);

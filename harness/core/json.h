@@ -8,11 +8,14 @@
 
 #include "core/status.h"
 
-/* Parses the JSON file at path. Errors: cannot open, invalid JSON (with line and column). */
+/* Parses the JSON file at path: a regular file or a pipe (a named pipe is read once a writer opens
+ * it), at most HALO_JSON_MAX_BYTES. Errors: cannot open, not a file, too large, and halo_json_parse's. */
 enum halo_status halo_json_load(const char *path, cJSON **out);
-/* Parses JSON text; `name` is used in messages in place of a file name. */
+/* Parses JSON text; `name` is used in messages in place of a file name. Stricter than cJSON:
+ * data after the value, a key given twice in one object and \u0000 inside a string are errors
+ * (with the line and column, or the key's path). */
 enum halo_status halo_json_parse(const char *name, const char *text, size_t len, cJSON **out);
-/* Writes j, formatted, to path (atomically: temp file then rename). */
+/* Writes j, formatted, to path through core/file.h (atomically for regular files). */
 enum halo_status halo_json_save(const char *path, const cJSON *j);
 
 /* Getters. `where` is the path of `obj` ("" for the root, "devices[2]"); a missing optional field
@@ -23,6 +26,13 @@ enum halo_status halo_json_int(const char *file, const cJSON *obj, const char *w
                                bool required, long lo, long hi, long *out);
 enum halo_status halo_json_str(const char *file, const cJSON *obj, const char *where, const char *key,
                                bool required, const char **out);
+/* A name (device, model, profile, method): a string that halo_check_name accepts. */
+enum halo_status halo_json_name(const char *file, const cJSON *obj, const char *where, const char *key,
+                                bool required, const char **out);
+/* An n x n matrix field of numbers in [lo, hi] into m (row-major); the diagonal must hold numbers
+ * too but is not read. *present says whether the field was there (m untouched when not). */
+enum halo_status halo_json_matrix(const char *file, const cJSON *obj, const char *where, const char *key,
+                                  bool required, int n, double lo, double hi, double *m, bool *present);
 enum halo_status halo_json_bool(const char *file, const cJSON *obj, const char *where, const char *key,
                                 bool required, bool *out);
 /* An array (type cJSON_Array) or object (cJSON_Object) field; *out NULL when optional and missing. */

@@ -1,13 +1,15 @@
 #include "core/parse.h"
 #include "core/alloc.h"
+#include "core/limits.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define HALO_SIZE_MAX_SIDE 65536
+#define HALO_SIZE_MAX_SIDE HALO_IMAGE_SIDE_MAX
 
 enum halo_status halo_parse_long(const char *what, const char *s, long lo, long hi, long *out)
 {
@@ -42,6 +44,31 @@ enum halo_status halo_parse_double(const char *what, const char *s, double lo, d
     if (v < lo || v > hi)
         return halo_error(HALO_ERR_INVALID, "%s: %g: must be in [%g, %g]", what, v, lo, hi);
     *out = v;
+    return HALO_OK;
+}
+
+int halo_threads_max(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long most = cpus > 0 ? cpus * HALO_THREADS_PER_CPU : HALO_THREADS_PER_CPU;
+    return most < HALO_THREADS_MAX ? (int)most : HALO_THREADS_MAX;
+}
+
+enum halo_status halo_parse_threads(const char *what, const char *s, int *out)
+{
+    return halo_parse_int(what, s, 1, halo_threads_max(), out);
+}
+
+enum halo_status halo_check_name(const char *what, const char *s)
+{
+    if (!*s) return halo_error(HALO_ERR_INVALID, "%s: empty", what);
+    size_t n = strlen(s);
+    if (n > HALO_NAME_MAX_BYTES)
+        return halo_error(HALO_ERR_INVALID, "%s: %zu bytes: a name has at most %d", what, n, HALO_NAME_MAX_BYTES);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return halo_error(HALO_ERR_INVALID, "%s: '%s': a name holds no control characters (byte 0x%02x)", what,
+                              s, *p);
     return HALO_OK;
 }
 

@@ -10,6 +10,15 @@ enum halo_status halo_parse_long(const char *what, const char *s, long lo, long 
 enum halo_status halo_parse_int(const char *what, const char *s, int lo, int hi, int *out);
 /* A finite number in [lo, hi]. */
 enum halo_status halo_parse_double(const char *what, const char *s, double lo, double hi, double *out);
+/* --threads of every command: a whole number in [1, halo_threads_max()]. Far more threads than
+ * processors only slows a run down, and past some thousands the OpenMP runtime under oneDNN fails
+ * or overflows its stack. */
+enum halo_status halo_parse_threads(const char *what, const char *s, int *out);
+/* HALO_THREADS_PER_CPU per processor of this machine, at most HALO_THREADS_MAX (core/limits.h). */
+int halo_threads_max(void);
+/* A name (device, model, profile): 1 to HALO_NAME_MAX_BYTES bytes, no control characters (they
+ * would reach a terminal as escape sequences), else "WHAT: ..." */
+enum halo_status halo_check_name(const char *what, const char *s);
 /* "HxW" or "N" (square), each in [1, 65536]. */
 enum halo_status halo_parse_size(const char *what, const char *s, int *h, int *w);
 /* Comma lists; empty items are errors. *out is malloc'd (caller frees; strings: halo_strlist_free). */

@@ -137,7 +137,7 @@ static void pool(const struct halo_node *n, const struct halo_tensor *x, struct 
                         int inside;
                         float v = window_in(x, c, r, p, oy * k->sh + ky * k->dh, ox * k->sw + kx * k->dw, &inside);
                         if (!inside) continue; /* max pool ignores padding; avg counts it below */
-                        if (v > best) best = v;
+                        if (v > best || isnan(v)) best = v; /* NaN wins, as in torch */
                         sum += v;
                         count++;
                     }
@@ -179,13 +179,13 @@ static void linear(const struct halo_node *n, const struct halo_node_weights *w,
 static double unary(const struct halo_node *n, double v)
 {
     switch (n->op) {
-    case HALO_OP_RELU: return v > 0 ? v : 0;
+    case HALO_OP_RELU: return v > 0 || isnan(v) ? v : 0; /* relu(NaN) is NaN, as in torch */
     case HALO_OP_RELU6: return v < 0 ? 0 : (v > 6 ? 6 : v);
     case HALO_OP_SIGMOID: return 1 / (1 + exp(-v));
     case HALO_OP_HARDSIGMOID: return fmax(0, fmin(1, (double)n->alpha * v + n->beta));
     case HALO_OP_HARDSWISH: return v * fmax(0, fmin(1, v / 6 + 0.5));
     case HALO_OP_LEAKY_RELU: return v < 0 ? (double)n->alpha * v : v;
-    case HALO_OP_CLIP: return fmin(fmax(v, n->alpha), n->beta);
+    case HALO_OP_CLIP: return v < n->alpha ? n->alpha : (v > n->beta ? n->beta : v); /* keeps NaN */
     default: HALO_ASSERT(!"not a unary op"); return 0;
     }
 }

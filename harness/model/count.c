@@ -76,3 +76,20 @@ struct halo_count halo_count_range(const struct halo_graph *g, int first, int la
     }
     return t;
 }
+
+double halo_count_min_bytes(const struct halo_graph *g, int *node)
+{
+    double peak = 0, params = 0;
+    *node = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const struct halo_node *n = &g->nodes[i];
+        double b = 4.0 * n->out_shape.c * n->out_shape.h * n->out_shape.w;
+        for (int k = 0; k < n->n_in; k++) b += 4.0 * n->in_shape[k].c * n->in_shape[k].h * n->in_shape[k].w;
+        if (b > peak) {
+            peak = b;
+            *node = i;
+        }
+        params += 4.0 * (double)halo_count_node_params(g, i);
+    }
+    return peak + params;
+}

@@ -27,5 +27,8 @@ struct halo_count halo_count_range(const struct halo_graph *g, int first, int la
 int64_t halo_count_node_macs_area(const struct halo_graph *g, int i, int64_t out_area);
 /* Parameter count of node i (independent of the input size). */
 int64_t halo_count_node_params(const struct halo_graph *g, int i);
+/* A lower bound of the bytes one inference of the whole graph holds at once (float32): the largest
+ * node's inputs and output together, plus every parameter; *node gets that node's index. */
+double halo_count_min_bytes(const struct halo_graph *g, int *node);
 
 #endif

@@ -8,6 +8,7 @@
  * exports are F32); any other dtype is an error. Holes between tensors are tolerated, overlaps
  * are not (the spec forbids both; holes do no harm to a reader). */
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "model/safetensors.h"
@@ -263,6 +264,23 @@ static enum halo_status copy_floats(const struct loader *L, const struct entry *
     return HALO_OK;
 }
 
+/* A parameter is finite, a variance >= 0: a NaN or an infinity in a weight would run through every
+ * layer (and the cpu backend's ReLU turns NaN into 0: the top-5 looked plausible), a negative
+ * running variance makes BatchNorm take the root of a negative number. */
+static enum halo_status check_values(const struct loader *L, const struct entry *e, const float *v, int64_t count,
+                                     bool variance)
+{
+    for (int64_t i = 0; i < count; i++) {
+        if (!isfinite(v[i]))
+            return halo_error(HALO_ERR_INVALID, "%s: tensor %s: element %lld is %s: parameters must be finite", L->path,
+                              e->name, (long long)i, isnan(v[i]) ? "NaN" : v[i] > 0 ? "+inf" : "-inf");
+        if (variance && v[i] < 0)
+            return halo_error(HALO_ERR_INVALID, "%s: tensor %s: element %lld is %g: a variance must be >= 0", L->path,
+                              e->name, (long long)i, (double)v[i]);
+    }
+    return HALO_OK;
+}
+
 /* Matches one checked entry to a slot of the graph and loads it. */
 static enum halo_status load_entry(struct loader *L, const struct entry *e, struct halo_weights *w)
 {
@@ -300,6 +318,7 @@ static enum halo_status load_entry(struct loader *L, const struct entry *e, stru
     int64_t sz[4];
     halo_weights_sizes(&L->g->nodes[node], sz);
     HALO_TRY(copy_floats(L, e, *slot_ptr(&w->node[node], k), sz[k]));
+    HALO_TRY(check_values(L, e, *slot_ptr(&w->node[node], k), sz[k], !strcmp(dot + 1, "running_var")));
     if (strcmp(e->dt->name, "F32")) HALO_INFO("%s: tensor %s converted from %s to F32", p, n, e->dt->name);
     L->seen[node] |= (unsigned char)(1u << k);
     return HALO_OK;
@@ -358,7 +377,10 @@ static enum halo_status load_header(struct loader *L, const cJSON *root, struct 
  * length in a huge file costs nothing). */
 static enum halo_status map_file(const char *path, const unsigned char **map, uint64_t *size, uint64_t *hlen)
 {
-    int fd = open(path, O_RDONLY);
+    /* checked before the open: opening a FIFO that nobody writes would block forever; O_NONBLOCK
+     * for a name that becomes one in between */
+    HALO_TRY(halo_file_check_regular(path));
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) return halo_error(HALO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     unsigned char len8[8];

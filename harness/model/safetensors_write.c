@@ -1,11 +1,11 @@
 /* safetensors_write: halo_weights_save (declared in model/weights.h) — F32 tensors under
  * torchvision's names, the header padded so that the data is 8-byte aligned, written atomically. */
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -93,16 +93,10 @@ enum halo_status halo_weights_save(const struct halo_graph *g, const struct halo
     HALO_ASSERT(w && w->n_nodes == g->n_nodes);
     struct buf b = {0};
     enum halo_status st = build_header(g, &b);
-    size_t tlen = strlen(path) + 8;
-    char *tmp = st == HALO_OK ? halo_malloc(tlen, 1) : NULL;
-    if (st == HALO_OK && !tmp) st = HALO_ERR_NOMEM;
-    FILE *f = NULL;
+    struct halo_outfile *o = NULL;
+    if (st == HALO_OK) st = halo_outfile_open(path, &o);
     if (st == HALO_OK) {
-        snprintf(tmp, tlen, "%s.tmp", path);
-        f = fopen(tmp, "wb");
-        if (!f) st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    if (st == HALO_OK) {
+        FILE *f = halo_outfile_stream(o);
         unsigned char len8[8];
         for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)b.len >> (8 * i));
         bool bad = fwrite(len8, 1, 8, f) != 8 || fwrite(b.p, 1, b.len, f) != b.len;
@@ -113,21 +107,8 @@ enum halo_status halo_weights_save(const struct halo_graph *g, const struct halo
             for (int k = 0; k < 4 && !bad; k++)
                 if (sz[k]) bad = fwrite(t[k], sizeof(float), (size_t)sz[k], f) != (size_t)sz[k];
         }
-        int err = bad ? errno : 0;
-        if (fclose(f) != 0 && !bad) {
-            bad = true;
-            err = errno;
-        }
-        if (!bad && rename(tmp, path) != 0) {
-            bad = true;
-            err = errno;
-        }
-        if (bad) {
-            remove(tmp);
-            st = halo_error(HALO_ERR_IO, "%s: write failed: %s", path, strerror(err));
-        }
+        st = halo_outfile_close(o); /* reports a failed write with its reason */
     }
-    free(tmp);
     free(b.p);
     return st;
 }

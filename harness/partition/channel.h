@@ -16,6 +16,7 @@ struct halo_trace_row {
     double time_s;
     int device;
     double up_mbps, down_mbps;
+    int line;               /* in the trace file */
 };
 
 struct halo_channel {
@@ -23,8 +24,9 @@ struct halo_channel {
     int n;                  /* cluster devices */
     double *w_mhz, *snr;    /* Rayleigh, per device: bandwidth W (MHz) and mean SNR (linear) */
     double interval_s;      /* trace: time between consecutive inferences */
-    int n_rows;             /* trace rows, sorted by time */
+    int n_rows;             /* trace rows, sorted by device, then time */
     struct halo_trace_row *rows;
+    int *first_row;         /* trace: device d's rows are rows[first_row[d] .. first_row[d + 1]) */
     double period_s;        /* trace: its length; draws wrap around */
 };
 

@@ -1,6 +1,7 @@
 #include "partition/cluster.h"
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,10 +65,11 @@ static enum halo_status inline_profile(const char *file, const cJSON *cap, const
     static const char *const keys[] = {"gflops", "overhead_ms", "classes", "elementwise_gops", NULL};
     HALO_TRY(halo_json_known_keys(file, cap, where, keys));
     double g = 0, o = 0, ew = 0;
-    HALO_TRY(halo_json_num(file, cap, where, "gflops", true, 1e-6, 1e9, &g));
-    HALO_TRY(halo_json_num(file, cap, where, "overhead_ms", false, 0, 1e6, &o));
+    HALO_TRY(halo_json_num(file, cap, where, "gflops", true, HALO_GFLOPS_MIN, HALO_GFLOPS_MAX, &g));
+    HALO_TRY(halo_json_num(file, cap, where, "overhead_ms", false, 0, HALO_OVERHEAD_MS_MAX, &o));
     ew = g / 8; /* element-wise work runs far below peak; a stated default, override below */
-    HALO_TRY(halo_json_num(file, cap, where, "elementwise_gops", false, 1e-6, 1e9, &ew));
+    if (ew < HALO_GFLOPS_MIN) ew = HALO_GFLOPS_MIN;
+    HALO_TRY(halo_json_num(file, cap, where, "elementwise_gops", false, HALO_GFLOPS_MIN, HALO_GFLOPS_MAX, &ew));
     struct halo_profile *p = halo_calloc(1, sizeof *p);
     if (!p) return HALO_ERR_NOMEM;
     char nm[256];
@@ -90,20 +92,19 @@ static enum halo_status inline_profile(const char *file, const cJSON *cap, const
     enum halo_status st = halo_json_child(file, cap, where, "classes", false, cJSON_Object, &classes);
     const cJSON *c;
     if (st == HALO_OK && classes) {
+        char w[300];
+        snprintf(w, sizeof w, "%s.classes", where);
         cJSON_ArrayForEach(c, classes)
         {
             enum halo_layer_class k = halo_layer_class_parse(c->string);
-            char w[300];
-            snprintf(w, sizeof w, "%s.classes", where);
             if (k == HALO_CLASS_COUNT_) {
                 st = halo_error(HALO_ERR_INVALID, "%s: %s.%s: unknown layer class", file, w, c->string);
                 break;
             }
-            if (!cJSON_IsNumber(c) || c->valuedouble <= 0) {
-                st = halo_error(HALO_ERR_INVALID, "%s: %s.%s: must be a capacity in GFLOP/s > 0", file, w, c->string);
+            /* the same bounds as capacity.gflops: inf (1e400 in the file) would price a layer at 0 ms */
+            if ((st = halo_json_num(file, classes, w, c->string, true, HALO_GFLOPS_MIN, HALO_GFLOPS_MAX,
+                                    &p->fit[k].gflops)) != HALO_OK)
                 break;
-            }
-            p->fit[k].gflops = c->valuedouble;
         }
     }
     if (st != HALO_OK) {
@@ -122,23 +123,17 @@ static enum halo_status load_device(const char *file, const cJSON *d, const char
     if (!cJSON_IsObject(d)) return halo_error(HALO_ERR_INVALID, "%s: %s: must be an object", file, where);
     HALO_TRY(halo_json_known_keys(file, d, where, keys));
     const char *s;
-    HALO_TRY(halo_json_str(file, d, where, "name", true, &s));
-    if (!*s) return halo_error(HALO_ERR_INVALID, "%s: %s.name: empty", file, where);
+    HALO_TRY(halo_json_name(file, d, where, "name", true, &s));
     if (!(dev->name = halo_strdup(s))) return HALO_ERR_NOMEM;
+    HALO_TRY(halo_json_str(file, d, where, "note", false, &s));
     dev->speed = 1;
-    HALO_TRY(halo_json_num(file, d, where, "speed", false, 1e-6, 1e6, &dev->speed));
+    HALO_TRY(halo_json_num(file, d, where, "speed", false, HALO_SPEED_MIN, HALO_SPEED_MAX, &dev->speed));
     char p[300];
-    const char *bw_keys[2] = {"uplink_mbps", "downlink_mbps"};
-    double *bw[2] = {&dev->up_mbps, &dev->down_mbps};
-    for (int k = 0; k < 2; k++) {
-        double v = -1;
-        HALO_TRY(halo_json_num(file, d, where, bw_keys[k], true, -1e300, 1e300, &v));
-        if (v <= 0)
-            return halo_error(HALO_ERR_INVALID, "%s: %s: must be > 0 (got %g)", file,
-                              halo_json_path(p, sizeof p, where, bw_keys[k]), v);
-        *bw[k] = v;
-    }
-    HALO_TRY(halo_json_num(file, d, where, "latency_ms", false, 0, 1e6, &dev->latency_ms));
+    HALO_TRY(halo_json_num(file, d, where, "uplink_mbps", true, HALO_BANDWIDTH_MBPS_MIN, HALO_BANDWIDTH_MBPS_MAX,
+                           &dev->up_mbps));
+    HALO_TRY(halo_json_num(file, d, where, "downlink_mbps", true, HALO_BANDWIDTH_MBPS_MIN, HALO_BANDWIDTH_MBPS_MAX,
+                           &dev->down_mbps));
+    HALO_TRY(halo_json_num(file, d, where, "latency_ms", false, 0, HALO_DEVICE_LATENCY_MS_MAX, &dev->latency_ms));
     const char *prof = NULL;
     const cJSON *cap;
     HALO_TRY(halo_json_str(file, d, where, "profile", false, &prof));
@@ -162,31 +157,6 @@ static enum halo_status load_device(const char *file, const cJSON *d, const char
     return st;
 }
 
-static enum halo_status load_matrix(const char *file, const cJSON *links, const char *key, int n, double lo,
-                                    double *m)
-{
-    const cJSON *a;
-    char p[64];
-    snprintf(p, sizeof p, "links.%s", key);
-    HALO_TRY(halo_json_child(file, links, "links", key, false, cJSON_Array, &a));
-    if (!a) return HALO_OK;
-    if (cJSON_GetArraySize(a) != n) return halo_error(HALO_ERR_INVALID, "%s: %s: must have %d rows", file, p, n);
-    for (int i = 0; i < n; i++) {
-        const cJSON *row = cJSON_GetArrayItem(a, i);
-        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != n)
-            return halo_error(HALO_ERR_INVALID, "%s: %s[%d]: must be an array of %d numbers", file, p, i, n);
-        for (int j = 0; j < n; j++) {
-            const cJSON *v = cJSON_GetArrayItem(row, j);
-            if (i == j) continue;
-            if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo) || (lo > 0 && v->valuedouble <= 0))
-                return halo_error(HALO_ERR_INVALID, "%s: %s[%d][%d]: must be a number %s", file, p, i, j,
-                                  lo > 0 ? "> 0" : ">= 0");
-            m[i * n + j] = v->valuedouble;
-        }
-    }
-    return HALO_OK;
-}
-
 static enum halo_status build(const char *file, const cJSON *j, struct halo_cluster *c)
 {
     static const char *const keys[] = {"schema", "name", "source", "devices", "links", "channel", "note", NULL};
@@ -198,24 +168,31 @@ static enum halo_status build(const char *file, const cJSON *j, struct halo_clus
                           HALO_CLUSTER_SCHEMA);
     HALO_TRY(halo_json_known_keys(file, j, "", keys));
     s = file;
-    HALO_TRY(halo_json_str(file, j, "", "name", false, &s));
+    HALO_TRY(halo_json_name(file, j, "", "name", false, &s));
     if (!(c->name = halo_strdup(s))) return HALO_ERR_NOMEM;
+    HALO_TRY(halo_json_str(file, j, "", "note", false, &s));
     const char *src;
-    HALO_TRY(halo_json_str(file, j, "", "source", true, &src));
-    const cJSON *devs;
+    HALO_TRY(halo_json_name(file, j, "", "source", true, &src));
+    const cJSON *devs, *d;
     HALO_TRY(halo_json_child(file, j, "", "devices", true, cJSON_Array, &devs));
     int n = cJSON_GetArraySize(devs);
+    if (n > HALO_DEVICES_MAX)
+        return halo_error(HALO_ERR_INVALID, "%s: devices: %d devices: a cluster has at most %d", file, n,
+                          HALO_DEVICES_MAX);
     c->dev = halo_calloc((size_t)(n ? n : 1), sizeof *c->dev);
     if (!c->dev) return HALO_ERR_NOMEM;
     c->source = -1;
     bool found = false;
-    for (int i = 0; i < n; i++) {
-        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(devs, i), "name");
+    cJSON_ArrayForEach(d, devs)
+    {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(d, "name");
         found |= cJSON_IsString(nm) && !strcmp(nm->valuestring, src);
     }
     if (!found) return halo_error(HALO_ERR_INVALID, "%s: source: '%s' is not one of the devices", file, src);
-    for (int i = 0; i < n; i++) {
-        const cJSON *d = cJSON_GetArrayItem(devs, i);
+    int i = -1;
+    cJSON_ArrayForEach(d, devs)
+    {
+        i++;
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(d, "name");
         bool is_source = cJSON_IsString(nm) && !strcmp(nm->valuestring, src);
         char w[64];
@@ -241,9 +218,12 @@ static enum halo_status build(const char *file, const cJSON *j, struct halo_clus
     HALO_TRY(halo_json_child(file, j, "", "links", false, cJSON_Object, &links));
     if (links) {
         static const char *const lkeys[] = {"bandwidth_mbps", "latency_ms", NULL};
+        bool given;
         HALO_TRY(halo_json_known_keys(file, links, "links", lkeys));
-        HALO_TRY(load_matrix(file, links, "bandwidth_mbps", n, 1e-300, c->bw_mbps));
-        HALO_TRY(load_matrix(file, links, "latency_ms", n, 0, c->lat_ms));
+        HALO_TRY(halo_json_matrix(file, links, "links", "bandwidth_mbps", false, n, HALO_BANDWIDTH_MBPS_MIN,
+                                  HALO_BANDWIDTH_MBPS_MAX, c->bw_mbps, &given));
+        HALO_TRY(halo_json_matrix(file, links, "links", "latency_ms", false, n, 0, HALO_LATENCY_MS_MAX, c->lat_ms,
+                                  &given));
     }
     const cJSON *ch = cJSON_GetObjectItemCaseSensitive(j, "channel");
     if (ch) {

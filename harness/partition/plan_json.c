@@ -3,6 +3,7 @@
  * validate against the graph before use). */
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "partition/plan.h"
 #include "partition/plan_internal.h"
 
@@ -69,7 +70,7 @@ static void add_body(cJSON *j, const struct halo_plan *p)
             cJSON_AddItemToObject(po, "out", rect_json(pt->out));
             cJSON_AddItemToObject(po, "in", rect_json(pt->in));
             cJSON_AddItemToObject(po, "sources", sources_json(p, pt->src, pt->n_src));
-            cJSON_AddNumberToObject(po, "macs", (double)pt->macs);
+            if (pt->macs >= 0) cJSON_AddNumberToObject(po, "macs", (double)pt->macs);
             cJSON_AddNumberToObject(po, "compute_ms", pt->compute_ms);
             cJSON_AddItemToArray(parts, po);
         }
@@ -175,17 +176,18 @@ enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
 static enum halo_status int_array(const char *file, const cJSON *o, const char *where, const char *key, int n,
                                   long lo, long hi, int *v)
 {
-    const cJSON *a;
+    const cJSON *a, *x;
     char p[256];
     HALO_TRY(halo_json_child(file, o, where, key, true, cJSON_Array, &a));
     if (cJSON_GetArraySize(a) != n)
         return halo_error(HALO_ERR_INVALID, "%s: %s: must have %d integers", file, halo_json_path(p, sizeof p, where, key), n);
-    for (int i = 0; i < n; i++) {
-        const cJSON *x = cJSON_GetArrayItem(a, i);
+    int i = 0;
+    cJSON_ArrayForEach(x, a)
+    {
         if (!cJSON_IsNumber(x) || x->valuedouble != floor(x->valuedouble) || x->valuedouble < lo || x->valuedouble > hi)
             return halo_error(HALO_ERR_INVALID, "%s: %s[%d]: must be an integer in [%ld, %ld]", file,
                               halo_json_path(p, sizeof p, where, key), i, lo, hi);
-        v[i] = (int)x->valuedouble;
+        v[i++] = (int)x->valuedouble;
     }
     return HALO_OK;
 }
@@ -222,38 +224,36 @@ static enum halo_status device_field(const char *file, const struct halo_plan *p
 static enum halo_status sources_field(const char *file, const struct halo_plan *p, const cJSON *o, const char *where,
                                       struct halo_plan_src **src, int *n_src)
 {
-    const cJSON *a;
+    const cJSON *a, *s;
     HALO_TRY(halo_json_child(file, o, where, "sources", true, cJSON_Array, &a));
     int n = cJSON_GetArraySize(a);
     *src = halo_calloc((size_t)(n ? n : 1), sizeof **src);
     if (!*src) return HALO_ERR_NOMEM;
-    for (int j = 0; j < n; j++) {
+    int j = 0;
+    cJSON_ArrayForEach(s, a)
+    {
         char w[256];
-        const cJSON *s = cJSON_GetArrayItem(a, j);
         halo_json_item(w, sizeof w, where, "sources", j);
         HALO_TRY(device_field(file, p, s, w, "from", &(*src)[j].device));
         HALO_TRY(rect_field(file, s, w, "rect", &(*src)[j].rect));
         (*n_src)++;
+        j++;
     }
     return HALO_OK;
 }
 
-static enum halo_status load_matrix(const char *file, const cJSON *links, const char *key, int n, double *m)
+/* The MACs of a part: a whole number (the validation compares it with the part's tile); -1 when
+ * the file leaves it out. */
+static enum halo_status macs_field(const char *file, const cJSON *o, const char *where, int64_t *macs)
 {
-    const cJSON *a;
-    HALO_TRY(halo_json_child(file, links, "links", key, true, cJSON_Array, &a));
-    if (cJSON_GetArraySize(a) != n) return halo_error(HALO_ERR_INVALID, "%s: links.%s: must have %d rows", file, key, n);
-    for (int i = 0; i < n; i++) {
-        const cJSON *row = cJSON_GetArrayItem(a, i);
-        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != n)
-            return halo_error(HALO_ERR_INVALID, "%s: links.%s[%d]: must have %d numbers", file, key, i, n);
-        for (int k = 0; k < n; k++) {
-            const cJSON *v = cJSON_GetArrayItem(row, k);
-            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-                return halo_error(HALO_ERR_INVALID, "%s: links.%s[%d][%d]: must be a number >= 0", file, key, i, k);
-            m[i * n + k] = v->valuedouble;
-        }
+    double d = -1;
+    HALO_TRY(halo_json_num(file, o, where, "macs", false, 0, HALO_MACS_MAX, &d));
+    if (d != floor(d)) {
+        char p[256];
+        return halo_error(HALO_ERR_INVALID, "%s: %s: %g: must be a whole number", file,
+                          halo_json_path(p, sizeof p, where, "macs"), d);
     }
+    *macs = (int64_t)d;
     return HALO_OK;
 }
 
@@ -270,10 +270,12 @@ static enum halo_status load_body(const char *file, const cJSON *j, const char *
     int nb = cJSON_GetArraySize(blocks);
     p->block = halo_calloc((size_t)(nb ? nb : 1), sizeof *p->block);
     if (!p->block) return HALO_ERR_NOMEM;
-    for (int b = 0; b < nb; b++) {
+    const cJSON *o;
+    int b = -1;
+    cJSON_ArrayForEach(o, blocks)
+    {
         char w[128];
-        const cJSON *o = cJSON_GetArrayItem(blocks, b);
-        struct halo_plan_block *bl = &p->block[b];
+        struct halo_plan_block *bl = &p->block[++b];
         halo_json_item(w, sizeof w, pre, "blocks", b);
         p->n_blocks++;
         int v[2];
@@ -296,20 +298,20 @@ static enum halo_status load_body(const char *file, const cJSON *j, const char *
         int np = cJSON_GetArraySize(parts);
         bl->part = halo_calloc((size_t)(np ? np : 1), sizeof *bl->part);
         if (!bl->part) return HALO_ERR_NOMEM;
-        for (int k = 0; k < np; k++) {
+        const cJSON *po;
+        int k = -1;
+        cJSON_ArrayForEach(po, parts)
+        {
             char pw[192];
-            const cJSON *po = cJSON_GetArrayItem(parts, k);
-            struct halo_plan_part *pt = &bl->part[k];
+            struct halo_plan_part *pt = &bl->part[++k];
             halo_json_item(pw, sizeof pw, w, "parts", k);
             bl->n_parts++;
             HALO_TRY(device_field(file, p, po, pw, "device", &pt->device));
             HALO_TRY(rect_field(file, po, pw, "out", &pt->out));
             HALO_TRY(rect_field(file, po, pw, "in", &pt->in));
             HALO_TRY(sources_field(file, p, po, pw, &pt->src, &pt->n_src));
-            double d = 0;
-            HALO_TRY(halo_json_num(file, po, pw, "macs", false, 0, 9e18, &d));
-            pt->macs = (int64_t)d;
-            HALO_TRY(halo_json_num(file, po, pw, "compute_ms", false, 0, 1e12, &pt->compute_ms));
+            HALO_TRY(macs_field(file, po, pw, &pt->macs));
+            HALO_TRY(halo_json_num(file, po, pw, "compute_ms", false, 0, HALO_PREDICTED_MS_MAX, &pt->compute_ms));
         }
     }
     HALO_TRY(halo_json_child(file, j, pre, "tail", true, cJSON_Object, &tail));
@@ -323,11 +325,11 @@ static enum halo_status load_body(const char *file, const cJSON *j, const char *
     p->tail.last = v[1];
     HALO_TRY(rect_field(file, tail, tw, "in", &p->tail.in));
     HALO_TRY(sources_field(file, p, tail, tw, &p->tail.src, &p->tail.n_src));
-    HALO_TRY(halo_json_num(file, tail, tw, "compute_ms", false, 0, 1e12, &p->tail.compute_ms));
+    HALO_TRY(halo_json_num(file, tail, tw, "compute_ms", false, 0, HALO_PREDICTED_MS_MAX, &p->tail.compute_ms));
     HALO_TRY(halo_json_child(file, j, pre, "predicted", false, cJSON_Object, &pred));
     if (pred) {
-        HALO_TRY(halo_json_num(file, pred, pred_w, "total_ms", false, 0, 1e12, &p->total_ms));
-        HALO_TRY(halo_json_num(file, pred, pred_w, "local_ms", false, 0, 1e12, &p->local_ms));
+        HALO_TRY(halo_json_num(file, pred, pred_w, "total_ms", false, 0, HALO_PREDICTED_MS_MAX, &p->total_ms));
+        HALO_TRY(halo_json_num(file, pred, pred_w, "local_ms", false, 0, HALO_PREDICTED_MS_MAX, &p->local_ms));
         s = "-";
         HALO_TRY(halo_json_str(file, pred, pred_w, "local_device", false, &s));
         if (!(p->local_device = halo_strdup(s))) return HALO_ERR_NOMEM;
@@ -370,11 +372,12 @@ static enum halo_status load_rotation(const char *file, const cJSON *j, struct h
     const cJSON *rot;
     HALO_TRY(halo_json_child(file, j, "", "rotation", false, cJSON_Array, &rot));
     if (!rot) return HALO_OK;
-    int n = cJSON_GetArraySize(rot);
-    for (int i = 0; i < n; i++) {
+    const cJSON *o;
+    int i = -1;
+    cJSON_ArrayForEach(o, rot)
+    {
         char w[64];
-        const cJSON *o = cJSON_GetArrayItem(rot, i);
-        halo_json_item(w, sizeof w, "", "rotation", i);
+        halo_json_item(w, sizeof w, "", "rotation", ++i);
         if (!cJSON_IsObject(o)) return halo_error(HALO_ERR_INVALID, "%s: %s: must be an object", file, w);
         HALO_TRY(halo_json_known_keys(file, o, w, keys));
         struct halo_plan *v = NULL;
@@ -401,7 +404,7 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
         return halo_error(HALO_ERR_INVALID, "%s: schema: '%s' is not supported (this halo reads %s)", file, s,
                           HALO_PLAN_SCHEMA);
     HALO_TRY(halo_json_known_keys(file, j, "", keys));
-    HALO_TRY(halo_json_str(file, j, "", "model", true, &s));
+    HALO_TRY(halo_json_name(file, j, "", "model", true, &s));
     if (!(p->model = halo_strdup(s))) return HALO_ERR_NOMEM;
     s = NULL;
     HALO_TRY(halo_json_str(file, j, "", "model_hash", false, &s));
@@ -416,7 +419,7 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
     HALO_TRY(int_array(file, j, "", "input", 2, 1, 65536, in));
     p->h = in[0];
     p->w = in[1];
-    HALO_TRY(halo_json_str(file, j, "", "method", true, &s));
+    HALO_TRY(halo_json_name(file, j, "", "method", true, &s));
     if (!(p->method = halo_strdup(s))) return HALO_ERR_NOMEM;
     HALO_TRY(halo_json_bool(file, j, "", "lossless", true, &p->lossless));
     s = NULL;
@@ -425,29 +428,35 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
     s = "-";
     HALO_TRY(halo_json_str(file, j, "", "cluster", false, &s));
     if (!(p->cluster = halo_strdup(s))) return HALO_ERR_NOMEM;
-    const cJSON *devs, *links, *codec;
+    const cJSON *devs, *links, *codec, *d;
     HALO_TRY(halo_json_child(file, j, "", "devices", true, cJSON_Array, &devs));
     int n = cJSON_GetArraySize(devs);
     if (n < 2) return halo_error(HALO_ERR_INVALID, "%s: devices: needs the source and at least one ES", file);
+    if (n > HALO_DEVICES_MAX)
+        return halo_error(HALO_ERR_INVALID, "%s: devices: %d devices: a plan has at most %d", file, n, HALO_DEVICES_MAX);
     HALO_TRY(halo_plan_alloc_devices(p, n));
-    for (int k = 0; k < n; k++) {
+    int k = 0;
+    cJSON_ArrayForEach(d, devs)
+    {
         char w[64];
-        const cJSON *d = cJSON_GetArrayItem(devs, k);
         halo_json_item(w, sizeof w, "", "devices", k);
-        HALO_TRY(halo_json_str(file, d, w, "name", true, &s));
+        HALO_TRY(halo_json_name(file, d, w, "name", true, &s));
         if (!(p->dev[k].name = halo_strdup(s))) return HALO_ERR_NOMEM;
         s = "-";
         HALO_TRY(halo_json_str(file, d, w, "profile", false, &s));
         if (!(p->dev[k].profile = halo_strdup(s))) return HALO_ERR_NOMEM;
         p->dev[k].speed = 1;
-        HALO_TRY(halo_json_num(file, d, w, "speed", false, 1e-6, 1e6, &p->dev[k].speed));
+        HALO_TRY(halo_json_num(file, d, w, "speed", false, HALO_SPEED_MIN, HALO_SPEED_MAX, &p->dev[k].speed));
         long rank = k;
-        HALO_TRY(halo_json_int(file, d, w, "rank", false, 0, 1 << 20, &rank));
+        HALO_TRY(halo_json_int(file, d, w, "rank", false, 0, HALO_DEVICES_MAX, &rank));
         if (rank != k) return halo_error(HALO_ERR_INVALID, "%s: %s.rank: must be %d (devices are listed in rank order)", file, w, k);
+        k++;
     }
+    bool given;
     HALO_TRY(halo_json_child(file, j, "", "links", true, cJSON_Object, &links));
-    HALO_TRY(load_matrix(file, links, "bandwidth_mbps", n, p->bw_mbps));
-    HALO_TRY(load_matrix(file, links, "latency_ms", n, p->lat_ms));
+    HALO_TRY(halo_json_matrix(file, links, "links", "bandwidth_mbps", true, n, HALO_BANDWIDTH_MBPS_MIN,
+                              HALO_BANDWIDTH_MBPS_MAX, p->bw_mbps, &given));
+    HALO_TRY(halo_json_matrix(file, links, "links", "latency_ms", true, n, 0, HALO_LATENCY_MS_MAX, p->lat_ms, &given));
     HALO_TRY(halo_json_child(file, j, "", "codec", false, cJSON_Object, &codec));
     if (codec) {
         double lo = 0, hi = 0, ratio = 1;
@@ -456,7 +465,9 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
         HALO_TRY(halo_json_num(file, codec, "codec", "clip_hi", true, -1e9, 1e9, &hi));
         HALO_TRY(halo_json_int(file, codec, "codec", "bits", true, 1, 16, &bits));
         HALO_TRY(halo_json_num(file, codec, "codec", "ratio", true, 1e-9, 10, &ratio));
-        if (!(hi > lo)) return halo_error(HALO_ERR_INVALID, "%s: codec: clip_lo must be < clip_hi", file);
+        /* compared as the codec keeps them: two doubles that round to one float are equal */
+        if (!((float)hi > (float)lo))
+            return halo_error(HALO_ERR_INVALID, "%s: codec: clip_lo must be < clip_hi (as float32)", file);
         p->has_codec = true;
         p->codec = (struct halo_codec){(float)lo, (float)hi, (int)bits, ratio};
     }

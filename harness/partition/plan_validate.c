@@ -3,12 +3,16 @@
  * input once from devices that hold them; and so is every variant a stream rotates over. */
 #include "partition/plan.h"
 #include "partition/plan_internal.h"
+#include "core/limits.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* The part's input rect must be its output's receptive field, and its MACs (when the file gives
+ * them, macs >= 0) those of its tile: a plan predicts nothing it does not compute. */
 static enum halo_status check_in(const struct halo_graph *g, int first, int last, enum halo_tile_mode mode,
-                                 struct halo_rect out, struct halo_rect in, const char *name, const char *where)
+                                 struct halo_rect out, struct halo_rect in, int64_t macs, const char *name,
+                                 const char *where)
 {
     struct halo_tile t;
     enum halo_status st = halo_tile_build(g, first, last, out, mode, &t);
@@ -19,6 +23,9 @@ static enum halo_status check_in(const struct halo_graph *g, int first, int last
     if (!halo_rect_eq(t.in, in))
         st = halo_error(HALO_ERR_INVALID, "%s: %s.in: rows [%d,%d) cols [%d,%d), but its output needs rows [%d,%d) cols [%d,%d)",
                         name, where, in.y0, in.y1, in.x0, in.x1, t.in.y0, t.in.y1, t.in.x0, t.in.x1);
+    else if (macs >= 0 && macs != halo_tile_macs(&t))
+        st = halo_error(HALO_ERR_INVALID, "%s: %s.macs: %lld, but its tile computes %lld", name, where, (long long)macs,
+                        (long long)halo_tile_macs(&t));
     halo_tile_free(&t);
     return st;
 }
@@ -65,8 +72,9 @@ enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo
             if (!strcmp(p->dev[a].name, p->dev[b].name))
                 return halo_error(HALO_ERR_INVALID, "%s: devices[%d].name: '%s' is used twice", name, a, p->dev[a].name);
         for (int b = 0; b < p->n_dev; b++)
-            if (a != b && !(p->bw_mbps[a * p->n_dev + b] > 0))
-                return halo_error(HALO_ERR_INVALID, "%s: links.bandwidth_mbps[%d][%d]: must be > 0", name, a, b);
+            if (a != b && !(p->bw_mbps[a * p->n_dev + b] >= HALO_BANDWIDTH_MBPS_MIN))
+                return halo_error(HALO_ERR_INVALID, "%s: links.bandwidth_mbps[%d][%d]: must be >= %g", name, a, b,
+                                  HALO_BANDWIDTH_MBPS_MIN);
     }
     bool lossless = true;
     int stage = 0;
@@ -104,7 +112,7 @@ enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo
             const struct halo_plan_part *pt = &bl->part[k];
             char pw[160];
             snprintf(pw, sizeof pw, "%s.parts[%d]", where, k);
-            HALO_TRY(check_in(g, bl->first, bl->last, bl->mode, pt->out, pt->in, name, pw));
+            HALO_TRY(check_in(g, bl->first, bl->last, bl->mode, pt->out, pt->in, pt->macs, name, pw));
             HALO_TRY(halo_plan_check_sources(p, g, b, pt->device, pt->in, pt->src, pt->n_src, name, pw));
         }
     }
@@ -112,10 +120,16 @@ enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo
     if (t->stage0 != stage || t->stage1 != g->n_stages)
         return halo_error(HALO_ERR_INVALID, "%s: tail.stages: [%d, %d) must be [%d, %d)", name, t->stage0, t->stage1,
                           stage, g->n_stages);
+    /* the tail runs the nodes it names: they must be its stages' (a tail that stopped one node
+     * early passed, then a rank aborted on the tensor it did not expect) */
+    int tail_first = t->stage0 < g->n_stages ? g->stages[t->stage0].first : g->n_nodes;
+    if (t->first != tail_first || t->last != g->n_nodes)
+        return halo_error(HALO_ERR_INVALID, "%s: tail.nodes: [%d, %d) do not match stages [%d, %d) (nodes [%d, %d))", name,
+                          t->first, t->last, t->stage0, t->stage1, tail_first, g->n_nodes);
     if (t->device < 0 || t->device >= p->n_dev) return halo_error(HALO_ERR_INVALID, "%s: tail.device: no such device", name);
     if (t->first < t->last) {
         HALO_TRY(check_in(g, t->first, t->last, HALO_TILE_EXACT, halo_rect_full(g->nodes[g->n_nodes - 1].out_shape),
-                          t->in, name, "tail"));
+                          t->in, -1, name, "tail"));
         HALO_TRY(halo_plan_check_sources(p, g, p->n_blocks, t->device, t->in, t->src, t->n_src, name, "tail"));
     }
     if (lossless != p->lossless)

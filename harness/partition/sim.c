@@ -46,6 +46,13 @@ enum halo_status halo_sim_run(struct halo_plan *const *plans, int *const *dev_ma
                               const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed, int64_t n,
                               double *latency_ms)
 {
+    return halo_sim_run_from(plans, dev_maps, n_sizes, c, ch, seed, 0, n, latency_ms);
+}
+
+enum halo_status halo_sim_run_from(struct halo_plan *const *plans, int *const *dev_maps, int n_sizes,
+                                   const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed,
+                                   int64_t first, int64_t n, double *latency_ms)
+{
     int maxd = 0;
     for (int s = 0; s < n_sizes; s++)
         if (plans[s]->n_dev > maxd) maxd = plans[s]->n_dev;
@@ -53,10 +60,11 @@ enum halo_status halo_sim_run(struct halo_plan *const *plans, int *const *dev_ma
     if (!bw) return HALO_ERR_NOMEM;
     enum halo_status st = HALO_OK;
     for (int64_t i = 0; i < n && st == HALO_OK; i++) {
-        int s = halo_sim_size_index(seed, (uint64_t)i, n_sizes);
-        halo_sim_bandwidths(plans[s], c, ch, dev_maps[s], seed, (uint64_t)i, bw);
+        uint64_t draw = (uint64_t)(first + i);
+        int s = halo_sim_size_index(seed, draw, n_sizes);
+        halo_sim_bandwidths(plans[s], c, ch, dev_maps[s], seed, draw, bw);
         /* a plan that rotates over variants runs draw i on variant i (its frame i) */
-        int v = (int)(i % (1 + plans[s]->n_rot));
+        int v = (int)(draw % (uint64_t)(1 + plans[s]->n_rot));
         struct halo_plan *p = v ? plans[s]->rot[v - 1] : plans[s];
         st = halo_plan_timeline(p, bw, false, &latency_ms[i]);
     }

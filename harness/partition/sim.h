@@ -25,6 +25,10 @@ int halo_sim_size_index(uint64_t seed, uint64_t draw, int n_sizes);
 
 /* Latencies (ms) of draws [0, n) for plans[size index] (one plan per size, each with dev_maps); a
  * plan that rotates over variants runs draw i on its variant i, as a stream runs frame i. */
+/* Draws [first, first + n) only, into latency_ms[0..n): a long simulation in chunks. */
+enum halo_status halo_sim_run_from(struct halo_plan *const *plans, int *const *dev_maps, int n_sizes,
+                                   const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed,
+                                   int64_t first, int64_t n, double *latency_ms);
 enum halo_status halo_sim_run(struct halo_plan *const *plans, int *const *dev_maps, int n_sizes,
                               const struct halo_cluster *c, const struct halo_channel *ch, uint64_t seed, int64_t n,
                               double *latency_ms);

@@ -101,9 +101,20 @@ enum halo_status halo_split_grid(int h, int w, int n_rows, int n_cols, struct ha
     return st;
 }
 
-static double share_of(int rows, const double *weights, int n, double sum, enum halo_share share, int k)
+/* A weight as the apportionment reads it: NaN, negative and infinite weights count as 0 (an
+ * infinite one as the only one that counts), and all are divided by the largest, so that neither
+ * their sum nor a share can overflow or be NaN. */
+static double weight_of(const double *weights, int k, double top, bool inf)
 {
-    double w = weights[k] > 0 ? weights[k] : 0;
+    double w = weights[k];
+    if (inf) return w == INFINITY ? 1 : 0;
+    return w > 0 && isfinite(w) ? w / top : 0;
+}
+
+static double share_of(int rows, const double *weights, int n, double sum, enum halo_share share, int k, double top,
+                       bool inf)
+{
+    double w = weight_of(weights, k, top, inf);
     if (!(sum > 0)) return (double)rows / n;
     return share == HALO_SHARE_SCALED ? rows * w / sum : rows * (w / sum);
 }
@@ -111,11 +122,21 @@ static double share_of(int rows, const double *weights, int n, double sum, enum 
 void halo_split_apportion(int rows, const double *weights, int n, int min_rows, enum halo_share share, int *h)
 {
     HALO_ASSERT(n >= 1 && (int64_t)n * min_rows <= rows);
+    double top = 0;
+    bool inf = false;
+    for (int k = 0; k < n; k++) {
+        inf |= weights[k] == INFINITY;
+        if (weights[k] > top && isfinite(weights[k])) top = weights[k];
+    }
+    /* a division by the largest weight changes no share (up to rounding the last bit, which
+     * happens only when that weight is not a power of two): leave weights that cannot overflow
+     * as they are, so that every plan made before stays the same */
+    if (!inf && top <= 1e300) top = 1;
     double sum = 0;
-    for (int k = 0; k < n; k++) sum += weights[k] > 0 ? weights[k] : 0;
+    for (int k = 0; k < n; k++) sum += weight_of(weights, k, top, inf);
     int given = 0;
     for (int k = 0; k < n; k++) {
-        h[k] = (int)floor(share_of(rows, weights, n, sum, share, k));
+        h[k] = (int)floor(share_of(rows, weights, n, sum, share, k, top, inf));
         if (h[k] < min_rows) h[k] = min_rows;
         if (h[k] > rows) h[k] = rows;
         given += h[k];
@@ -126,7 +147,7 @@ void halo_split_apportion(int rows, const double *weights, int n, int min_rows, 
         double best_gap = -INFINITY;
         for (int k = 0; k < n; k++) {
             if (given > rows && h[k] <= min_rows) continue;
-            double s = share_of(rows, weights, n, sum, share, k);
+            double s = share_of(rows, weights, n, sum, share, k, top, inf);
             double gap = given < rows ? s - h[k] : h[k] - s;
             if (gap > best_gap) {
                 best_gap = gap;

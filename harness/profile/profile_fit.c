@@ -2,6 +2,7 @@
  * and per-layer overhead per layer class (least squares), and the thin-tile penalty curve. */
 #include "profile/profile.h"
 #include "core/alloc.h"
+#include "core/limits.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -32,10 +33,9 @@ static enum halo_status fit_penalty(struct halo_profile *p)
     p->n_fractions = 0;
     p->fractions = halo_malloc((size_t)(nreq > 3 ? nreq : 3), sizeof *p->fractions);
     if (!p->fractions) return HALO_ERR_NOMEM;
-    for (int i = 0; i < nreq; i++) {
-        const cJSON *v = cJSON_GetArrayItem(req, i);
+    const cJSON *v, *list = nreq ? req : NULL;
+    cJSON_ArrayForEach(v, list)
         if (cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 1) p->fractions[u++] = v->valuedouble;
-    }
     if (!nreq)
         for (int i = 0; i < 3; i++) p->fractions[u++] = defaults[i];
     qsort(p->fractions, (size_t)u, sizeof *p->fractions, cmp_double);
@@ -121,6 +121,16 @@ enum halo_status halo_profile_fit_except(struct halo_profile *p, const char *exc
             .max_rel_err = worst,
             .n = (int)n,
         };
+        /* a fit the profile's reader would refuse is not written: name the class and what gave it */
+        if (!(f->gflops >= HALO_GFLOPS_MIN && f->gflops <= HALO_GFLOPS_MAX))
+            return halo_error(HALO_ERR_INVALID, "%s: the %d measured %s layers give %g GFLOP/s, outside [%g, %g]: are "
+                                                "their times and MACs right?", p->path ? p->path : "profile", f->n,
+                              halo_layer_class_name((enum halo_layer_class)k), f->gflops, HALO_GFLOPS_MIN,
+                              HALO_GFLOPS_MAX);
+        if (!(f->overhead_ms <= HALO_OVERHEAD_MS_MAX))
+            return halo_error(HALO_ERR_INVALID, "%s: the %d measured %s layers give an overhead of %g ms, above %g",
+                              p->path ? p->path : "profile", f->n, halo_layer_class_name((enum halo_layer_class)k),
+                              f->overhead_ms, HALO_OVERHEAD_MS_MAX);
     }
     p->has_fit = true;
     return fit_penalty(p);

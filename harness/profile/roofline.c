@@ -3,6 +3,7 @@
 #include "profile/roofline.h"
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "exec/backend.h"
 #include "model/count.h"
 #include "model/weights.h"
@@ -51,7 +52,7 @@ static enum halo_status roof_load(const char *file, const char *where, const cJS
         return halo_error(HALO_ERR_INVALID, "%s: %s.schema: '%s' is not supported (this halo reads %s)", file, where, s,
                           HALO_CEILINGS_SCHEMA);
     long measured = 1;
-    HALO_TRY(halo_json_int(file, c, where, "threads", true, 1, 1 << 20, &measured));
+    HALO_TRY(halo_json_int(file, c, where, "threads", true, 1, HALO_THREADS_MAX, &measured));
     HALO_TRY(halo_json_num(file, c, where, "peak_gflops", true, 1e-6, 1e12, &r->peak_gflops));
     HALO_TRY(halo_json_str(file, c, where, "isa", true, &s));
     if (!(r->isa = halo_strdup(s))) return HALO_ERR_NOMEM;
@@ -73,9 +74,11 @@ static enum halo_status roof_load(const char *file, const char *where, const cJS
     int n = cJSON_GetArraySize(levels);
     if (n < 1) return halo_error(HALO_ERR_INVALID, "%s: %s.levels: empty", file, wm);
     if (!(r->levels = halo_calloc((size_t)n, sizeof *r->levels))) return HALO_ERR_NOMEM;
-    for (int i = 0; i < n; i++) {
-        const cJSON *l = cJSON_GetArrayItem(levels, i);
-        struct halo_roof_level *L = &r->levels[i];
+    const cJSON *l;
+    int i = -1;
+    cJSON_ArrayForEach(l, levels)
+    {
+        struct halo_roof_level *L = &r->levels[++i];
         halo_json_item(w, sizeof w, wm, "levels", i);
         r->n_levels++;
         HALO_TRY(halo_json_str(file, l, w, "level", true, &s));

@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 #include "core/image.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "exec/backend.h"
 #include "exec/codec.h"
 #include "model/model.h"
@@ -19,32 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Reads one n x n matrix (the diagonal is ignored) into m, keeping m where the key is absent. */
-static enum halo_status rates_matrix(const char *path, const cJSON *j, const char *key, bool required, bool positive,
-                                     int n, double *m)
-{
-    const cJSON *a;
-    HALO_TRY(halo_json_child(path, j, "", key, required, cJSON_Array, &a));
-    if (!a) return HALO_OK;
-    if (cJSON_GetArraySize(a) != n)
-        return halo_error(HALO_ERR_INVALID, "%s: %s: must have %d rows (the plan's devices)", path, key, n);
-    for (int r = 0; r < n; r++) {
-        const cJSON *row = cJSON_GetArrayItem(a, r);
-        if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != n)
-            return halo_error(HALO_ERR_INVALID, "%s: %s[%d]: must have %d numbers", path, key, r, n);
-        for (int c = 0; c < n; c++) {
-            const cJSON *v = cJSON_GetArrayItem(row, c);
-            if (r == c) continue;
-            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
-                (positive && v->valuedouble <= 0))
-                return halo_error(HALO_ERR_INVALID, "%s: %s[%d][%d]: must be a number %s", path, key, r, c,
-                                  positive ? "> 0" : ">= 0");
-            m[r * n + c] = v->valuedouble;
-        }
-    }
-    return HALO_OK;
-}
-
 static enum halo_status rates_parse(struct halo_plan *p, const char *path, const cJSON *j, double *bw, double *lat)
 {
     /* draw, seed, plan and simulated_latency_ms are what `halo sim --dump` records about the draw */
@@ -59,20 +34,29 @@ static enum halo_status rates_parse(struct halo_plan *p, const char *path, const
     if (strcmp(schema, HALO_RATES_SCHEMA))
         return halo_error(HALO_ERR_INVALID, "%s: schema: '%s' is not supported (this halo reads %s)", path, schema,
                           HALO_RATES_SCHEMA);
+    const char *note;
+    HALO_TRY(halo_json_str(path, j, "", "note", false, &note));
     HALO_TRY(halo_json_child(path, j, "", "devices", false, cJSON_Array, &devs));
     if (devs && cJSON_GetArraySize(devs) != n)
         return halo_error(HALO_ERR_INVALID, "%s: devices: %d names, the plan has %d devices", path,
                           cJSON_GetArraySize(devs), n);
-    for (int k = 0; devs && k < n; k++) {
-        const cJSON *d = cJSON_GetArrayItem(devs, k);
+    const cJSON *d;
+    int k = 0;
+    cJSON_ArrayForEach(d, devs)
+    {
         if (!cJSON_IsString(d) || strcmp(d->valuestring, p->dev[k].name))
             return halo_error(HALO_ERR_INVALID, "%s: devices[%d]: must be '%s' (the plan's device %d)", path, k,
                               p->dev[k].name, k);
+        k++;
     }
+    /* the same bounds as a cluster's and a plan's links: a latency of 1e308 ms gave inf and NaN
+     * columns with "verify OK", a bandwidth of 1e-300 a wall-clock run that never ended */
+    bool given;
     memcpy(bw, p->bw_mbps, (size_t)n * n * sizeof *bw);
     memcpy(lat, p->lat_ms, (size_t)n * n * sizeof *lat);
-    HALO_TRY(rates_matrix(path, j, "bandwidth_mbps", true, true, n, bw));
-    return rates_matrix(path, j, "latency_ms", false, false, n, lat);
+    HALO_TRY(halo_json_matrix(path, j, "", "bandwidth_mbps", true, n, HALO_BANDWIDTH_MBPS_MIN, HALO_BANDWIDTH_MBPS_MAX,
+                              bw, &given));
+    return halo_json_matrix(path, j, "", "latency_ms", false, n, 0, HALO_LATENCY_MS_MAX, lat, &given);
 }
 
 enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_graph *g, const char *path)
@@ -109,7 +93,7 @@ enum halo_status halo_rt_load_plan(const struct halo_run_opts *o, const char *pa
     HALO_TRY(halo_plan_validate(p, *graph, path));
     for (int b = 0; b < p->n_blocks; b++)
         if (p->block[b].compress && halo_codec_check(&p->codec) != HALO_OK) {
-            halo_error_prefix("%s: codec", path);
+            halo_error_prefix("%s", path); /* the message names codec: already */
             return HALO_ERR_INVALID;
         }
     if (o->rates_path) /* every variant of a rotating plan runs on the same links */
@@ -149,6 +133,7 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
 {
     struct halo_graph *g = NULL;
     enum halo_status st = HALO_OK;
+    int n_blocks = 0;
     *n_dev = 0;
     struct halo_plan **plans = halo_calloc((size_t)o->n_plans, sizeof *plans);
     if (!plans) return HALO_ERR_NOMEM;
@@ -160,6 +145,8 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
             halo_sched_free(&s);
         }
         if (st == HALO_OK && plans[i]->n_dev > *n_dev) *n_dev = plans[i]->n_dev;
+        for (int v = 0; st == HALO_OK && v < halo_plan_n_variants(plans[i]); v++)
+            if (halo_plan_variant(plans[i], v)->n_blocks > n_blocks) n_blocks = halo_plan_variant(plans[i], v)->n_blocks;
     }
     if (st == HALO_OK && o->rotate) st = halo_rt_check_rotation(plans, o->n_plans, o->plan_paths);
     for (int i = 0; i < o->n_plans; i++) halo_plan_free(plans[i]);
@@ -194,7 +181,7 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
     }
     if (st == HALO_OK && o->inject) { /* faults name ranks of the plan */
         struct halo_faults f;
-        st = halo_faults_parse(o->inject, *n_dev, &f);
+        st = halo_faults_parse(o->inject, *n_dev, n_blocks, &f);
         halo_faults_free(&f);
     }
     halo_graph_free(g);

@@ -22,7 +22,7 @@ const struct halo_fault *halo_faults_find(const struct halo_faults *f, enum halo
 }
 
 /* One item "kind:rank[@block]" or "delay:rank:ms[@block]" (item is a writable copy). */
-static enum halo_status parse_item(char *item, int n_dev, struct halo_fault *f)
+static enum halo_status parse_item(char *item, int n_dev, int n_blocks, struct halo_fault *f)
 {
     static const char *const kinds[] = {"kill", "stall", "delay", "corrupt", "drop"};
     char what[160];
@@ -58,10 +58,13 @@ static enum halo_status parse_item(char *item, int n_dev, struct halo_fault *f)
     if (n_dev > 0 && f->rank >= n_dev)
         return halo_error(HALO_ERR_INVALID, "%s: rank %d: the plan has ranks 0..%d (0 is the source)", what, f->rank,
                           n_dev - 1);
+    if (n_blocks > 0 && f->block > n_blocks)
+        return halo_error(HALO_ERR_INVALID, "%s: block %d: the plan has blocks 0..%d (%d = the tail)", what, f->block,
+                          n_blocks, n_blocks);
     return HALO_OK;
 }
 
-enum halo_status halo_faults_parse(const char *spec, int n_dev, struct halo_faults *out)
+enum halo_status halo_faults_parse(const char *spec, int n_dev, int n_blocks, struct halo_faults *out)
 {
     *out = (struct halo_faults){0};
     char **items = NULL;
@@ -70,7 +73,7 @@ enum halo_status halo_faults_parse(const char *spec, int n_dev, struct halo_faul
     out->f = halo_calloc((size_t)n, sizeof *out->f);
     enum halo_status st = out->f ? HALO_OK : HALO_ERR_NOMEM;
     for (int i = 0; i < n && st == HALO_OK; i++) {
-        st = parse_item(items[i], n_dev, &out->f[i]);
+        st = parse_item(items[i], n_dev, n_blocks, &out->f[i]);
         if (st == HALO_OK) out->n++;
     }
     halo_strlist_free(items, n);

@@ -32,8 +32,10 @@ struct halo_faults {
 
 /* Parses a comma-separated list of faults, each KIND:RANK[@BLOCK] (kill, stall, corrupt, drop) or
  * delay:RANK:MS[@BLOCK]; BLOCK defaults to 0. kill and stall need an ES (rank >= 1). `n_dev` (the
- * plan's devices) bounds the ranks; n_dev <= 0 skips that check. Errors name --inject and the item. */
-enum halo_status halo_faults_parse(const char *spec, int n_dev, struct halo_faults *out);
+ * plan's devices) bounds the ranks and `n_blocks` (the plan's blocks; the tail is block n_blocks)
+ * the blocks, so that a fault that could never fire is an error; <= 0 skips either check. Errors
+ * name --inject and the item. */
+enum halo_status halo_faults_parse(const char *spec, int n_dev, int n_blocks, struct halo_faults *out);
 void halo_faults_free(struct halo_faults *f);
 /* The first fault of `kind` for `rank`, or NULL. */
 const struct halo_fault *halo_faults_find(const struct halo_faults *f, enum halo_fault_kind kind, int rank);

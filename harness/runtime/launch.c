@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,12 @@ static bool on_path(const char *name)
     return false;
 }
 
+bool halo_rt_status_read(void)
+{
+    const char *path = getenv("HALO_RUN_STATUS_FILE");
+    return path && *path;
+}
+
 void halo_rt_report_exit(int code)
 {
     const char *path = getenv("HALO_RUN_STATUS_FILE");
@@ -69,6 +76,24 @@ static int read_status(const char *path)
     if (f) fclose(f);
     return code;
 }
+
+/* While mpirun runs, a signal to this process must not leave the status file behind (killed by
+ * `timeout` or a SIGTERM it was left in /tmp): the handler passes a signal that another process
+ * sent on to mpirun, which stops its ranks; one from the terminal (Ctrl-C) reached mpirun already.
+ * Once mpirun has exited the file is removed and the signal raised again, so this process ends as
+ * the signal asked. Only SIGKILL, which nothing catches, can still leave the file. */
+static volatile sig_atomic_t relaunch_signal;
+static volatile pid_t relaunch_child;
+
+static void on_relaunch_signal(int sig, siginfo_t *info, void *ctx)
+{
+    (void)ctx;
+    relaunch_signal = sig;
+    if (relaunch_child > 0 && (!info || info->si_code != SI_KERNEL)) kill(relaunch_child, sig);
+}
+
+static const int relaunch_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_RELAUNCH_SIGNALS ((int)(sizeof relaunch_signals / sizeof *relaunch_signals))
 
 enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_status)
 {
@@ -98,22 +123,46 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     av[k++] = exe;
     for (int i = 1; i < argc; i++) av[k++] = argv[i];
     av[k] = NULL;
-    char status_path[] = "/tmp/halo-run-status-XXXXXX";
-    int sfd = mkstemp(status_path);
-    if (sfd < 0) {
-        free(av);
-        return halo_error(HALO_ERR_IO, "%s: cannot create: %s", status_path, strerror(errno));
-    }
-    close(sfd);
     fflush(stdout);
     fflush(stderr);
+    /* the handlers are in place, and the signals blocked, before the status file exists: a signal
+     * from then on waits until the child is known, then the handler passes it on */
+    struct sigaction sa = {0}, old[N_RELAUNCH_SIGNALS];
+    sigset_t block, prev;
+    sa.sa_sigaction = on_relaunch_signal;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigemptyset(&block);
+    for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaddset(&block, relaunch_signals[i]);
+    sigprocmask(SIG_BLOCK, &block, &prev);
+    relaunch_signal = 0;
+    relaunch_child = 0;
+    for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &sa, &old[i]);
+    /* in $TMPDIR when set (as mkstemp's users expect), else /tmp */
+    const char *tmpdir = getenv("TMPDIR");
+    char status_path[PATH_MAX];
+    snprintf(status_path, sizeof status_path, "%s/halo-run-status-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int sfd = mkstemp(status_path);
+    if (sfd < 0) {
+        int err = errno;
+        for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
+        sigprocmask(SIG_SETMASK, &prev, NULL);
+        free(av);
+        return halo_error(HALO_ERR_IO, "%s: cannot create: %s", status_path, strerror(err));
+    }
+    close(sfd);
     pid_t pid = fork();
     if (pid < 0) {
+        int err = errno;
+        for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
+        sigprocmask(SIG_SETMASK, &prev, NULL);
         free(av);
         remove(status_path);
-        return halo_error(HALO_ERR_IO, "fork: %s", strerror(errno));
+        return halo_error(HALO_ERR_IO, "fork: %s", strerror(err));
     }
     if (pid == 0) {
+        for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
+        sigprocmask(SIG_SETMASK, &prev, NULL);
         setenv("HALO_RUN_LAUNCHED", "1", 1);
         setenv("HALO_RUN_STATUS_FILE", status_path, 1);
         setenv("OMPI_MCA_orte_abort_on_non_zero_status", "0", 0);
@@ -126,15 +175,25 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
         _exit(127);
     }
     free(av);
-    int ws;
+    relaunch_child = pid;
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    int ws, werr = 0;
     while (waitpid(pid, &ws, 0) < 0)
         if (errno != EINTR) {
-            remove(status_path);
-            return halo_error(HALO_ERR_IO, "waitpid(mpirun): %s", strerror(errno));
+            werr = errno;
+            break;
         }
-    int mpirun_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-    int code = read_status(status_path);
+    relaunch_child = 0;
+    int code = werr ? -1 : read_status(status_path);
     remove(status_path);
+    for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
+    if (relaunch_signal) { /* end as the signal asked, now that the file is gone */
+        fflush(stdout);
+        signal(relaunch_signal, SIG_DFL);
+        raise(relaunch_signal);
+    }
+    if (werr) return halo_error(HALO_ERR_IO, "waitpid(mpirun): %s", strerror(werr));
+    int mpirun_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
     /* mpirun's own failure (127: not started, an abort) wins over a rank's "ok" */
     *exit_status = code < 0 ? (mpirun_status ? mpirun_status : 1) : (code == 0 ? mpirun_status : code);
     if (code < 0 && mpirun_status == 0)

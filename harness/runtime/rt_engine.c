@@ -9,6 +9,7 @@
  * sends have completed. */
 #include "runtime/rt_internal.h"
 #include "core/alloc.h"
+#include "core/limits.h"
 #include "exec/executor.h"
 
 #include <math.h>

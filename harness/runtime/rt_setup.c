@@ -400,7 +400,7 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
 {
     rt->job.opts = *opts;
     if (opts->inject) { /* --inject (checked against the plan by halo_rt_precheck): kill and stall use the hooks */
-        enum halo_status ist = halo_faults_parse(opts->inject, 0, &rt->job.faults);
+        enum halo_status ist = halo_faults_parse(opts->inject, 0, 0, &rt->job.faults);
         if (ist != HALO_OK) return ist;
     }
     rt_engine_init_hooks(rt);

@@ -4,6 +4,7 @@
  * the engine's loop (rt_engine.c), the last sends, and the records to the source (rt_report.c).
  * Also the end of the job. */
 #include "runtime/rt_internal.h"
+#include "core/limits.h"
 #include "core/alloc.h"
 
 #include <math.h>
@@ -57,8 +58,10 @@ static double choose_timeout(const struct halo_rt *rt, int index)
     /* the warm-up has nothing measured to scale: the prediction, with room for slow backends and,
      * on the virtual clock, for every device computing in turn */
     double scale = rt->job.opts.clock == HALO_CLOCK_VIRTUAL ? p->n_dev : 1;
-    if (index == 0) return fmax(30000, 20 * scale * pred_ms);
-    return fmax(2000, fmax(5 * pred_ms, 3 * rt->rep.warm_wall_ms));
+    /* never more than HALO_DEFAULT_TIMEOUT_MS_MAX unless --timeout-ms asks: links of 1e-300 Mbit/s
+     * predicted a 300-digit latency and the wall clock waited for it */
+    double t = index == 0 ? fmax(30000, 20 * scale * pred_ms) : fmax(2000, fmax(5 * pred_ms, 3 * rt->rep.warm_wall_ms));
+    return fmin(t, HALO_DEFAULT_TIMEOUT_MS_MAX);
 }
 
 /* The per-stream arrays (arrivals on every rank: they follow from the options alone; a warm-up's

@@ -184,8 +184,14 @@ static enum halo_status diagnose(struct halo_rt *rt, int peer, int what, int det
                                     rt_dev_name(rt, cur), d, next);
         cur = next;
     }
-    double t = w->timeout_ms;
+    double t = w->timeout_ms, pred = rt->job.pred.total_ms;
     char rn[40];
+    /* a --timeout-ms below the plan's own prediction ends any run this way: say that, not "wait on
+     * each other" or "died" */
+    if (rt->job.opts.timeout_ms > 0 && pred > t)
+        return halo_error(HALO_ERR_TIMEOUT, "%s: %s: --timeout-ms %g is shorter than the %.3f ms the plan "
+                                            "predicts: no result came in time (%s)", plan, run_name(rt, rn, sizeof rn), t,
+                          pred, chain);
     if (cur <= 0 || hops > rt->size)
         return halo_error(HALO_ERR_TIMEOUT, "%s: %s: no progress within the %.0f ms timeout, ranks wait on "
                                             "each other (%s)", plan, run_name(rt, rn, sizeof rn), t, chain);

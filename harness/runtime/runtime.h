@@ -150,6 +150,9 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev);
 enum halo_status halo_rt_check_rotation(struct halo_plan *const *plans, int n, const char *const *paths);
 
 /* True when this process was started by an MPI launcher (Open MPI, MPICH/PMI, PMIx, Slurm). */
+/* True when halo's own launcher started this job and reads the exit status the source reports
+ * (halo_rt_report_exit); false under a user's mpirun. */
+bool halo_rt_status_read(void);
 bool halo_rt_under_launcher(void);
 
 /* Runs this program again under `mpirun -np np --bind-to none` (plus --oversubscribe when np

@@ -84,10 +84,39 @@ cluster("channel_model.json", lambda c: c.update(channel={"model": "fading"}))
 cluster("channel_rayleigh_missing.json", lambda c: c.update(channel={"model": "rayleigh", "snr_db": 10}))
 cluster("channel_rayleigh_device.json", lambda c: c.update(channel={"model": "rayleigh", "bandwidth_mhz": 20, "snr_db": 10, "devices": {"es9": {"snr_db": 3}}}))
 cluster("channel_snr_range.json", lambda c: c.update(channel={"model": "rayleigh", "bandwidth_mhz": 20, "snr_db": 500}))
-for t in ("missing", "header", "device", "time", "rate", "text", "empty", "no_rows", "long_line"):
+for t in ("missing", "header", "device", "time", "rate", "text", "empty", "no_rows", "long_line", "extra_field",
+          "hex", "trailing_text"):
     cluster(f"trace_{t}.json", lambda c, t=t: c.update(channel={"model": "trace", "file": f"../trace/{t}.csv"}))
+cluster("trace_folder.json", lambda c: c.update(channel={"model": "trace", "file": "../trace"}))
 with open(os.path.join(HERE, "cluster", "huge_number.json"), "w") as f:
     f.write(dump(CLUSTER).replace('"uplink_mbps": 400', '"uplink_mbps": 1e999'))
+# bounds that keep the cost model finite: a bandwidth of 1e-15 Mbit/s or a links latency of 1e16 ms made
+# DPFP loop forever; capacity classes of 1e400 (read as inf) or 1e-300 priced layers at 0 ms or forever
+cluster("bw_tiny.json", lambda c: [d.update(uplink_mbps=1e-15, downlink_mbps=1e-15) for d in c["devices"]])
+cluster("links_latency_huge.json", lambda c: c.update(links={"latency_ms": [[0 if i == j else 1e16 for j in range(3)] for i in range(3)]}))
+cluster("links_bw_tiny.json", lambda c: c.update(links={"bandwidth_mbps": [[0, 1e-300, 1], [1, 0, 1], [1, 1, 0]]}))
+cluster("capacity_class_tiny.json", lambda c: c["devices"][1]["capacity"].update(classes={"conv3x3": 1e-300}))
+with open(os.path.join(HERE, "cluster", "capacity_class_inf.json"), "w") as f:
+    c = copy.deepcopy(CLUSTER)
+    c["devices"][1]["capacity"]["classes"] = {"conv3x3": 1}
+    f.write(dump(c).replace('"conv3x3": 1', '"conv3x3": 1e400'))
+# what cJSON let through: a key given twice (cJSON took the first, Python and jq the last), data after
+# the document, a NUL inside a name (cut there by every C string function), control characters
+with open(os.path.join(HERE, "cluster", "dup_key.json"), "w") as f:
+    f.write(dump(CLUSTER).replace('"uplink_mbps": 400,', '"uplink_mbps": 400, "uplink_mbps": -5,'))
+with open(os.path.join(HERE, "cluster", "dup_source.json"), "w") as f:
+    f.write(dump(CLUSTER).replace('"source": "cam",', '"source": "cam", "source": "es9",'))
+write("cluster", "trailing.json", dump(CLUSTER) + '{"schema": "garbage"} and more\n')
+write("cluster", "trailing_nul.json", dump(CLUSTER) + "\0garbage")
+cluster("source_nul.json", lambda c: c.update(source="cam\0evil"))
+cluster("name_escape.json", lambda c: c["devices"][2].update(name="es\x1b[2J"))
+cluster("name_long.json", lambda c: c["devices"][2].update(name="e" * 300))
+# leniency: a note of any JSON, links diagonals that are not numbers, fields the channel model ignores
+cluster("note_object.json", lambda c: c.update(note={"a": 1}))
+cluster("links_diagonal.json", lambda c: c.update(links={"latency_ms": [["x", 1, 1], [1, 0, 1], [1, 1, 0]]}))
+cluster("channel_static_extra.json", lambda c: c.update(channel={"model": "static", "bandwidth_mhz": 20}))
+write("cluster", "many_devices.json", json.dumps(dict(CLUSTER, devices=CLUSTER["devices"][:1] + [
+    {"name": "e%d" % i, "capacity": {"gflops": 1}, "uplink_mbps": 1, "downlink_mbps": 1} for i in range(1, 1100)])) + "\n")
 
 # ---- trace --------------------------------------------------------------------------------------
 H = "time_s,device,up_mbps,down_mbps\n"
@@ -98,7 +127,10 @@ write("trace", "rate.csv", H + "0,es1,10,0\n")
 write("trace", "text.csv", H + "0,es1,fast,10\n")
 write("trace", "empty.csv", "")
 write("trace", "no_rows.csv", H)
-write("trace", "long_line.csv", H + "0,es1,10," + "1" * 600 + "\n")
+write("trace", "long_line.csv", H + "0,es1,10," + "1" * 1100 + "\n")
+write("trace", "extra_field.csv", H + "0,es1,100,100,garbage\n")
+write("trace", "hex.csv", H + "0x10,es1,100,100\n")
+write("trace", "trailing_text.csv", H + "1,es2,50,50 and more\n")
 
 # ---- profile ------------------------------------------------------------------------------------
 PROFILE = {
@@ -159,6 +191,23 @@ profile("ceilings_not_object.json", lambda p: p.update(ceilings=[100]))
 profile("no_conv1x1.json", lambda p: (p.update(models=[]), p["fit"]["classes"].pop("conv1x1"),
                                       p["fit"]["classes"].pop("conv3x3"), p["fit"]["classes"].pop("conv_other"),
                                       p["fit"]["classes"].pop("conv_strided")))
+# times and counts that reached the fit unchecked: 1e-300 ms gave 1e301 GFLOP/s (a fit no reader
+# takes); a layer of a model at 8192x8192 measured at the 1e-6 ms floor gives 3e11 GFLOP/s; a model
+# latency of 0 gave NaN ratios in predict
+T = lambda v: {"min": v, "median": v, "p90": v}
+profile("time_tiny.json", lambda p: L0(p).update(time_ms=T(1e-300)))
+profile("fit_range.json", lambda p: (p["models"][0].update(input=[8192, 8192], latency_ms=T(1)),
+                                     L0(p).update(macs=64 * 3 * 49 * 4096 * 4096, time_ms=T(1e-6), tiles=[])))
+profile("latency_zero.json", lambda p: p["models"][0].update(latency_ms=T(0)))
+profile("input_fraction.json", lambda p: p["models"][0].update(input=[64.7, 64.2]))
+profile("model_unknown.json", lambda p: p["models"][0].update(model="resnet19"))
+profile("node_wrong.json", lambda p: L0(p).update(node="nope"))
+profile("index_huge.json", lambda p: L0(p).update(index=1 << 30))
+profile("macs_wrong.json", lambda p: L0(p).update(macs=9e18))
+profile("tile_heights.json", lambda p: p.update(settings={"tile_heights": ["x", -1, 5, None]}))
+profile("name_escape.json", lambda p: p.update(name="bad\u001b[2J"))
+with open(os.path.join(HERE, "profile", "dup_name.json"), "w") as f:
+    f.write(dump(PROFILE).replace('"name": "bad",', '"name": "bad", "name": "worse",', 1))
 
 # ---- weights (resnet18): a header that names a few tensors; the loader checks it before data ---
 def st(name, header, data=b"", length=None):
@@ -196,6 +245,19 @@ h = b'{"bn1.weight":{"dtype":"F32","shape":[64],"data_offsets":[0,256]},"bn1.wei
 write("weights", "twice.safetensors", struct.pack("<Q", len(h)) + h + bytes(512))
 f64 = struct.pack("<d", 1e300) + bytes(8 * 63)
 st("f64_range.safetensors", {"bn1.weight": {"dtype": "F64", "shape": [64], "data_offsets": [0, 512]}}, f64)
+# values no parameter may have: NaN and infinities (F32, F16, F64), a negative running variance; a
+# tensor name with \u0000 (it loaded as the name before it); a header with data after its JSON
+st("nan_conv1.safetensors", {"conv1.weight": {"dtype": "F32", "shape": [64, 3, 7, 7], "data_offsets": [0, C1]}},
+   struct.pack("<f", float("nan")) + bytes(C1 - 4))
+st("inf_f16.safetensors", {"bn1.bias": {"dtype": "F16", "shape": [64], "data_offsets": [0, 128]}},
+   bytes(2 * 5) + b"\x00\x7c" + bytes(2 * 58))
+st("nan_f64.safetensors", {"bn1.bias": {"dtype": "F64", "shape": [64], "data_offsets": [0, 512]}},
+   bytes(8) + struct.pack("<d", float("nan")) + bytes(8 * 62))
+st("neg_var.safetensors", {"bn1.running_var": {"dtype": "F32", "shape": [64], "data_offsets": [0, 256]}},
+   struct.pack("<64f", *([1.0] * 3 + [-1.0] + [1.0] * 60)))
+st("name_nul.safetensors", {"fc.bias\0junk": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}}, bytes(4000))
+h = json.dumps({"bn1.weight": {"dtype": "F32", "shape": [64], "data_offsets": [0, 256]}}).encode() + b" x"
+write("weights", "header_trailing.safetensors", struct.pack("<Q", len(h)) + h + bytes(256))
 
 
 # ---- image ----------------------------------------------------------------------------------------
@@ -240,9 +302,17 @@ neg[2][3] = -1
 write("rates", "negative.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": neg}))
 write("rates", "devices.json", dump({"schema": "halo-rates/1", "devices": ["cam", "es1", "es2", "es3"], "bandwidth_mbps": R4}))
 write("rates", "unknown.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": R4, "speed": 3}))
+write("rates", "trailing.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": R4}) + "{}\n")
+write("rates", "latency_huge.json", dump({"schema": "halo-rates/1", "bandwidth_mbps": R4,
+                                          "latency_ms": [[0 if i == j else 1e308 for j in range(4)] for i in range(4)]}))
+write("rates", "bandwidth_tiny.json", dump({"schema": "halo-rates/1",
+                                            "bandwidth_mbps": [[0 if i == j else 1e-300 for j in range(4)] for i in range(4)]}))
 
 # ---- raw input tensors (infer --input-raw) ---------------------------------------------------------
 write("raw", "short.f32", bytes(4 * 100))
+write("raw", "nan.f32", struct.pack("<f", 0.5) * 100 + struct.pack("<f", float("nan")) + struct.pack("<f", 0.5) * (3 * 32 * 32 - 101))
+# finite but so large that float32 overflows inside the network: the logits are not finite
+write("raw", "huge.f32", struct.pack("<f", 3e38) * (3 * 32 * 32))
 
 # ---- plan (halo run) -------------------------------------------------------------------------------
 if len(sys.argv) > 1:
@@ -278,3 +348,12 @@ if len(sys.argv) > 1:
     plan("in_wrong.json", lambda p: P0(p).update(**{"in": [0, 1, 0, 1]}))
     plan("tail_device.json", lambda p: p["tail"].update(device="nowhere"))
     plan("rank_order.json", lambda p: p["devices"][1].update(rank=7))
+    plan("tail_nodes.json", lambda p: p["tail"].update(nodes=[p["tail"]["nodes"][0], p["tail"]["nodes"][1] - 1]))
+    # one reader for every JSON file: a key twice, data after the document; names and MACs
+    with open(os.path.join(HERE, "plan", "dup_model.json"), "w") as f:
+        f.write(dump(PLAN).replace('"model": "resnet18",', '"model": "resnet18", "model": "vgg11",', 1))
+    plan("device_empty.json", lambda p: p["devices"][3].update(name=""))
+    plan("method_escape.json", lambda p: p.update(method="dpfp\x1b[31m"))
+    plan("macs_tiny.json", lambda p: P0(p).update(macs=1e-300))
+    plan("macs_wrong.json", lambda p: P0(p).update(macs=P0(p)["macs"] + 1))
+    plan("tail_nodes_inverted.json", lambda p: p["tail"].update(nodes=[p["tail"]["nodes"][0], 0]))

@@ -54,6 +54,10 @@ printf '{"schema":"halo-cluster/1","source":"cam","devices":[{"name":"cam","upli
 cat >"$C/cluster/bad_types.json" <<'J'
 {"schema":"halo-cluster/1","source":"cam","devices":[{"name":"cam","uplink_mbps":"fast","downlink_mbps":100},{"name":7,"capacity":[1],"uplink_mbps":-1,"downlink_mbps":1e999}]}
 J
+# what the JSON reader refuses beyond JSON: a key twice, data after the document, \u0000 in a name
+cat >"$C/cluster/strict.json" <<'J'
+{"schema":"halo-cluster/1","source":"cam","source":"es1","devices":[{"name":"cam\u0000x","uplink_mbps":1e-3,"downlink_mbps":1e9},{"name":"es1","capacity":{"gflops":1e-6},"uplink_mbps":100,"downlink_mbps":100}]} {}
+J
 
 # ---- plan: written by halo plan for two models and several methods (one lossy, with a codec)
 for m in $("$halo" methods --format csv | awk -F, 'NR > 1 && $1 != "local" {print $1}'); do
@@ -121,4 +125,5 @@ printf 'time_s,device,up_mbps,down_mbps\n0,es9,50,40\n' >"$C/trace/unknown_devic
 printf 'time_s,device,up_mbps,down_mbps\n-1,es1,0,nan\n' >"$C/trace/bad_numbers.csv"
 printf 'time,dev\n0,es1,1,1\n' >"$C/trace/bad_header.csv"
 printf 'time_s,device,up_mbps,down_mbps\n' >"$C/trace/no_rows.csv"
+printf '\357\273\277time_s,device,up_mbps,down_mbps\r\n0,es1,50,40\r\n0,es1,1e-3,1e9,x\r\n0x1,es2,5,5\r\n\r\n' >"$C/trace/crlf_bom.csv"
 echo "corpus written to $C"

@@ -8,6 +8,7 @@
 #include "partition/split.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,11 +229,22 @@ void halo_dpfp_heights(struct dpfp *dp, int i, int j, int *h)
     }
     balance(k, dp->A, dp->B, dp->H[j - 1], dp->n, dp->rank);
     int rows = dp->H[j - 1];
+    /* When costs dwarf a row's (links so slow that T - B loses every digit) or are not finite, the
+     * balance can drop every ES or give NaN shares; the block then goes to the ES that finishes
+     * it soonest, so that the loops below always end. */
+    bool any = false;
+    for (int e = 0; e < k; e++) any |= dp->n[e] > 0 && isfinite(dp->n[e]);
+    if (!any) {
+        int best = 0;
+        for (int e = 1; e < k; e++)
+            if (dp->A[e] * rows + dp->B[e] < dp->A[best] * rows + dp->B[best]) best = e;
+        for (int e = 0; e < k; e++) dp->n[e] = e == best ? rows : 0;
+    }
     halo_split_apportion(rows, dp->n, k, rows >= k ? 1 : 0, HALO_SHARE_SCALED, h);
     /* the apportionment gives every ES >= 1 row when rows >= k; honour the balance's dropped ESs */
     int given = 0;
     for (int e = 0; e < k; e++) {
-        if (dp->n[e] <= 0) h[e] = 0;
+        if (!(dp->n[e] > 0)) h[e] = 0;
         given += h[e];
     }
     for (int e = 0; given < dp->H[j - 1]; e = (e + 1) % k)
