@@ -65,7 +65,7 @@ HC_HD void hc_eltwise_one(long long e, enum hc_eltwise_op op, float *y, struct h
     case HC_HARDSIGMOID: v = hc_clamp(alpha * v + beta, 0.0f, 1.0f); break;
     case HC_HARDSWISH: v = v * hc_clamp(v / 6.0f + 0.5f, 0.0f, 1.0f); break;
     case HC_LEAKY_RELU: v = v < 0.0f ? alpha * v : v; break;
-    case HC_CLIP: v = hc_clamp(v, alpha, beta); break; /* keeps NaN, as torch.clamp does */
+    case HC_CLIP: v = v != v ? v : fminf(fmaxf(v, alpha), beta); break; /* torch.clamp: NaN kept, max wins */
     }
     y[e] = v;
 }

@@ -185,7 +185,7 @@ static double unary(const struct halo_node *n, double v)
     case HALO_OP_HARDSIGMOID: return fmax(0, fmin(1, (double)n->alpha * v + n->beta));
     case HALO_OP_HARDSWISH: return v * fmax(0, fmin(1, v / 6 + 0.5));
     case HALO_OP_LEAKY_RELU: return v < 0 ? (double)n->alpha * v : v;
-    case HALO_OP_CLIP: return v < n->alpha ? n->alpha : (v > n->beta ? n->beta : v); /* keeps NaN */
+    case HALO_OP_CLIP: return isnan(v) ? v : fmin(fmax(v, n->alpha), n->beta); /* torch.clamp: NaN kept, max wins */
     default: HALO_ASSERT(!"not a unary op"); return 0;
     }
 }
