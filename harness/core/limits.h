@@ -38,6 +38,8 @@
 #define HALO_DEVICES_MAX 1024
 /* Bytes of a device, model or tensor name. */
 #define HALO_NAME_MAX_BYTES 255
+/* Bytes of a host name (a device's host in clusters and plans, a hostfile's line): DNS's limit. */
+#define HALO_HOST_MAX_BYTES 253
 /* Bytes of a JSON file (clusters, profiles, plans, rates, a safetensors header). */
 #define HALO_JSON_MAX_BYTES (100L * 1024 * 1024)
 

@@ -72,6 +72,19 @@ enum halo_status halo_check_name(const char *what, const char *s)
     return HALO_OK;
 }
 
+enum halo_status halo_check_host(const char *what, const char *s)
+{
+    size_t n = strlen(s);
+    if (!n) return halo_error(HALO_ERR_INVALID, "%s: empty", what);
+    if (n > HALO_HOST_MAX_BYTES)
+        return halo_error(HALO_ERR_INVALID, "%s: %zu bytes: a host name has at most %d", what, n, HALO_HOST_MAX_BYTES);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!isalnum(*p) && !strchr(".-_:", *p))
+            return halo_error(HALO_ERR_INVALID, "%s: '%s': a host name holds letters, digits, '.', '-', '_' and ':' "
+                                                "only (byte 0x%02x)", what, s, *p);
+    return HALO_OK;
+}
+
 enum halo_status halo_parse_size(const char *what, const char *s, int *h, int *w)
 {
     if (!s || !*s) return halo_error(HALO_ERR_INVALID, "%s: missing value, expected HxW", what);

@@ -19,6 +19,9 @@ int halo_threads_max(void);
 /* A name (device, model, profile): 1 to HALO_NAME_MAX_BYTES bytes, no control characters (they
  * would reach a terminal as escape sequences), else "WHAT: ..." */
 enum halo_status halo_check_name(const char *what, const char *s);
+/* A host name as MPI hostfiles and ssh take it (a name or an address): 1 to HALO_HOST_MAX_BYTES
+ * bytes of letters, digits, '.', '-', '_' and ':', else "WHAT: ..." */
+enum halo_status halo_check_host(const char *what, const char *s);
 /* "HxW" or "N" (square), each in [1, 65536]. */
 enum halo_status halo_parse_size(const char *what, const char *s, int *h, int *w);
 /* Comma lists; empty items are errors. *out is malloc'd (caller frees; strings: halo_strlist_free). */

@@ -2,6 +2,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ void halo_cluster_free(struct halo_cluster *c)
     for (int i = 0; i < c->n && c->dev; i++) {
         free(c->dev[i].name);
         free(c->dev[i].profile_ref);
+        free(c->dev[i].host);
         halo_profile_free(c->dev[i].profile);
     }
     free(c->dev);
@@ -119,13 +121,21 @@ static enum halo_status load_device(const char *file, const cJSON *d, const char
                                     struct halo_device *dev)
 {
     static const char *const keys[] = {"name", "profile", "capacity", "speed", "uplink_mbps", "downlink_mbps",
-                                       "latency_ms", "note", NULL};
+                                       "latency_ms", "note", "host", NULL};
     if (!cJSON_IsObject(d)) return halo_error(HALO_ERR_INVALID, "%s: %s: must be an object", file, where);
     HALO_TRY(halo_json_known_keys(file, d, where, keys));
     const char *s;
     HALO_TRY(halo_json_name(file, d, where, "name", true, &s));
     if (!(dev->name = halo_strdup(s))) return HALO_ERR_NOMEM;
     HALO_TRY(halo_json_str(file, d, where, "note", false, &s));
+    s = NULL;
+    HALO_TRY(halo_json_str(file, d, where, "host", false, &s));
+    if (s) {
+        char p[300], what[600];
+        snprintf(what, sizeof what, "%s: %s", file, halo_json_path(p, sizeof p, where, "host"));
+        HALO_TRY(halo_check_host(what, s));
+        if (!(dev->host = halo_strdup(s))) return HALO_ERR_NOMEM;
+    }
     dev->speed = 1;
     HALO_TRY(halo_json_num(file, d, where, "speed", false, HALO_SPEED_MIN, HALO_SPEED_MAX, &dev->speed));
     char p[300];

@@ -20,6 +20,7 @@ struct halo_device {
     double speed;                 /* relative speed factor: compute time is divided by it */
     double up_mbps, down_mbps;    /* access link */
     double latency_ms;            /* one-way latency of the access link */
+    char *host;                   /* the machine it runs on (halo run's placement), or NULL */
 };
 
 struct halo_cluster {

@@ -27,6 +27,7 @@ void halo_plan_free(struct halo_plan *p)
     for (int i = 0; i < p->n_dev && p->dev; i++) {
         free(p->dev[i].name);
         free(p->dev[i].profile);
+        free(p->dev[i].host);
     }
     for (int b = 0; b < p->n_blocks; b++) free_block(&p->block[b]);
     free(p->block);
@@ -77,6 +78,7 @@ enum halo_status halo_plan_new(const struct halo_graph *g, const struct halo_clu
         p->dev[k].profile = halo_strdup(c->dev[ci].profile_ref ? c->dev[ci].profile_ref : "-");
         p->dev[k].speed = c->dev[ci].speed;
         if (!p->dev[k].name || !p->dev[k].profile) st = HALO_ERR_NOMEM;
+        if (c->dev[ci].host && !(p->dev[k].host = halo_strdup(c->dev[ci].host))) st = HALO_ERR_NOMEM;
         for (int m = 0; m <= n_es; m++) {
             int cm = m == 0 ? c->source : es[m - 1];
             p->bw_mbps[k * p->n_dev + m] = c->bw_mbps[ci * c->n + cm];

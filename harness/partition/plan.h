@@ -57,6 +57,7 @@ struct halo_plan_device {
     char *name;
     char *profile;           /* profile reference, informational */
     double speed;            /* relative speed factor (the virtual clock scales by it) */
+    char *host;              /* the machine its rank runs on (from the cluster), or NULL */
 };
 
 enum halo_event_kind { HALO_EVENT_SEND, HALO_EVENT_RECV, HALO_EVENT_COMPUTE };

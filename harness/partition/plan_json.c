@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/parse.h"
 #include "partition/plan.h"
 #include "partition/plan_internal.h"
 
@@ -146,6 +147,7 @@ enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
         cJSON_AddStringToObject(o, "role", k == 0 ? "source" : "es");
         cJSON_AddStringToObject(o, "profile", p->dev[k].profile ? p->dev[k].profile : "-");
         cJSON_AddNumberToObject(o, "speed", p->dev[k].speed);
+        if (p->dev[k].host) cJSON_AddStringToObject(o, "host", p->dev[k].host);
         cJSON_AddItemToArray(devs, o);
     }
     cJSON *links = cJSON_AddObjectToObject(j, "links");
@@ -357,6 +359,7 @@ static enum halo_status variant_new(const struct halo_plan *p, struct halo_plan 
     HALO_TRY(halo_plan_alloc_devices(v, p->n_dev));
     for (int k = 0; k < p->n_dev; k++) {
         v->dev[k].speed = p->dev[k].speed;
+        if (p->dev[k].host && !(v->dev[k].host = halo_strdup(p->dev[k].host))) return HALO_ERR_NOMEM;
         if (!(v->dev[k].name = halo_strdup(p->dev[k].name)) || !(v->dev[k].profile = halo_strdup(p->dev[k].profile)))
             return HALO_ERR_NOMEM;
     }
@@ -447,6 +450,14 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
         if (!(p->dev[k].profile = halo_strdup(s))) return HALO_ERR_NOMEM;
         p->dev[k].speed = 1;
         HALO_TRY(halo_json_num(file, d, w, "speed", false, HALO_SPEED_MIN, HALO_SPEED_MAX, &p->dev[k].speed));
+        s = NULL;
+        HALO_TRY(halo_json_str(file, d, w, "host", false, &s));
+        if (s) {
+            char hp[300], what[600];
+            snprintf(what, sizeof what, "%s: %s", file, halo_json_path(hp, sizeof hp, w, "host"));
+            HALO_TRY(halo_check_host(what, s));
+            if (!(p->dev[k].host = halo_strdup(s))) return HALO_ERR_NOMEM;
+        }
         long rank = k;
         HALO_TRY(halo_json_int(file, d, w, "rank", false, 0, HALO_DEVICES_MAX, &rank));
         if (rank != k) return halo_error(HALO_ERR_INVALID, "%s: %s.rank: must be %d (devices are listed in rank order)", file, w, k);
