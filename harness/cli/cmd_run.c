@@ -55,6 +55,12 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     const char *frames = halo_cli_get(cmd, &a, "frames"), *fps = halo_cli_get(cmd, &a, "fps");
     const char *arrivals = halo_cli_get(cmd, &a, "arrivals"), *inflight = halo_cli_get(cmd, &a, "inflight");
     const char *deadline = halo_cli_get(cmd, &a, "deadline-ms");
+    const char *transport = halo_cli_get(cmd, &a, "transport");
+    ra->hostfile = halo_cli_get(cmd, &a, "hostfile");
+    o->allow_shm = halo_cli_has(cmd, &a, "allow-shared-memory");
+    if (transport && strcmp(transport, "auto") && strcmp(transport, "tcp"))
+        return halo_cli_usage_error(cmd, "--transport: '%s': expected auto or tcp", transport);
+    o->transport = transport && !strcmp(transport, "tcp") ? HALO_TRANSPORT_TCP : HALO_TRANSPORT_AUTO;
     /* the stream's flags need --frames; --repeat is the single inferences' */
     const char *need[][2] = {{"--fps", fps}, {"--arrivals", arrivals}, {"--inflight", inflight},
                              {"--images", o->images_dir}, {"--deadline-ms", deadline},
@@ -130,6 +136,71 @@ static bool own_weights(const struct halo_rt *rt, const struct halo_run_opts *o)
     return !o->weights_path && !o->weights_seeded && halo_onnx_is_path(halo_rt_plan(rt)->model);
 }
 
+/* "0, 1, 2" for the ranks whose place has shm set. */
+static void shm_ranks(const struct halo_rt_hosts *h, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int r = 0; r < h->n_ranks && len < size; r++)
+        if (h->rank[r].shm) len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? "," : "", r);
+}
+
+/* After a plan's runs: the clock offsets that were re-estimated, beside the setup's. */
+static void print_clocks(const struct halo_rt *rt)
+{
+    const struct halo_rt_hosts *h = halo_rt_hosts(rt);
+    const struct halo_plan *p = halo_rt_plan(rt);
+    if (!h || h->n_offset == 0) return;
+    printf("clocks   ");
+    for (int r = 1; r < h->n_ranks; r++) {
+        const struct halo_rt_place *pl = &h->rank[r];
+        if (pl->same_clock) continue;
+        printf(" %s %+.3f ms +/- %.3f ms", r < p->n_dev ? p->dev[r].name : "idle", pl->offset_ms, pl->offset_err_ms);
+        if (pl->estimates)
+            printf(" (%d re-estimate%s, %+.3f ms from setup's, drift %+.1f ppm);", pl->estimates,
+                   pl->estimates == 1 ? "" : "s", pl->offset_ms - pl->setup_offset_ms, pl->drift_ppm);
+        else
+            printf(" (setup's);");
+    }
+    printf("\n");
+}
+
+/* Where the ranks run, their clocks and the transport, for the header. */
+static void print_hosts(const struct halo_rt *rt)
+{
+    const struct halo_rt_hosts *h = halo_rt_hosts(rt);
+    if (!h) return;
+    const struct halo_plan *p = halo_rt_plan(rt);
+    printf("hosts     %d rank%s on %d host%s (by boot id)", h->n_ranks, h->n_ranks == 1 ? "" : "s", h->n_hosts,
+           h->n_hosts == 1 ? "" : "s");
+    if (h->n_netns > h->n_hosts) printf(", %d network namespaces", h->n_netns);
+    printf(":");
+    for (int r = 0; r < h->n_ranks; r++)
+        printf(" %s=%s", r < p->n_dev ? p->dev[r].name : "idle", h->rank[r].hostname);
+    printf("\n");
+    if (h->n_offset == 0) {
+        printf("clocks    every rank on the source's clock (same boot id and time namespace)\n");
+    } else {
+        printf("clocks    offsets from the source's clock by round trips (best of the smallest round trip, bound = "
+               "half of it), re-estimated during the runs:");
+        for (int r = 1; r < h->n_ranks; r++) {
+            const struct halo_rt_place *pl = &h->rank[r];
+            if (pl->same_clock) continue;
+            printf(" %s %+.3f ms +/- %.3f ms (%d round trips);", r < p->n_dev ? p->dev[r].name : "idle",
+                   pl->offset_ms, pl->offset_err_ms, pl->samples);
+        }
+        printf(" the others share the source's clock\n");
+    }
+    char list[256];
+    shm_ranks(h, list, sizeof list);
+    if (h->n_shm == 0)
+        printf("transport %s between every pair of ranks (Open MPI btl %s)\n",
+               strstr(h->rank[0].btl, "tcp") ? "TCP" : "the network", h->rank[0].btl);
+    else
+        printf("transport shared memory between ranks %s (one kernel; Open MPI btl '%s' allows vader)%s\n", list,
+               h->rank[0].btl, h->n_hosts > 1 ? ", TCP between hosts" : "");
+}
+
 static void print_header(const struct halo_rt *rt, const struct run_args *ra)
 {
     const struct halo_run_opts *o = &ra->o;
@@ -137,13 +208,22 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
     int th = halo_rt_backend_threads(rt);
     printf("backend   %s%s%s%s, %d thread%s per rank, %d MPI ranks\n", bn, strcmp(bn, bv) ? " (" : "",
            strcmp(bn, bv) ? bv : "", strcmp(bn, bv) ? ")" : "", th, th == 1 ? "" : "s", halo_rt_size(rt));
+    const struct halo_rt_hosts *h = halo_rt_hosts(rt);
+    print_hosts(rt);
     if (o->clock == HALO_CLOCK_VIRTUAL)
         printf("clock     virtual: ranks compute one at a time with all cores, each compute time / its device's "
                "speed; links by the plan's model\n");
+    else if (h && h->n_hosts > 1)
+        printf("clock     wall: ranks run in parallel on %d hosts, times are wall-clock on the source's timeline\n",
+               h->n_hosts);
     else
         printf("clock     wall: ranks run in parallel, times are wall-clock; on one host each computing rank runs "
                "on its own share of the cores (threads: that share, unless --threads)\n");
-    if (o->link == HALO_LINK_REAL) printf("links     real: transport speed\n");
+    char list[256];
+    if (h) shm_ranks(h, list, sizeof list);
+    if (o->link == HALO_LINK_REAL && h && h->n_shm > 0)
+        printf("links     real (shared memory between ranks %s): memory copies, not a network\n", list);
+    else if (o->link == HALO_LINK_REAL) printf("links     real: transport speed\n");
     else printf("links     emulated: latency + bytes/bandwidth per message, one at a time per uplink and downlink%s%s\n",
                 o->rates_path ? ", rates from " : " (the plan's)", o->rates_path ? o->rates_path : "");
     if (o->weights_path) printf("weights   %s\n", o->weights_path);
@@ -437,6 +517,31 @@ static cJSON *header_json(const struct halo_rt *rt, const struct run_args *ra, c
     cJSON_AddNumberToObject(doc, "ranks", halo_rt_size(rt));
     cJSON_AddStringToObject(doc, "clock", halo_run_clock_name(o->clock));
     cJSON_AddStringToObject(doc, "link", halo_run_link_name(o->link));
+    const struct halo_rt_hosts *h = halo_rt_hosts(rt);
+    if (h) {
+        const struct halo_plan *p = halo_rt_plan(rt);
+        x = cJSON_AddObjectToObject(doc, "hosts");
+        cJSON_AddNumberToObject(x, "hosts", h->n_hosts);
+        cJSON_AddNumberToObject(x, "hostnames", h->n_hostnames);
+        cJSON_AddNumberToObject(x, "network_namespaces", h->n_netns);
+        cJSON_AddStringToObject(x, "transport", h->n_shm ? "shared memory" : "network");
+        cJSON *ranks = cJSON_AddArrayToObject(x, "ranks");
+        for (int r = 0; r < h->n_ranks; r++) {
+            const struct halo_rt_place *pl = &h->rank[r];
+            cJSON *y = cJSON_CreateObject();
+            cJSON_AddNumberToObject(y, "rank", r);
+            cJSON_AddStringToObject(y, "device", r < p->n_dev ? p->dev[r].name : "idle");
+            cJSON_AddStringToObject(y, "hostname", pl->hostname);
+            cJSON_AddNumberToObject(y, "host", pl->host);
+            cJSON_AddBoolToObject(y, "same_clock", pl->same_clock);
+            cJSON_AddNumberToObject(y, "offset_ms", pl->offset_ms);
+            cJSON_AddNumberToObject(y, "offset_err_ms", pl->offset_err_ms);
+            cJSON_AddNumberToObject(y, "round_trips", pl->samples);
+            cJSON_AddBoolToObject(y, "shared_memory", pl->shm);
+            cJSON_AddStringToObject(y, "btl", pl->btl);
+            cJSON_AddItemToArray(ranks, y);
+        }
+    }
     if (o->rates_path) cJSON_AddStringToObject(doc, "rates_file", o->rates_path);
     x = cJSON_AddObjectToObject(doc, "weights");
     if (o->weights_path) cJSON_AddStringToObject(x, "file", o->weights_path);
@@ -536,6 +641,7 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
             quit(rt, HALO_EXIT_FAIL);
         }
         failed += run_plan(cmd, rt, ra, &out, lat, err, ovh);
+        if (root && table) print_clocks(rt);
     }
     int rc = failed ? HALO_EXIT_FAIL : HALO_EXIT_OK;
     /* a file that could not be written is bad output, as when it cannot be created (exit 2) */
@@ -558,25 +664,45 @@ static int run_inferences(const struct halo_cli_cmd *cmd, struct halo_rt *rt, co
     return rc;
 }
 
+/* Without a launcher: checks the input, then runs this command again under mpirun, each rank on
+ * its host when the plan or --hostfile says where. */
+static int launch(const struct halo_cli_cmd *cmd, int argc, char **argv, const struct run_args *ra)
+{
+    int n_dev = 0, code = HALO_EXIT_FAIL;
+    char **hosts = NULL;
+    enum halo_status st = halo_rt_precheck(&ra->o, &n_dev, &hosts);
+    if (st == HALO_OK && ra->hostfile) st = halo_rt_check_hostfile(ra->hostfile, (const char *const *)hosts, n_dev);
+    char **av = st == HALO_OK ? halo_calloc((size_t)argc + 3, sizeof *av) : NULL;
+    if (st == HALO_OK && !av) st = HALO_ERR_NOMEM;
+    if (st == HALO_OK) {
+        int k = 0;
+        av[k++] = "halo";
+        av[k++] = (char *)cmd->name;
+        /* the ranks are placed: --hostfile is the launcher's, not theirs */
+        for (int i = 0; i < argc; i++) {
+            if (!strcmp(argv[i], "--hostfile")) i++;
+            else if (strncmp(argv[i], "--hostfile=", 11)) av[k++] = argv[i];
+        }
+        struct halo_launch l = {n_dev, ra->hostfile, (const char *const *)hosts, ra->o.transport == HALO_TRANSPORT_TCP};
+        st = halo_rt_relaunch(&l, k, av, &code);
+    }
+    free(av);
+    if (hosts) halo_strlist_free(hosts, n_dev);
+    return st == HALO_OK ? code : halo_cli_fail(cmd, st);
+}
+
 static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 {
     struct run_args ra;
     bool help = false;
     int rc = parse(cmd, argc, argv, &ra, &help);
+    if (rc == HALO_EXIT_OK && !help && ra.hostfile && halo_rt_under_launcher())
+        rc = halo_cli_usage_error(cmd, "--hostfile places the ranks of halo run's own launcher; under your mpirun "
+                                       "give the hostfile to mpirun (--hostfile F --map-by seq)");
+    /* a rank that fails before the runtime exists must fail a job that halo did not start too */
+    if (rc && halo_rt_under_launcher() && !halo_rt_status_read()) halo_rt_fail_job(rc);
     if (rc || help) return rc;
-    if (!halo_rt_under_launcher()) {
-        int n_dev = 0, code = HALO_EXIT_FAIL;
-        enum halo_status st = halo_rt_precheck(&ra.o, &n_dev);
-        if (st != HALO_OK) return halo_cli_fail(cmd, st);
-        char **av = halo_calloc((size_t)argc + 3, sizeof *av);
-        if (!av) return halo_cli_fail(cmd, HALO_ERR_NOMEM);
-        av[0] = "halo";
-        av[1] = (char *)cmd->name;
-        for (int i = 0; i < argc; i++) av[i + 2] = argv[i];
-        st = halo_rt_relaunch(n_dev, argc + 2, av, &code);
-        free(av);
-        return st == HALO_OK ? code : halo_cli_fail(cmd, st);
-    }
+    if (!halo_rt_under_launcher()) return launch(cmd, argc, argv, &ra);
     struct halo_rt *rt = NULL;
     enum halo_status st = halo_rt_init(NULL, NULL, &rt);
     if (st != HALO_OK) {
@@ -617,7 +743,7 @@ const struct halo_cli_cmd halo_cmd_run = {
              "[--clock virtual|wall] [--link emulated|real] [--verify] [--repeat K] [--warmup N] [--csv F] "
              "[--timeout-ms T] [--rates F] [--trace F] [--threads N] [--format table|csv|json] "
              "[--frames N [--fps F|max] [--arrivals periodic|poisson] [--inflight K] [--images DIR] [--deadline-ms D] "
-             "[--rotate]]",
+             "[--rotate]] [--hostfile F] [--transport auto|tcp] [--allow-shared-memory]",
     .summary = "execute a plan across MPI ranks; measured timeline beside the plan's prediction",
     .details =
         "Rank 0 is the source (holds the image, receives the logits); rank k runs the plan's device k.\n"
@@ -725,6 +851,9 @@ const struct halo_cli_cmd halo_cmd_run = {
         {"images", 0, "DIR", "stream: frames from the PNG/JPEG files of DIR in name order, cycling"},
         {"deadline-ms", 0, "D", "stream: count the frames whose latency exceeds D ms"},
         {"rotate", 0, NULL, "stream: the plans are variants of one stream, frame f runs plan f mod n"},
+        {"hostfile", 0, "F", "start rank k on line k's host of F (Open MPI's sequential mapper; see Hosts below)"},
+        {"transport", 0, "auto|tcp", "tcp: TCP between every pair of ranks (btl tcp,self); auto: Open MPI's choice"},
+        {"allow-shared-memory", 0, NULL, "--link real even where Open MPI may join ranks through shared memory"},
         {0}},
     .min_pos = 1,
     .max_pos = HALO_CLI_MAX_ARGS,

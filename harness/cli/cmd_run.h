@@ -15,6 +15,7 @@ struct run_args {
     const char *plans[HALO_CLI_MAX_ARGS];
     int repeat, warmup;
     const char *csv, *trace;
+    const char *hostfile;  /* --hostfile: the ranks' hosts, one line per rank */
     enum halo_cli_format format;
 };
 

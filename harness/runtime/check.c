@@ -5,6 +5,7 @@
 #include "core/image.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/parse.h"
 #include "exec/backend.h"
 #include "exec/codec.h"
 #include "model/model.h"
@@ -129,12 +130,72 @@ static enum halo_status readable(const char *what, const char *path)
     return HALO_OK;
 }
 
-enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
+/* The hosts the plans give ranks (rank r: device r of every plan that has one): one per rank, and
+ * the same in every plan. hosts[r] borrows a plan's string. */
+static enum halo_status plan_hosts(struct halo_plan *const *plans, const char *const *paths, int n_plans,
+                                   const char **hosts, int *named)
+{
+    *named = 0;
+    for (int i = 0; i < n_plans; i++)
+        for (int r = 0; r < plans[i]->n_dev; r++) {
+            const char *h = plans[i]->dev[r].host;
+            if (!h) continue;
+            if (hosts[r] && strcmp(hosts[r], h))
+                return halo_error(HALO_ERR_INVALID, "%s: devices[%d].host: '%s', but another plan of the job puts "
+                                                    "rank %d on '%s': a rank runs on one host", paths[i], r, h, r,
+                                  hosts[r]);
+            if (!hosts[r]) {
+                hosts[r] = h;
+                ++*named;
+            }
+        }
+    return HALO_OK;
+}
+
+/* A hostfile line's host: its first word, or NULL for a blank or comment line. */
+static char *hostfile_host(char *line)
+{
+    char *hash = strchr(line, '#');
+    if (hash) *hash = '\0';
+    char *save = NULL, *w = strtok_r(line, " \t\r\n", &save);
+    return w;
+}
+
+enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hosts, int n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return halo_error(HALO_ERR_IO, "--hostfile: %s: cannot open: %s", path, strerror(errno));
+    char line[1024];
+    int k = 0, lineno = 0;
+    enum halo_status st = HALO_OK;
+    while (st == HALO_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *h = hostfile_host(line);
+        if (!h) continue;
+        char what[300];
+        snprintf(what, sizeof what, "--hostfile: %s: line %d", path, lineno);
+        st = halo_check_host(what, h);
+        if (st == HALO_OK && k < n && hosts && strcmp(h, hosts[k]))
+            st = halo_error(HALO_ERR_INVALID, "--hostfile: %s: line %d: '%s', but the plan puts rank %d on '%s': the "
+                                              "hostfile lists the ranks' hosts in the plan's device order", path,
+                            lineno, h, k, hosts[k]);
+        k++;
+    }
+    if (st == HALO_OK && ferror(f)) st = halo_error(HALO_ERR_IO, "--hostfile: %s: cannot read: %s", path, strerror(errno));
+    fclose(f);
+    if (st == HALO_OK && k != n)
+        st = halo_error(HALO_ERR_INVALID, "--hostfile: %s: %d hosts, the plan has %d ranks: one line per rank, in the "
+                                          "plan's device order", path, k, n);
+    return st;
+}
+
+enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev, char ***hosts_out)
 {
     struct halo_graph *g = NULL;
     enum halo_status st = HALO_OK;
     int n_blocks = 0;
     *n_dev = 0;
+    *hosts_out = NULL;
     struct halo_plan **plans = halo_calloc((size_t)o->n_plans, sizeof *plans);
     if (!plans) return HALO_ERR_NOMEM;
     for (int i = 0; i < o->n_plans && st == HALO_OK; i++) {
@@ -149,6 +210,22 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
             if (halo_plan_variant(plans[i], v)->n_blocks > n_blocks) n_blocks = halo_plan_variant(plans[i], v)->n_blocks;
     }
     if (st == HALO_OK && o->rotate) st = halo_rt_check_rotation(plans, o->n_plans, o->plan_paths);
+    if (st == HALO_OK) {
+        const char **hosts = halo_calloc((size_t)*n_dev, sizeof *hosts);
+        int named = 0;
+        st = hosts ? plan_hosts(plans, o->plan_paths, o->n_plans, hosts, &named) : HALO_ERR_NOMEM;
+        if (st == HALO_OK && named == *n_dev) {
+            char **copy = halo_calloc((size_t)*n_dev, sizeof *copy);
+            for (int r = 0; copy && r < *n_dev; r++)
+                if (!(copy[r] = halo_strdup(hosts[r]))) {
+                    halo_strlist_free(copy, r);
+                    copy = NULL;
+                }
+            if (!copy) st = HALO_ERR_NOMEM;
+            *hosts_out = copy;
+        }
+        free(hosts);
+    }
     for (int i = 0; i < o->n_plans; i++) halo_plan_free(plans[i]);
     free(plans);
     if (st == HALO_OK && !halo_backend_compiled(o->backend))
@@ -185,5 +262,9 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev)
         halo_faults_free(&f);
     }
     halo_graph_free(g);
+    if (st != HALO_OK && *hosts_out) {
+        halo_strlist_free(*hosts_out, *n_dev);
+        *hosts_out = NULL;
+    }
     return st;
 }

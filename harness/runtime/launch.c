@@ -4,7 +4,14 @@
  * cores, the run-as-root variables when root, and orte_abort_on_non_zero_status=0 so that a rank
  * that dies does not make mpirun kill the source before it can name that rank. With that setting
  * Open MPI 4.1's mpirun exits 0 when every rank exits non-zero, so the source also writes its exit
- * status to a file the launcher reads (HALO_RUN_STATUS_FILE). */
+ * status to a file the launcher reads (HALO_RUN_STATUS_FILE).
+ *
+ * Hosts. With a hostfile (the user's, or one written from the plan's hosts) the ranks go to their
+ * hosts in rank order: Open MPI's sequential mapper (--map-by seq) puts rank k on the host of the
+ * hostfile's line k, repeated hosts included. Ranks on several hosts talk TCP (OMPI_MCA_btl=tcp,self,
+ * unless the user set a btl): Open MPI's default would join ranks of one kernel through shared
+ * memory, which is no network. A source on another host than mpirun cannot write the status file;
+ * its failures end the job through MPI_Abort, whose code mpirun passes on. */
 #define _GNU_SOURCE
 #include "core/alloc.h"
 #include "runtime/runtime.h"
@@ -50,8 +57,9 @@ static bool on_path(const char *name)
 
 bool halo_rt_status_read(void)
 {
+    /* a rank on another host than the launcher sees no such file (or no such variable) */
     const char *path = getenv("HALO_RUN_STATUS_FILE");
-    return path && *path;
+    return path && *path && access(path, W_OK) == 0;
 }
 
 void halo_rt_report_exit(int code)
@@ -95,8 +103,27 @@ static void on_relaunch_signal(int sig, siginfo_t *info, void *ctx)
 static const int relaunch_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_RELAUNCH_SIGNALS ((int)(sizeof relaunch_signals / sizeof *relaunch_signals))
 
-enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_status)
+/* The plan's hosts as a hostfile for the sequential mapper: one line per rank. */
+static enum halo_status write_hostfile(const char *path, const char *const *hosts, int n)
 {
+    FILE *f = fopen(path, "w");
+    if (!f) return halo_error(HALO_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    for (int r = 0; r < n; r++) fprintf(f, "%s\n", hosts[r]);
+    if (fclose(f) != 0) return halo_error(HALO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return HALO_OK;
+}
+
+/* Whether the hosts are not all one. */
+static bool several_hosts(const char *const *hosts, int n)
+{
+    for (int r = 1; hosts && r < n; r++)
+        if (strcmp(hosts[r], hosts[0])) return true;
+    return false;
+}
+
+enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **argv, int *exit_status)
+{
+    int np = l->np;
     *exit_status = 1;
     if (getenv("HALO_RUN_LAUNCHED"))
         return halo_error(HALO_ERR_MPI, "started by mpirun, but no MPI launcher variables (OMPI_COMM_WORLD_SIZE, "
@@ -111,13 +138,36 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     char np_s[32];
     snprintf(np_s, sizeof np_s, "%d", np);
-    char **av = halo_calloc((size_t)argc + 16, sizeof *av);
+    char **av = halo_calloc((size_t)argc + 20, sizeof *av);
     if (!av) return HALO_ERR_NOMEM;
+    const char *tmpdir = getenv("TMPDIR");
+    char hosts_path[PATH_MAX] = "";
+    bool placed = l->hostfile || l->hosts;
+    if (l->hosts && !l->hostfile) {
+        snprintf(hosts_path, sizeof hosts_path, "%s/halo-run-hosts-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+        int hfd = mkstemp(hosts_path);
+        enum halo_status hs = hfd < 0 ? halo_error(HALO_ERR_IO, "%s: cannot create: %s", hosts_path, strerror(errno))
+                                      : (close(hfd), write_hostfile(hosts_path, l->hosts, np));
+        if (hs != HALO_OK) {
+            if (hfd >= 0) remove(hosts_path);
+            free(av);
+            return hs;
+        }
+    }
     int k = 0;
     av[k++] = "mpirun";
     av[k++] = "--bind-to";
     av[k++] = "none";
-    if (cores > 0 && np > cores) av[k++] = "--oversubscribe";
+    if (placed) {
+        /* rank k on line k's host; several ranks on one host share its slots */
+        av[k++] = "--map-by";
+        av[k++] = "seq";
+        av[k++] = "--hostfile";
+        av[k++] = (char *)(l->hostfile ? l->hostfile : hosts_path);
+        av[k++] = "--oversubscribe";
+    } else if (cores > 0 && np > cores) {
+        av[k++] = "--oversubscribe";
+    }
     av[k++] = "-np";
     av[k++] = np_s;
     av[k++] = exe;
@@ -139,7 +189,6 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     relaunch_child = 0;
     for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &sa, &old[i]);
     /* in $TMPDIR when set (as mkstemp's users expect), else /tmp */
-    const char *tmpdir = getenv("TMPDIR");
     char status_path[PATH_MAX];
     snprintf(status_path, sizeof status_path, "%s/halo-run-status-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     int sfd = mkstemp(status_path);
@@ -148,6 +197,7 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
         for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
         sigprocmask(SIG_SETMASK, &prev, NULL);
         free(av);
+        if (*hosts_path) remove(hosts_path);
         return halo_error(HALO_ERR_IO, "%s: cannot create: %s", status_path, strerror(err));
     }
     close(sfd);
@@ -158,6 +208,7 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
         sigprocmask(SIG_SETMASK, &prev, NULL);
         free(av);
         remove(status_path);
+        if (*hosts_path) remove(hosts_path);
         return halo_error(HALO_ERR_IO, "fork: %s", strerror(err));
     }
     if (pid == 0) {
@@ -166,6 +217,9 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
         setenv("HALO_RUN_LAUNCHED", "1", 1);
         setenv("HALO_RUN_STATUS_FILE", status_path, 1);
         setenv("OMPI_MCA_orte_abort_on_non_zero_status", "0", 0);
+        /* TCP when asked, or by default across hosts (the user's own btl setting stays) */
+        if (l->tcp) setenv("OMPI_MCA_btl", "tcp,self", 1);
+        else if (several_hosts(l->hosts, np)) setenv("OMPI_MCA_btl", "tcp,self", 0);
         if (geteuid() == 0) {
             setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
             setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
@@ -186,6 +240,7 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     relaunch_child = 0;
     int code = werr ? -1 : read_status(status_path);
     remove(status_path);
+    if (*hosts_path) remove(hosts_path);
     for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
     if (relaunch_signal) { /* end as the signal asked, now that the file is gone */
         fflush(stdout);
@@ -196,7 +251,10 @@ enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_statu
     int mpirun_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
     /* mpirun's own failure (127: not started, an abort) wins over a rank's "ok" */
     *exit_status = code < 0 ? (mpirun_status ? mpirun_status : 1) : (code == 0 ? mpirun_status : code);
-    if (code < 0 && mpirun_status == 0)
+    /* a source on another host than mpirun cannot write the file; it ends a failed job with
+     * MPI_Abort, so mpirun's 0 is then its success */
+    if (code < 0 && mpirun_status == 0 && placed) *exit_status = 0;
+    else if (code < 0 && mpirun_status == 0)
         return halo_error(HALO_ERR_MPI, "mpirun exited 0 but no rank reported a status (did the ranks start?)");
     return HALO_OK;
 }

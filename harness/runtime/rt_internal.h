@@ -4,11 +4,16 @@
  *
  *   runtime.c      lifetime (init, free, abort) and the small accessors of runtime.h
  *   rt_setup.c     struct rt_job: loading plans (and their variants), weights, frames and backend;
- *                  every rank's plan, links and weights checked against the source's; clock offsets
+ *                  every rank's plan, links and weights checked against the source's
+ *   rt_hosts.c     struct rt_hosts: where the ranks run (hosts by boot id, namespaces, hostnames),
+ *                  the plan's hosts checked, the transport between ranks
+ *   rt_clock.c     struct rt_clock: each rank's clock offset from the source's, by round trips at
+ *                  setup and again during the runs
  *   rt_wire.c      struct rt_wire: message buffers per frame slot, header, packing (the image as
  *                  uint8), checksum, link emulation
  *   rt_wait.c      struct rt_wait: non-blocking waits with deadlines; naming a dead or stalled rank
- *   rt_platform.c  no state: the cores a rank gets and their binding, /proc scraping
+ *   rt_platform.c  no state: the cores a rank gets and their binding, /proc scraping, this host's
+ *                  identity and Open MPI's transport settings
  *   rt_engine.c    struct rt_engine: the frames in a rank's slots — admission, every rank's steps
  *                  oldest frame first, gathers, results, in one loop
  *   rt_stream.c    the start and end of a stream (one inference is a stream of one frame), the
@@ -45,13 +50,17 @@
 
 /* MPI tags, one list for the job so that no two kinds of message can match each other. Message m
  * of a frame in slot s uses TAG_BASE + s * max_msg + m (the frame itself is in the header). */
-enum { TAG_INFO = 1, TAG_VERDICT, TAG_START, TAG_STALL, TAG_STATS, TAG_CLOCK, TAG_ADMIT, TAG_TOKEN, TAG_BASE = 32 };
+enum { TAG_INFO = 1, TAG_VERDICT, TAG_START, TAG_STALL, TAG_STATS, TAG_CLOCK, TAG_ADMIT, TAG_TOKEN, TAG_CLOCK_REPLY,
+       TAG_BASE = 32 };
 
 /* Every wait polls (MPI_Test) and sleeps this long between polls: a blocking wait would busy-poll
  * a core that a computing rank needs. */
 #define RT_POLL_SLEEP_MS 0.2
 /* Setup (loading weights, building backends, the reference run) has no prediction to scale. */
 #define RT_SETUP_TIMEOUT_MS 300000.0
+/* The source starts a stream a few ms after it sends the start; a start further ahead on a rank's
+ * clock means a wrong clock offset, never a wait. */
+#define RT_START_AHEAD_MAX_MS 10000.0
 
 /* What a rank waits for, in stall reports. */
 enum rt_wait_what { WAIT_MSG, WAIT_TOKEN, WAIT_START, WAIT_STATS, WAIT_SENDS, WAIT_SETUP, WAIT_ADMIT };
@@ -82,9 +91,53 @@ struct rt_job {
     char **image_names;
     int n_images;
     double speed;              /* this rank's device speed in the plan in use */
-    double offset_ms;          /* this rank's monotonic clock minus rank 0's */
     bool ready;                /* setup succeeded on every rank */
     bool print_local;          /* this rank's own setup error is the one to print */
+};
+
+/* rt_platform.c: what a rank tells the source about where it runs. */
+struct rt_host_id {
+    char boot_id[40];          /* /proc/sys/kernel/random/boot_id ("" when unreadable) */
+    uint64_t time_ns, net_ns;  /* inodes of its time and network namespaces (0 when unknown) */
+    char hostname[64];
+    char btl[64], pml[32];     /* Open MPI's btl and pml selections (MPI_T), "" when unknown */
+    int32_t placed;            /* 1: on the host the plan gives its device, 0: not, -1: the plan names none */
+    int32_t pad;
+};
+
+/* rt_hosts.c: rank 0's view of every rank's place (the public struct halo_rt_hosts points here). */
+struct rt_hosts {
+    struct halo_rt_place *place; /* [size] */
+    struct halo_rt_hosts pub;
+};
+
+/* A clock message: a round trip's stamps, or an estimate. */
+struct rt_clock_msg {
+    double t1, t2, t3;         /* ping sent (asker's clock), received and answered (answerer's clock) */
+    double offset_ms, err_ms, drift_ppm; /* an estimate (CLOCK_EST) */
+    int32_t kind, n;           /* n: round trips behind the estimate, or the estimates so far */
+};
+
+/* rt_clock.c: this rank's clock offset from the source's and its re-estimation; rank 0 answers. */
+struct rt_clock {
+    bool remote;               /* this rank's clock is not provably the source's: it keeps an offset */
+    double offset_ms;          /* this rank's monotonic clock minus the source's, the estimate in use */
+    double err_ms;             /* its bound (half the round trip it came from) */
+    double at_ms;              /* local ms of that estimate */
+    double setup_offset_ms, setup_at_ms;
+    int estimates;             /* taken during the runs */
+    double every_ms;           /* time between rounds of round trips during the runs */
+    /* a round in progress (ranks with remote clocks) */
+    double next_round;         /* local ms when the next round starts */
+    int round_n;               /* round trips done in the round */
+    double round_delay, round_offset; /* the round's best: smallest delay */
+    bool ping_out;
+    struct rt_clock_msg ping, pong, est;
+    MPI_Request ping_sreq, pong_req, est_sreq;
+    /* rank 0: answers pings, collects estimates */
+    struct rt_clock_msg in, *out; /* out: [size] */
+    MPI_Request in_req, *out_req;
+    double in_at;              /* local ms when the ping in `in` was seen */
 };
 
 /* rt_wire.c: per frame slot and message, the wire buffer (one per variant: sizes differ) and the
@@ -166,6 +219,7 @@ struct rt_engine {
     int n_frames;              /* of the stream */
     bool stream;               /* halo_rt_stream (not a single inference) */
     double t0;                 /* local monotonic ms of the stream's start */
+    double t0_src;             /* the same on the source's clock (t0 = t0_src + the clock offset) */
     double compute_ms;         /* this stream's compute on this rank (wall ms) */
     double timeout_ms;         /* per frame */
     double verify_grace_ms;    /* added to the wait for the next start: the source verifies a stream */
@@ -246,6 +300,8 @@ struct halo_rt {
     struct rt_engine eng;
     struct rt_token tok;
     struct rt_report rep;
+    struct rt_hosts hosts;
+    struct rt_clock clock;
 };
 
 /* ---- small helpers (rt_mpi_fail in runtime.c, the rest inline) -------------------------------- */
@@ -294,6 +350,30 @@ static inline int64_t rt_msg0(const struct halo_rt *rt, int f) { return halo_str
 void rt_free_plan_state(struct halo_rt *rt);
 /* Frees the job: plans, graph, backend, images, faults. */
 void rt_job_free(struct halo_rt *rt);
+
+/* ---- hosts (rt_hosts.c) ------------------------------------------------------------------------ */
+
+/* Rank 0 after every rank's setup: every rank's place from ids[size] (hosts by boot id, namespaces,
+ * clocks, shared memory); then the checks — every rank on the host the plan gives its device, and
+ * the transport that --transport and --link real need. An error names every rank that fails. */
+enum halo_status rt_hosts_judge(struct halo_rt *rt, const struct rt_host_id *ids);
+void rt_hosts_free(struct halo_rt *rt);
+
+/* ---- clocks (rt_clock.c) ----------------------------------------------------------------------- */
+
+/* After the verdict, every rank: rank 0 measures the offset of each rank in remote[] (rank 0) by
+ * round trips, best of several by smallest round trip, and sends it that estimate; this rank
+ * (remote[0] on other ranks: whether it takes part) keeps it. Rank 0 records them in its places. */
+enum halo_status rt_clock_setup(struct halo_rt *rt, const bool *remote);
+/* Tests the clock's requests once (from every wait): a rank with a remote clock starts a round of
+ * round trips every so often and adopts its estimate when better than the aged one in use (moving
+ * the stream's start on its clock); rank 0 answers and records estimates. Never blocks. */
+enum halo_status rt_clock_poll(struct halo_rt *rt);
+/* This rank's offset in use, ms (0 on the source's clock). */
+static inline double rt_clock_offset(const struct halo_rt *rt) { return rt->clock.offset_ms; }
+/* The end of the job: requests completed or cancelled. */
+void rt_clock_close(struct halo_rt *rt);
+void rt_clock_free(struct halo_rt *rt);
 /* Rank 0: frame f's pixels (the pool's image f mod n, or the random frame of seed + f into *own). */
 enum halo_status rt_frame_pixels(struct halo_rt *rt, int f, struct halo_image_rgb8 *own,
                                  const struct halo_image_rgb8 **rgb, int *image);
@@ -382,6 +462,13 @@ void rt_pin_threads(const struct rt_cpu_share *share, int threads);
 void rt_wake_threads(int threads);
 /* Whether a thread of this process other than the caller is running (Linux: /proc/self/task). */
 bool rt_other_threads_running(void);
+/* Where this process runs (boot id, namespaces, hostname) and Open MPI's transport settings; after
+ * MPI_Init. `plan_host`: the host the plan gives this rank's device, or NULL. */
+void rt_host_identify(struct rt_host_id *id, const char *plan_host);
+/* Whether Open MPI, with these btl and pml selections, may join two ranks of one kernel through
+ * shared memory: the btl allows vader/sm (an unknown, "", selection allows all), or the pml is
+ * UCX by name. */
+bool rt_transport_may_shm(const char *btl, const char *pml);
 
 /* ---- the stream engine (rt_engine.c) ------------------------------------------------------------ */
 

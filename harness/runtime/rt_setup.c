@@ -1,9 +1,10 @@
 /* rt_setup: everything before the first inference, and the agreement of the ranks. Every rank loads
  * the plans, the graph, the weights and the backend (rank 0 the image too) and sends the source
- * what it got: its status, and hashes of its plans, links and weights. The source judges — a rank
- * that failed, or holds another plan or other weights, is named — and sends every rank the
- * verdict; ranks on another host then measure their clock offset against the source's. Also which
- * plan is in use: switching plans rebuilds every piece's per-plan state. */
+ * what it got: its status, hashes of its plans, links and weights, and where it runs. The source
+ * judges — a rank that failed, holds another plan or other weights, or runs on another host than
+ * the plan gives its device, is named; so is a transport that the options rule out (rt_hosts.c) —
+ * and sends every rank the verdict; ranks whose clock is not the source's then get their offset
+ * (rt_clock.c). Also which plan is in use: switching plans rebuilds every piece's per-plan state. */
 #include "runtime/rt_internal.h"
 #include "core/alloc.h"
 #include "core/hash.h"
@@ -22,8 +23,7 @@
 struct rank_info {
     int32_t status, n_dev;
     uint64_t plan_hash, links_hash, weights_hash;
-    double now_ms;
-    char host[64];
+    struct rt_host_id id;
     char err[512];
 };
 
@@ -31,7 +31,7 @@ struct rank_info {
 struct verdict {
     int32_t status, kind, rank, sync; /* sync: the rank's clock offset is measured next */
 };
-enum { VERDICT_OK, VERDICT_OWN, VERDICT_RANK_FAILED, VERDICT_PLAN, VERDICT_WEIGHTS };
+enum { VERDICT_OK, VERDICT_OWN, VERDICT_RANK_FAILED, VERDICT_PLAN, VERDICT_WEIGHTS, VERDICT_HOSTS };
 
 /* ---- the plan in use --------------------------------------------------------------------------- */
 
@@ -262,43 +262,6 @@ static enum halo_status load_rest(struct halo_rt *rt, uint64_t *weights_hash)
 
 /* ---- agreement --------------------------------------------------------------------------------- */
 
-/* Rank 0 measures the clock offset of each rank on another host (ping-pong, best of 8): wall-clock
- * emulation compares times stamped on different ranks. Ranks on the source's host share its clock.
- * remote[r] (rank 0) or remote[0] (other ranks: this rank) says who takes part. */
-static enum halo_status sync_clocks(struct halo_rt *rt, const bool *remote)
-{
-    for (int r = 1; r < rt->size; r++) {
-        if (rt->rank == 0 ? !remote[r] : (r != rt->rank || !remote[0])) continue;
-        int peer = rt->rank == 0 ? r : 0;
-        double best_rtt = INFINITY, best_off = 0, t0, t1;
-        MPI_Request q;
-        for (int i = 0; i < 8; i++) {
-            if (rt->rank == 0) {
-                t0 = halo_now_ms();
-                MPI_TRY(MPI_Isend(&t0, 1, MPI_DOUBLE, r, TAG_CLOCK, rt->comm, &q));
-                HALO_TRY(rt_wait_req(rt, &q, r, WAIT_SETUP));
-                MPI_TRY(MPI_Irecv(&t1, 1, MPI_DOUBLE, r, TAG_CLOCK, rt->comm, &q));
-                HALO_TRY(rt_wait_req(rt, &q, r, WAIT_SETUP));
-                double back = halo_now_ms();
-                if (back - t0 < best_rtt) {
-                    best_rtt = back - t0;
-                    best_off = t1 - 0.5 * (t0 + back);
-                }
-            } else {
-                MPI_TRY(MPI_Irecv(&t0, 1, MPI_DOUBLE, 0, TAG_CLOCK, rt->comm, &q));
-                HALO_TRY(rt_wait_req(rt, &q, 0, WAIT_SETUP));
-                t1 = halo_now_ms();
-                MPI_TRY(MPI_Isend(&t1, 1, MPI_DOUBLE, 0, TAG_CLOCK, rt->comm, &q));
-                HALO_TRY(rt_wait_req(rt, &q, 0, WAIT_SETUP));
-            }
-        }
-        if (rt->rank == 0) MPI_TRY(MPI_Isend(&best_off, 1, MPI_DOUBLE, peer, TAG_CLOCK, rt->comm, &q));
-        else MPI_TRY(MPI_Irecv(&rt->job.offset_ms, 1, MPI_DOUBLE, peer, TAG_CLOCK, rt->comm, &q));
-        HALO_TRY(rt_wait_req(rt, &q, peer, WAIT_SETUP));
-    }
-    return HALO_OK;
-}
-
 /* Every rank's info to the source; the verdict back (to the others; rank 0 judges after). */
 static enum halo_status exchange_setup(struct halo_rt *rt, struct rank_info *mine, struct rank_info *info,
                                        struct verdict *v)
@@ -352,6 +315,12 @@ static struct verdict judge(struct halo_rt *rt, const struct rank_info *info)
                        (unsigned long long)info[0].weights_hash);
             return (struct verdict){HALO_ERR_MISMATCH, VERDICT_WEIGHTS, r, 0};
         }
+    struct rt_host_id *ids = halo_calloc((size_t)rt->size, sizeof *ids);
+    enum halo_status st = ids ? HALO_OK : HALO_ERR_NOMEM;
+    for (int r = 0; ids && r < rt->size; r++) ids[r] = info[r].id;
+    if (st == HALO_OK) st = rt_hosts_judge(rt, ids);
+    free(ids);
+    if (st != HALO_OK) return (struct verdict){st, VERDICT_HOSTS, 0, 0};
     return (struct verdict){HALO_OK, VERDICT_OK, 0, 0};
 }
 
@@ -375,15 +344,15 @@ static enum halo_status load(struct halo_rt *rt, uint64_t *wh)
     return st;
 }
 
-/* Rank 0 after the verdict: tells every rank, measures remote clocks. */
-static enum halo_status announce(struct halo_rt *rt, const struct rank_info *info, struct verdict v)
+/* Rank 0 after the verdict: tells every rank, measures the clocks that are not its own. */
+static enum halo_status announce(struct halo_rt *rt, struct verdict v)
 {
     enum halo_status xs = HALO_OK;
     bool *remote = halo_calloc((size_t)rt->size, sizeof *remote);
     if (!remote) xs = HALO_ERR_NOMEM;
-    /* emulated links on the wall clock compare times across ranks: other hosts' clocks differ */
-    for (int r = 1; remote && r < rt->size; r++)
-        remote[r] = v.status == HALO_OK && rt_wall_emulated(rt) && strcmp(info[r].host, info[0].host) != 0;
+    /* a rank's times count on the source's timeline (deadlines, emulated links, the report): a
+     * clock that is not provably the source's gets an offset */
+    for (int r = 1; remote && r < rt->size; r++) remote[r] = v.status == HALO_OK && !rt->hosts.place[r].same_clock;
     for (int r = 1; r < rt->size && xs == HALO_OK; r++) {
         MPI_Request q;
         struct verdict vr = v;
@@ -391,7 +360,7 @@ static enum halo_status announce(struct halo_rt *rt, const struct rank_info *inf
         int rc = MPI_Isend(&vr, sizeof vr, MPI_BYTE, r, TAG_VERDICT, rt->comm, &q);
         xs = rc == MPI_SUCCESS ? rt_wait_req(rt, &q, r, WAIT_SETUP) : rt_mpi_fail(rc, "MPI_Isend(verdict)");
     }
-    if (xs == HALO_OK && v.status == HALO_OK) xs = sync_clocks(rt, remote);
+    if (xs == HALO_OK && v.status == HALO_OK) xs = rt_clock_setup(rt, remote);
     free(remote);
     return xs;
 }
@@ -418,7 +387,10 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
             mine.links_hash = halo_fnv1a(mine.links_hash, &h[1], sizeof h[1]);
         }
     mine.weights_hash = wh;
-    if (gethostname(mine.host, sizeof mine.host - 1) != 0) snprintf(mine.host, sizeof mine.host, "?");
+    const char *plan_host = NULL; /* the host the plans give this rank's device */
+    for (int i = 0; i < rt->job.n_plans && !plan_host; i++)
+        if (rt->rank < rt->job.plans[i]->n_dev) plan_host = rt->job.plans[i]->dev[rt->rank].host;
+    rt_host_identify(&mine.id, plan_host);
     snprintf(mine.err, sizeof mine.err, "%s", st == HALO_OK ? "" : halo_error_msg());
     char own_err[sizeof mine.err];
     snprintf(own_err, sizeof own_err, "%s", mine.err);
@@ -434,7 +406,7 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
     if (rt->rank != 0) {
         if (v.status == HALO_OK) {
             bool me = v.sync;
-            HALO_TRY(sync_clocks(rt, &me));
+            HALO_TRY(rt_clock_setup(rt, &me));
             rt->job.ready = true;
             return HALO_OK;
         }
@@ -445,7 +417,7 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
     }
     v = judge(rt, info);
     if (v.kind == VERDICT_OWN) halo_error(st, "%s", own_err);
-    xs = announce(rt, info, v);
+    xs = announce(rt, v);
     free(info);
     if (xs != HALO_OK) return xs;
     if (v.status != HALO_OK) return v.status;

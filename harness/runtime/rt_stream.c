@@ -102,7 +102,14 @@ static enum halo_status begin(struct halo_rt *rt, int index, int n, bool stream,
     if (sm.n_frames != n)
         return halo_error(HALO_ERR_INTERNAL, "rank %d expected %d frames, the source sent %d", rt->rank, n, sm.n_frames);
     e->seq = sm.seq;
-    e->t0 = sm.t0_ms + rt->job.offset_ms;
+    /* the start on this rank's clock: the source's start + this clock's offset (re-estimates
+     * during the stream move it, rt_clock.c) */
+    e->t0_src = sm.t0_ms;
+    e->t0 = sm.t0_ms + rt_clock_offset(rt);
+    if (rt->rank != 0 && e->t0 - halo_now_ms() > RT_START_AHEAD_MAX_MS)
+        return halo_error(HALO_ERR_INTERNAL, "rank %d (%s): the source's start lies %.0f ms ahead on this rank's clock "
+                                             "(offset %.3f ms): its clock offset is wrong", rt->rank,
+                          rt_dev_name(rt, rt->rank), e->t0 - halo_now_ms(), rt_clock_offset(rt));
     /* a frame among `inflight` others may wait for them (on the virtual clock, for them all in turn) */
     e->timeout_ms = rt->job.opts.timeout_ms > 0 || !stream ? sm.timeout_ms : sm.timeout_ms * rt->job.n_slots;
     rt->wait.timeout_ms = e->timeout_ms;

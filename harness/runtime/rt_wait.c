@@ -54,6 +54,7 @@ void rt_wait_close(struct halo_rt *rt)
         MPI_Wait(&w->stall_req, MPI_STATUS_IGNORE);
     }
     if (w->stall_sreq != MPI_REQUEST_NULL) MPI_Wait(&w->stall_sreq, MPI_STATUS_IGNORE);
+    rt_clock_close(rt);
 }
 
 void rt_wait_free(struct halo_rt *rt)
@@ -105,6 +106,7 @@ static enum halo_status poll_stalls(struct halo_rt *rt)
 static enum halo_status progress(struct halo_rt *rt)
 {
     struct rt_wait *w = &rt->wait;
+    HALO_TRY(rt_clock_poll(rt));
     if (!rt->wire.slot || !w->idx) return HALO_OK; /* setup: nothing of an inference is in flight */
     HALO_TRY(rt_wire_poll(rt, w->idx, &w->progressed));
     HALO_TRY(rt_token_poll(rt, &w->progressed));

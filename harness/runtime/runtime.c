@@ -58,6 +58,7 @@ enum halo_status halo_rt_init(int *argc, char ***argv, struct halo_rt **out)
     /* MPI's null handles are not zero bytes: the requests tested before their first use */
     rt->comm = MPI_COMM_NULL;
     rt->eng.start_req = rt->wait.stall_req = rt->wait.stall_sreq = rt->rep.stats_sreq = MPI_REQUEST_NULL;
+    rt->clock.in_req = rt->clock.ping_sreq = rt->clock.pong_req = rt->clock.est_sreq = MPI_REQUEST_NULL;
     *out = rt;
     MPI_TRY(MPI_Init(argc, argv));
     MPI_TRY(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
@@ -79,7 +80,19 @@ void halo_rt_free(struct halo_rt *rt)
     rt_wait_free(rt);
     rt_report_free(rt);
     rt_job_free(rt);
+    rt_hosts_free(rt);
+    rt_clock_free(rt);
     free(rt);
+}
+
+void halo_rt_fail_job(int code)
+{
+    int up = 0;
+    fflush(stdout);
+    fflush(stderr);
+    if (MPI_Initialized(&up) == MPI_SUCCESS && !up) MPI_Init(NULL, NULL);
+    MPI_Abort(MPI_COMM_WORLD, code);
+    _exit(code);
 }
 
 void halo_rt_abort(struct halo_rt *rt, int code)

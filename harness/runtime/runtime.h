@@ -25,6 +25,13 @@ enum halo_link_mode {
     HALO_LINK_REAL,     /* transport speed (real clusters) */
 };
 
+/* What carries rank-to-rank messages. Open MPI connects ranks of one kernel through shared memory
+ * (its vader btl) unless told otherwise, also across network namespaces and containers. */
+enum halo_transport {
+    HALO_TRANSPORT_AUTO, /* Open MPI's choice; TCP (btl tcp,self) when the plan's devices name several hosts */
+    HALO_TRANSPORT_TCP,  /* TCP between every pair of ranks (btl tcp,self), checked on every rank */
+};
+
 struct halo_run_opts {
     const char *const *plan_paths; /* one or more plans of the same model and input, run in turn */
     int n_plans;
@@ -50,6 +57,35 @@ struct halo_run_opts {
     int inflight;             /* frames admitted and not done at most (memory: buffers per frame slot) */
     double deadline_ms;       /* > 0: count the frames whose latency exceeds it */
     bool rotate;              /* the plans are one stream's variants: frame f runs plan f mod n_plans */
+    enum halo_transport transport;
+    bool allow_shm;           /* --link real between ranks that Open MPI may join through shared memory */
+};
+
+/* Where a rank runs, and how its clock relates to the source's (rank 0 knows every rank's). */
+struct halo_rt_place {
+    char hostname[64];
+    int host;                 /* its host, decided by boot id: 0 the source's, then in order of rank */
+    int netns;                /* its network namespace among its host's (0: the first seen there) */
+    bool same_clock;          /* the source's own clock (same boot id and time namespace): no offset */
+    double offset_ms;         /* its monotonic clock minus the source's, the estimate in use */
+    double offset_err_ms;     /* that estimate's bound: half the round trip it came from */
+    double setup_offset_ms, setup_err_ms; /* the estimate at setup */
+    int samples;              /* round trips behind the setup's estimate (best of them) */
+    int estimates;            /* estimates taken during the runs (a round of round trips each) */
+    double drift_ppm;         /* (latest - setup offset) / time between them, 0 before the first */
+    bool shm;                 /* Open MPI may reach another rank of its host through shared memory */
+    char btl[64];             /* its Open MPI btl selection (MPI_T's "btl"; "" when unknown) */
+};
+
+/* The ranks' hosts and the transport between them (rank 0, after halo_rt_setup). */
+struct halo_rt_hosts {
+    int n_ranks;
+    int n_hosts;              /* distinct boot ids */
+    int n_hostnames;          /* distinct hostnames */
+    int n_netns;              /* distinct (boot id, network namespace) pairs */
+    int n_offset;             /* ranks whose clock is not the source's */
+    int n_shm;                /* ranks with shm set */
+    const struct halo_rt_place *rank; /* [n_ranks] */
 };
 
 /* The frames a stream admits at once when --inflight is not given: the plan's devices (enough for
@@ -142,8 +178,10 @@ enum halo_status halo_rt_load_plan(const struct halo_run_opts *opts, const char 
  * stored prediction is left as it is: the runtime replays the plan under the new rates (vclock). */
 enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_graph *g, const char *path);
 /* Everything about the input that can be checked before starting ranks; *n_dev: ranks needed
- * (the largest plan's devices). */
-enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev);
+ * (the largest plan's devices); *hosts: when every rank's device names a host in the plans, those
+ * hosts in rank order (n_dev strings, the caller frees them with halo_strlist_free), else NULL.
+ * Two plans that put one rank on different hosts are an error. */
+enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev, char ***hosts);
 
 /* --rotate: the plans (files `paths`) can be the variants of one stream — none rotates already, and
  * all share the first one's devices and links. */
@@ -155,10 +193,24 @@ enum halo_status halo_rt_check_rotation(struct halo_plan *const *plans, int n, c
 bool halo_rt_status_read(void);
 bool halo_rt_under_launcher(void);
 
+/* Where halo's own launcher puts the ranks and how they talk. */
+struct halo_launch {
+    int np;                   /* ranks */
+    const char *hostfile;     /* NULL, or a hostfile whose lines are the ranks' hosts in rank order */
+    const char *const *hosts; /* NULL, or np hosts in rank order (the plan's), written to a hostfile */
+    bool tcp;                 /* OMPI_MCA_btl=tcp,self (also set when the hosts are not all one) */
+};
+
+/* Checks a hostfile for halo's launcher: one line per rank, in rank order (Open MPI's sequential
+ * mapper; '#' comments, blank lines and the words after a line's host such as slots=N are
+ * ignored): n lines, and when hosts is not NULL each line's host is hosts[line] (the plan's). */
+enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hosts, int n);
+
 /* Runs this program again under `mpirun -np np --bind-to none` (plus --oversubscribe when np
  * exceeds the cores, and Open MPI's run-as-root variables when root) with the given arguments
- * (argv[0] is replaced by this executable), waits, and returns mpirun's exit status. */
-enum halo_status halo_rt_relaunch(int np, int argc, char **argv, int *exit_status);
+ * (argv[0] is replaced by this executable), waits, and returns mpirun's exit status. With hosts,
+ * ranks go to their hosts in rank order (Open MPI's sequential mapper). */
+enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **argv, int *exit_status);
 
 /* Under the launcher: records this process's exit status for halo_rt_relaunch (rank 0, and any
  * rank about to abort the job); does nothing when started by another launcher. */
@@ -189,6 +241,9 @@ enum halo_status halo_rt_use_plan(struct halo_rt *rt, int i);
 const char *halo_rt_backend_name(const struct halo_rt *rt);
 const char *halo_rt_backend_version(const struct halo_rt *rt);
 int halo_rt_backend_threads(const struct halo_rt *rt);
+/* Rank 0 after setup: every rank's host, clock offset and transport (estimates updated after each
+ * inference or stream). */
+const struct halo_rt_hosts *halo_rt_hosts(const struct halo_rt *rt);
 /* The timeout in force for the next inference, ms. */
 double halo_rt_timeout_ms(const struct halo_rt *rt);
 /* A stream's bound on frames in flight (--inflight, or halo_rt_default_inflight of the largest plan). */
@@ -213,6 +268,10 @@ enum halo_status halo_rt_warmup(struct halo_rt *rt, int n, double *wall_ms);
 
 /* Ends the run on every rank (rank 0 tells the others), then MPI_Finalize. */
 enum halo_status halo_rt_finish(struct halo_rt *rt);
+/* A rank that fails before halo_rt_init under a launcher halo did not start (bad arguments): with
+ * orte_abort_on_non_zero_status 0 Open MPI's mpirun would exit 0 for it, so this starts MPI and
+ * ends the job with MPI_Abort(code). Does not return. */
+void halo_rt_fail_job(int code);
 /* MPI_Abort with `code`: ends every rank of the job (after a fault). Does not return. */
 void halo_rt_abort(struct halo_rt *rt, int code);
 void halo_rt_free(struct halo_rt *rt);
