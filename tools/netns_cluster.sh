@@ -1,0 +1,264 @@
+#!/bin/sh
+# netns_cluster.sh: a cluster file as hosts on this machine — one network namespace per host, each
+# with a veth on a bridge in a hub namespace, its uplink shaped on the host side and its downlink on
+# the hub side (tc tbf at the device's rates) — and halo run across them: mpirun in the source's
+# namespace, an rsh agent that enters a host's namespace with its own hostname (unshare --uts)
+# and, where time namespaces work, its own monotonic clock (unshare --time), TCP between the ranks.
+#
+# usage: netns_cluster.sh up   CLUSTER.json [options]
+#        netns_cluster.sh run  CLUSTER.json [options] -- PLAN.json [halo run flags]
+#        netns_cluster.sh exec CLUSTER.json [options] -- COMMAND [ARGS]
+#        netns_cluster.sh down CLUSTER.json [options]
+#   up     makes the namespaces (a device's host is its "host" field, else its name); idempotent
+#   run    up (unless up already), halo run PLAN with a hostfile in the plan's device order, the
+#          bytes on every uplink before and after beside halo's "bytes moved", then down (unless it
+#          was up already); exits with halo run's status
+#   exec   COMMAND in the source's namespace with the testbed's Open MPI environment (the agent,
+#          TCP, the subnet) and $NETNS_HOSTFILE: to run your own mpirun
+#   down   removes what up made; idempotent
+# options:
+#   --prefix P            namespace names P-HOST and P-hub (default halo-tb)
+#   --subnet A.B.C        the hosts' /24 (default 10.77.0; refused when this machine uses it)
+#   --clock-offsets H=S,...  host H's monotonic clock runs S seconds off (time namespaces; also
+#                         $HALO_NETNS_CLOCK_OFFSETS)
+#   --btl LIST            Open MPI's btl for the ranks (default tcp,self; "default": Open MPI's own)
+#   --burst B             tbf burst (default 4kb: accurate to about 200 Mbit/s)
+#   --halo PATH           the halo binary (default: build/halo of this checkout, else halo on PATH)
+#   --keep                run: leave the testbed up
+# Needs root, ip (iproute2) with network namespaces, tc with tbf, unshare (util-linux), mpirun and
+# python3; without them it exits 77 with the reason. Everything it makes is named after the prefix
+# and removed on down, on failure and when interrupted. The cluster's latency_ms cannot be added
+# (no netem here): it is reported, not emulated.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+skip() { echo "SKIP: $*" >&2; exit 77; }
+die() { echo "netns_cluster.sh: $*" >&2; exit 2; }
+
+[ $# -ge 2 ] || die "usage: netns_cluster.sh up|run|exec|down CLUSTER.json [options] [-- ...]"
+verb=$1 cluster=$2
+shift 2
+case $verb in up | run | exec | down) ;; *) die "'$verb': expected up, run, exec or down" ;; esac
+prefix=halo-tb subnet=10.77.0 offsets=${HALO_NETNS_CLOCK_OFFSETS:-} btl=tcp,self burst=4kb keep=0
+halo=
+if [ -x "$root/build/halo" ]; then halo=$root/build/halo; fi
+while [ $# -gt 0 ]; do
+    case $1 in
+    --prefix) prefix=$2; shift 2 ;;
+    --subnet) subnet=$2; shift 2 ;;
+    --clock-offsets) offsets=$2; shift 2 ;;
+    --btl) btl=$2; shift 2 ;;
+    --burst) burst=$2; shift 2 ;;
+    --halo) halo=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --) shift; break ;;
+    *) die "'$1': unknown option" ;;
+    esac
+done
+printf '%s' "$prefix" | grep -qE '^[a-z0-9][a-z0-9-]{0,15}$' || die "--prefix: '$prefix': 1 to 16 of a-z, 0-9, -"
+printf '%s' "$subnet" | grep -qE '^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$' || die "--subnet: '$subnet': expected A.B.C"
+[ -r "$cluster" ] || die "$cluster: cannot read"
+state=/run/halo-netns/$prefix
+
+# ---- what the machine must have ----------------------------------------------------------------
+[ "$(id -u)" = 0 ] || skip "network namespaces and tc need root"
+command -v ip >/dev/null 2>&1 || skip "no ip (Debian: iproute2)"
+command -v tc >/dev/null 2>&1 || skip "no tc (Debian: iproute2)"
+command -v unshare >/dev/null 2>&1 || skip "no unshare (Debian: util-linux)"
+command -v python3 >/dev/null 2>&1 || skip "no python3"
+if [ "$verb" != down ]; then
+    command -v mpirun >/dev/null 2>&1 || skip "no mpirun (Debian: openmpi-bin)"
+fi
+
+# hosts of the cluster: "INDEX HOST UP_MBPS DOWN_MBPS LATENCY_MS SOURCE(0|1)" per host, the source
+# first, in the devices' order; a host named by several devices takes the first one's rates
+hosts_table() {
+    python3 - "$cluster" <<'PY'
+import json, re, sys
+c = json.load(open(sys.argv[1]))
+seen, rows = {}, []
+devs = c["devices"]
+order = [d for d in devs if d["name"] == c["source"]] + [d for d in devs if d["name"] != c["source"]]
+for d in order:
+    h = d.get("host", d["name"])
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,30}", h):
+        sys.exit("%s: device %s: host '%s' cannot be a namespace's hostname here (letters, digits, '-')" % (sys.argv[1], d["name"], h))
+    if h in seen:
+        continue
+    seen[h] = len(rows)
+    rows.append("%d %s %s %s %s %d" % (len(rows), h, d["uplink_mbps"], d["downlink_mbps"], d.get("latency_ms", 0), d["name"] == c["source"]))
+print("\n".join(rows))
+PY
+}
+table=$(hosts_table) || die "$cluster: cannot read its devices"
+n_hosts=$(printf '%s\n' "$table" | wc -l)
+[ "$n_hosts" -le 250 ] || die "$cluster: $n_hosts hosts, a /24 holds 250"
+src_host=$(printf '%s\n' "$table" | awk '$6 == 1 {print $2}')
+hub=$prefix-hub
+
+ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+
+# ---- down ----------------------------------------------------------------------------------------
+down() {
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$prefix-" || true); do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    rm -rf "$state"
+}
+
+if [ "$verb" = down ]; then
+    down
+    exit 0
+fi
+
+# ---- up ------------------------------------------------------------------------------------------
+time_ns_ok() { unshare --time --monotonic 1 true >/dev/null 2>&1; }
+
+offset_of() { # the offset of host $1 in seconds (0 when none)
+    printf '%s' "$offsets" | tr ',' '\n' | awk -F= -v h="$1" '$1 == h {print $2; found = 1} END {if (!found) print 0}'
+}
+
+up() {
+    if ip -4 addr show 2>/dev/null | grep -q "inet $subnet\." || ip -4 route show 2>/dev/null | grep -q "^$subnet\."; then
+        die "--subnet $subnet: this machine uses it already; pick another (--subnet A.B.C)"
+    fi
+    mkdir -p "$state"
+    ip netns add "$hub"
+    ip -n "$hub" link set lo up
+    ip -n "$hub" link add br0 type bridge
+    ip -n "$hub" link set br0 up
+    while read -r i host upm downm lat src; do
+        ns=$prefix-$host
+        ip netns add "$ns"
+        ip -n "$ns" link set lo up
+        ip -n "$hub" link add "p$i" type veth peer name halo0 netns "$ns"
+        ip -n "$hub" link set "p$i" master br0
+        ip -n "$hub" link set "p$i" up
+        ip -n "$ns" addr add "$subnet.$((i + 1))/24" dev halo0
+        ip -n "$ns" link set halo0 up
+        # tc takes whole kbit/s: Mbit/s x 1000, rounded
+        up_k=$(awk -v m="$upm" 'BEGIN {printf "%d", m * 1000 + 0.5}')
+        down_k=$(awk -v m="$downm" 'BEGIN {printf "%d", m * 1000 + 0.5}')
+        ip netns exec "$ns" tc qdisc replace dev halo0 root tbf rate "${up_k}kbit" burst "$burst" latency 200ms ||
+            skip "tc tbf is not available here"
+        ip netns exec "$hub" tc qdisc replace dev "p$i" root tbf rate "${down_k}kbit" burst "$burst" latency 200ms
+        echo "$host" >>"$state/hosts.all"
+        awk -v u="$upm" -v d="$downm" 'BEGIN {exit !(u > 200 || d > 200)}' &&
+            echo "netns_cluster.sh: $host: tbf is accurate to about 200 Mbit/s; its $upm/$downm Mbit/s may run fast" >&2
+        awk -v l="$lat" 'BEGIN {exit !(l > 0)}' &&
+            echo "netns_cluster.sh: $host: latency_ms $lat is not emulated (no netem here)" >&2
+        true
+    done <<EOF
+$table
+EOF
+    # the agent Open MPI starts its daemons with: HOST's namespace, its hostname, its clock
+    : >"$state/offsets"
+    tns=0
+    if [ -n "$offsets" ]; then
+        if time_ns_ok; then tns=1; else echo "netns_cluster.sh: time namespaces are not available: clocks not offset" >&2; fi
+    fi
+    for host in $(cat "$state/hosts.all"); do
+        off=$(offset_of "$host")
+        printf '%s\n' "$off" | grep -qE '^-?[0-9]+$' || die "--clock-offsets: $host: '$off': whole seconds expected"
+        [ "$tns" = 1 ] && [ "$off" != 0 ] && echo "$host $off" >>"$state/offsets"
+    done
+    cat >"$state/agent" <<EOF
+#!/bin/sh
+# rsh agent of the testbed $prefix: "agent HOST COMMAND..." runs COMMAND in HOST's namespace under
+# HOST's hostname (and monotonic clock offset, when given)
+while [ \$# -gt 0 ] && [ "\${1#-}" != "\$1" ]; do shift; done
+host=\$1
+shift
+off=\$(awk -v h="\$host" '\$1 == h {print \$2}' "$state/offsets")
+if [ -n "\$off" ]; then
+    exec ip netns exec "$prefix-\$host" unshare --uts --time --monotonic "\$off" sh -c 'hostname "\$0"; exec sh -c "\$1"' "\$host" "\$*"
+fi
+exec ip netns exec "$prefix-\$host" unshare --uts sh -c 'hostname "\$0"; exec sh -c "\$1"' "\$host" "\$*"
+EOF
+    chmod +x "$state/agent"
+    echo "$src_host" >"$state/source"
+}
+
+made=0
+if ! ns_exists "$hub"; then
+    trap 'down' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    made=1
+    up
+fi
+
+# ---- inside the source's namespace ---------------------------------------------------------------
+in_source() { # COMMAND...: with the testbed's Open MPI environment, under the source's hostname
+    off=$(awk -v h="$src_host" '$1 == h {print $2}' "$state/offsets")
+    set -- env OMPI_MCA_plm_rsh_agent="$state/agent" OMPI_MCA_btl_tcp_if_include="$subnet.0/24" \
+        OMPI_MCA_oob_tcp_if_include="$subnet.0/24" NETNS_HOSTFILE="$state/hostfile" "$@"
+    [ "$btl" = default ] || set -- env OMPI_MCA_btl="$btl" "$@"
+    [ "$(id -u)" = 0 ] && set -- env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$@"
+    if [ -n "$off" ]; then
+        ip netns exec "$prefix-$src_host" unshare --uts --time --monotonic "$off" sh -c 'hostname "$0"; shift; exec "$@"' "$src_host" - "$@"
+    else
+        ip netns exec "$prefix-$src_host" unshare --uts sh -c 'hostname "$0"; shift; exec "$@"' "$src_host" - "$@"
+    fi
+}
+
+# bytes sent on every host's uplink (the host side of its veth)
+uplink_bytes() {
+    t=0
+    for host in $(cat "$state/hosts.all"); do
+        b=$(ip netns exec "$prefix-$host" cat /sys/class/net/halo0/statistics/tx_bytes)
+        t=$((t + b))
+    done
+    echo "$t"
+}
+
+case $verb in
+up)
+    trap - EXIT
+    echo "netns_cluster.sh: up: $n_hosts hosts in namespaces $prefix-*, subnet $subnet.0/24, hub $hub"
+    echo "netns_cluster.sh: agent $state/agent; down with: $0 down $cluster --prefix $prefix"
+    exit 0
+    ;;
+exec)
+    [ $# -gt 0 ] || die "exec: a command after --"
+    set +e
+    in_source "$@"
+    rc=$?
+    [ "$made" = 1 ] && [ "$keep" = 0 ] || trap - EXIT
+    exit "$rc"
+    ;;
+esac
+
+# run: the hostfile in the plan's device order
+[ $# -gt 0 ] || die "run: halo run's arguments after -- (PLAN.json first)"
+[ -n "$halo" ] || halo=$(command -v halo || true)
+[ -n "$halo" ] || die "no halo binary: build it (tools/build.sh) or pass --halo PATH"
+plan=$1
+python3 - "$cluster" "$plan" >"$state/hostfile" <<'PY' || die "$plan: cannot map its devices to the cluster's hosts"
+import json, sys
+c, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+host = {d["name"]: d.get("host", d["name"]) for d in c["devices"]}
+for d in p["devices"]:
+    if d["name"] not in host:
+        sys.exit("%s: device %s is not in %s" % (sys.argv[2], d["name"], sys.argv[1]))
+    print(host[d["name"]])
+PY
+before=$(uplink_bytes)
+set +e
+in_source "$halo" run "$@" --hostfile "$state/hostfile" | tee "$state/out"
+rc=$?
+set -e
+after=$(uplink_bytes)
+# halo's bytes moved over every inference: the timed ones print theirs, a warm-up moves as many
+# as the plan's next timed inference
+moved=$(awk '/^warm-up [0-9]+:/ {w++} /^inference [0-9]+ of [0-9]+:/ {
+        for (i = 1; i <= NF; i++) if ($i == "moved") {t += $(i + 1) * (1 + w); w = 0}
+    } END {printf "%.6f", t}' "$state/out")
+awk -v b="$before" -v a="$after" -v m="$moved" 'BEGIN {
+    w = (a - b) / 1e6
+    printf "netns_cluster.sh: bytes on the uplinks %.6f MB (frames with their headers, acknowledgements, MPI control, Open MPI daemons); halo'\''s bytes moved %.6f MB over every inference, warm-ups included", w, m
+    if (m > 0) printf " (uplinks / moved = %.3f)", w / m
+    printf "\n" }'
+[ "$keep" = 1 ] && trap - EXIT
+exit "$rc"
