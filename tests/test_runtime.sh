@@ -141,6 +141,14 @@ HALO_TEST_CORRUPT_RANK=1 \
     run 1 30 "verify FAILED: 1 of 1 runs differ from single-device inference" \
     "$HALO" run "$P" --backend ref --verify --warmup 0
 
+# verify's tolerance on a backend that reorders float sums (1e-4 of max |logit|): logits off by a
+# relative 3e-4 fail, off by 3e-5 pass
+HALO_TEST_SCALE_LOGITS=3e-4 \
+    run 1 30 "verify FAILED: 1 of 1 runs differ from single-device inference" \
+    "$HALO" run "$P" --backend cpu --verify --warmup 0
+HALO_TEST_SCALE_LOGITS=3e-5 \
+    run 0 30 "verify OK" "$HALO" run "$P" --backend cpu --verify --warmup 0
+
 # bad input: one line on stderr, exit 2, before any rank starts
 run 2 10 "nope.json: cannot open" "$HALO" run "$tmp/nope.json"
 checks=$((checks + 1))
