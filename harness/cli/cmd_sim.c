@@ -82,7 +82,7 @@ static enum halo_status dump(const char *dir, const char *method, struct halo_pl
         const struct halo_plan *p = plans[s];
         double *bw = halo_malloc((size_t)p->n_dev * p->n_dev, sizeof *bw);
         if (!bw) return HALO_ERR_NOMEM;
-        halo_sim_bandwidths(p, c, ch, maps[s], seed, (uint64_t)i, bw);
+        halo_sim_bandwidths(p, c, ch, maps[s], seed, (uint64_t)i, bw, NULL);
         cJSON *j = cJSON_CreateObject(), *m = cJSON_AddArrayToObject(j, "bandwidth_mbps");
         cJSON_AddStringToObject(j, "schema", "halo-rates/1");
         cJSON *names = cJSON_AddArrayToObject(j, "devices");
@@ -322,21 +322,25 @@ static enum halo_status stream_one(const struct halo_planner_ctx *ctx, const str
     *pp = p;
     int n = A->stream.n_frames, nd = p->n_dev;
     int *map = halo_malloc((size_t)nd, sizeof *map);
-    double *bw = halo_malloc((size_t)n * nd * nd, sizeof *bw);
-    const double **frame = halo_malloc((size_t)n, sizeof *frame);
-    enum halo_status st = map && bw && frame ? HALO_OK : HALO_ERR_NOMEM;
+    double *bw = halo_malloc((size_t)n * nd * nd, sizeof *bw), *cap = halo_malloc((size_t)n * 2 * nd, sizeof *cap);
+    const double **frame = halo_malloc((size_t)n, sizeof *frame), **frame_cap = halo_malloc((size_t)n, sizeof *frame_cap);
+    enum halo_status st = map && bw && cap && frame && frame_cap ? HALO_OK : HALO_ERR_NOMEM;
     if (st == HALO_OK) st = halo_sim_device_map(p, c, map);
     for (int f = 0; f < n && st == HALO_OK; f++) { /* frame f sees draw f: the same for every method */
-        halo_sim_bandwidths(p, c, ch, map, A->seed, (uint64_t)f, bw + (size_t)f * nd * nd);
         frame[f] = bw + (size_t)f * nd * nd;
+        frame_cap[f] = cap + (size_t)f * 2 * nd;
+        halo_sim_bandwidths(p, c, ch, map, A->seed, (uint64_t)f, bw + (size_t)f * nd * nd, cap + (size_t)f * 2 * nd);
     }
     struct halo_stream_opts so = A->stream;
     so.fps = fps;
     so.bw_frame = frame;
+    so.cap_frame = frame_cap;
     if (st == HALO_OK) st = halo_plan_stream(p, &so, r);
     free(map);
     free(bw);
+    free(cap);
     free(frame);
+    free(frame_cap);
     return st;
 }
 

@@ -175,8 +175,10 @@ void halo_channel_sample(const struct halo_channel *ch, const struct halo_cluste
     } else if (ch->model == HALO_CHANNEL_TRACE) {
         double t = fmod((double)draw * ch->interval_s, ch->period_s);
         for (int i = 0; i < ch->n_rows && ch->rows[i].time_s <= t; i++) {
-            up[ch->rows[i].device] = ch->rows[i].up_mbps;
-            down[ch->rows[i].device] = ch->rows[i].down_mbps;
+            /* a trace's rates are of the cluster's kind (cluster.h: nominal ones become goodput) */
+            double k = c->rates == HALO_RATES_NOMINAL ? HALO_GOODPUT_PER_NOMINAL : 1;
+            up[ch->rows[i].device] = ch->rows[i].up_mbps * k;
+            down[ch->rows[i].device] = ch->rows[i].down_mbps * k;
         }
     }
 }

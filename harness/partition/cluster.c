@@ -33,6 +33,8 @@ int halo_cluster_find(const struct halo_cluster *c, const char *name)
 
 int halo_cluster_n_es(const struct halo_cluster *c) { return c->n - 1; }
 
+const char *halo_rates_name(enum halo_rates r) { return r == HALO_RATES_NOMINAL ? "nominal" : "goodput"; }
+
 double halo_cluster_transfer_ms(const struct halo_cluster *c, int a, int b, int64_t bytes)
 {
     if (a == b) return 0;
@@ -189,7 +191,7 @@ static enum halo_status load_matrix(const char *file, const cJSON *links, const 
 
 static enum halo_status build(const char *file, const cJSON *j, struct halo_cluster *c)
 {
-    static const char *const keys[] = {"schema", "name", "source", "devices", "links", "channel", "note", NULL};
+    static const char *const keys[] = {"schema", "name", "source", "rates", "devices", "links", "channel", "note", NULL};
     if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", file);
     const char *s;
     HALO_TRY(halo_json_str(file, j, "", "schema", true, &s));
@@ -200,8 +202,12 @@ static enum halo_status build(const char *file, const cJSON *j, struct halo_clus
     s = file;
     HALO_TRY(halo_json_str(file, j, "", "name", false, &s));
     if (!(c->name = halo_strdup(s))) return HALO_ERR_NOMEM;
-    const char *src;
+    const char *src, *rates = NULL;
     HALO_TRY(halo_json_str(file, j, "", "source", true, &src));
+    HALO_TRY(halo_json_str(file, j, "", "rates", false, &rates));
+    if (rates && strcmp(rates, "goodput") && strcmp(rates, "nominal"))
+        return halo_error(HALO_ERR_INVALID, "%s: rates: '%s': expected goodput or nominal", file, rates);
+    c->rates = rates && !strcmp(rates, "nominal") ? HALO_RATES_NOMINAL : HALO_RATES_GOODPUT;
     const cJSON *devs;
     HALO_TRY(halo_json_child(file, j, "", "devices", true, cJSON_Array, &devs));
     int n = cJSON_GetArraySize(devs);
@@ -244,6 +250,13 @@ static enum halo_status build(const char *file, const cJSON *j, struct halo_clus
         HALO_TRY(halo_json_known_keys(file, links, "links", lkeys));
         HALO_TRY(load_matrix(file, links, "bandwidth_mbps", n, 1e-300, c->bw_mbps));
         HALO_TRY(load_matrix(file, links, "latency_ms", n, 0, c->lat_ms));
+    }
+    if (c->rates == HALO_RATES_NOMINAL) { /* from here on every rate is goodput */
+        for (int i = 0; i < n; i++) {
+            c->dev[i].up_mbps *= HALO_GOODPUT_PER_NOMINAL;
+            c->dev[i].down_mbps *= HALO_GOODPUT_PER_NOMINAL;
+        }
+        for (int i = 0; i < n * n; i++) c->bw_mbps[i] *= HALO_GOODPUT_PER_NOMINAL;
     }
     const cJSON *ch = cJSON_GetObjectItemCaseSensitive(j, "channel");
     if (ch) {
