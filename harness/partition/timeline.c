@@ -246,8 +246,12 @@ static void dispatch(struct sim *r)
     for (int i = 0; i < r->n_dirty; i++) {
         int k = r->dirty[i];
         struct device *d = &r->dev[k];
-        r->is_dirty[k] = 0;
-        if (d->running >= 0 || d->n == 0) continue;
+        /* k stays marked until it is handled: starting a step may make k's next step ready, which
+         * must not list k a second time (it is busy now; its step's end lists it again) */
+        if (d->running >= 0 || d->n == 0) {
+            r->is_dirty[k] = 0;
+            continue;
+        }
         int64_t g = heap_pop(d);
         r->run[r->n_run++] = k;
         int f = r->frame_of_step[g], s = (int)(g - r->step0[f]);
@@ -265,6 +269,7 @@ static void dispatch(struct sim *r)
             int64_t work = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].macs : 0;
             add_event(r, (struct halo_plan_event){k, k, sp->block, sp->part, HALO_EVENT_COMPUTE, r->now, d->end, work, f});
         }
+        r->is_dirty[k] = 0;
     }
     r->n_dirty = 0;
 }
