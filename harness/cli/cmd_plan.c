@@ -25,8 +25,9 @@ static void print_summary(const struct halo_plan *p, const struct halo_graph *g,
     printf("%s plan: %s at %dx%d on %s (%d ESs, %d compute); %s\n", p->method, p->model, p->h, p->w, c->name,
            halo_cluster_n_es(c), halo_plan_n_computing(p), p->lossless ? "lossless" : "LOSSY (output differs from the model)");
     if (p->notes) printf("notes: %s\n", p->notes);
-    printf("predicted by the cost model (profiles' per-layer times or fitted capacity; links latency + "
-           "bytes/bandwidth, one message at a time per link)\n\n");
+    char links[512];
+    printf("predicted by the cost model: profiles' per-layer times or fitted capacity; %s\n\n",
+           halo_cli_links_words(p->link, p->rates == HALO_RATES_NOMINAL, links, sizeof links));
     printf("%-6s %-9s %-26s %s\n", "block", "stages", "first..last stage", "rows per device [y0,y1) (cols when a grid)");
     for (int b = 0; b < p->n_blocks; b++) {
         const struct halo_plan_block *bl = &p->block[b];
@@ -369,9 +370,13 @@ static cJSON *doc_new(const struct halo_planner_ctx *ctx)
     cJSON_AddStringToObject(doc, "model", g->name);
     cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(in, 2));
     cJSON_AddStringToObject(doc, "cluster", ctx->c->name);
-    cJSON_AddStringToObject(doc, "basis", "predicted by the cost model: profiles' per-layer times (measured) or "
-                                          "fitted capacity; links latency + bytes/bandwidth, one message at a time "
-                                          "per link");
+    char basis[700], links[512];
+    snprintf(basis, sizeof basis, "predicted by the cost model: profiles' per-layer times (measured) or fitted "
+             "capacity; %s", halo_cli_links_words(ctx->opts.link, ctx->c->rates == HALO_RATES_NOMINAL, links,
+                                                  sizeof links));
+    cJSON_AddStringToObject(doc, "basis", basis);
+    cJSON_AddStringToObject(doc, "link_model", (ctx->opts.link ? ctx->opts.link : halo_link_model_default())->name);
+    cJSON_AddStringToObject(doc, "rates", halo_rates_name(ctx->c->rates));
     cJSON_AddStringToObject(doc, "local_device", ctx->c->dev[ctx->local_device].name);
     cJSON_AddNumberToObject(doc, "local_ms", ctx->local_ms);
     cJSON_AddNumberToObject(doc, "model_macs", (double)halo_count_range(g, 0, g->n_nodes).macs);
@@ -653,8 +658,10 @@ static void help_details(FILE *f)
     fprintf(f, "  all    a comparison of every method; lossy methods are marked NO* with their deviation\n"
                "         under the table.\n"
                "Predictions come from the cost model: per-layer measured times of the devices' profiles\n"
-               "(scaled by tile height) or their fitted effective capacity; a message occupies the\n"
-               "sender's uplink and the receiver's downlink for latency + bytes/bandwidth.\n"
+               "(scaled by tile height) or their fitted effective capacity; a message uses the sender's\n"
+               "uplink and the receiver's downlink as the link model says (a message alone: latency +\n"
+               "bytes/bandwidth). A cluster's rates are goodput (the default: used as given) or, with\n"
+               "\"rates\": \"nominal\", line rates that halo takes as goodput x 1448/1514 (TCP over Ethernet).\n"
                "--format json prints what the table shows (one method: its plan, as -o writes it, under\n"
                "\"plan\"); csv one row per method.\n"
                "Streams. Every plan is also simulated as a stream of frames by the same cost model (a device\n"
@@ -671,6 +678,10 @@ static void help_details(FILE *f)
                "pipelines under it, pipeedge and roundrobin plan for throughput as their designs do, and the\n"
                "other baselines plan as their papers say (one frame's latency); every plan is then evaluated\n"
                "under the objective, and --method all names the best.\n");
+    halo_cli_link_models_help(f);
+    fprintf(f, "The planners price with the chosen model where they simulate whole plans (dpfp ranks its\n"
+               "candidates and subsets so, every plan's prediction is so); their own closed-form estimates\n"
+               "(e.g. dpfp's block costs) stay one message at a time.\n");
 }
 
 /* --objective, --fps, --deadline-ms and the stream flags into *o; a usage error's exit code, or 0. */
@@ -750,7 +761,12 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (st == HALO_OK) st = halo_cluster_load(cluster, &c);
     struct halo_planner_opts opts = {.no_select = halo_cli_has(cmd, &a, "no-select"), .adcnn_grid = grid};
     rc = objective_opts(cmd, &a, lab.seed, &opts.objective);
-    if (rc) return rc;
+    if (!rc) rc = halo_cli_link_model(cmd, &a, &opts.link);
+    if (rc) {
+        halo_cluster_free(c);
+        halo_graph_free(g);
+        return rc;
+    }
     if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, opts);
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);
@@ -786,7 +802,7 @@ const struct halo_cli_cmd halo_cmd_plan = {
     .usage = "MODEL --cluster F [--method dpfp|NAME|all] [--input HxW] [--select | --no-select] [-o plan.json] "
              "[--format table|csv|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N] "
              "[--objective latency|throughput] [--fps F|max] [--deadline-ms D] [--frames N] [--inflight K] "
-             "[--arrivals periodic|poisson]",
+             "[--arrivals periodic|poisson] [--link-model fifo|fair]",
     .summary = "plan a model on a cluster (DPFP or a baseline), write the plan, print the predicted timeline",
     .help_details = help_details,
     .opts = (const struct halo_cli_opt[]){
@@ -808,6 +824,8 @@ const struct halo_cli_cmd halo_cmd_plan = {
         {"frames", 0, "N", "frames per simulated stream (default 100)"},
         {"inflight", 0, "K", "frames in flight at most (default 2 per ES that computes)"},
         {"arrivals", 0, "KIND", "periodic (default) or poisson (seeded by --seed) arrivals at the rate"},
+        {"link-model", 0, "NAME", "the link model plans are priced and predicted with: fifo (default) or fair "
+                                  "(see below); the plan file names it"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

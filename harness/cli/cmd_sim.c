@@ -120,7 +120,14 @@ struct sim_args {
     int dump_count;
     struct sizes sizes;
     int base_h, base_w;
+    const struct halo_link_model *link; /* NULL: the default */
 };
+
+/* The link model's name and the rates, as every output states them. */
+static const char *link_name(const struct sim_args *A)
+{
+    return (A->link ? A->link : halo_link_model_default())->name;
+}
 
 static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct sim_args *A)
 {
@@ -143,7 +150,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     for (int s = 0; s <= ns && st == HALO_OK; s++) {
         int h = s < ns ? A->sizes.h[s] : A->base_h, w = s < ns ? A->sizes.w[s] : A->base_w;
         st = halo_model_build_for(model, h, w, &g[s]);
-        if (st == HALO_OK) st = halo_planner_ctx_init(&ctx[s], g[s], c, (struct halo_planner_opts){0});
+        if (st == HALO_OK) st = halo_planner_ctx_init(&ctx[s], g[s], c, (struct halo_planner_opts){.link = A->link});
     }
     if (st == HALO_OK && A->csv) {
         csv = fopen(A->csv, "w");
@@ -171,6 +178,8 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
         cJSON_AddStringToObject(doc, "model", model);
         cJSON_AddStringToObject(doc, "cluster", c->name);
         cJSON_AddStringToObject(doc, "channel", chname);
+        cJSON_AddStringToObject(doc, "link_model", link_name(A));
+        cJSON_AddStringToObject(doc, "rates", halo_rates_name(c->rates));
         cJSON_AddNumberToObject(doc, "draws", (double)A->draws);
         cJSON_AddNumberToObject(doc, "seed", (double)A->seed);
         cJSON_AddItemToObject(doc, "sizes", sz);
@@ -185,7 +194,9 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
                (unsigned long long)A->seed);
         for (int s = 0; s < ns; s++) printf("%s%dx%d", s ? "," : " ", A->sizes.h[s], A->sizes.w[s]);
         printf(" (uniform); %s\n", A->reuse ? "one plan, made at the base size and rescaled" : "one plan per size");
-        printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured\n\n");
+        char links[512];
+        printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured; %s\n\n",
+               halo_cli_links_words(A->link, c->rates == HALO_RATES_NOMINAL, links, sizeof links));
         printf("%-12s %9s %9s %9s", "method", "p50_ms", "p90_ms", "p99_ms");
         for (int d = 0; d < A->n_deadlines; d++) { /* as wide as "   0.17427 [0.17193,0.17663]" */
             char head[64];
@@ -196,7 +207,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     }
     for (int k = 0; k < n_sinks; k++)
         fprintf(sinks[k], "model,cluster,channel,method,plans,sizes,draws,seed,deadline_ms,failures,p_fail,ci_lo,ci_hi,"
-                          "p50_ms,p90_ms,p99_ms,basis,%s\n", halo_provenance_csv_header());
+                          "p50_ms,p90_ms,p99_ms,link_model,rates,basis,%s\n", halo_provenance_csv_header());
     for (int m = 0; m < A->n_methods && st == HALO_OK; m++) {
         const struct halo_planner_info *info = halo_planner_find(A->methods[m]);
         struct halo_plan *base = NULL;
@@ -257,8 +268,9 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
                 FILE *out = sinks[k];
                 fprintf(out, "%s,%s,%s,%s,%s,", model, c->name, chname, info->name, A->reuse ? "reused" : "per_size");
                 for (int s = 0; s < ns; s++) fprintf(out, "%s%dx%d", s ? ";" : "", A->sizes.h[s], A->sizes.w[s]);
-                fprintf(out, ",%lld,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n", (long long)A->draws,
-                        (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi, p50, p90, p99, prov_csv);
+                fprintf(out, ",%lld,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,%s,%s,simulated,%s\n", (long long)A->draws,
+                        (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi, p50, p90, p99,
+                        link_name(A), halo_rates_name(c->rates), prov_csv);
             }
         }
         if (jm) {
@@ -357,7 +369,7 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
     enum halo_status st = halo_cluster_load(A->cluster, &c);
     if (st == HALO_OK) st = halo_channel_new(c, &ch);
     if (st == HALO_OK) st = halo_model_build_for(model, A->base_h, A->base_w, &g);
-    if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0});
+    if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){.link = A->link});
     if (st == HALO_OK && A->csv && !(csv = fopen(A->csv, "w")))
         st = halo_error(HALO_ERR_IO, "%s: cannot write: %s", A->csv, strerror(errno));
     if (st == HALO_OK) st = halo_provenance_get(&prov, "", "", 0);
@@ -378,7 +390,7 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
     if (A->format == HALO_FORMAT_CSV) sinks[n_sinks++] = stdout;
     for (int k = 0; k < n_sinks; k++)
         fprintf(sinks[k], "model,input,cluster,channel,method,objective,fps,arrivals,frames,inflight,seed,deadline_ms,"
-                          "misses,p_miss,ci_lo,ci_hi,throughput_fps,latency_p50_ms,latency_p99_ms,basis,%s\n",
+                          "misses,p_miss,ci_lo,ci_hi,throughput_fps,latency_p50_ms,latency_p99_ms,link_model,rates,basis,%s\n",
                 halo_provenance_csv_header());
     if (A->format == HALO_FORMAT_JSON) {
         doc = cJSON_CreateObject();
@@ -387,6 +399,8 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
         cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(hw, 2));
         cJSON_AddStringToObject(doc, "cluster", c->name);
         cJSON_AddStringToObject(doc, "channel", chname);
+        cJSON_AddStringToObject(doc, "link_model", link_name(A));
+        cJSON_AddStringToObject(doc, "rates", halo_rates_name(c->rates));
         cJSON_AddStringToObject(doc, "objective", halo_objective_name(A->objective));
         cJSON_AddNumberToObject(doc, "frames", A->stream.n_frames);
         cJSON_AddStringToObject(doc, "arrivals", arr);
@@ -404,7 +418,9 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
                model, A->base_h, A->base_w, c->name, chname, A->stream.n_frames, arr, inflight,
                (unsigned long long)A->seed,
                A->objective == HALO_OBJECTIVE_LATENCY ? "the lowest latency at each rate" : "the highest throughput");
-        printf("SIMULATED: %s\n\n", basis);
+        char links[512];
+        printf("SIMULATED: %s; %s\n\n", basis, halo_cli_links_words(A->link, c->rates == HALO_RATES_NOMINAL, links,
+                                                                     sizeof links));
         printf("%-12s %8s %10s %9s %9s", "method", "fps", "thru_fps", "p50_ms", "p99_ms");
         for (int d = 0; d < A->n_deadlines; d++) {
             char head[64];
@@ -469,10 +485,11 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
                 for (int k = 0; k < n_sinks; k++) {
                     fprintf(sinks[k], "%s,%dx%d,", model, A->base_h, A->base_w);
                     halo_cli_csv_str(sinks[k], c->name);
-                    fprintf(sinks[k], ",%s,%s,%s,%s,%s,%d,%s,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n",
+                    fprintf(sinks[k], ",%s,%s,%s,%s,%s,%d,%s,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,%s,%s,simulated,%s\n",
                             chname, info->name, halo_objective_name(A->objective), fps, arr, r.n_frames, inflight,
                             (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi,
-                            r.stats.throughput_fps, r.stats.latency_p50_ms, r.stats.latency_p99_ms, prov_csv);
+                            r.stats.throughput_fps, r.stats.latency_p50_ms, r.stats.latency_p99_ms, link_name(A),
+                            halo_rates_name(c->rates), prov_csv);
                 }
             }
             if (A->format == HALO_FORMAT_TABLE) printf("%s\n", p->lossless ? "" : "   LOSSY");
@@ -538,6 +555,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
                          .dump_dir = halo_cli_get(cmd, &a, "dump"), .draws = 10000, .seed = 1,
                          .reuse = halo_cli_has(cmd, &a, "reuse-plan"), .dump_count = 5};
     if (!A.cluster) return halo_cli_usage_error(cmd, "--cluster is required");
+    if ((rc = halo_cli_link_model(cmd, &a, &A.link))) return rc;
     const char *dl = halo_cli_get(cmd, &a, "deadline-ms");
     if (!dl) return halo_cli_usage_error(cmd, "--deadline-ms is required");
     const char *v;
@@ -608,7 +626,7 @@ const struct halo_cli_cmd halo_cmd_sim = {
              "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]] [--format table|csv|json] "
              "| MODEL --cluster F --deadline-ms D1,... --fps F1,F2,...|max [--frames N] [--inflight K] "
              "[--arrivals periodic|poisson] [--objective latency|throughput] [--method M[,M...]] [--input HxW] [--seed S] "
-             "[--csv F] [--format table|csv|json]",
+             "[--csv F] [--format table|csv|json] (either: [--link-model fifo|fair])",
     .summary = "Monte Carlo of latency under fading channels and varying image sizes: P(latency > deadline)",
     .details = "Every draw samples an input size (uniform over --sizes) and the links' rates from the\n"
                "cluster's channel model, then re-runs the plan's predicted timeline with those rates:\n"
@@ -631,7 +649,10 @@ const struct halo_cli_cmd halo_cmd_sim = {
                "the fraction of frames whose latency (arrival to result, queueing included) exceeds it, with\n"
                "a 95 % Wilson interval (which treats the frames as independent: optimistic), and the stream's\n"
                "throughput and latency p50/p99. Planners plan for --objective: latency (default: the lowest\n"
-               "latency that sustains each rate, as halo plan --fps) or throughput.",
+               "latency that sustains each rate, as halo plan --fps) or throughput.\n"
+               "--link-model: how messages share the links in every simulation, the planners' included: fifo\n"
+               "(the default: one message at a time per uplink and downlink) or fair (TCP-like fair share;\n"
+               "halo plan --help lists the models). The output names the model and the cluster's rates.",
     .opts = (const struct halo_cli_opt[]){
         {"cluster", 0, "F", "cluster file with an optional channel model"},
         {"deadline-ms", 0, "D1,D2,...", "deadlines in ms (required)"},
@@ -649,6 +670,7 @@ const struct halo_cli_cmd halo_cmd_sim = {
         {"inflight", 0, "K", "streams: frames in flight at most (default 2 per ES that computes)"},
         {"arrivals", 0, "KIND", "streams: periodic (default) or poisson (seeded by --seed)"},
         {"objective", 0, "KIND", "streams: what the planners plan for, latency (default) or throughput"},
+        {"link-model", 0, "NAME", "the link model the cost model predicts with: fifo (default) or fair"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

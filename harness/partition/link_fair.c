@@ -21,8 +21,9 @@
 /* A message whose bytes flow. */
 struct flow {
     struct halo_link_xfer *x;
-    double left;     /* kbit still to send (bytes * 8e-3: kbit / Mbps = ms) */
+    double left;     /* kbit still to send at the fluid's time (bytes * 8e-3: kbit / Mbps = ms) */
     double rate;     /* Mbps now */
+    double end;      /* when it ends at this rate */
     long seq;        /* submission order */
     int res[3];      /* its uplink, downlink and pair (indices into the resources) */
     int frozen;      /* progressive filling: its rate is settled */
@@ -38,11 +39,13 @@ struct waiting {
 /* Resources: uplinks [0, n), downlinks [n, 2n), pairs [2n, 2n + n * n). */
 struct fair {
     int n_dev, n_res, cap;
-    double now;                /* the fluid is advanced to here */
+    double now;                /* the fluid's time: every flow's `left` is as of then */
     double next;               /* the next event (cached) */
     double *res_cap;           /* per resource: capacity (Mbps) as the latest message on it saw it */
     double *res_used;          /* progressive filling: rate of the settled flows through it */
+    double *res_level;         /* progressive filling: the level at which it fills */
     int *res_n;                /* progressive filling: unsettled flows through it */
+    int *res_list, n_list;     /* progressive filling: the resources the flows use */
     struct flow *flow;         /* [cap]: flowing */
     int n_flow;
     struct waiting *wait;      /* [cap]: a heap */
@@ -60,7 +63,7 @@ struct fair {
 static size_t fair_state_size(int n_dev, int max_xfers)
 {
     size_t n_res = 2 * (size_t)n_dev + (size_t)n_dev * n_dev;
-    return sizeof(struct fair) + n_res * (2 * sizeof(double) + sizeof(int)) +
+    return sizeof(struct fair) + n_res * (3 * sizeof(double) + 2 * sizeof(int)) +
            (size_t)max_xfers * (sizeof(struct flow) + sizeof(struct waiting) + sizeof(struct halo_link_xfer *) +
                                 sizeof(long)) +
            4 * sizeof(double); /* alignment slack */
@@ -82,13 +85,18 @@ static void fair_reset(void *state, int n_dev, int max_xfers)
     p = align_up(p, sizeof(double));
     s->res_cap = (double *)p;
     s->res_used = s->res_cap + s->n_res;
-    p = (char *)(s->res_used + s->n_res);
+    s->res_level = s->res_used + s->n_res;
+    p = (char *)(s->res_level + s->n_res);
     s->flow = align_up(p, sizeof(double));
     s->wait = (struct waiting *)align_up(s->flow + max_xfers, sizeof(double));
     s->done = (struct halo_link_xfer **)align_up(s->wait + max_xfers, sizeof(void *));
     s->done_seq = (long *)(s->done + max_xfers);
     s->res_n = (int *)(s->done_seq + max_xfers);
-    for (int r = 0; r < s->n_res; r++) s->res_cap[r] = INFINITY;
+    s->res_list = s->res_n + s->n_res;
+    for (int r = 0; r < s->n_res; r++) {
+        s->res_cap[r] = INFINITY;
+        s->res_n[r] = 0;
+    }
 }
 
 /* ---- the latency heap ---------------------------------------------------------------------- */
@@ -128,30 +136,31 @@ static struct waiting wait_pop(struct fair *s)
 
 /* Max-min fair rates by progressive filling: every unsettled flow's rate rises together; when a
  * resource is full, the flows through it settle at that level. Each round settles at least one
- * flow, so at most n_flow rounds of O(n_flow). */
+ * flow: at most n_flow rounds over the resources in use and the flows. Then each flow's end at
+ * its new rate. */
 static void share(struct fair *s)
 {
-    for (int i = 0; i < s->n_flow; i++)
-        for (int k = 0; k < 3; k++) {
-            s->res_used[s->flow[i].res[k]] = 0;
-            s->res_n[s->flow[i].res[k]] = 0;
-        }
+    s->n_list = 0;
     for (int i = 0; i < s->n_flow; i++) {
-        s->flow[i].frozen = 0;
-        for (int k = 0; k < 3; k++) s->res_n[s->flow[i].res[k]]++;
+        struct flow *f = &s->flow[i];
+        f->frozen = 0;
+        for (int k = 0; k < 3; k++) {
+            int r = f->res[k];
+            if (s->res_n[r]++ == 0) {
+                s->res_used[r] = 0;
+                s->res_list[s->n_list++] = r;
+            }
+        }
     }
     int left = s->n_flow;
     while (left > 0) {
-        /* the lowest level at which a resource of an unsettled flow fills */
+        /* the lowest level at which a resource still shared by unsettled flows fills */
         double level = INFINITY;
-        for (int i = 0; i < s->n_flow; i++) {
-            const struct flow *f = &s->flow[i];
-            if (f->frozen) continue;
-            for (int k = 0; k < 3; k++) {
-                int r = f->res[k];
-                double l = (s->res_cap[r] - s->res_used[r]) / s->res_n[r];
-                if (l < level) level = l;
-            }
+        for (int j = 0; j < s->n_list; j++) {
+            int r = s->res_list[j];
+            if (!s->res_n[r]) continue;
+            double l = s->res_level[r] = (s->res_cap[r] - s->res_used[r]) / s->res_n[r];
+            if (l < level) level = l;
         }
         if (level < 0) level = 0; /* rounding on a full resource */
         double at = level + level * 1e-12;
@@ -159,18 +168,13 @@ static void share(struct fair *s)
         for (int i = 0; i < s->n_flow; i++) {
             struct flow *f = &s->flow[i];
             if (f->frozen) continue;
-            bool full = false;
-            for (int k = 0; k < 3 && !full; k++) {
-                int r = f->res[k];
-                full = (s->res_cap[r] - s->res_used[r]) / s->res_n[r] <= at;
-            }
-            if (!full) continue;
+            if (s->res_level[f->res[0]] > at && s->res_level[f->res[1]] > at && s->res_level[f->res[2]] > at) continue;
             f->frozen = 1;
             f->rate = level;
             settled++;
         }
-        /* the settled flows leave the count of their resources only now: a resource they share
-         * with an unsettled flow must not see its level change within the round */
+        /* the settled flows leave their resources' counts only now: a level must not change within
+         * the round */
         for (int i = 0; i < s->n_flow; i++) {
             struct flow *f = &s->flow[i];
             if (f->frozen != 1) continue;
@@ -180,24 +184,22 @@ static void share(struct fair *s)
                 s->res_n[f->res[k]]--;
             }
         }
-        if (!settled) break; /* cannot happen: the minimum's flow settles */
+        if (!settled) break; /* cannot happen: the lowest level's flows settle */
         left -= settled;
     }
-}
-
-static inline double flow_end(const struct fair *s, const struct flow *f)
-{
-    return f->rate > 0 ? s->now + f->left / f->rate : INFINITY;
+    for (int j = 0; j < s->n_list; j++) s->res_n[s->res_list[j]] = 0;
+    for (int i = 0; i < s->n_flow; i++) {
+        struct flow *f = &s->flow[i];
+        f->end = f->rate > 0 ? s->now + f->left / f->rate : INFINITY;
+    }
 }
 
 static void update_next(struct fair *s)
 {
     double t = s->done_at < s->n_done ? s->now : INFINITY;
     if (s->n_wait && s->wait[0].join < t) t = s->wait[0].join;
-    for (int i = 0; i < s->n_flow; i++) {
-        double e = flow_end(s, &s->flow[i]);
-        if (e < t) t = e;
-    }
+    for (int i = 0; i < s->n_flow; i++)
+        if (s->flow[i].end < t) t = s->flow[i].end;
     s->next = t;
 }
 
@@ -222,7 +224,6 @@ static void fair_submit(void *state, struct halo_link_xfer *x)
 {
     struct fair *s = state;
     int n = s->n_dev;
-    advance(s, x->ready_ms);
     /* a link's capacity is as the latest message on it sees it (a stream's frames may see their
      * own rates); an unknown one (<= 0) does not limit */
     s->res_cap[x->from] = x->up_mbps > 0 ? x->up_mbps : INFINITY;
@@ -233,6 +234,7 @@ static void fair_submit(void *state, struct halo_link_xfer *x)
     if (x->lat_ms > 0) {
         wait_push(s, (struct waiting){x->ready_ms + x->lat_ms, seq, x});
     } else {
+        advance(s, x->ready_ms);
         start_flow(s, x, seq);
         share(s);
     }
@@ -264,7 +266,7 @@ static struct halo_link_xfer *fair_pop(void *state)
         /* flows that end now (within rounding) arrive; the others move on to t */
         for (int i = 0; i < s->n_flow; i++) {
             struct flow *f = &s->flow[i];
-            if (flow_end(s, f) > t + FAIR_EPS_MS) continue;
+            if (f->end > t + FAIR_EPS_MS) continue;
             f->x->end_ms = t;
             arrived(s, f->x, f->seq);
             s->flow[i--] = s->flow[--s->n_flow];
