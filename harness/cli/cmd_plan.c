@@ -220,6 +220,7 @@ static void print_deviation(const struct halo_plan *p, const struct lossy_lab *l
 /* What the comparison table says about one method's plan (against the local reference local_ms). */
 struct method_row {
     const char *method;
+    const char *link_model;           /* the plan's */
     double latency_ms, local_ms, speedup, reduction_pct, redundant_pct;
     int64_t bytes_moved, redundant_macs, model_macs;
     bool lossless;
@@ -233,7 +234,7 @@ static struct method_row method_row(const struct halo_plan *p, const struct halo
 {
     int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
     return (struct method_row){.fig = *fig,
-        .method = p->method, .latency_ms = p->total_ms, .local_ms = local_ms, .speedup = local_ms / p->total_ms,
+        .method = p->method, .link_model = halo_plan_link_model(p)->name, .latency_ms = p->total_ms, .local_ms = local_ms, .speedup = local_ms / p->total_ms,
         .reduction_pct = 100 * (1 - p->total_ms / local_ms), .bytes_moved = p->bytes_moved,
         .redundant_macs = p->redundant_macs, .model_macs = macs,
         .redundant_pct = 100.0 * (double)p->redundant_macs / (double)macs, .lossless = p->lossless,
@@ -305,7 +306,7 @@ static const char *const CSV_HEADER = "model,input,cluster,method,latency_ms,loc
                                       "bytes_moved,redundant_macs,redundant_pct,lossless,es_used,max_abs_err,"
                                       "rel_l2_max,rel_l2_mean,top1_agree,deviation_inputs,objective,period_ms,"
                                       "throughput_fps,rate_fps,stream_latency_p50_ms,stream_latency_p99_ms,"
-                                      "deadline_misses,stream_frames,feasible";
+                                      "deadline_misses,stream_frames,feasible,link_model,rates";
 
 static void row_csv(const struct method_row *r, const struct halo_graph *g, const struct halo_cluster *c,
                     const struct halo_objective *o)
@@ -321,8 +322,9 @@ static void row_csv(const struct method_row *r, const struct halo_graph *g, cons
     else
         printf(",,,,,");
     const struct halo_stream_figures *f = &r->fig;
-    printf("%s,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%d,%s\n", halo_objective_name(o->kind), f->period_ms, f->throughput_fps,
-           f->rate_fps, f->latency_p50_ms, f->latency_p99_ms, f->deadline_misses, f->n_frames, f->feasible ? "yes" : "no");
+    printf("%s,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%d,%s,%s,%s\n", halo_objective_name(o->kind), f->period_ms,
+           f->throughput_fps, f->rate_fps, f->latency_p50_ms, f->latency_p99_ms, f->deadline_misses, f->n_frames,
+           f->feasible ? "yes" : "no", r->link_model, halo_rates_name(c->rates));
 }
 
 /* What the objective asks and how streams were simulated, in words (one line, no newline). */
@@ -679,9 +681,9 @@ static void help_details(FILE *f)
                "other baselines plan as their papers say (one frame's latency); every plan is then evaluated\n"
                "under the objective, and --method all names the best.\n");
     halo_cli_link_models_help(f);
-    fprintf(f, "The planners price with the chosen model where they simulate whole plans (dpfp ranks its\n"
-               "candidates and subsets so, every plan's prediction is so); their own closed-form estimates\n"
-               "(e.g. dpfp's block costs) stay one message at a time.\n");
+    fprintf(f, "The planners use the chosen model wherever they simulate a whole plan (dpfp ranks its\n"
+               "candidates and ES subsets so, and every plan's prediction is so); their own closed-form\n"
+               "estimates (e.g. dpfp's block costs) are the same under every model.\n");
 }
 
 /* --objective, --fps, --deadline-ms and the stream flags into *o; a usage error's exit code, or 0. */
