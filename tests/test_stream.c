@@ -749,6 +749,34 @@ static void test_fair_pipeline(void)
     pipe_free(&t);
 }
 
+/* Every planner under fair share on slow links at a full-size input, where messages and steps
+ * often coincide: each plan simulates (a device's next step made ready while it is dispatched
+ * once overflowed the cost model's list of devices to dispatch) and a single frame's latency is
+ * what the plan says. */
+static void test_fair_planners(void)
+{
+    struct halo_graph *g;
+    CHECK_OK(halo_zoo_build_for("resnet18", 224, 224, &g));
+    double gf[4] = {60, 40, 30, 20}, bw[4] = {100, 50, 100, 20};
+    struct halo_cluster *c = test_cluster(4, gf, NULL, bw, 100, 0.05);
+    struct halo_planner_ctx ctx;
+    CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){.link = &halo_link_fair}));
+    int n;
+    const struct halo_planner_info *pl = halo_planners(&n);
+    for (int i = 0; i < n; i++) {
+        struct halo_plan *p = NULL;
+        CHECK_OK(pl[i].plan(&ctx, &p));
+        if (!p) continue;
+        double t;
+        CHECK_OK(halo_plan_timeline(p, NULL, NULL, false, &t));
+        CHECK(t == p->total_ms);
+        halo_plan_free(p);
+    }
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(c);
+    halo_graph_free(g);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "--write")) return write_files(argv[2], atoi(argv[3]));
@@ -762,5 +790,6 @@ int main(int argc, char **argv)
     RUN(test_link_fair);
     RUN(test_link_fair_random);
     RUN(test_fair_pipeline);
+    RUN(test_fair_planners);
     return halo_test_done("test_stream");
 }

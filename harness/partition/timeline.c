@@ -101,6 +101,7 @@ static void step_flag(struct sim *r, int64_t g, unsigned char flag)
     int f = r->frame_of_step[g], k = sched_of(r, f)->step[g - r->step0[f]].device;
     struct device *d = &r->dev[k];
     if (!r->is_dirty[k]) {
+        HALO_ASSERT(r->n_dirty < r->n_dev); /* each device listed once */
         r->is_dirty[k] = 1;
         r->dirty[r->n_dirty++] = k;
     }
