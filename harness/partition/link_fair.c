@@ -56,8 +56,9 @@ struct fair {
     long next_seq;
 };
 
-/* Tolerance for "at the same time" (ms): far below any time the cost model resolves, far above
- * the rounding of times up to days. */
+/* Tolerance for "at the same time" (ms): far below any time the cost model resolves, above the
+ * rounding of times up to about two hours (beyond, two arrivals a rounding apart are popped one
+ * after the other, which changes nothing but the order of equal times). */
 #define FAIR_EPS_MS 1e-9
 
 static size_t fair_state_size(int n_dev, int max_xfers)
