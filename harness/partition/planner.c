@@ -213,7 +213,9 @@ int halo_planner_es_order(const struct halo_planner_ctx *ctx, int *order)
 enum halo_status halo_planner_plan_new(const struct halo_planner_ctx *ctx, const char *method, const int *es,
                                        int n_es, struct halo_plan **out)
 {
-    return halo_plan_new(ctx->g, ctx->c, method, es, n_es, out);
+    HALO_TRY(halo_plan_new(ctx->g, ctx->c, method, es, n_es, out));
+    (*out)->link = ctx->opts.link;
+    return HALO_OK;
 }
 
 enum halo_status halo_planner_finish(const struct halo_planner_ctx *ctx, struct halo_plan *p, const int *es,

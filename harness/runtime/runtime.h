@@ -50,6 +50,8 @@ struct halo_run_opts {
     int inflight;             /* frames admitted and not done at most (memory: buffers per frame slot) */
     double deadline_ms;       /* > 0: count the frames whose latency exceeds it */
     bool rotate;              /* the plans are one stream's variants: frame f runs plan f mod n_plans */
+    const struct halo_link_model *link_model; /* NULL: each plan's own; else replaces it (the virtual
+                                                 clock and the prediction) */
 };
 
 /* The frames a stream admits at once when --inflight is not given: the plan's devices (enough for
