@@ -712,6 +712,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (st == HALO_OK && fps_s) {
         rc = stream_args(cmd, &a, fps_s, &A);
         if (rc) {
+            free(A.fps);
             free(A.deadlines);
             halo_strlist_free(A.methods, A.n_methods);
             free(A.sizes.h);
