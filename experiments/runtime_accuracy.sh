@@ -1,5 +1,5 @@
 #!/bin/sh
-# How well the cost model predicts what the runtime measures (issue 8), on the virtual clock: the
+# How well the cost model predicts what the runtime measures, on the virtual clock: the
 # full sweep of figure 7. A thin wrapper over the spec experiments/specs/runtime_accuracy.sh
 # (which `experiments/reproduce.sh` runs with a smaller default sweep): models (resnet50, vgg16)
 # x ES counts (1, 2, 4, 8) x bandwidths (50, 200, 1000 Mbps, 0.5 ms per hop) x every planning

@@ -1,4 +1,4 @@
-/* Baseline planners (issue 7): every method's plan validates and survives its file; every lossless
+/* Baseline planners: every method's plan validates and survives its file; every lossless
  * plan executes exactly through the tile executor on the ref backend; ADCNN's codec round trip,
  * byte format and malformed input; ADCNN's zero-padded tiles against a hand-built reference; and
  * the property that DPFP's prediction is never above a lossless baseline's (or the case is named). */

@@ -203,4 +203,72 @@ then
     fail "halo sim --fps: a faster stream does not miss more, or the same seed differs"
 fi
 
+# link models: --link-model on every command that predicts; the plan file carries the model, its
+# devices' access links and the cluster's rates; a bad name is one line and exit 2
+expect 0 "links by the fair model" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn --link-model fair
+expect 0 "links by the fifo model" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn
+expect 0 "fair   TCP-like" plan --help
+expect 2 "--link-model: 'tcp': expected fifo|fair" plan resnet18 --cluster "$tmp/c.json" --link-model tcp
+expect 2 "--link-model: 'tcp': expected fifo|fair" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 5 --link-model tcp
+expect 2 "--link-model: 'tcp': expected fifo|fair" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 5 --fps 5 --link-model tcp
+expect_csv "method,latency_ms,link_model,rates" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --link-model fair --format csv
+expect_json "link_model rates" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --link-model fair --format json
+expect_csv "method,p50_ms,link_model,rates" sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn --deadline-ms 50 --draws 20 --link-model fair --format csv
+expect_json "link_model rates methods[0].p50_ms" sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn --deadline-ms 50 --draws 20 --link-model fair --format json
+expect_csv "method,fps,link_model,rates" sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn --deadline-ms 50 --fps 5 --frames 20 --link-model fair --format csv
+checks=$((checks + 1))
+if ! "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn --link-model fair -o "$tmp/fair.json" >/dev/null ||
+    ! "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn -o "$tmp/fifo.json" >/dev/null ||
+    ! python3 - "$tmp/fair.json" "$tmp/fifo.json" <<'PY'
+import json, sys
+fair, fifo = (json.load(open(f)) for f in sys.argv[1:3])
+assert fair["link_model"] == "fair" and fifo["link_model"] == "fifo", (fair["link_model"], fifo["link_model"])
+assert fair["rates"] == fifo["rates"] == "goodput"
+assert all(d["uplink_mbps"] == 500 and d["downlink_mbps"] == 500 for d in fair["devices"]), fair["devices"]
+assert "fair model" in fair["predicted"]["basis"], fair["predicted"]["basis"]
+# modnn's scatter and gathers are concurrent: the models differ on the same structure's kind of plan
+assert fair["predicted"]["total_ms"] != fifo["predicted"]["total_ms"]
+PY
+then
+    fail "halo plan --link-model: the plan file does not carry the model, its links and rates"
+fi
+# rates: nominal line rates are taken as goodput x 1448/1514, in the plan's links and device rates
+sed 's/"source": "cam",/"source": "cam", "rates": "nominal",/' "$tmp/c.json" >"$tmp/nominal.json"
+checks=$((checks + 1))
+if ! "$HALO" plan resnet18 --cluster "$tmp/nominal.json" --input 96x96 --method modnn -o "$tmp/nom.json" >/dev/null ||
+    ! python3 - "$tmp/nom.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+g = 500 * 1448 / 1514
+assert p["rates"] == "nominal", p["rates"]
+assert abs(p["devices"][1]["uplink_mbps"] - g) < 1e-9 and abs(p["links"]["bandwidth_mbps"][0][1] - g) < 1e-9, p["links"]
+PY
+then
+    fail "halo plan: a cluster's nominal rates are not converted to goodput in the plan"
+fi
+expect 0 "rates nominal, taken as goodput x 1448/1514" plan resnet18 --cluster "$tmp/nominal.json" --input 96x96 --method modnn
+# halo run: the virtual clock and the prediction follow the plan's model, or --link-model's
+if "$HALO" run --help >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then
+    expect 2 "--link-model: 'tcp': expected fifo|fair" run "$tmp/fair.json" --link-model tcp
+    "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 64x64 --method modnn --link-model fair -o "$tmp/rf.json" >/dev/null
+    checks=$((checks + 1))
+    if ! HALO_TEST_VCLOCK_PLAN_MS=1 "$HALO" run "$tmp/rf.json" --backend ref --warmup 0 --format json >"$tmp/rf.out" 2>"$tmp/err" ||
+        ! HALO_TEST_VCLOCK_PLAN_MS=1 "$HALO" run "$tmp/rf.json" --backend ref --warmup 0 --link-model fifo --format json >"$tmp/rfifo.out" 2>>"$tmp/err" ||
+        ! python3 - "$tmp/rf.json" "$tmp/rf.out" "$tmp/rfifo.out" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+fair, fifo = (json.load(open(f)) for f in sys.argv[2:4])
+assert fair["link_model"] == "fair" and fifo["link_model"] == "fifo"
+a, b = fair["plans"][0]["inferences"][0], fifo["plans"][0]["inferences"][0]
+total = plan["predicted"]["total_ms"]
+# the plan's compute times replayed: the virtual clock is the model, exactly
+assert abs(a["pred_latency_ms"] - total) < 1e-6 * total and abs(a["latency_ms"] - a["pred_latency_ms"]) < 1e-6 * total, (a, total)
+assert abs(b["latency_ms"] - b["pred_latency_ms"]) < 1e-6 * total and abs(b["pred_latency_ms"] - total) > 1e-3, (b, total)
+PY
+    then
+        fail "halo run: the virtual clock or the prediction does not follow the link model"
+        sed 's/^/    /' "$tmp/err" | tail -n 5 >&2
+    fi
+fi
+
 finish test_cli_plan

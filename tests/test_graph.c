@@ -91,7 +91,7 @@ static void test_resnet50_shapes(void)
     CHECK_STR(g->stages[0].name, "conv1..maxpool");
     CHECK_STR(g->stages[1].name, "layer1.0");
     CHECK_STR(g->stages[16].name, "layer4.2");
-    /* J and R (ALGORITHMS.md): stem 7x7/2 then 3x3/2: J = 4, R = 7 + 2*2 = 11 */
+    /* J and R (docs/METHODS.md, receptive fields): stem 7x7/2 then 3x3/2: J = 4, R = 7 + 2*2 = 11 */
     int J, R;
     CHECK(halo_graph_range_field(g, g->stages[0].first, g->stages[0].last, &J, &R));
     CHECK(J == 4 && R == 11);

@@ -287,10 +287,10 @@ static void test_cost_model(void)
     CHECK_NEAR(r->end_ms, p->total_ms, 0);
     /* re-running the timeline alone gives the same latency; faster links never make it slower */
     double t, fast[9];
-    CHECK_OK(halo_plan_timeline(p, NULL, false, &t));
+    CHECK_OK(halo_plan_timeline(p, NULL, NULL, false, &t));
     CHECK_NEAR(t, p->total_ms, 0);
     for (int i = 0; i < 9; i++) fast[i] = 2 * p->bw_mbps[i];
-    CHECK_OK(halo_plan_timeline(p, fast, false, &t));
+    CHECK_OK(halo_plan_timeline(p, fast, NULL, false, &t));
     CHECK(t < p->total_ms);
     halo_plan_free(p);
     halo_planner_ctx_free(&ctx);

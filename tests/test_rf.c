@@ -1,7 +1,7 @@
 /* Receptive-field tiles: rects checked against hand arithmetic (written out in the comments) for a
  * 7x7/2 conv, a 3x3/2 max pool, a ResNet bottleneck with a stride-2 3x3 and a downsample shortcut,
  * dilated convs, windows wholly in padding, odd sizes, top/middle/bottom rects; the rows formula
- * (n-1)*J + R of ALGORITHMS.md against tile inputs of VGG and ResNet ranges; stage ranges; and a
+ * (n-1)*J + R of docs/METHODS.md against tile inputs of VGG and ResNet ranges; stage ranges; and a
  * tile run on ref equal, bit for bit, to the same region of the full computation. */
 #include "core/rng.h"
 #include "exec/executor.h"

@@ -393,14 +393,16 @@ static void test_period_bound(void)
     CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}));
     int n;
     const struct halo_planner_info *pl = halo_planners(&n);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < 2 * n; i++) { /* every planner under each link model */
         struct halo_plan *p;
-        CHECK_OK(pl[i].plan(&ctx, &p));
+        ctx.opts.link = i < n ? &halo_link_fifo : &halo_link_fair;
+        CHECK_OK(pl[i % n].plan(&ctx, &p));
+        CHECK(p->link == ctx.opts.link);
         struct halo_stream_opts o = {.n_frames = 300};
         struct halo_stream_result r;
         CHECK_OK(halo_plan_stream(p, &o, &r));
         if (r.stats.period_ms < halo_plan_period_bound(p) * 0.98)
-            fprintf(stderr, "%s: period %.4f ms below its bound %.4f ms\n", pl[i].name, r.stats.period_ms,
+            fprintf(stderr, "%s: period %.4f ms below its bound %.4f ms\n", pl[i % n].name, r.stats.period_ms,
                     halo_plan_period_bound(p));
         CHECK(r.stats.period_ms >= halo_plan_period_bound(p) * 0.98);
         CHECK(r.util[0] <= 1 + 1e-9 && r.up_busy[0] <= 1 + 1e-9);
@@ -544,6 +546,237 @@ static int write_files(const char *dir, int n_rr)
     return ok ? 0 : 1;
 }
 
+/* ---- link models: hand-computed cases -------------------------------------------------------- */
+
+/* Drives a link model as the cost model does: at each time, the model's events first, then the
+ * messages ready then (in array order); fills every message's start_ms and end_ms. Returns the
+ * number of messages popped (n when all arrived). */
+static int drive(const struct halo_link_model *m, int n_dev, struct halo_link_xfer *x, int n)
+{
+    size_t sz = m->state_size(n_dev, n);
+    void *state = malloc(sz);
+    if (!state) return -1;
+    m->reset(state, n_dev, n);
+    int sub = 0, got = 0, guard = 0;
+    while ((sub < n || isfinite(m->next_end(state))) && guard++ < 100 * n + 100) {
+        double t = m->next_end(state);
+        if (sub < n && x[sub].ready_ms < t) {
+            m->submit(state, &x[sub++]);
+            continue;
+        }
+        if (m->pop(state)) got++;
+    }
+    free(state);
+    return got;
+}
+
+/* A message a -> b of `kbit` kilobits (bytes = kbit / 8e-3), ready at `ready`, with its pair's
+ * latency and bandwidth and the two access links' capacities. */
+static struct halo_link_xfer msg(int a, int b, double kbit, double ready, double lat, double bw, double up, double down)
+{
+    return (struct halo_link_xfer){.from = a, .to = b, .bytes = (int64_t)llround(kbit / 8e-3), .ready_ms = ready,
+                                   .lat_ms = lat, .bw_mbps = bw, .up_mbps = up, .down_mbps = down};
+}
+
+static void test_link_fair(void)
+{
+    const struct halo_link_model *fair = halo_link_model_find("fair"), *fifo = halo_link_model_find("fifo");
+    CHECK(fair == &halo_link_fair && fifo == &halo_link_fifo);
+    CHECK(halo_link_model_default() == &halo_link_fifo); /* until measured otherwise */
+    CHECK(!strcmp(halo_link_model_names(), "fifo|fair"));
+
+    /* alone: latency + bytes / bandwidth, bit for bit as FIFO */
+    struct halo_link_xfer a[2] = {msg(0, 2, 1000, 3, 2, 100, 100, 100)}, b[2];
+    a[1] = msg(1, 2, 777, 20, 0.5, 37, 50, 40);
+    memcpy(b, a, sizeof a);
+    CHECK_EQ(drive(fair, 3, a, 2), 2);
+    CHECK_EQ(drive(fifo, 3, b, 2), 2);
+    CHECK_NEAR(a[0].end_ms, 3 + 2 + 10.0, 1e-12);
+    CHECK(a[0].end_ms == b[0].end_ms && a[1].end_ms == b[1].end_ms);
+    CHECK(a[0].start_ms == b[0].start_ms && a[1].start_ms == b[1].start_ms);
+
+    /* two into one downlink, ready together: each at half rate, both done at 20 (FIFO: 10, 20) */
+    a[0] = msg(0, 2, 1000, 0, 0, 100, 100, 100);
+    a[1] = msg(1, 2, 1000, 0, 0, 100, 100, 100);
+    memcpy(b, a, sizeof a);
+    drive(fair, 3, a, 2);
+    drive(fifo, 3, b, 2);
+    CHECK_NEAR(a[0].end_ms, 20, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 20, 1e-9);
+    CHECK_NEAR(b[0].end_ms, 10, 1e-9);
+    CHECK_NEAR(b[1].end_ms, 20, 1e-9);
+
+    /* one finishes early, the other speeds up: 500 kbit at 50 end at 10; the other's 500 left
+     * go at 100: 15 */
+    a[0] = msg(0, 2, 500, 0, 0, 100, 100, 100);
+    a[1] = msg(1, 2, 1000, 0, 0, 100, 100, 100);
+    drive(fair, 3, a, 2);
+    CHECK_NEAR(a[0].end_ms, 10, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 15, 1e-9);
+
+    /* latency takes no capacity: b flows alone for a's 5 ms of latency (500 kbit), then both at
+     * 50: b's 500 left end at 15; a's 1000 - 500 then alone at 100: 20. FIFO: 15 and 25 */
+    a[0] = msg(0, 2, 1000, 0, 5, 100, 100, 100);
+    a[1] = msg(1, 2, 1000, 0, 0, 100, 100, 100);
+    memcpy(b, a, sizeof a);
+    drive(fair, 3, a, 2);
+    drive(fifo, 3, b, 2);
+    CHECK_NEAR(a[1].end_ms, 15, 1e-9);
+    CHECK_NEAR(a[0].end_ms, 20, 1e-9);
+    CHECK_NEAR(a[0].start_ms, 0, 0); /* on its links from its latency on */
+    CHECK_NEAR(b[0].end_ms, 15, 1e-9);
+    CHECK_NEAR(b[1].end_ms, 25, 1e-9);
+
+    /* a later message joins: a alone 0..4 (400 kbit), then both at 50: a's 600 end at 16, b's
+     * 1000 - 600 then at 100: 20 */
+    a[0] = msg(0, 2, 1000, 0, 0, 100, 100, 100);
+    a[1] = msg(1, 2, 1000, 4, 0, 100, 100, 100);
+    drive(fair, 3, a, 2);
+    CHECK_NEAR(a[0].end_ms, 16, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 20, 1e-9);
+
+    /* max-min with two bottlenecks: the source's uplink of 100 feeds es1 (downlink 30) and es2
+     * (downlink 100): es1's flow is held at 30 by its downlink, es2's gets the 70 left; when
+     * es1's 300 kbit end at 10, es2's 1400 - 700 go at 100: 17 */
+    a[0] = msg(0, 1, 300, 0, 0, 30, 100, 30);
+    a[1] = msg(0, 2, 1400, 0, 0, 100, 100, 100);
+    drive(fair, 3, a, 2);
+    CHECK_NEAR(a[0].end_ms, 10, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 17, 1e-9);
+
+    /* a scatter from a fast uplink: three ESs' downlinks of 100 under an uplink of 1000 each get
+     * 100 (10 ms); under an uplink of 150 each gets 50 (20 ms) */
+    struct halo_link_xfer s3[3];
+    for (int k = 0; k < 3; k++) s3[k] = msg(0, k + 1, 1000, 0, 0, 100, 1000, 100);
+    drive(fair, 4, s3, 3);
+    for (int k = 0; k < 3; k++) CHECK_NEAR(s3[k].end_ms, 10, 1e-9);
+    for (int k = 0; k < 3; k++) s3[k] = msg(0, k + 1, 1000, 0, 0, 100, 150, 100);
+    drive(fair, 4, s3, 3);
+    for (int k = 0; k < 3; k++) CHECK_NEAR(s3[k].end_ms, 20, 1e-9);
+
+    /* two messages between the same pair share its path (bandwidth 100 between links of 1000) */
+    a[0] = msg(0, 1, 1000, 0, 0, 100, 1000, 1000);
+    a[1] = msg(0, 1, 500, 0, 0, 100, 1000, 1000);
+    drive(fair, 2, a, 2);
+    CHECK_NEAR(a[1].end_ms, 10, 1e-9);
+    CHECK_NEAR(a[0].end_ms, 15, 1e-9);
+
+    /* a chain: es1 -> es2 and es2 -> es3 use different links and do not slow each other */
+    a[0] = msg(1, 2, 1000, 0, 1, 100, 100, 100);
+    a[1] = msg(2, 3, 1000, 0, 1, 100, 100, 100);
+    drive(fair, 4, a, 2);
+    CHECK_NEAR(a[0].end_ms, 11, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 11, 1e-9);
+
+    /* the period bound's holds: FIFO holds both links for latency + bytes / bandwidth; fair share
+     * each link for bytes / its capacity */
+    struct halo_link_xfer h = msg(0, 1, 1000, 0, 2, 50, 200, 100);
+    double up, down;
+    fifo->hold(&h, &up, &down);
+    CHECK_NEAR(up, 22, 1e-12);
+    CHECK_NEAR(down, 22, 1e-12);
+    fair->hold(&h, &up, &down);
+    CHECK_NEAR(up, 5, 1e-12);
+    CHECK_NEAR(down, 10, 1e-12);
+}
+
+/* Many random messages, all ready at 0 without latency: every one arrives, none sooner than
+ * bytes / its own bandwidth, and no link carries more than its capacity (the last arrival into,
+ * or out of, a device comes no sooner than the sum of its bytes / the link's capacity). */
+static void test_link_fair_random(void)
+{
+    enum { N = 40, D = 5 };
+    uint64_t seed = 12345;
+    for (int round = 0; round < 50; round++) {
+        struct halo_link_xfer x[N];
+        double capd[D], capu[D];
+        for (int k = 0; k < D; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            capd[k] = 10 + (double)(seed >> 40) / (double)(1ull << 24) * 90;
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            capu[k] = 10 + (double)(seed >> 40) / (double)(1ull << 24) * 90;
+        }
+        for (int i = 0; i < N; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            int a = (int)((seed >> 33) % D), b = (int)((seed >> 45) % (D - 1));
+            if (b >= a) b++;
+            double bw = capu[a] < capd[b] ? capu[a] : capd[b];
+            double kbit = 1 + (double)((seed >> 20) % 2000);
+            x[i] = msg(a, b, kbit, 0, 0, bw, capu[a], capd[b]);
+        }
+        CHECK_EQ(drive(&halo_link_fair, D, x, N), N);
+        for (int i = 0; i < N; i++) CHECK(x[i].end_ms >= (double)x[i].bytes * 8e-3 / x[i].bw_mbps - 1e-9);
+        for (int k = 0; k < D; k++)
+            for (int side = 0; side < 2; side++) {
+                double kbit = 0, last = 0;
+                for (int i = 0; i < N; i++)
+                    if ((side ? x[i].to : x[i].from) == k) {
+                        kbit += (double)x[i].bytes * 8e-3;
+                        if (x[i].end_ms > last) last = x[i].end_ms;
+                    }
+                CHECK(last >= kbit / (side ? capd[k] : capu[k]) * (1 - 1e-12));
+            }
+    }
+}
+
+/* The pipeline sends one message at a time: under fair share one frame, and a stream with one
+ * frame in flight, are FIFO's bit for bit; frames as fast as possible overlap their messages. */
+static void test_fair_pipeline(void)
+{
+    struct pipe t;
+    if (!pipe_build(&t)) {
+        CHECK(!"pipeline plan built");
+        pipe_free(&t);
+        return;
+    }
+    double fifo_total = t.p->total_ms;
+    t.p->link = &halo_link_fair;
+    CHECK_OK(halo_plan_simulate(t.p, t.g));
+    CHECK(t.p->total_ms == fifo_total);
+    enum { N = 6 };
+    double admit[N], done[N], fifo_done[N];
+    CHECK_OK(stream(&t, N, NULL, 1, admit, done, NULL));
+    t.p->link = NULL;
+    CHECK_OK(stream(&t, N, NULL, 1, admit, fifo_done, NULL));
+    for (int k = 0; k < N; k++) CHECK(done[k] == fifo_done[k]);
+    /* as fast as possible, every image leaves at 0 and shares the source's uplink: frame 0's
+     * image comes later than under FIFO, and the bottleneck (es1's 10 ms) keeps the period */
+    CHECK_OK(stream(&t, N, NULL, 0, admit, fifo_done, NULL));
+    t.p->link = &halo_link_fair;
+    CHECK_OK(stream(&t, N, NULL, 0, admit, done, NULL));
+    CHECK(done[0] > fifo_done[0]);
+    CHECK_NEAR(done[N - 1] - done[N - 2], C1_MS, 1e-9);
+    pipe_free(&t);
+}
+
+/* Every planner under fair share on slow links at a full-size input, where messages and steps
+ * often coincide: each plan simulates (a device's next step made ready while it is dispatched
+ * once overflowed the cost model's list of devices to dispatch) and a single frame's latency is
+ * what the plan says. */
+static void test_fair_planners(void)
+{
+    struct halo_graph *g;
+    CHECK_OK(halo_zoo_build_for("resnet18", 224, 224, &g));
+    double gf[4] = {60, 40, 30, 20}, bw[4] = {100, 50, 100, 20};
+    struct halo_cluster *c = test_cluster(4, gf, NULL, bw, 100, 0.05);
+    struct halo_planner_ctx ctx;
+    CHECK_OK(halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){.link = &halo_link_fair}));
+    int n;
+    const struct halo_planner_info *pl = halo_planners(&n);
+    for (int i = 0; i < n; i++) {
+        struct halo_plan *p = NULL;
+        CHECK_OK(pl[i].plan(&ctx, &p));
+        if (!p) continue;
+        double t;
+        CHECK_OK(halo_plan_timeline(p, NULL, NULL, false, &t));
+        CHECK(t == p->total_ms);
+        halo_plan_free(p);
+    }
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(c);
+    halo_graph_free(g);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "--write")) return write_files(argv[2], atoi(argv[3]));
@@ -554,5 +787,9 @@ int main(int argc, char **argv)
     RUN(test_variants);
     RUN(test_period_bound);
     RUN(test_zoo_pipeline);
+    RUN(test_link_fair);
+    RUN(test_link_fair_random);
+    RUN(test_fair_pipeline);
+    RUN(test_fair_planners);
     return halo_test_done("test_stream");
 }

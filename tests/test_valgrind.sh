@@ -1,6 +1,6 @@
 #!/bin/sh
 # valgrind memcheck on three commands that exercise most of halo (a whole network on the ref
-# backend, every planner step, the Monte Carlo simulator): 0 errors and 0 bytes definitely lost,
+# backend, every planner step, the Monte Carlo simulator under the fair link model): 0 errors and 0 bytes definitely lost,
 # else exit 1. SKIP (77) without valgrind, and for sanitizer builds (ASan and valgrind exclude each
 # other). Only third-party noise is suppressed (tests/valgrind.supp).
 # usage: test_valgrind.sh PATH/TO/halo [plain|sanitized]
@@ -49,8 +49,9 @@ check() {
 echo "valgrind memcheck ($(valgrind --version)):"
 check infer infer resnet18 --input 64x64 --backend ref --threads 1 &
 check plan plan resnet18 --cluster "$cluster" --input 64x64 -o "$tmp/plan.json" &
+# (under fair-share links: the plan above is simulated with the default FIFO model)
 check sim sim resnet18 --cluster "$cluster" --input 64x64 --deadline-ms 5,10,20 --method dpfp,modnn,local \
-    --draws 200 --sizes 64,96x80 --seed 3 --csv "$tmp/sim.csv" &
+    --draws 200 --sizes 64,96x80 --seed 3 --csv "$tmp/sim.csv" --link-model fair &
 wait
 for name in infer plan sim; do
     n=$((n + 1))

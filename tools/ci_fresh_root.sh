@@ -165,6 +165,21 @@ printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d" # no service starts in
 chmod 755 "$R/usr/sbin/policy-rc.d"
 rm -f "$R/etc/resolv.conf"
 cp -L /etc/resolv.conf "$R/etc/resolv.conf"
+# The machine's own certificate authorities: where HTTPS goes through a proxy that signs with a
+# local CA (as on the machines CI runs on), a new machine there has that CA in its trust store,
+# and pip needs it for PyPI. Debian's ca-certificates package, once set-up installs it, builds
+# /etc/ssl/certs/ca-certificates.crt from these; until then the machine's bundle stands in.
+if [ -d /usr/local/share/ca-certificates ]; then
+    mkdir -p "$R/usr/local/share/ca-certificates"
+    cp -L /usr/local/share/ca-certificates/*.crt "$R/usr/local/share/ca-certificates/" 2>/dev/null || true
+fi
+if [ -s /etc/ssl/certs/ca-certificates.crt ] && [ ! -s "$R/etc/ssl/certs/ca-certificates.crt" ]; then
+    mkdir -p "$R/etc/ssl/certs"
+    cp -L /etc/ssl/certs/ca-certificates.crt "$R/etc/ssl/certs/ca-certificates.crt"
+fi
+# pip checks PyPI's certificate against that bundle (Debian's pip uses the system store; this
+# says so explicitly)
+printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$R/etc/pip.conf"
 h=$(uname -n)
 grep -qw "$h" "$R/etc/hosts" 2>/dev/null || printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$h" >>"$R/etc/hosts"
 

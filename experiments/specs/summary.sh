@@ -3,7 +3,7 @@
 # x, lossless) on the GPU clusters that mirror DPFP's setting (profiles/clusters/gpu-xavier-4,
 # gpu-hetero-4: datasheet profiles, ESTIMATED), on the reference CPU clusters (homo-4-fast,
 # hetero-4-fast: the committed profiles, measured on another CPU, named) and on 4 ESs priced by this
-# host's own profile (homo-4-host, from exp_host_profile), beside ALGORITHMS.md's published figures, with what differs in
+# host's own profile (homo-4-host, from exp_host_profile), beside the published figures (docs/METHODS.md), with what differs in
 # the setting; where DPFP does not win and why (from its plans); headline numbers of the figures
 # whose CSVs exist; the list of figures; provenance. Written by experiments/tools/summary.py,
 # which runs its own plans (`halo plan --method all --deviation 0`, `--method dpfp -o`).

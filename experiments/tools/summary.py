@@ -3,7 +3,7 @@
 every baseline) on the GPU clusters that mirror DPFP's setting (datasheet profiles, ESTIMATED)
 on the CPU clusters of the committed reference profiles (measured on another CPU, named) and on
 4 ESs priced by this host's own profile (homo-4-host, when --host-profile is given), beside the
-published figures of ALGORITHMS.md; where
+published figures (docs/METHODS.md); where
 DPFP does not win and why, from its plans; headline numbers of the figures whose CSVs exist; the
 list of figures; provenance. Runs its own plans (`halo plan --method all --deviation 0 --format
 json` and `halo plan --method dpfp -o`), reads the other specs' CSVs only for the figure section.
@@ -72,7 +72,7 @@ def set_methods(halo):
     PROPOSED, REFERENCE = registry.by_role(ms, "proposed")["name"], registry.by_role(ms, "reference")["name"]
 
 
-# ALGORITHMS.md, "Figures the reproduction is compared with" (and DeepSlicing's section)
+# docs/METHODS.md, "Published figures" (and DeepSlicing's section)
 PUBLISHED = {
     "local": "—",
     "dpfp": {"resnet50": "up to 71 % faster than one device (= 3.45× if latency −71 %; 1.71× if speed +71 %)",
@@ -88,7 +88,7 @@ PUBLISHED = {
 DIFFERS = {
     "local": "The reference: the whole model on the fastest single ES, including sending it the image over its link; "
              "every speedup here is over this, predicted by the same cost model.",
-    "dpfp": "Paper: GPU ESs (ALGORITHMS.md records no device or network details); \"% faster\" is not defined (both "
+    "dpfp": "Paper: GPU ESs (the paper gives no device or network details); \"% faster\" is not defined (both "
             "readings shown). Here: 4 ESs "
             "at 224x224 on a 1000 Mbps LAN, GPU profiles ESTIMATED from datasheets, CPU profiles measured on a 2-core "
             "reference Xeon or on this host; latencies PREDICTED by halo's cost model; block cost, row balancing and subset search are "
@@ -418,7 +418,7 @@ def main(argv):
 
     w("## Figures")
     w("")
-    w("Numbered as in issue 11 (the order of experiments/reproduce.sh); captions are the specs' titles.")
+    w("Numbered in the order of experiments/reproduce.sh; captions are the specs' titles.")
     w("")
     k = 0
     for s in a.specs.split():

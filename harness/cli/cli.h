@@ -102,6 +102,18 @@ int halo_cli_stream_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_a
  * on a large host, a computation of tens of gigabytes started by mistake. */
 enum halo_status halo_cli_check_memory(const struct halo_graph *g);
 
+/* --link-model NAME (read only when the command has it) into *out: NULL when absent (the plan's
+ * or the default), else the model of partition/link.h's table. A name not in the table: a usage
+ * error is printed and HALO_EXIT_USAGE returned; 0 otherwise. */
+struct halo_link_model;
+int halo_cli_link_model(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args,
+                        const struct halo_link_model **out);
+/* The link models of the table, one line each with what it assumes, for --help. */
+void halo_cli_link_models_help(FILE *f);
+/* "links by the M model (what it assumes); rates goodput, as given" (nominal: "rates nominal,
+ * taken as goodput x 1448/1514") into buf; m NULL: the default. Returns buf. */
+const char *halo_cli_links_words(const struct halo_link_model *m, bool nominal, char *buf, size_t n);
+
 /* The table of subcommands, terminated by {0}. */
 extern const struct halo_cli_cmd *const halo_commands[];
 

@@ -1,9 +1,12 @@
-/* The stream flags that halo plan and halo sim share: how frames arrive and how many are in
- * flight, parsed the same way everywhere. */
+/* The flags of the cost model that halo plan, halo sim and halo run share: how frames arrive and
+ * how many are in flight, and which link model predicts; parsed the same way everywhere. */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/parse.h"
+#include "partition/link.h"
 #include "partition/stream_eval.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool has_opt(const struct halo_cli_cmd *cmd, const char *name)
@@ -40,4 +43,34 @@ int halo_cli_stream_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_a
         else return halo_cli_usage_error(cmd, "--arrivals: '%s': expected periodic or poisson", v);
     }
     return 0;
+}
+
+int halo_cli_link_model(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args,
+                        const struct halo_link_model **out)
+{
+    *out = NULL;
+    const char *v = get(cmd, args, "link-model");
+    if (!v) return 0;
+    if (!(*out = halo_link_model_find(v)))
+        return halo_cli_usage_error(cmd, "--link-model: '%s': expected %s", v, halo_link_model_names());
+    return 0;
+}
+
+void halo_cli_link_models_help(FILE *f)
+{
+    fprintf(f, "Link models (--link-model; a plan file names the one it was predicted with, default %s):\n",
+            halo_link_model_default()->name);
+    for (int i = 0; halo_link_model_at(i); i++) {
+        const struct halo_link_model *m = halo_link_model_at(i);
+        int col = fprintf(f, "  %-6s ", m->name);
+        halo_cli_wrap(f, col, 9, 100, m->help);
+    }
+}
+
+const char *halo_cli_links_words(const struct halo_link_model *m, bool nominal, char *buf, size_t n)
+{
+    if (!m) m = halo_link_model_default();
+    snprintf(buf, n, "links by the %s model (%s); rates %s", m->name, m->help,
+             nominal ? "nominal, taken as goodput x 1448/1514" : "goodput, as given");
+    return buf;
 }

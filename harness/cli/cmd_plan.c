@@ -25,8 +25,9 @@ static void print_summary(const struct halo_plan *p, const struct halo_graph *g,
     printf("%s plan: %s at %dx%d on %s (%d ESs, %d compute); %s\n", p->method, p->model, p->h, p->w, c->name,
            halo_cluster_n_es(c), halo_plan_n_computing(p), p->lossless ? "lossless" : "LOSSY (output differs from the model)");
     if (p->notes) printf("notes: %s\n", p->notes);
-    printf("predicted by the cost model (profiles' per-layer times or fitted capacity; links latency + "
-           "bytes/bandwidth, one message at a time per link)\n\n");
+    char links[512];
+    printf("predicted by the cost model: profiles' per-layer times or fitted capacity; %s\n\n",
+           halo_cli_links_words(p->link, p->rates == HALO_RATES_NOMINAL, links, sizeof links));
     printf("%-6s %-9s %-26s %s\n", "block", "stages", "first..last stage", "rows per device [y0,y1) (cols when a grid)");
     for (int b = 0; b < p->n_blocks; b++) {
         const struct halo_plan_block *bl = &p->block[b];
@@ -220,6 +221,7 @@ static void print_deviation(const struct halo_plan *p, const struct lossy_lab *l
 /* What the comparison table says about one method's plan (against the local reference local_ms). */
 struct method_row {
     const char *method;
+    const char *link_model;           /* the plan's */
     double latency_ms, local_ms, speedup, reduction_pct, redundant_pct;
     int64_t bytes_moved, redundant_macs, model_macs;
     bool lossless;
@@ -233,7 +235,7 @@ static struct method_row method_row(const struct halo_plan *p, const struct halo
 {
     int64_t macs = halo_count_range(g, 0, g->n_nodes).macs;
     return (struct method_row){.fig = *fig,
-        .method = p->method, .latency_ms = p->total_ms, .local_ms = local_ms, .speedup = local_ms / p->total_ms,
+        .method = p->method, .link_model = halo_plan_link_model(p)->name, .latency_ms = p->total_ms, .local_ms = local_ms, .speedup = local_ms / p->total_ms,
         .reduction_pct = 100 * (1 - p->total_ms / local_ms), .bytes_moved = p->bytes_moved,
         .redundant_macs = p->redundant_macs, .model_macs = macs,
         .redundant_pct = 100.0 * (double)p->redundant_macs / (double)macs, .lossless = p->lossless,
@@ -305,7 +307,7 @@ static const char *const CSV_HEADER = "model,input,cluster,method,latency_ms,loc
                                       "bytes_moved,redundant_macs,redundant_pct,lossless,es_used,max_abs_err,"
                                       "rel_l2_max,rel_l2_mean,top1_agree,deviation_inputs,objective,period_ms,"
                                       "throughput_fps,rate_fps,stream_latency_p50_ms,stream_latency_p99_ms,"
-                                      "deadline_misses,stream_frames,feasible";
+                                      "deadline_misses,stream_frames,feasible,link_model,rates";
 
 static void row_csv(const struct method_row *r, const struct halo_graph *g, const struct halo_cluster *c,
                     const struct halo_objective *o)
@@ -321,8 +323,9 @@ static void row_csv(const struct method_row *r, const struct halo_graph *g, cons
     else
         printf(",,,,,");
     const struct halo_stream_figures *f = &r->fig;
-    printf("%s,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%d,%s\n", halo_objective_name(o->kind), f->period_ms, f->throughput_fps,
-           f->rate_fps, f->latency_p50_ms, f->latency_p99_ms, f->deadline_misses, f->n_frames, f->feasible ? "yes" : "no");
+    printf("%s,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%d,%s,%s,%s\n", halo_objective_name(o->kind), f->period_ms,
+           f->throughput_fps, f->rate_fps, f->latency_p50_ms, f->latency_p99_ms, f->deadline_misses, f->n_frames,
+           f->feasible ? "yes" : "no", r->link_model, halo_rates_name(c->rates));
 }
 
 /* What the objective asks and how streams were simulated, in words (one line, no newline). */
@@ -370,9 +373,13 @@ static cJSON *doc_new(const struct halo_planner_ctx *ctx)
     cJSON_AddStringToObject(doc, "model", g->name);
     cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(in, 2));
     cJSON_AddStringToObject(doc, "cluster", ctx->c->name);
-    cJSON_AddStringToObject(doc, "basis", "predicted by the cost model: profiles' per-layer times (measured) or "
-                                          "fitted capacity; links latency + bytes/bandwidth, one message at a time "
-                                          "per link");
+    char basis[700], links[512];
+    snprintf(basis, sizeof basis, "predicted by the cost model: profiles' per-layer times (measured) or fitted "
+             "capacity; %s", halo_cli_links_words(ctx->opts.link, ctx->c->rates == HALO_RATES_NOMINAL, links,
+                                                  sizeof links));
+    cJSON_AddStringToObject(doc, "basis", basis);
+    cJSON_AddStringToObject(doc, "link_model", (ctx->opts.link ? ctx->opts.link : halo_link_model_default())->name);
+    cJSON_AddStringToObject(doc, "rates", halo_rates_name(ctx->c->rates));
     cJSON_AddStringToObject(doc, "local_device", ctx->c->dev[ctx->local_device].name);
     cJSON_AddNumberToObject(doc, "local_ms", ctx->local_ms);
     cJSON_AddNumberToObject(doc, "model_macs", (double)halo_count_range(g, 0, g->n_nodes).macs);
@@ -678,8 +685,10 @@ static void help_details(FILE *f)
     fprintf(f, "  all    a comparison of every method; lossy methods are marked NO* with their deviation\n"
                "         under the table.\n"
                "Predictions come from the cost model: per-layer measured times of the devices' profiles\n"
-               "(scaled by tile height) or their fitted effective capacity; a message occupies the\n"
-               "sender's uplink and the receiver's downlink for latency + bytes/bandwidth.\n"
+               "(scaled by tile height) or their fitted effective capacity; a message uses the sender's\n"
+               "uplink and the receiver's downlink as the link model says (a message alone: latency +\n"
+               "bytes/bandwidth). A cluster's rates are goodput (the default: used as given) or, with\n"
+               "\"rates\": \"nominal\", line rates that halo takes as goodput x 1448/1514 (TCP over Ethernet).\n"
                "--format json prints what the table shows (one method: its plan, as -o writes it, under\n"
                "\"plan\"); csv one row per method.\n"
                "Streams. Every plan is also simulated as a stream of frames by the same cost model (a device\n"
@@ -696,6 +705,10 @@ static void help_details(FILE *f)
                "pipelines under it, pipeedge and roundrobin plan for throughput as their designs do, and the\n"
                "other baselines plan as their papers say (one frame's latency); every plan is then evaluated\n"
                "under the objective, and --method all names the best.\n");
+    halo_cli_link_models_help(f);
+    fprintf(f, "The planners use the chosen model wherever they simulate a whole plan (dpfp ranks its\n"
+               "candidates and ES subsets so, and every plan's prediction is so); their own closed-form\n"
+               "estimates (e.g. dpfp's block costs) are the same under every model.\n");
 }
 
 /* --objective, --fps, --deadline-ms and the stream flags into *o; a usage error's exit code, or 0. */
@@ -775,7 +788,12 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (st == HALO_OK) st = halo_cluster_load(cluster, &c);
     struct halo_planner_opts opts = {.no_select = halo_cli_has(cmd, &a, "no-select"), .adcnn_grid = grid};
     rc = objective_opts(cmd, &a, lab.seed, &opts.objective);
-    if (rc) return rc;
+    if (!rc) rc = halo_cli_link_model(cmd, &a, &opts.link);
+    if (rc) {
+        halo_cluster_free(c);
+        halo_graph_free(g);
+        return rc;
+    }
     if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, opts);
     if (st != HALO_OK) {
         rc = halo_cli_fail(cmd, st);
@@ -811,7 +829,7 @@ const struct halo_cli_cmd halo_cmd_plan = {
     .usage = "MODEL --cluster F [--method dpfp|NAME|all] [--input HxW] [--select | --no-select] [-o plan.json] "
              "[--format table|csv|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N] "
              "[--objective latency|throughput] [--fps F|max] [--deadline-ms D] [--frames N] [--inflight K] "
-             "[--arrivals periodic|poisson]",
+             "[--arrivals periodic|poisson] [--link-model fifo|fair]",
     .summary = "plan a model on a cluster (DPFP or a baseline), write the plan, print the predicted timeline",
     .help_details = help_details,
     .opts = (const struct halo_cli_opt[]){
@@ -833,6 +851,8 @@ const struct halo_cli_cmd halo_cmd_plan = {
         {"frames", 0, "N", "frames per simulated stream (default 100)"},
         {"inflight", 0, "K", "frames in flight at most (default 2 per ES that computes)"},
         {"arrivals", 0, "KIND", "periodic (default) or poisson (seeded by --seed) arrivals at the rate"},
+        {"link-model", 0, "NAME", "the link model plans are priced and predicted with: fifo (default) or fair "
+                                  "(see below); the plan file names it"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

@@ -52,6 +52,8 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     o->inject = halo_cli_get(cmd, &a, "inject");
     o->images_dir = halo_cli_get(cmd, &a, "images");
     o->rotate = halo_cli_has(cmd, &a, "rotate");
+    int lrc = halo_cli_link_model(cmd, &a, &o->link_model);
+    if (lrc) return lrc;
     const char *frames = halo_cli_get(cmd, &a, "frames"), *fps = halo_cli_get(cmd, &a, "fps");
     const char *arrivals = halo_cli_get(cmd, &a, "arrivals"), *inflight = halo_cli_get(cmd, &a, "inflight");
     const char *deadline = halo_cli_get(cmd, &a, "deadline-ms");
@@ -221,11 +223,17 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
                "on its own share of the cores (threads: that share, unless --threads)\n");
     char list[256];
     if (h) shm_ranks(h, list, sizeof list);
+    const struct halo_link_model *lm = halo_plan_link_model(halo_rt_plan(rt));
     if (o->link == HALO_LINK_REAL && h && h->n_shm > 0)
         printf("links     real (shared memory between ranks %s): memory copies, not a network\n", list);
     else if (o->link == HALO_LINK_REAL) printf("links     real: transport speed\n");
+    else if (o->clock == HALO_CLOCK_VIRTUAL)
+        printf("links     emulated: timed by the %s link model (%s)%s%s\n", lm->name, lm->help,
+               o->rates_path ? ", rates from " : ", the plan's rates", o->rates_path ? o->rates_path : "");
     else printf("links     emulated: latency + bytes/bandwidth per message, one at a time per uplink and downlink%s%s\n",
                 o->rates_path ? ", rates from " : " (the plan's)", o->rates_path ? o->rates_path : "");
+    if (o->link == HALO_LINK_REAL || o->clock == HALO_CLOCK_WALL)
+        printf("predicted by the %s link model (%s)\n", lm->name, lm->help);
     if (o->weights_path) printf("weights   %s\n", o->weights_path);
     else if (own_weights(rt, o)) printf("weights   the initializers of %s\n", halo_rt_plan(rt)->model);
     else printf("weights   random, seed %llu (--weights FILE for real ones)\n", (unsigned long long)o->weights_seed);
@@ -517,6 +525,7 @@ static cJSON *header_json(const struct halo_rt *rt, const struct run_args *ra, c
     cJSON_AddNumberToObject(doc, "ranks", halo_rt_size(rt));
     cJSON_AddStringToObject(doc, "clock", halo_run_clock_name(o->clock));
     cJSON_AddStringToObject(doc, "link", halo_run_link_name(o->link));
+    cJSON_AddStringToObject(doc, "link_model", halo_plan_link_model(halo_rt_plan(rt))->name);
     const struct halo_rt_hosts *h = halo_rt_hosts(rt);
     if (h) {
         const struct halo_plan *p = halo_rt_plan(rt);
@@ -740,7 +749,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 const struct halo_cli_cmd halo_cmd_run = {
     .name = "run",
     .usage = "PLAN.json [PLAN.json ...] [--backend cpu|ref|cuda] [--weights F | --weights-seed N] [--image F | --seed N] "
-             "[--clock virtual|wall] [--link emulated|real] [--verify] [--repeat K] [--warmup N] [--csv F] "
+             "[--clock virtual|wall] [--link emulated|real] [--link-model fifo|fair] [--verify] [--repeat K] [--warmup N] [--csv F] "
              "[--timeout-ms T] [--rates F] [--trace F] [--threads N] [--format table|csv|json] "
              "[--frames N [--fps F|max] [--arrivals periodic|poisson] [--inflight K] [--images DIR] [--deadline-ms D] "
              "[--rotate]] [--hostfile F] [--transport auto|tcp] [--allow-shared-memory]",
@@ -759,12 +768,14 @@ const struct halo_cli_cmd halo_cmd_run = {
         "\n"
         "Clocks. virtual (default): every device computes for real, one rank at a time with all cores\n"
         "(a token passed in step order; waiting ranks sleep), its measured time divided by its device's\n"
-        "speed; messages move for real but are timed by the plan's link model (latency + bytes/bandwidth,\n"
-        "one message at a time per uplink and downlink, exactly as the planner simulates it), so any\n"
-        "number of ESs can be measured on a small machine. wall: real parallel execution; with emulated\n"
+        "speed; messages move for real but are timed by the plan's link model (the one the plan file\n"
+        "names, or --link-model's: fifo, one message at a time per uplink and downlink; fair, TCP-like\n"
+        "fair share), exactly as the planner simulates it, so any number of ESs can be measured on a\n"
+        "small machine; the prediction beside it is that model's too. wall: real parallel execution; with emulated\n"
         "links the sender stamps each message with its uplink interval and the receiver holds the data\n"
         "back until then, re-serialising its own downlink in the order messages arrive (an approximation\n"
-        "of the planner's per-block ordering). A device slower than 1.0 (speed) is slowed down by sleeping.\n"
+        "of the planner's per-block ordering; whatever the link model, the emulation is one message at a\n"
+        "time). A device slower than 1.0 (speed) is slowed down by sleeping.\n"
         "On one host, each computing rank gets its own share of the cores (round robin when there are\n"
         "more computing ranks than cores) and as many threads, unless --threads.\n"
         "\n"
@@ -835,6 +846,8 @@ const struct halo_cli_cmd halo_cmd_run = {
         {"seed", 0, "N", "seed of the random uint8 frames (default 0); of Poisson arrivals too"},
         {"clock", 0, "virtual|wall", "virtual (default) or wall clock"},
         {"link", 0, "emulated|real", "pace messages to the plan's links (default) or send at transport speed"},
+        {"link-model", 0, "NAME", "the link model of the virtual clock and the prediction: fifo or fair (default: "
+                                  "the plan's)"},
         {"verify", 0, NULL, "compare the logits with single-device inference"},
         {"repeat", 0, "K", "timed inferences (default 1); the median is reported"},
         {"warmup", 0, "N", "untimed inferences first (default 1)"},

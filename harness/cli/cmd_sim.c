@@ -164,7 +164,7 @@ static enum halo_status dump(const char *dir, const char *method, struct halo_pl
         const struct halo_plan *p = plans[s];
         double *bw = halo_malloc((size_t)p->n_dev * p->n_dev, sizeof *bw);
         if (!bw) return HALO_ERR_NOMEM;
-        halo_sim_bandwidths(p, c, ch, maps[s], seed, (uint64_t)i, bw);
+        halo_sim_bandwidths(p, c, ch, maps[s], seed, (uint64_t)i, bw, NULL);
         cJSON *j = cJSON_CreateObject(), *m = cJSON_AddArrayToObject(j, "bandwidth_mbps");
         cJSON_AddStringToObject(j, "schema", "halo-rates/1");
         cJSON *names = cJSON_AddArrayToObject(j, "devices");
@@ -202,7 +202,14 @@ struct sim_args {
     int dump_count;
     struct sizes sizes;
     int base_h, base_w;
+    const struct halo_link_model *link; /* NULL: the default */
 };
+
+/* The link model's name and the rates, as every output states them. */
+static const char *link_name(const struct sim_args *A)
+{
+    return (A->link ? A->link : halo_link_model_default())->name;
+}
 
 static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct sim_args *A)
 {
@@ -231,7 +238,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     for (int s = 0; s <= ns && st == HALO_OK; s++) {
         int h = s < ns ? A->sizes.h[s] : A->base_h, w = s < ns ? A->sizes.w[s] : A->base_w;
         st = halo_model_build_for(model, h, w, &g[s]);
-        if (st == HALO_OK) st = halo_planner_ctx_init(&ctx[s], g[s], c, (struct halo_planner_opts){0});
+        if (st == HALO_OK) st = halo_planner_ctx_init(&ctx[s], g[s], c, (struct halo_planner_opts){.link = A->link});
     }
     if (st == HALO_OK && A->csv) st = halo_outfile_open(A->csv, &csv);
     if (st == HALO_OK && A->dump_dir && mkdir(A->dump_dir, 0777) != 0 && errno != EEXIST)
@@ -256,6 +263,8 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
         cJSON_AddStringToObject(doc, "model", model);
         cJSON_AddStringToObject(doc, "cluster", c->name);
         cJSON_AddStringToObject(doc, "channel", chname);
+        cJSON_AddStringToObject(doc, "link_model", link_name(A));
+        cJSON_AddStringToObject(doc, "rates", halo_rates_name(c->rates));
         cJSON_AddNumberToObject(doc, "draws", (double)A->draws);
         cJSON_AddNumberToObject(doc, "seed", (double)A->seed);
         cJSON_AddItemToObject(doc, "sizes", sz);
@@ -271,7 +280,9 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
                (unsigned long long)A->seed);
         for (int s = 0; s < ns; s++) printf("%s%dx%d", s ? "," : " ", A->sizes.h[s], A->sizes.w[s]);
         printf(" (uniform); %s\n", A->reuse ? "one plan, made at the base size and rescaled" : "one plan per size");
-        printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured\n");
+        char links[512];
+        printf("SIMULATED: latencies from the cost model's timeline with sampled link rates, not measured; %s\n",
+               halo_cli_links_words(A->link, c->rates == HALO_RATES_NOMINAL, links, sizeof links));
         if (!exact)
             printf("percentiles from a histogram of 0.01 %% bins (more than %ld draws); failure counts exact\n",
                    SIM_EXACT_DRAWS);
@@ -286,7 +297,7 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
     }
     for (int k = 0; k < n_sinks; k++)
         fprintf(sinks[k], "model,cluster,channel,method,plans,sizes,draws,seed,deadline_ms,failures,p_fail,ci_lo,ci_hi,"
-                          "p50_ms,p90_ms,p99_ms,basis,%s\n", halo_provenance_csv_header());
+                          "p50_ms,p90_ms,p99_ms,link_model,rates,basis,%s\n", halo_provenance_csv_header());
     for (int m = 0; m < A->n_methods && st == HALO_OK; m++) {
         const struct halo_planner_info *info = halo_planner_find(A->methods[m]);
         struct halo_plan *base = NULL;
@@ -364,8 +375,9 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
                 FILE *out = sinks[k];
                 fprintf(out, "%s,%s,%s,%s,%s,", model, c->name, chname, info->name, A->reuse ? "reused" : "per_size");
                 for (int s = 0; s < ns; s++) fprintf(out, "%s%dx%d", s ? ";" : "", A->sizes.h[s], A->sizes.w[s]);
-                fprintf(out, ",%lld,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n", (long long)A->draws,
-                        (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi, p50, p90, p99, prov_csv);
+                fprintf(out, ",%lld,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,%s,%s,simulated,%s\n", (long long)A->draws,
+                        (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi, p50, p90, p99,
+                        link_name(A), halo_rates_name(c->rates), prov_csv);
             }
         }
         if (jm) {
@@ -437,21 +449,25 @@ static enum halo_status stream_one(const struct halo_planner_ctx *ctx, const str
     *pp = p;
     int n = A->stream.n_frames, nd = p->n_dev;
     int *map = halo_malloc((size_t)nd, sizeof *map);
-    double *bw = halo_malloc((size_t)n * nd * nd, sizeof *bw);
-    const double **frame = halo_malloc((size_t)n, sizeof *frame);
-    enum halo_status st = map && bw && frame ? HALO_OK : HALO_ERR_NOMEM;
+    double *bw = halo_malloc((size_t)n * nd * nd, sizeof *bw), *cap = halo_malloc((size_t)n * 2 * nd, sizeof *cap);
+    const double **frame = halo_malloc((size_t)n, sizeof *frame), **frame_cap = halo_malloc((size_t)n, sizeof *frame_cap);
+    enum halo_status st = map && bw && cap && frame && frame_cap ? HALO_OK : HALO_ERR_NOMEM;
     if (st == HALO_OK) st = halo_sim_device_map(p, c, map);
     for (int f = 0; f < n && st == HALO_OK; f++) { /* frame f sees draw f: the same for every method */
-        halo_sim_bandwidths(p, c, ch, map, A->seed, (uint64_t)f, bw + (size_t)f * nd * nd);
         frame[f] = bw + (size_t)f * nd * nd;
+        frame_cap[f] = cap + (size_t)f * 2 * nd;
+        halo_sim_bandwidths(p, c, ch, map, A->seed, (uint64_t)f, bw + (size_t)f * nd * nd, cap + (size_t)f * 2 * nd);
     }
     struct halo_stream_opts so = A->stream;
     so.fps = fps;
     so.bw_frame = frame;
+    so.cap_frame = frame_cap;
     if (st == HALO_OK) st = halo_plan_stream(p, &so, r);
     free(map);
     free(bw);
+    free(cap);
     free(frame);
+    free(frame_cap);
     return st;
 }
 
@@ -468,7 +484,7 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
     enum halo_status st = halo_cluster_load(A->cluster, &c);
     if (st == HALO_OK) st = halo_channel_new(c, &ch);
     if (st == HALO_OK) st = halo_model_build_for(model, A->base_h, A->base_w, &g);
-    if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0});
+    if (st == HALO_OK) st = halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){.link = A->link});
     if (st == HALO_OK && A->csv) st = halo_outfile_open(A->csv, &csv);
     if (st == HALO_OK) st = halo_provenance_get(&prov, "", "", 0);
     if (st == HALO_OK && !(prov_csv = halo_provenance_csv_values(&prov))) st = HALO_ERR_NOMEM;
@@ -488,7 +504,7 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
     if (A->format == HALO_FORMAT_CSV) sinks[n_sinks++] = stdout;
     for (int k = 0; k < n_sinks; k++)
         fprintf(sinks[k], "model,input,cluster,channel,method,objective,fps,arrivals,frames,inflight,seed,deadline_ms,"
-                          "misses,p_miss,ci_lo,ci_hi,throughput_fps,latency_p50_ms,latency_p99_ms,basis,%s\n",
+                          "misses,p_miss,ci_lo,ci_hi,throughput_fps,latency_p50_ms,latency_p99_ms,link_model,rates,basis,%s\n",
                 halo_provenance_csv_header());
     if (A->format == HALO_FORMAT_JSON) {
         doc = cJSON_CreateObject();
@@ -497,6 +513,8 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
         cJSON_AddItemToObject(doc, "input", cJSON_CreateIntArray(hw, 2));
         cJSON_AddStringToObject(doc, "cluster", c->name);
         cJSON_AddStringToObject(doc, "channel", chname);
+        cJSON_AddStringToObject(doc, "link_model", link_name(A));
+        cJSON_AddStringToObject(doc, "rates", halo_rates_name(c->rates));
         cJSON_AddStringToObject(doc, "objective", halo_objective_name(A->objective));
         cJSON_AddNumberToObject(doc, "frames", A->stream.n_frames);
         cJSON_AddStringToObject(doc, "arrivals", arr);
@@ -514,7 +532,9 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
                model, A->base_h, A->base_w, c->name, chname, A->stream.n_frames, arr, inflight,
                (unsigned long long)A->seed,
                A->objective == HALO_OBJECTIVE_LATENCY ? "the lowest latency at each rate" : "the highest throughput");
-        printf("SIMULATED: %s\n\n", basis);
+        char links[512];
+        printf("SIMULATED: %s; %s\n\n", basis, halo_cli_links_words(A->link, c->rates == HALO_RATES_NOMINAL, links,
+                                                                     sizeof links));
         printf("%-12s %8s %10s %9s %9s", "method", "fps", "thru_fps", "p50_ms", "p99_ms");
         for (int d = 0; d < A->n_deadlines; d++) {
             char head[64];
@@ -579,10 +599,11 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
                 for (int k = 0; k < n_sinks; k++) {
                     fprintf(sinks[k], "%s,%dx%d,", model, A->base_h, A->base_w);
                     halo_cli_csv_str(sinks[k], c->name);
-                    fprintf(sinks[k], ",%s,%s,%s,%s,%s,%d,%s,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,simulated,%s\n",
+                    fprintf(sinks[k], ",%s,%s,%s,%s,%s,%d,%s,%llu,%g,%lld,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f,%s,%s,simulated,%s\n",
                             chname, info->name, halo_objective_name(A->objective), fps, arr, r.n_frames, inflight,
                             (unsigned long long)A->seed, A->deadlines[d], (long long)f, pf, lo, hi,
-                            r.stats.throughput_fps, r.stats.latency_p50_ms, r.stats.latency_p99_ms, prov_csv);
+                            r.stats.throughput_fps, r.stats.latency_p50_ms, r.stats.latency_p99_ms, link_name(A),
+                            halo_rates_name(c->rates), prov_csv);
                 }
             }
             if (A->format == HALO_FORMAT_TABLE) printf("%s\n", p->lossless ? "" : "   LOSSY");
@@ -653,6 +674,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
                          .dump_dir = halo_cli_get(cmd, &a, "dump"), .draws = 10000, .seed = 1,
                          .reuse = halo_cli_has(cmd, &a, "reuse-plan"), .dump_count = 5};
     if (!A.cluster) return halo_cli_usage_error(cmd, "--cluster is required");
+    if ((rc = halo_cli_link_model(cmd, &a, &A.link))) return rc;
     const char *dl = halo_cli_get(cmd, &a, "deadline-ms");
     if (!dl) return halo_cli_usage_error(cmd, "--deadline-ms is required");
     const char *v;
@@ -690,6 +712,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
     if (st == HALO_OK && fps_s) {
         rc = stream_args(cmd, &a, fps_s, &A);
         if (rc) {
+            free(A.fps);
             free(A.deadlines);
             halo_strlist_free(A.methods, A.n_methods);
             free(A.sizes.h);
@@ -723,7 +746,7 @@ const struct halo_cli_cmd halo_cmd_sim = {
              "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]] [--format table|csv|json] "
              "| MODEL --cluster F --deadline-ms D1,... --fps F1,F2,...|max [--frames N] [--inflight K] "
              "[--arrivals periodic|poisson] [--objective latency|throughput] [--method M[,M...]] [--input HxW] [--seed S] "
-             "[--csv F] [--format table|csv|json]",
+             "[--csv F] [--format table|csv|json] (either: [--link-model fifo|fair])",
     .summary = "Monte Carlo of latency under fading channels and varying image sizes: P(latency > deadline)",
     .details = "Every draw samples an input size (uniform over --sizes) and the links' rates from the\n"
                "cluster's channel model, then re-runs the plan's predicted timeline with those rates:\n"
@@ -746,7 +769,10 @@ const struct halo_cli_cmd halo_cmd_sim = {
                "the fraction of frames whose latency (arrival to result, queueing included) exceeds it, with\n"
                "a 95 % Wilson interval (which treats the frames as independent: optimistic), and the stream's\n"
                "throughput and latency p50/p99. Planners plan for --objective: latency (default: the lowest\n"
-               "latency that sustains each rate, as halo plan --fps) or throughput.",
+               "latency that sustains each rate, as halo plan --fps) or throughput.\n"
+               "--link-model: how messages share the links in every simulation, the planners' included: fifo\n"
+               "(the default: one message at a time per uplink and downlink) or fair (TCP-like fair share;\n"
+               "halo plan --help lists the models). The output names the model and the cluster's rates.",
     .opts = (const struct halo_cli_opt[]){
         {"cluster", 0, "F", "cluster file with an optional channel model"},
         {"deadline-ms", 0, "D1,D2,...", "deadlines in ms (required)"},
@@ -764,6 +790,7 @@ const struct halo_cli_cmd halo_cmd_sim = {
         {"inflight", 0, "K", "streams: frames in flight at most (default 2 per ES that computes)"},
         {"arrivals", 0, "KIND", "streams: periodic (default) or poisson (seeded by --seed)"},
         {"objective", 0, "KIND", "streams: what the planners plan for, latency (default) or throughput"},
+        {"link-model", 0, "NAME", "the link model the cost model predicts with: fifo (default) or fair"},
         {0}},
     .min_pos = 1,
     .max_pos = 1,

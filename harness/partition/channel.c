@@ -254,8 +254,10 @@ void halo_channel_sample(const struct halo_channel *ch, const struct halo_cluste
                 else hi = mid;
             }
             if (lo > ch->first_row[d]) {
-                up[d] = ch->rows[lo - 1].up_mbps;
-                down[d] = ch->rows[lo - 1].down_mbps;
+                /* a trace's rates are of the cluster's kind (cluster.h: nominal ones become goodput) */
+                double k = c->rates == HALO_RATES_NOMINAL ? HALO_GOODPUT_PER_NOMINAL : 1;
+                up[d] = ch->rows[lo - 1].up_mbps * k;
+                down[d] = ch->rows[lo - 1].down_mbps * k;
             }
         }
     }

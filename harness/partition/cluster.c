@@ -36,6 +36,8 @@ int halo_cluster_find(const struct halo_cluster *c, const char *name)
 
 int halo_cluster_n_es(const struct halo_cluster *c) { return c->n - 1; }
 
+const char *halo_rates_name(enum halo_rates r) { return r == HALO_RATES_NOMINAL ? "nominal" : "goodput"; }
+
 double halo_cluster_transfer_ms(const struct halo_cluster *c, int a, int b, int64_t bytes)
 {
     if (a == b) return 0;
@@ -169,7 +171,7 @@ static enum halo_status load_device(const char *file, const cJSON *d, const char
 
 static enum halo_status build(const char *file, const cJSON *j, struct halo_cluster *c)
 {
-    static const char *const keys[] = {"schema", "name", "source", "devices", "links", "channel", "note", NULL};
+    static const char *const keys[] = {"schema", "name", "source", "rates", "devices", "links", "channel", "note", NULL};
     if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", file);
     const char *s;
     HALO_TRY(halo_json_str(file, j, "", "schema", true, &s));
@@ -181,8 +183,12 @@ static enum halo_status build(const char *file, const cJSON *j, struct halo_clus
     HALO_TRY(halo_json_name(file, j, "", "name", false, &s));
     if (!(c->name = halo_strdup(s))) return HALO_ERR_NOMEM;
     HALO_TRY(halo_json_str(file, j, "", "note", false, &s));
-    const char *src;
+    const char *src, *rates = NULL;
     HALO_TRY(halo_json_name(file, j, "", "source", true, &src));
+    HALO_TRY(halo_json_str(file, j, "", "rates", false, &rates));
+    if (rates && strcmp(rates, "goodput") && strcmp(rates, "nominal"))
+        return halo_error(HALO_ERR_INVALID, "%s: rates: '%s': expected goodput or nominal", file, rates);
+    c->rates = rates && !strcmp(rates, "nominal") ? HALO_RATES_NOMINAL : HALO_RATES_GOODPUT;
     const cJSON *devs, *d;
     HALO_TRY(halo_json_child(file, j, "", "devices", true, cJSON_Array, &devs));
     int n = cJSON_GetArraySize(devs);
@@ -234,6 +240,13 @@ static enum halo_status build(const char *file, const cJSON *j, struct halo_clus
                                   HALO_BANDWIDTH_MBPS_MAX, c->bw_mbps, &given));
         HALO_TRY(halo_json_matrix(file, links, "links", "latency_ms", false, n, 0, HALO_LATENCY_MS_MAX, c->lat_ms,
                                   &given));
+    }
+    if (c->rates == HALO_RATES_NOMINAL) { /* from here on every rate is goodput */
+        for (int i = 0; i < n; i++) {
+            c->dev[i].up_mbps *= HALO_GOODPUT_PER_NOMINAL;
+            c->dev[i].down_mbps *= HALO_GOODPUT_PER_NOMINAL;
+        }
+        for (int i = 0; i < n * n; i++) c->bw_mbps[i] *= HALO_GOODPUT_PER_NOMINAL;
     }
     const cJSON *ch = cJSON_GetObjectItemCaseSensitive(j, "channel");
     if (ch) {

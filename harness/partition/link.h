@@ -1,8 +1,10 @@
 /* link: how messages occupy the links between devices, for the cost model (partition/timeline.h).
  * Every device has one uplink and one downlink; a message from a to b uses a's uplink and b's
  * downlink, with the pair's latency and bandwidth. A link model is event-driven: the cost model
- * submits each message at the moment its data is ready, and asks when the next one arrives.
- * Models are found by name in one table (link.c), one file per model. */
+ * submits each message at the moment its data is ready, and asks when the model's next event
+ * is (a message arrives, or the model's own state changes). Models are found by name in one
+ * table (link.c), one file per model; every model gives a message alone on its links latency +
+ * bytes / bandwidth. */
 #ifndef HALO_LINK_H
 #define HALO_LINK_H
 
@@ -14,9 +16,11 @@ struct halo_link_xfer {
     int from, to;             /* devices */
     int64_t bytes;
     double lat_ms, bw_mbps;   /* the pair's link as the message's frame sees it */
+    double up_mbps, down_mbps; /* the sender's uplink and the receiver's downlink capacities as the
+                                  frame sees them (>= bw_mbps; models that share links use them) */
     double ready_ms;          /* the sender holds the data: when it was submitted */
-    double start_ms, end_ms;  /* set by the model: when the message starts to occupy its links and
-                                 when the receiver holds it (end_ms >= ready_ms) */
+    double start_ms, end_ms;  /* set by the model: when the message is on its links (from its
+                                 latency on) and when the receiver holds it (end_ms >= ready_ms) */
     int id;                   /* the caller's, untouched */
 };
 
@@ -33,17 +37,29 @@ struct halo_link_model {
      * submits in time order; messages ready at one time in the order they are to be served). The
      * model keeps the pointer until it returns it from pop. */
     void (*submit)(void *state, struct halo_link_xfer *x);
-    /* When the next message in flight arrives (INFINITY when none is in flight). */
+    /* When the model's next event is: a message in flight arrives, or the model's own state
+     * changes (INFINITY when nothing is in flight). The caller visits every event: it submits
+     * nothing at a time later than next_end() before it has popped there. */
     double (*next_end)(const void *state);
-    /* Removes and returns a message whose end_ms is next_end() (its start_ms and end_ms set);
-     * NULL when none is in flight. */
+    /* At time next_end(): removes and returns a message that arrives then (its start_ms and end_ms
+     * set), or NULL when none does (the event was the model's own, or nothing is in flight);
+     * call again while next_end() is that time. */
     struct halo_link_xfer *(*pop)(void *state);
+    /* How long message x alone keeps its sender's uplink (*up_ms) and its receiver's downlink
+     * (*down_ms) from other messages: no link carries a frame faster than the sum over its
+     * messages (the period bound, partition/stream_eval.h). */
+    void (*hold)(const struct halo_link_xfer *x, double *up_ms, double *down_ms);
 };
 
 /* FIFO: one message at a time per uplink and per downlink, in the order submitted (a later
  * message never overtakes an earlier one on a link); a message holds both links for latency +
  * bytes * 8e-3 / bandwidth ms (link_fifo.c). */
 extern const struct halo_link_model halo_link_fifo;
+/* Fair share (TCP): a message waits its latency, then its bytes share the sender's uplink, the
+ * receiver's downlink and the pair's path max-min fairly with the other messages whose bytes
+ * flow, rates recomputed at every start and arrival; the latency takes no capacity
+ * (link_fair.c). */
+extern const struct halo_link_model halo_link_fair;
 
 /* The link model called `name`, or NULL when there is none. */
 const struct halo_link_model *halo_link_model_find(const char *name);
@@ -51,5 +67,7 @@ const struct halo_link_model *halo_link_model_find(const char *name);
 const struct halo_link_model *halo_link_model_default(void);
 /* The i-th model of the table (NULL past the end), for listings. */
 const struct halo_link_model *halo_link_model_at(int i);
+/* The models' names as "fifo|fair", for usage lines and errors. */
+const char *halo_link_model_names(void);
 
 #endif

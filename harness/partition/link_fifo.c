@@ -95,6 +95,11 @@ static struct halo_link_xfer *fifo_pop(void *state)
     return top;
 }
 
+static void fifo_hold(const struct halo_link_xfer *x, double *up_ms, double *down_ms)
+{
+    *up_ms = *down_ms = x->lat_ms + (double)x->bytes * 8e-3 / x->bw_mbps;
+}
+
 const struct halo_link_model halo_link_fifo = {
     .name = "fifo",
     .help = "one message at a time per uplink and per downlink, in the order submitted; latency + bytes/bandwidth each",
@@ -103,4 +108,5 @@ const struct halo_link_model halo_link_fifo = {
     .submit = fifo_submit,
     .next_end = fifo_next_end,
     .pop = fifo_pop,
+    .hold = fifo_hold,
 };

@@ -70,6 +70,7 @@ enum halo_status halo_plan_new(const struct halo_graph *g, const struct halo_clu
     p->h = g->input.h;
     p->w = g->input.w;
     p->lossless = true;
+    p->rates = c->rates;
     if (!p->model || !p->method || !p->cluster) st = HALO_ERR_NOMEM;
     for (int k = 0; k <= n_es && st == HALO_OK; k++) {
         int ci = k == 0 ? c->source : es[k - 1];
@@ -77,6 +78,8 @@ enum halo_status halo_plan_new(const struct halo_graph *g, const struct halo_clu
         p->dev[k].name = halo_strdup(c->dev[ci].name);
         p->dev[k].profile = halo_strdup(c->dev[ci].profile_ref ? c->dev[ci].profile_ref : "-");
         p->dev[k].speed = c->dev[ci].speed;
+        p->dev[k].up_mbps = c->dev[ci].up_mbps;
+        p->dev[k].down_mbps = c->dev[ci].down_mbps;
         if (!p->dev[k].name || !p->dev[k].profile) st = HALO_ERR_NOMEM;
         if (c->dev[ci].host && !(p->dev[k].host = halo_strdup(c->dev[ci].host))) st = HALO_ERR_NOMEM;
         for (int m = 0; m <= n_es; m++) {
@@ -249,7 +252,7 @@ enum halo_status halo_plan_simulate(struct halo_plan *p, const struct halo_graph
 {
     HALO_TRY(halo_plan_sources(p, g, false));
     double total;
-    HALO_TRY(halo_plan_timeline(p, NULL, true, &total));
+    HALO_TRY(halo_plan_timeline(p, NULL, NULL, true, &total));
     for (int v = 0; v < p->n_rot; v++) {
         enum halo_status st = halo_plan_simulate(p->rot[v], g);
         if (st != HALO_OK) {
@@ -278,14 +281,21 @@ enum halo_status halo_plan_add_variant(struct halo_plan *p, struct halo_plan *v)
         return HALO_ERR_NOMEM;
     }
     p->rot = r;
+    v->link = p->link; /* a stream's variants are predicted with one link model */
     p->rot[p->n_rot++] = v;
     return HALO_OK;
 }
 
-enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, bool record, double *total_ms)
+const struct halo_link_model *halo_plan_link_model(const struct halo_plan *p)
+{
+    return p->link ? p->link : halo_link_model_default();
+}
+
+enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, const double *cap_mbps, bool record,
+                                    double *total_ms)
 {
     HALO_ASSERT(p->sched.n_msg > 0); /* derived: halo_plan_simulate or halo_plan_derive */
-    struct halo_timeline_in in = {.plan = p, .sched = &p->sched, .bw_mbps = bw_mbps};
+    struct halo_timeline_in in = {.plan = p, .sched = &p->sched, .bw_mbps = bw_mbps, .cap_mbps = cap_mbps};
     struct halo_timeline_out out = {.record = record};
     if (record) {
         out.events = p->events;

@@ -13,6 +13,7 @@
 #include "model/graph.h"
 #include "model/rf.h"
 #include "partition/cluster.h"
+#include "partition/link.h"
 #include "partition/schedule.h"
 
 #define HALO_PLAN_SCHEMA "halo-plan/1"
@@ -58,6 +59,8 @@ struct halo_plan_device {
     char *profile;           /* profile reference, informational */
     double speed;            /* relative speed factor (the virtual clock scales by it) */
     char *host;              /* the machine its rank runs on (from the cluster), or NULL */
+    double up_mbps, down_mbps; /* access link capacities (goodput) that link models sharing links
+                                  use; 0: unknown (derived from the links, halo_link_caps) */
 };
 
 enum halo_event_kind { HALO_EVENT_SEND, HALO_EVENT_RECV, HALO_EVENT_COMPUTE };
@@ -83,6 +86,10 @@ struct halo_plan {
     int n_dev;
     struct halo_plan_device *dev;
     double *bw_mbps, *lat_ms; /* n_dev x n_dev */
+    enum halo_rates rates;   /* what the cluster's rates were (nominal ones are converted: every
+                                rate in the plan is goodput) */
+    const struct halo_link_model *link; /* the link model the plan is predicted with; NULL: the
+                                           default (partition/link.h) */
     int n_blocks;
     struct halo_plan_block *block;
     struct halo_plan_tail tail;
@@ -154,12 +161,17 @@ enum halo_status halo_plan_add_variant(struct halo_plan *p, struct halo_plan *v)
  * variant's too (each has its own schedule). */
 enum halo_status halo_plan_derive(struct halo_plan *p, const struct halo_graph *g);
 
-/* Re-runs only the timeline (the cost model, partition/timeline.h) with another bandwidth matrix
- * (n_dev x n_dev Mbps; NULL: the plan's own), after halo_plan_simulate or halo_plan_derive has
- * derived the schedule. Records events (and sets total_ms, bytes_moved) only when `record`;
- * otherwise just returns the end-to-end latency in *total_ms. Cheap: no graph, no allocation per
- * message. */
-enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, bool record, double *total_ms);
+/* Re-runs only the timeline (the cost model, partition/timeline.h, with the plan's link model)
+ * with another bandwidth matrix (n_dev x n_dev Mbps; NULL: the plan's own) and access link
+ * capacities (cap_mbps: n_dev uplinks then n_dev downlinks; NULL: as halo_link_caps says), after
+ * halo_plan_simulate or halo_plan_derive has derived the schedule. Records events (and sets
+ * total_ms, bytes_moved) only when `record`; otherwise just returns the end-to-end latency in
+ * *total_ms. Cheap: no graph, no allocation per message. */
+enum halo_status halo_plan_timeline(struct halo_plan *p, const double *bw_mbps, const double *cap_mbps, bool record,
+                                    double *total_ms);
+
+/* The plan's link model (the default when it names none). */
+const struct halo_link_model *halo_plan_link_model(const struct halo_plan *p);
 
 /* Bytes that `area` pixels of `c` channels of tensor `producer` take on the wire, uncompressed:
  * the image (HALO_INPUT) travels as the camera has it, one byte a value (uint8 RGB after the resize

@@ -85,8 +85,11 @@ static void add_body(cJSON *j, const struct halo_plan *p)
     cJSON_AddItemToObject(t, "sources", sources_json(p, p->tail.src, p->tail.n_src));
     cJSON_AddNumberToObject(t, "compute_ms", p->tail.compute_ms);
     cJSON *pr = cJSON_AddObjectToObject(j, "predicted");
-    cJSON_AddStringToObject(pr, "basis", "cost model: profiles' per-layer times (measured) or fitted capacity; "
-                                         "links: latency + bytes/bandwidth, one message at a time per link");
+    char basis[512];
+    const struct halo_link_model *lm = halo_plan_link_model(p);
+    snprintf(basis, sizeof basis, "cost model: profiles' per-layer times (measured) or fitted capacity; links (%s "
+             "model): %s", lm->name, lm->help);
+    cJSON_AddStringToObject(pr, "basis", basis);
     cJSON_AddNumberToObject(pr, "total_ms", p->total_ms);
     cJSON_AddNumberToObject(pr, "local_ms", p->local_ms);
     cJSON_AddStringToObject(pr, "local_device", p->local_device ? p->local_device : "-");
@@ -148,8 +151,12 @@ enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
         cJSON_AddStringToObject(o, "profile", p->dev[k].profile ? p->dev[k].profile : "-");
         cJSON_AddNumberToObject(o, "speed", p->dev[k].speed);
         if (p->dev[k].host) cJSON_AddStringToObject(o, "host", p->dev[k].host);
+        if (p->dev[k].up_mbps > 0) cJSON_AddNumberToObject(o, "uplink_mbps", p->dev[k].up_mbps);
+        if (p->dev[k].down_mbps > 0) cJSON_AddNumberToObject(o, "downlink_mbps", p->dev[k].down_mbps);
         cJSON_AddItemToArray(devs, o);
     }
+    cJSON_AddStringToObject(j, "link_model", halo_plan_link_model(p)->name);
+    cJSON_AddStringToObject(j, "rates", halo_rates_name(p->rates));
     cJSON *links = cJSON_AddObjectToObject(j, "links");
     cJSON_AddItemToObject(links, "bandwidth_mbps", matrix_json(p->bw_mbps, p->n_dev));
     cJSON_AddItemToObject(links, "latency_ms", matrix_json(p->lat_ms, p->n_dev));
@@ -357,9 +364,13 @@ static enum halo_status variant_new(const struct halo_plan *p, struct halo_plan 
     if (!v->model || !v->method || !v->cluster || (p->notes && !(v->notes = halo_strdup(p->notes))))
         return HALO_ERR_NOMEM;
     HALO_TRY(halo_plan_alloc_devices(v, p->n_dev));
+    v->rates = p->rates;
+    v->link = p->link;
     for (int k = 0; k < p->n_dev; k++) {
         v->dev[k].speed = p->dev[k].speed;
         if (p->dev[k].host && !(v->dev[k].host = halo_strdup(p->dev[k].host))) return HALO_ERR_NOMEM;
+        v->dev[k].up_mbps = p->dev[k].up_mbps;
+        v->dev[k].down_mbps = p->dev[k].down_mbps;
         if (!(v->dev[k].name = halo_strdup(p->dev[k].name)) || !(v->dev[k].profile = halo_strdup(p->dev[k].profile)))
             return HALO_ERR_NOMEM;
     }
@@ -399,7 +410,7 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
 {
     static const char *const keys[] = {"schema", "model", "model_hash", "input", "method", "lossless", "notes",
                                        "cluster", "devices", "links", "codec", "blocks", "tail", "predicted",
-                                       "rotation", NULL};
+                                       "rotation", "link_model", "rates", NULL};
     const char *s;
     if (!cJSON_IsObject(j)) return halo_error(HALO_ERR_INVALID, "%s: must be a JSON object", file);
     HALO_TRY(halo_json_str(file, j, "", "schema", true, &s));
@@ -458,11 +469,26 @@ static enum halo_status load_plan(const char *file, const cJSON *j, struct halo_
             HALO_TRY(halo_check_host(what, s));
             if (!(p->dev[k].host = halo_strdup(s))) return HALO_ERR_NOMEM;
         }
+        /* optional (older plans lack them): the access links' capacities */
+        HALO_TRY(halo_json_num(file, d, w, "uplink_mbps", false, HALO_BANDWIDTH_MBPS_MIN, HALO_BANDWIDTH_MBPS_MAX,
+                               &p->dev[k].up_mbps));
+        HALO_TRY(halo_json_num(file, d, w, "downlink_mbps", false, HALO_BANDWIDTH_MBPS_MIN, HALO_BANDWIDTH_MBPS_MAX,
+                               &p->dev[k].down_mbps));
         long rank = k;
         HALO_TRY(halo_json_int(file, d, w, "rank", false, 0, HALO_DEVICES_MAX, &rank));
         if (rank != k) return halo_error(HALO_ERR_INVALID, "%s: %s.rank: must be %d (devices are listed in rank order)", file, w, k);
         k++;
     }
+    s = NULL;
+    HALO_TRY(halo_json_str(file, j, "", "link_model", false, &s));
+    if (s && !(p->link = halo_link_model_find(s)))
+        return halo_error(HALO_ERR_INVALID, "%s: link_model: '%s' is not a link model (%s)", file, s,
+                          halo_link_model_names());
+    s = NULL;
+    HALO_TRY(halo_json_str(file, j, "", "rates", false, &s));
+    if (s && strcmp(s, "goodput") && strcmp(s, "nominal"))
+        return halo_error(HALO_ERR_INVALID, "%s: rates: '%s': expected goodput or nominal", file, s);
+    p->rates = s && !strcmp(s, "nominal") ? HALO_RATES_NOMINAL : HALO_RATES_GOODPUT;
     bool given;
     HALO_TRY(halo_json_child(file, j, "", "links", true, cJSON_Object, &links));
     HALO_TRY(halo_json_matrix(file, links, "links", "bandwidth_mbps", true, n, HALO_BANDWIDTH_MBPS_MIN,

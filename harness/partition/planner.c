@@ -21,7 +21,8 @@ static const struct halo_planner_info planners[] = {
      .reconstructed = "block cost = balanced max over ESs of receive + compute (linear per-stage model); "
                       "block boundaries then refined by a local search (split or merge at one boundary) and "
                       "heights by an integer search, both on the simulated plan; subsets = the k fastest ESs, "
-                      "k = 1..N; tail on the ES that minimises gather + tail.",
+                      "k = 1..N (all refined up to 8 ESs, the three best beyond); tail on the fastest ES or one of the two best "
+                      "by the gather + tail estimate, the one whose simulated plan finishes first.",
      .plan = halo_plan_dpfp},
     {.name = "modnn", .label = "MoDNN", .title = "MoDNN (Mao et al., DATE 2017)", .role = "baseline",
      .lossless = true,
@@ -49,7 +50,8 @@ static const struct halo_planner_info planners[] = {
     {.name = "aofl", .label = "AOFL", .title = "AOFL (Zhou et al., SEC 2019)", .role = "baseline", .lossless = true,
      .paper = "fused blocks, degree of parallelism per block from linear device and network models.",
      .reconstructed = "blocks exchange through the source; DP over block ends and the number of (fastest) ESs "
-                      "per block on linear device (profile) and network (latency + bytes/bandwidth) models; "
+                      "per block on the profile's pricer (measured per-layer times, else the fitted linear model) and a network "
+                      "model (latency + bytes/bandwidth); each ES costed with its whole input rect from the source; "
                       "rows in proportion to capacity.",
      .plan = halo_plan_aofl},
     {.name = "halp", .label = "HALP", .title = "HALP (Li, Iosifidis, Zhang, ICC 2022)", .role = "baseline",
@@ -57,8 +59,8 @@ static const struct halo_planner_info planners[] = {
      .paper = "the host ES computes the overlapping zones, secondary ESs get disjoint work, transmission "
               "overlaps computation.",
      .reconstructed = "host = fastest ES computes strips (>= the next block's halo) between the secondaries' "
-                      "segments; secondaries compute interior rows first, then edges, and talk only to the "
-                      "host; secondaries and block structure searched.",
+                      "segments (strips of one height); secondaries compute interior rows first, then edges; the "
+                      "layout makes the host the likely source of their extra rows (not enforced); secondaries and block structure searched.",
      .plan = halo_plan_halp},
     {.name = "edgeci", .label = "EdgeCI", .title = "EdgeCI (Chen, Luo, Fang, Xiong, ACM TOIT 2024)",
      .role = "baseline", .lossless = true,
@@ -74,12 +76,14 @@ static const struct halo_planner_info planners[] = {
               "the node whose max x/s grows least; late tiles (30 ms) replaced by zeros.",
      .reconstructed = "early blocks = stage prefixes with output >= 1/8 of the input; depth and grid searched; "
                       "throughput s from the cost model; central node an ES; the late-tile rule is not "
-                      "modelled. The codec's clip bound is fitted to real activations and its compressed/raw "
-                      "ratio measured by really encoding the tile outputs of --deviation N seeded inputs (on "
+                      "modelled. In halo plan with --deviation N > 0, the codec's clip bound is fitted to real "
+                      "activations and its compressed/raw ratio measured by really encoding the tile outputs of N "
+                      "seeded inputs (on "
                       "--backend with --weights); the plan is then made again with that ratio, and its "
                       "deviation from the model (max abs error, relative L2 error, top-1 agreement) is printed "
                       "and put in its notes. --grid N fixes the grid at N x N (the depth is still searched), "
-                      "e.g. to measure the deviation and the compressed bytes per grid size.",
+                      "e.g. to measure the deviation and the compressed bytes per grid size. Elsewhere (halo sim, "
+                      "--deviation 0) the stored ratio is used.",
      .plan = halo_plan_adcnn},
     {.name = "dpfp-stream", .label = "DPFP-stream", .title = "DPFP for streams (halo's extension of DPFP, not from a paper)",
      .role = "extension", .lossless = true,
@@ -209,7 +213,9 @@ int halo_planner_es_order(const struct halo_planner_ctx *ctx, int *order)
 enum halo_status halo_planner_plan_new(const struct halo_planner_ctx *ctx, const char *method, const int *es,
                                        int n_es, struct halo_plan **out)
 {
-    return halo_plan_new(ctx->g, ctx->c, method, es, n_es, out);
+    HALO_TRY(halo_plan_new(ctx->g, ctx->c, method, es, n_es, out));
+    (*out)->link = ctx->opts.link;
+    return HALO_OK;
 }
 
 enum halo_status halo_planner_finish(const struct halo_planner_ctx *ctx, struct halo_plan *p, const int *es,

@@ -24,6 +24,9 @@ struct halo_planner_opts {
      * stream-native baselines simulate streams with its stream options; the other baselines plan
      * as their papers say. */
     struct halo_objective objective;
+    /* The link model the plans are predicted with (each plan carries it); every simulation a
+     * planner runs of a whole plan uses it, its own estimates may not. NULL: the default. */
+    const struct halo_link_model *link;
 };
 
 struct halo_planner_ctx {

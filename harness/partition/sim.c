@@ -1,5 +1,6 @@
 #include "partition/sim.h"
 #include "core/alloc.h"
+#include "partition/timeline.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -15,11 +16,12 @@ enum halo_status halo_sim_device_map(const struct halo_plan *p, const struct hal
 }
 
 void halo_sim_bandwidths(const struct halo_plan *p, const struct halo_cluster *c, const struct halo_channel *ch,
-                         const int *dev_map, uint64_t seed, uint64_t draw, double *bw)
+                         const int *dev_map, uint64_t seed, uint64_t draw, double *bw, double *cap)
 {
     int n = p->n_dev;
     if (ch->model == HALO_CHANNEL_STATIC) {
         for (int i = 0; i < n * n; i++) bw[i] = p->bw_mbps[i];
+        if (cap) halo_link_caps(p, NULL, NULL, cap, cap + n);
         return;
     }
     double *up = malloc((size_t)c->n * 2 * sizeof *up);
@@ -31,6 +33,10 @@ void halo_sim_bandwidths(const struct halo_plan *p, const struct halo_cluster *c
             double u = up[dev_map[a]], d = down[dev_map[b]];
             bw[a * n + b] = u < d ? u : d;
         }
+    for (int k = 0; cap && k < n; k++) {
+        cap[k] = up[dev_map[k]];
+        cap[n + k] = down[dev_map[k]];
+    }
     free(up);
 }
 
@@ -56,17 +62,18 @@ enum halo_status halo_sim_run_from(struct halo_plan *const *plans, int *const *d
     int maxd = 0;
     for (int s = 0; s < n_sizes; s++)
         if (plans[s]->n_dev > maxd) maxd = plans[s]->n_dev;
-    double *bw = halo_malloc((size_t)maxd * maxd, sizeof *bw);
+    double *bw = halo_malloc((size_t)maxd * maxd + 2 * (size_t)maxd, sizeof *bw);
     if (!bw) return HALO_ERR_NOMEM;
+    double *cap = bw + (size_t)maxd * maxd;
     enum halo_status st = HALO_OK;
     for (int64_t i = 0; i < n && st == HALO_OK; i++) {
         uint64_t draw = (uint64_t)(first + i);
         int s = halo_sim_size_index(seed, draw, n_sizes);
-        halo_sim_bandwidths(plans[s], c, ch, dev_maps[s], seed, draw, bw);
+        halo_sim_bandwidths(plans[s], c, ch, dev_maps[s], seed, draw, bw, cap);
         /* a plan that rotates over variants runs draw i on variant i (its frame i) */
         int v = (int)(draw % (uint64_t)(1 + plans[s]->n_rot));
         struct halo_plan *p = v ? plans[s]->rot[v - 1] : plans[s];
-        st = halo_plan_timeline(p, bw, false, &latency_ms[i]);
+        st = halo_plan_timeline(p, bw, cap, false, &latency_ms[i]);
     }
     free(bw);
     return st;

@@ -13,9 +13,10 @@
 
 /* The bandwidth matrix (plan devices, Mbps) of one draw: the plan's own links for a static
  * channel; min(uplink of a, downlink of b) of the sampled access rates otherwise. dev_map[k] is
- * plan device k's cluster index. */
+ * plan device k's cluster index. cap (NULL: not wanted) gets the draw's access link capacities,
+ * 2 * n_dev (uplinks, then downlinks), for link models that share links. */
 void halo_sim_bandwidths(const struct halo_plan *p, const struct halo_cluster *c, const struct halo_channel *ch,
-                         const int *dev_map, uint64_t seed, uint64_t draw, double *bw);
+                         const int *dev_map, uint64_t seed, uint64_t draw, double *bw, double *cap);
 
 /* Plan device k's cluster index, for every k; error when a plan device is not in the cluster. */
 enum halo_status halo_sim_device_map(const struct halo_plan *p, const struct halo_cluster *c, int *dev_map);

@@ -34,11 +34,14 @@ void halo_stream_result_free(struct halo_stream_result *r)
 double halo_plan_period_bound(const struct halo_plan *p)
 {
     int n = p->n_dev, nv = halo_plan_n_variants(p);
-    double *busy = calloc((size_t)3 * n, sizeof *busy); /* compute, up, down */
+    const struct halo_link_model *link = halo_plan_link_model(p);
+    double *busy = calloc((size_t)5 * n, sizeof *busy); /* compute, up, down; the capacities */
     if (!busy) return INFINITY;
+    double *up = busy + 3 * n, *down = busy + 4 * n;
     for (int v = 0; v < nv; v++) {
         const struct halo_plan *q = halo_plan_variant(p, v);
         const struct halo_sched *s = &q->sched;
+        halo_link_caps(q, NULL, NULL, up, down);
         for (int i = 0; i < s->n_step; i++) {
             const struct halo_sched_step *st = &s->step[i];
             busy[st->device] += st->block < q->n_blocks ? q->block[st->block].part[st->part].compute_ms : q->tail.compute_ms;
@@ -47,9 +50,12 @@ double halo_plan_period_bound(const struct halo_plan *p)
             const struct halo_sched_msg *mm = &s->msg[m];
             if (mm->from == mm->to) continue;
             int ab = mm->from * n + mm->to;
-            double t = q->lat_ms[ab] + (double)mm->bytes * 8e-3 / q->bw_mbps[ab];
-            busy[n + mm->from] += t;
-            busy[2 * n + mm->to] += t;
+            struct halo_link_xfer x = {.from = mm->from, .to = mm->to, .bytes = mm->bytes, .lat_ms = q->lat_ms[ab],
+                                       .bw_mbps = q->bw_mbps[ab], .up_mbps = up[mm->from], .down_mbps = down[mm->to]};
+            double tu, td;
+            link->hold(&x, &tu, &td);
+            busy[n + mm->from] += tu;
+            busy[2 * n + mm->to] += td;
         }
     }
     double worst = 0;
@@ -150,7 +156,7 @@ enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_s
     memset(r, 0, sizeof *r);
     int nv = halo_plan_n_variants(p), nd = p->n_dev, warmup;
     int n = frames_for(p, o, &warmup);
-    if (o->bw_frame && o->n_frames <= 0)
+    if ((o->bw_frame || o->cap_frame) && o->n_frames <= 0)
         return halo_error(HALO_ERR_INVALID, "stream: per-frame links need the number of frames");
     r->n_dev = nd;
     r->n_frames = n;
@@ -158,7 +164,7 @@ enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_s
     /* frames as fast as possible drain at the end: the last ones, with nothing behind them, leave
      * faster than the steady state. Frames that keep the pipeline full behind the reported ones
      * are simulated and left out (not with per-frame links, which name every frame). */
-    int cool = o->fps > 0 || o->bw_frame ? 0 : r->inflight;
+    int cool = o->fps > 0 || o->bw_frame || o->cap_frame ? 0 : r->inflight;
     int ns = n + cool;
     const struct halo_plan **plans = halo_malloc((size_t)nv, sizeof *plans);
     const struct halo_sched **scheds = halo_malloc((size_t)nv, sizeof *scheds);
@@ -195,7 +201,7 @@ enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_s
         struct halo_stream_in in = {.plans = (const struct halo_plan *const *)plans,
                                     .scheds = (const struct halo_sched *const *)scheds, .n_var = nv, .n_frames = ns,
                                     .arrival_ms = o->fps > 0 ? arrival : NULL, .inflight = r->inflight,
-                                    .bw_frame = o->bw_frame, .link = o->link};
+                                    .bw_frame = o->bw_frame, .cap_frame = o->cap_frame, .link = o->link};
         struct halo_stream_out out = {.admit_ms = admit, .done_ms = done, .step_start = ss, .step_end = se,
                                       .msg_start = ms, .msg_end = me};
         st = halo_stream_run(&in, &out);

@@ -28,9 +28,11 @@ struct halo_stream_opts {
     int warmup;                     /* frames left out of the throughput; 0: halo_stream_default_warmup;
                                        < 0: none */
     double deadline_ms;             /* 0: none */
-    const struct halo_link_model *link;   /* NULL: the default (FIFO) */
+    const struct halo_link_model *link;   /* NULL: the plan's (halo_plan_link_model) */
     const double *const *bw_frame;  /* [n_frames] n_dev x n_dev Mbps, each frame's links; NULL: the plan's.
                                        Needs n_frames set. */
+    const double *const *cap_frame; /* [n_frames] 2 * n_dev Mbps, each frame's access links (uplinks, then
+                                       downlinks); NULL: halo_link_caps of the frame's links */
 };
 
 struct halo_stream_result {
@@ -59,9 +61,10 @@ enum halo_status halo_plan_stream(const struct halo_plan *p, const struct halo_s
 void halo_stream_result_free(struct halo_stream_result *r);
 
 /* The steady-state period bound (ms): the busiest resource's time per frame, averaged over the
- * plan's variants — each device's compute, each uplink's and downlink's messages (latency +
- * bytes / bandwidth, as the FIFO link model occupies them). No stream runs faster; a pipeline
- * whose resources overlap perfectly runs at it. */
+ * plan's variants — each device's compute, each uplink's and downlink's messages (as long as the
+ * plan's link model holds a link for each: latency + bytes / bandwidth under FIFO, bytes / the
+ * link's capacity under fair share). No stream runs faster; a pipeline whose resources overlap
+ * perfectly runs at it. */
 double halo_plan_period_bound(const struct halo_plan *p);
 
 /* ---- objectives ------------------------------------------------------------------------------ */

@@ -39,6 +39,9 @@ struct sim {
     struct halo_stream_out *out;
     const struct halo_link_model *link;
     void *link_state;
+    double *caps;              /* access link capacities, 2 * n_dev per frame (or per variant when
+                                  the frames keep their plans' links) */
+    bool caps_per_frame;
     int n_dev, nf;
     int64_t *step0, *msg0;     /* per frame (n_frames + 1) */
     int *frame_of_step;        /* per global step */
@@ -98,6 +101,7 @@ static void step_flag(struct sim *r, int64_t g, unsigned char flag)
     int f = r->frame_of_step[g], k = sched_of(r, f)->step[g - r->step0[f]].device;
     struct device *d = &r->dev[k];
     if (!r->is_dirty[k]) {
+        HALO_ASSERT(r->n_dirty < r->n_dev); /* each device listed once */
         r->is_dirty[k] = 1;
         r->dirty[r->n_dirty++] = k;
     }
@@ -217,10 +221,12 @@ static void settle(struct sim *r)
             const struct halo_plan *p = plan_of(r, f);
             int ab = mm->from * p->n_dev + mm->to;
             const double *bw = in->bw_frame ? in->bw_frame[f] : p->bw_mbps;
+            const double *cap = r->caps + (size_t)2 * r->n_dev * (r->caps_per_frame ? f : var_of(r, f));
             r->x[g] = (struct halo_link_xfer){.from = mm->from, .to = mm->to,
                                               .bytes = in->msg_bytes ? in->msg_bytes[g] : mm->bytes,
-                                              .lat_ms = p->lat_ms[ab], .bw_mbps = bw[ab], .ready_ms = r->now,
-                                              .id = 0};
+                                              .lat_ms = p->lat_ms[ab], .bw_mbps = bw[ab],
+                                              .up_mbps = cap[mm->from], .down_mbps = cap[r->n_dev + mm->to],
+                                              .ready_ms = r->now, .id = 0};
             r->link->submit(r->link_state, &r->x[g]);
         }
     }
@@ -241,8 +247,12 @@ static void dispatch(struct sim *r)
     for (int i = 0; i < r->n_dirty; i++) {
         int k = r->dirty[i];
         struct device *d = &r->dev[k];
-        r->is_dirty[k] = 0;
-        if (d->running >= 0 || d->n == 0) continue;
+        /* k stays marked until it is handled: starting a step may make k's next step ready, which
+         * must not list k a second time (it is busy now; its step's end lists it again) */
+        if (d->running >= 0 || d->n == 0) {
+            r->is_dirty[k] = 0;
+            continue;
+        }
         int64_t g = heap_pop(d);
         r->run[r->n_run++] = k;
         int f = r->frame_of_step[g], s = (int)(g - r->step0[f]);
@@ -260,6 +270,7 @@ static void dispatch(struct sim *r)
             int64_t work = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].macs : 0;
             add_event(r, (struct halo_plan_event){k, k, sp->block, sp->part, HALO_EVENT_COMPUTE, r->now, d->end, work, f});
         }
+        r->is_dirty[k] = 0;
     }
     r->n_dirty = 0;
 }
@@ -294,6 +305,7 @@ static void finish_messages(struct sim *r)
     struct halo_stream_out *o = r->out;
     while (r->link->next_end(r->link_state) == r->now) {
         struct halo_link_xfer *x = r->link->pop(r->link_state);
+        if (!x) continue; /* the model's own event */
         int64_t g = x - r->x;
         int f = frame_of_msg(r, g), m = (int)(g - r->msg0[f]);
         o->bytes_moved += x->bytes;
@@ -400,7 +412,7 @@ static void sim_free(struct sim *r)
     for (int k = 0; r->dev && k < r->n_dev; k++) free(r->dev[k].heap);
     free(r->dev);
     void *arrays[] = {r->run, r->dirty, r->is_dirty, r->link_state, r->step0, r->msg0, r->frame_of_step, r->step_wait, r->step_flags, r->gather_wait,
-                      r->last_wait, r->ready, r->x, r->pending, r->batch};
+                      r->last_wait, r->ready, r->x, r->pending, r->batch, r->caps};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
 }
 
@@ -434,6 +446,15 @@ static enum halo_status sim_init(struct sim *r)
     r->x = halo_malloc((size_t)nm + 1, sizeof *r->x);
     r->pending = halo_malloc((size_t)nm + 1, sizeof *r->pending);
     r->batch = halo_malloc((size_t)nm + 1, sizeof *r->batch);
+    /* access link capacities: per frame when frames have their own links, else per variant */
+    int nd = r->n_dev, ncap = (r->caps_per_frame = in->bw_frame || in->cap_frame) ? nf : nv;
+    r->caps = halo_malloc((size_t)ncap * 2 * nd, sizeof *r->caps);
+    if (!r->caps) return HALO_ERR_NOMEM;
+    for (int i = 0; i < ncap; i++) {
+        double *c = r->caps + (size_t)i * 2 * nd;
+        halo_link_caps(in->plans[i % nv], in->bw_frame ? in->bw_frame[i] : NULL, in->cap_frame ? in->cap_frame[i] : NULL,
+                       c, c + nd);
+    }
     size_t ls = r->link->state_size(r->n_dev, (int)nm + 1);
     r->link_state = halo_malloc(ls, 1);
     if (!r->frame_of_step || !r->step_wait || !r->step_flags || !r->gather_wait || !r->last_wait || !r->ready || !r->x || !r->pending ||
@@ -470,7 +491,7 @@ static enum halo_status sim_init(struct sim *r)
 enum halo_status halo_stream_run(const struct halo_stream_in *in, struct halo_stream_out *out)
 {
     HALO_TRY(check_in(in));
-    struct sim r = {.in = in, .out = out, .link = in->link ? in->link : halo_link_model_default()};
+    struct sim r = {.in = in, .out = out, .link = in->link ? in->link : halo_plan_link_model(in->plans[0])};
     out->end_ms = 0;
     out->bytes_moved = 0;
     out->n_events = 0;
@@ -512,9 +533,10 @@ enum halo_status halo_timeline_run(const struct halo_timeline_in *in, struct hal
 {
     const struct halo_plan *plans[1] = {in->plan};
     const struct halo_sched *scheds[1] = {in->sched};
-    const double *bw[1] = {in->bw_mbps};
+    const double *bw[1] = {in->bw_mbps}, *cap[1] = {in->cap_mbps};
     struct halo_stream_in si = {.plans = plans, .scheds = scheds, .n_var = 1, .n_frames = 1,
-                                .bw_frame = in->bw_mbps ? bw : NULL, .step_ms = in->step_ms,
+                                .bw_frame = in->bw_mbps ? bw : NULL, .cap_frame = in->cap_mbps ? cap : NULL,
+                                .step_ms = in->step_ms,
                                 .msg_bytes = in->msg_bytes, .link = in->link};
     struct halo_stream_out so = {.step_start = out->step_start, .step_end = out->step_end,
                                  .msg_start = out->msg_start, .msg_end = out->msg_end, .record = out->record,
@@ -526,6 +548,24 @@ enum halo_status halo_timeline_run(const struct halo_timeline_in *in, struct hal
     out->total_ms = so.end_ms;
     out->bytes_moved = so.bytes_moved;
     return st;
+}
+
+void halo_link_caps(const struct halo_plan *p, const double *bw, const double *cap, double *up, double *down)
+{
+    int n = p->n_dev;
+    bool own = !bw || bw == p->bw_mbps;
+    if (!bw) bw = p->bw_mbps;
+    for (int k = 0; k < n; k++) {
+        up[k] = cap ? cap[k] : own ? p->dev[k].up_mbps : 0;
+        down[k] = cap ? cap[n + k] : own ? p->dev[k].down_mbps : 0;
+    }
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++) {
+            if (a == b) continue;
+            double v = bw[a * n + b];
+            if (v > up[a]) up[a] = v;
+            if (v > down[b]) down[b] = v;
+        }
 }
 
 struct interval {

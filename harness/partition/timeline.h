@@ -13,7 +13,9 @@
  * computes one step at a time and, when it is free, starts the ready step of the oldest frame
  * (within a frame, the first in schedule order) — so frame f + 1's first block may run on one
  * device while frame f's later blocks run on others. Messages ready at the same time are submitted
- * oldest frame first, then in schedule order. A frame is done when the source holds its logits. */
+ * oldest frame first, then in schedule order. A frame is done when the source holds its logits.
+ * How messages share the links is the link model's (partition/link.h): the stream's if it names
+ * one, else its first plan's, else the default. */
 #ifndef HALO_TIMELINE_H
 #define HALO_TIMELINE_H
 
@@ -37,9 +39,12 @@ struct halo_stream_in {
     const double *arrival_ms;       /* [n_frames], non-decreasing; NULL: every frame at 0 */
     int inflight;                   /* frames admitted and not done at most; 0: no bound */
     const double *const *bw_frame;  /* [n_frames]: each frame's n_dev x n_dev Mbps; NULL: its plan's */
+    const double *const *cap_frame; /* [n_frames]: each frame's access link capacities, 2 * n_dev Mbps
+                                       (uplinks, then downlinks); NULL: halo_link_caps of the frame's
+                                       links */
     const double *step_ms;          /* each frame's steps' durations (at halo_stream_step0(f)); NULL: the plans' */
     const int64_t *msg_bytes;       /* each frame's messages' bytes (at halo_stream_msg0(f)); NULL: the schedules' */
-    const struct halo_link_model *link; /* NULL: halo_link_model_default() */
+    const struct halo_link_model *link; /* NULL: the first plan's (halo_plan_link_model) */
 };
 
 /* What a stream gives back. The caller sets the arrays it wants (NULL: not wanted; sizes in
@@ -74,9 +79,11 @@ struct halo_timeline_in {
     const struct halo_plan *plan;       /* devices, links, the parts' compute_ms and macs */
     const struct halo_sched *sched;     /* the frame: the plan's schedule */
     const double *bw_mbps;              /* n_dev x n_dev Mbps; NULL: the plan's */
+    const double *cap_mbps;             /* 2 * n_dev Mbps, access links (uplinks, then downlinks);
+                                           NULL: halo_link_caps */
     const double *step_ms;              /* each step's compute duration; NULL: the plan's compute_ms */
     const int64_t *msg_bytes;           /* each message's bytes on its link; NULL: the schedule's */
-    const struct halo_link_model *link; /* NULL: halo_link_model_default() */
+    const struct halo_link_model *link; /* NULL: the plan's (halo_plan_link_model) */
 };
 
 /* What one frame gives back: as halo_stream_out for a stream of one frame arriving at 0. */
@@ -93,6 +100,15 @@ struct halo_timeline_out {
 
 /* Simulates one frame (halo_stream_run with one frame, arriving at 0). */
 enum halo_status halo_timeline_run(const struct halo_timeline_in *in, struct halo_timeline_out *out);
+
+/* The access link capacities (Mbps) the cost model gives a link model for plan p's devices on
+ * links bw (n_dev x n_dev Mbps; NULL: the plan's own): cap (2 * n_dev: uplinks, then downlinks)
+ * when given; else the plan's device rates when bw is the plan's own links (rates of 0, from an
+ * older plan, count as unknown); else derived from bw. Each is raised to the fastest pair through
+ * it, so that a message alone on its links gets its pair's bandwidth; unknown ones are that
+ * fastest pair (a device whose uplink is faster than every other's downlink then looks slower
+ * than it is: plans carry their device rates for that reason). up and down hold n_dev each. */
+void halo_link_caps(const struct halo_plan *p, const double *bw, const double *cap, double *up, double *down);
 
 /* Compute, receive, send and idle ms of device k over a timeline of `total_ms` (idle: time in
  * [0, total] when the device neither computes nor moves data). */

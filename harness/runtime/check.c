@@ -70,6 +70,8 @@ enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_grap
     if (st == HALO_OK) {
         memcpy(p->bw_mbps, bw, (size_t)n * n * sizeof *bw);
         memcpy(p->lat_ms, lat, (size_t)n * n * sizeof *lat);
+        /* the devices' access link rates belonged to the old links: derive them from the new ones */
+        for (int k = 0; k < n; k++) p->dev[k].up_mbps = p->dev[k].down_mbps = 0;
     }
     (void)g;
     free(bw);
@@ -97,6 +99,9 @@ enum halo_status halo_rt_load_plan(const struct halo_run_opts *o, const char *pa
             halo_error_prefix("%s", path); /* the message names codec: already */
             return HALO_ERR_INVALID;
         }
+    if (o->link_model) /* every variant of a stream is predicted with one link model */
+        for (int v = 0; v < halo_plan_n_variants(p); v++)
+            ((struct halo_plan *)halo_plan_variant(p, v))->link = o->link_model;
     if (o->rates_path) /* every variant of a rotating plan runs on the same links */
         for (int v = 0; v < halo_plan_n_variants(p); v++)
             HALO_TRY(halo_rt_apply_rates((struct halo_plan *)halo_plan_variant(p, v), *graph, o->rates_path));

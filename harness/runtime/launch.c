@@ -1,5 +1,5 @@
 /* launch: is this process under an MPI launcher, and re-running it under mpirun when not. Open
- * MPI's mpirun (Debian's openmpi-bin); the flags are the ones DESIGN.md "Runtime" measured:
+ * MPI's mpirun (Debian's openmpi-bin); the flags are the ones measured on a 2-core host (docs/ARCHITECTURE.md, "The runtime"):
  * --bind-to none (np <= 2 otherwise pins each rank to one core), --oversubscribe when ranks exceed
  * cores, the run-as-root variables when root, and orte_abort_on_non_zero_status=0 so that a rank
  * that dies does not make mpirun kill the source before it can name that rank. With that setting

@@ -34,6 +34,8 @@ void rt_engine_init_hooks(struct halo_rt *rt)
     e->stall_rank = env_int("HALO_TEST_STALL_RANK", -1);
     e->stall_block = env_int("HALO_TEST_STALL_BLOCK", 0);
     e->corrupt_rank = env_int("HALO_TEST_CORRUPT_RANK", -1);
+    const char *sl = getenv("HALO_TEST_SCALE_LOGITS");
+    e->scale_logits = sl ? atof(sl) : 0;
     const struct halo_fault *f; /* --inject kill and stall use the hooks */
     if ((f = halo_faults_find(&rt->job.faults, HALO_FAULT_KILL, rt->rank))) {
         e->kill_rank = f->rank;
@@ -129,7 +131,8 @@ void rt_engine_free(struct halo_rt *rt)
 /* Test hooks: HALO_TEST_KILL_RANK / HALO_TEST_STALL_RANK make that rank exit or hang at the first
  * step of block >= HALO_TEST_*_BLOCK (or at the end of its inference); HALO_TEST_CORRUPT_RANK adds
  * 1 to the first value of that rank's output when it computes a block's first part (verify must
- * catch it). */
+ * catch it); HALO_TEST_SCALE_LOGITS=x multiplies the tail's output by 1 + x (a relative error of
+ * x in the logits: verify's tolerance must catch it above 1e-4 and let it pass below). */
 void rt_engine_hooks(struct halo_rt *rt, int block)
 {
     struct rt_engine *e = &rt->eng;
@@ -275,6 +278,8 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     }
     if (rt->rank == e->corrupt_rank && k == sc->block_step0[sp->block]) /* test hook: a wrong value */
         sl->out[k].data[0] += 1.0f;
+    if (e->scale_logits != 0 && sp->block == sc->n_blocks) /* test hook: logits off by a relative x */
+        for (size_t i = 0; i < halo_tensor_numel(&sl->out[k]); i++) sl->out[k].data[i] *= (float)(1 + e->scale_logits);
     double scaled = ms / rt->job.speed;
     /* a slower device on the wall clock: hold the result back for the extra time */
     if (!virt && scaled > ms) halo_sleep_ms(scaled - ms);

@@ -246,6 +246,7 @@ struct rt_engine {
     MPI_Request start_req, *start_sreq;
     /* test hooks (HALO_TEST_*) and --inject kill / stall */
     int kill_rank, kill_block, stall_rank, stall_block, corrupt_rank;
+    double scale_logits;      /* HALO_TEST_SCALE_LOGITS: the tail's output times 1 + this (0: off) */
     bool hook_done;
 };
 

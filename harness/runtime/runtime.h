@@ -59,6 +59,8 @@ struct halo_run_opts {
     bool rotate;              /* the plans are one stream's variants: frame f runs plan f mod n_plans */
     enum halo_transport transport;
     bool allow_shm;           /* --link real between ranks that Open MPI may join through shared memory */
+    const struct halo_link_model *link_model; /* NULL: each plan's own; else replaces it (the virtual
+                                                 clock and the prediction) */
 };
 
 /* Where a rank runs, and how its clock relates to the source's (rank 0 knows every rank's). */

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             st = halo_plan_derive(p, gr);
             fuzz_expect_message(st);
             double total = 0;
-            if (st == HALO_OK) fuzz_expect_message(halo_plan_timeline(p, NULL, true, &total));
+            if (st == HALO_OK) fuzz_expect_message(halo_plan_timeline(p, NULL, NULL, true, &total));
             for (int k = 0; st == HALO_OK && k < p->n_dev; k++) {
                 double c, r, s, i;
                 halo_plan_device_times(p, k, &c, &r, &s, &i);

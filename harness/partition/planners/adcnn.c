@@ -1,5 +1,5 @@
-/* ADCNN — Zhang, Lin, Zhang, "ADCNN: Towards low-latency distributed CNN inference on edge
- * clusters" (adaptive distributed CNN), ICPP 2020.  LOSSY.
+/* ADCNN — S. Q. Zhang, J. Lin, Q. Zhang, "Adaptive Distributed Convolutional Neural Network
+ * Inference at the Network Edge with ADCNN", ICPP 2020.  LOSSY.
  * [paper] Fully Decomposable Spatial Partition (FDSP): the input is cut into a grid (2x2 ... 8x8);
  *   each tile runs the early conv blocks on its own with zero padding at the tile borders — no
  *   halo, so the result differs from the full model (the paper retrains to recover accuracy;
@@ -9,7 +9,7 @@
  *   tiles go one at a time to the node whose max x_k / s_k grows least, s_k a running
  *   throughput estimate (s <- 0.9 n + 0.1 s); a tile late by T_L = 30 ms is replaced by zeros.
  *   8+1 Raspberry Pi 3B+ at about 88 Mbps.
- * [reconstructed] (ALGORITHMS.md) At plan time s_k is the predicted throughput of ES k (tiles per
+ * [reconstructed] (docs/METHODS.md) At plan time s_k is the predicted throughput of ES k (tiles per
  *   ms: 1 / (its mean tile compute + tile input transfer)) and x_k the tiles it holds; the rule is
  *   applied to the tiles in row-major order. The late-tile rule (T_L) is a runtime rule and is not
  *   modelled (no tile is late in a prediction). The "early conv blocks" are a stage prefix [0, L)

@@ -3,8 +3,9 @@
  * [paper] Several fused blocks of layers, each split spatially across devices, with the degree of
  *   parallelism (how many devices) chosen per block from linear models of the devices' compute
  *   and of the network. 1.9-3.7x on 8 Raspberry Pis.
- * [reconstructed] (ALGORITHMS.md) Device model: the profile's per-layer linear model (overhead +
- *   FLOPs / effective capacity) on each part's exact rows; network model: latency +
+ * [reconstructed] (docs/METHODS.md) Device model: the profile's pricer on each part's exact rows (its
+ *   measured per-layer times where it has them, else the fit: overhead + FLOPs / effective
+ *   capacity, with the thin-tile penalty); network model: latency +
  *   bytes / bandwidth. Fused blocks exchange data through the source (gather after every block,
  *   as a star), which makes blocks independent: a dynamic programme over block ends j and, per
  *   block [i, j), the degree of parallelism k (the k fastest ESs, rows in proportion to each

@@ -3,7 +3,7 @@
  * [paper] Partitions both the model and the data; a Proportional Synchronized Scheduler (PSS)
  *   trades computation against synchronisation; ResNet and GoogLeNet on 8 heterogeneous
  *   Raspberry Pis, up to 5.79x lower latency.
- * [reconstructed] (ALGORITHMS.md) Synchronisation points at a fixed set of stage boundaries: after
+ * [reconstructed] (docs/METHODS.md) Synchronisation points at a fixed set of stage boundaries: after
  *   every stage that downsamples (jump J > 1), where the tensor is smallest within its resolution
  *   (halo_planner_downsampling_cuts). Each synchronised block's output rows are split in
  *   proportion to each device's measured speed (largest remainder: a device whose share rounds to

@@ -4,12 +4,15 @@
  *   cut into blocks, each ES computes its row segment through a whole block without talking,
  *   neighbours exchange only the halo rows between blocks; a dynamic programme finds the blocks;
  *   a low-complexity search picks the ES subset for heterogeneous servers.
- * [reconstructed] (see ALGORITHMS.md) The DP of partition/dp.c with block cost C(i, j) = the
+ * [reconstructed] (docs/METHODS.md) The DP of partition/dp.c with block cost C(i, j) = the
  *   balanced finish time of the ESs: each ES's time is receive + compute, both linear in its
  *   output rows n (compute: per-stage cost fitted at two strip heights, rows of every stage
- *   (n-1)*J + R; receive: the input rows from the source for the first block, the halo rows from
+ *   n*J plus the halo averaged over the parts, (R - J)(k - 1)/k, at most the rest of the tensor
+ *   (dpfp_cost.c: halo_rows); receive: the input rows from the source for the first block, the halo rows from
  *   its neighbours after that); heights equalise the finish times (an ES that cannot finish a
- *   row in time gets none). The answer adds gathering at the tail device and the tail. The plan
+ *   row in time gets none). The answer adds gathering at the tail device and the tail: the fastest
+ *   ES, or one of the two best by the gather + tail estimate, whichever the simulation finds first
+ *   to finish. The plan
  *   is then built exactly (tiles, sources, timeline); the block boundaries are refined by a local
  *   search on that exact timeline (split or merge at one boundary while the latency drops), and
  *   the heights corrected for the halo by an integer search that moves single rows between

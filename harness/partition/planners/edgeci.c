@@ -3,13 +3,13 @@
  * [paper] AWAS: auction-based workload assignment, each workload partition to the best-matching
  *   device; DPFL: fused-layer parallelisation whose blocks are found by a non-recursive (bottom-up,
  *   tabulated) dynamic programme. VGG-16 and ResNet-34 in PyTorch, 34.72-43.52 % faster.
- * [reconstructed] (ALGORITHMS.md) DPFL: the table T[0] = 0, T[j] = min over i < j of
+ * [reconstructed] (docs/METHODS.md) DPFL: the table T[0] = 0, T[j] = min over i < j of
  *   T[i] + C(i, j) filled for j = 1..S in order, with C(i, j) the latest finish of the block's
  *   partitions after AWAS. AWAS for a block: its output rows are cut into one equal partition per
  *   ES; partitions are auctioned top to bottom, every ES without a partition bids its predicted
- *   finish time for it (receive + compute), the lowest bid wins; then partitions are re-auctioned
- *   one row at a time — a row moves from the partition that finishes last to the one that finishes
- *   first (the group's earlier code) — while the latest finish drops; a partition may shrink to
+ *   finish time for it (receive + compute), the lowest bid wins (owners are then fixed: there is no
+ *   second auction); then single rows move from the partition that finishes last to the one that
+ *   finishes first (the group's earlier code) until a move no longer lowers the latest finish; a partition may shrink to
  *   nothing, and its ES then sits the block out. Predicted finish: compute
  *   from the profile's per-layer model on the exact rows; receive = the input rect from the
  *   source for the first block, else the input rows beyond the partition's proportional share,

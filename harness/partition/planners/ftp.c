@@ -5,7 +5,7 @@
  *   and lossless); tiles are distributed to the devices by work stealing; the gateway stitches
  *   the last fused layer's output and runs the rest of the network. 1.7-3.5x on 2-6 devices.
  *   Their code assumes stride-1 same padding; halo uses the general receptive-field formula.
- * [reconstructed] (ALGORITHMS.md) Work stealing is emulated at plan time: tiles are taken in
+ * [reconstructed] (docs/METHODS.md) Work stealing is emulated at plan time: tiles are taken in
  *   row-major order and each goes to the ES that would finish it earliest (its input sent by the
  *   source, whose uplink carries one tile at a time, then computed after the ES's earlier tiles).
  *   The gateway is the device with the lowest simulated latency among the source (when it can

@@ -2,12 +2,14 @@
  * [paper] Segment-based partitioning in which the host ES computes the overlapping zones itself,
  *   so the secondary ESs get disjoint work and transmission overlaps computation. VGG-16
  *   1.7-2.0x on GTX 1080 Ti and Jetson AGX Xavier.
- * [reconstructed] (ALGORITHMS.md) The host is the fastest ES. In every block the output rows are
+ * [reconstructed] (docs/METHODS.md) The host is the fastest ES. In every block the output rows are
  *   laid out as S1 h1 S2 h2 ... S_m: m secondary segments separated by m-1 host strips (with one
  *   secondary: host segment on top, secondary below). A strip is at least as tall as the next
  *   block's halo (R - J rows) so that the rows a secondary needs beyond its own come from the
- *   host's strips and never from another secondary; strip and segment heights follow each ES's
- *   capacity on the block. Overlap: from the second block on, a secondary's segment is computed
+ *   host's strips rather than from another secondary (the sources follow the plan's holder order,
+ *   so this is what the layout makes likely, not a rule the plan enforces); the host's share of
+ *   the rows follows its capacity and is cut into strips of one height, the secondaries' segments
+ *   follow theirs. Overlap: from the second block on, a secondary's segment is computed
  *   as up to three parts, first its interior (rows whose input it already holds, which start as
  *   soon as its previous block ends), then its top and bottom edges, which wait for the host's
  *   strips; the host computes its strips as the secondaries' edge rows arrive. The source sends

@@ -4,10 +4,10 @@
  *   gathered at a group owner. BODP (Biased One-Dimensional Partition) cuts a conv layer's
  *   output along one spatial axis, biased by each device's computing capability; MSCC (Modified
  *   Spectral Co-Clustering) splits the FC layers.
- * [reconstructed] (ALGORITHMS.md) Every spatial stage (a VGG layer, a ResNet residual block) is
+ * [reconstructed] (docs/METHODS.md) Every spatial stage (a VGG layer, a ResNet residual block) is
  *   its own block; the group owner is the source: after every block each ES sends its rows to the
- *   source (gather), which sends each ES the input rows it lacks (its k-1 halo rows) for the next
- *   block. BODP = rows of each stage in proportion to each ES's capacity on that stage (1 / its
+ *   source (gather), which sends each ES the part of its next input rect it did not compute (the
+ *   receptive field beyond its own rows) for the next block. BODP = rows of each stage in proportion to each ES's capacity on that stage (1 / its
  *   predicted ms for the whole stage; largest remainder, so a share that rounds to nothing is 0
  *   rows). Every ES takes part (MoDNN has no subset selection). The
  *   FC layers are NOT split (no MSCC): the tail (global pool, FC) runs on one device, the one
