@@ -203,14 +203,12 @@ in_source() { # COMMAND...: with the testbed's Open MPI environment, under the s
     fi
 }
 
-# bytes sent on every host's uplink (the host side of its veth)
-uplink_bytes() {
-    t=0
+# "HOST TX RX" per host: bytes its veth sent (its uplink) and received (its downlink)
+veth_bytes() {
     for host in $(cat "$state/hosts.all"); do
-        b=$(ip netns exec "$prefix-$host" cat /sys/class/net/halo0/statistics/tx_bytes)
-        t=$((t + b))
+        printf '%s %s %s\n' "$host" "$(ip netns exec "$prefix-$host" cat /sys/class/net/halo0/statistics/tx_bytes)" \
+            "$(ip netns exec "$prefix-$host" cat /sys/class/net/halo0/statistics/rx_bytes)"
     done
-    echo "$t"
 }
 
 case $verb in
@@ -244,21 +242,28 @@ for d in p["devices"]:
         sys.exit("%s: device %s is not in %s" % (sys.argv[2], d["name"], sys.argv[1]))
     print(host[d["name"]])
 PY
-before=$(uplink_bytes)
+veth_bytes >"$state/before"
 set +e
-in_source "$halo" run "$@" --hostfile "$state/hostfile" | tee "$state/out"
-rc=$?
+{
+    in_source "$halo" run "$@" --hostfile "$state/hostfile"
+    echo $? >"$state/rc"
+} | tee "$state/out"
+rc=$(cat "$state/rc" 2>/dev/null || echo 2)
 set -e
-after=$(uplink_bytes)
+veth_bytes >"$state/after"
 # halo's bytes moved over every inference: the timed ones print theirs, a warm-up moves as many
 # as the plan's next timed inference
 moved=$(awk '/^warm-up [0-9]+:/ {w++} /^inference [0-9]+ of [0-9]+:/ {
         for (i = 1; i <= NF; i++) if ($i == "moved") {t += $(i + 1) * (1 + w); w = 0}
     } END {printf "%.6f", t}' "$state/out")
-awk -v b="$before" -v a="$after" -v m="$moved" 'BEGIN {
-    w = (a - b) / 1e6
-    printf "netns_cluster.sh: bytes on the uplinks %.6f MB (frames with their headers, acknowledgements, MPI control, Open MPI daemons); halo'\''s bytes moved %.6f MB over every inference, warm-ups included", w, m
-    if (m > 0) printf " (uplinks / moved = %.3f)", w / m
-    printf "\n" }'
+# on the wire a TCP segment of 1448 payload bytes takes 1514 (TCP, IP and Ethernet headers)
+awk -v m="$moved" 'NR == FNR {b[$1 " tx"] = $2; b[$1 " rx"] = $3; next} {
+        up = ($2 - b[$1 " tx"]) / 1e6; down = ($3 - b[$1 " rx"]) / 1e6; tu += up; td += down
+        line = line sprintf(" %s up %.6f down %.6f;", $1, up, down)
+    } END {
+        printf "veths    MB on each host'\''s veth during the run:%s\n", line
+        printf "veths    uplinks %.6f MB in all (payload, TCP/IP/Ethernet headers, acknowledgements, MPI and Open MPI control); halo'\''s bytes moved %.6f MB over every inference, warm-ups included", tu, m
+        if (m > 0) printf "; uplinks / moved = %.3f, / (moved x 1514/1448) = %.3f", tu / m, tu / (m * 1514 / 1448)
+        printf "\n" }' "$state/before" "$state/after"
 [ "$keep" = 1 ] && trap - EXIT
 exit "$rc"

@@ -195,9 +195,15 @@ static void print_hosts(const struct halo_rt *rt)
     }
     char list[256];
     shm_ranks(h, list, sizeof list);
-    if (h->n_shm == 0)
+    bool btl_shm = false;
+    for (int r = 0; r < h->n_ranks; r++) btl_shm |= h->rank[r].btl_shm;
+    if (h->n_shm == 0 && !btl_shm)
         printf("transport %s between every pair of ranks (Open MPI btl %s)\n",
                strstr(h->rank[0].btl, "tcp") ? "TCP" : "the network", h->rank[0].btl);
+    else if (h->n_shm == 0)
+        printf("transport %s between every pair of ranks: Open MPI's btl '%s' allows shared memory, but it places "
+               "no two ranks on one node\n", strstr(h->rank[0].btl, "tcp") || !*h->rank[0].btl ? "TCP" : "the network",
+               h->rank[0].btl);
     else
         printf("transport shared memory between ranks %s (one kernel; Open MPI btl '%s' allows vader)%s\n", list,
                h->rank[0].btl, h->n_hosts > 1 ? ", TCP between hosts" : "");

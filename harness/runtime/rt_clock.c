@@ -19,10 +19,11 @@
 #include "core/alloc.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CLOCK_SETUP_ROUND_TRIPS 16
+#define CLOCK_SETUP_ROUND_TRIPS 32
 #define CLOCK_ROUND_TRIPS 4
 #define CLOCK_EVERY_MS 1000.0
 #define CLOCK_DRIFT_PPM 100.0
@@ -37,6 +38,7 @@ static enum halo_status spin_req(struct halo_rt *rt, MPI_Request *q, int peer)
     while (!flag && halo_now_ms() < rt->wait.deadline) {
         MPI_TRY(MPI_Test(q, &flag, MPI_STATUS_IGNORE));
         if (!flag) HALO_TRY(rt_clock_poll(rt));
+        if (!flag) sched_yield();
     }
     return flag ? HALO_OK : rt_wait_req(rt, q, peer, WAIT_SETUP);
 }

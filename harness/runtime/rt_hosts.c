@@ -3,8 +3,10 @@
  * edge boards, and one kernel can hold several network namespaces (containers, halo's testbed) that
  * look like hosts. A rank's clock is the source's only on the same kernel in the same time namespace
  * (a time namespace shifts CLOCK_MONOTONIC and keeps the boot id); every other rank gets an offset
- * (rt_clock.c). Ranks of one kernel may talk through shared memory whatever their network
- * namespaces, when Open MPI's btl allows it (vader): then --link real times memory copies. */
+ * (rt_clock.c). Open MPI joins two ranks through shared memory (its vader btl) when it places them
+ * on one node — one daemon, which MPI_COMM_TYPE_SHARED shows — and the btl selection allows it,
+ * whatever their network namespaces or hostnames: then --link real times memory copies. Ranks that
+ * each have a daemon of their own (ssh, or the testbed's rsh agent) talk TCP even on one kernel. */
 #include "runtime/rt_internal.h"
 #include "core/alloc.h"
 
@@ -49,6 +51,7 @@ static void place_ranks(struct halo_rt *rt, const struct rt_host_id *ids)
         const struct rt_host_id *id = &ids[r];
         snprintf(pl->hostname, sizeof pl->hostname, "%s", id->hostname);
         snprintf(pl->btl, sizeof pl->btl, "%s", id->btl);
+        pl->btl_shm = rt_transport_may_shm(id->btl, id->pml);
         pl->host = pub->n_hosts;
         bool new_name = true, new_netns = true;
         int ns_on_host = 0;
@@ -74,8 +77,8 @@ static void place_ranks(struct halo_rt *rt, const struct rt_host_id *ids)
     }
     for (int r = 0; r < n; r++)
         for (int q = 0; q < n && !h->place[r].shm; q++)
-            h->place[r].shm = q != r && same_host(&ids[q], &ids[r]) && rt_transport_may_shm(ids[r].btl, ids[r].pml) &&
-                              rt_transport_may_shm(ids[q].btl, ids[q].pml);
+            h->place[r].shm = q != r && ids[q].node == ids[r].node && same_host(&ids[q], &ids[r]) &&
+                              h->place[r].btl_shm && rt_transport_may_shm(ids[q].btl, ids[q].pml);
     for (int r = 0; r < n; r++) pub->n_shm += h->place[r].shm;
 }
 
@@ -132,8 +135,8 @@ static enum halo_status check_transport(struct halo_rt *rt, const struct rt_host
     if (st == HALO_OK && o->link == HALO_LINK_REAL && apart && !o->allow_shm) {
         rank_list(rt, sel, list, sizeof list);
         st = halo_error(HALO_ERR_INVALID, "--link real: ranks %s run on one kernel (boot id %.8s) under different "
-                                          "hostnames or network namespaces, and Open MPI may join them through "
-                                          "shared memory (btl '%s'): the links would be memory copies, not a network. "
+                                          "hostnames or network namespaces, and Open MPI, which places them on one "
+                                          "node, may join them through shared memory (btl '%s'): the links would be memory copies, not a network. "
                                           "Use --transport tcp (under your own mpirun: --mca btl tcp,self), or "
                                           "--allow-shared-memory to time shared memory anyway", list,
                         ids[first >= 0 ? first : 0].boot_id, ids[first >= 0 ? first : 0].btl);

@@ -102,11 +102,12 @@ struct rt_host_id {
     char hostname[64];
     char btl[64], pml[32];     /* Open MPI's btl and pml selections (MPI_T), "" when unknown */
     int32_t placed;            /* 1: on the host the plan gives its device, 0: not, -1: the plan names none */
-    int32_t pad;
+    int32_t node;              /* its Open MPI node: the lowest rank that Open MPI places beside it */
 };
 
 /* rt_hosts.c: rank 0's view of every rank's place (the public struct halo_rt_hosts points here). */
 struct rt_hosts {
+    int node;                  /* this rank's Open MPI node (struct rt_host_id), from halo_rt_init */
     struct halo_rt_place *place; /* [size] */
     struct halo_rt_hosts pub;
 };

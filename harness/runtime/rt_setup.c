@@ -391,6 +391,7 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
     for (int i = 0; i < rt->job.n_plans && !plan_host; i++)
         if (rt->rank < rt->job.plans[i]->n_dev) plan_host = rt->job.plans[i]->dev[rt->rank].host;
     rt_host_identify(&mine.id, plan_host);
+    mine.id.node = rt->hosts.node;
     snprintf(mine.err, sizeof mine.err, "%s", st == HALO_OK ? "" : halo_error_msg());
     char own_err[sizeof mine.err];
     snprintf(own_err, sizeof own_err, "%s", mine.err);

@@ -69,6 +69,15 @@ enum halo_status halo_rt_init(int *argc, char ***argv, struct halo_rt **out)
     int *ub, flag = 0;
     MPI_TRY(MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &ub, &flag));
     rt->tag_ub = flag ? *ub : 32767;
+    /* the ranks Open MPI places on this rank's node, the ones it may join through shared memory
+     * (collective: here, where every rank has just started) */
+    MPI_Comm shared;
+    MPI_TRY(MPI_Comm_split_type(rt->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &shared));
+    int node = rt->rank;
+    int rc = MPI_Allreduce(MPI_IN_PLACE, &node, 1, MPI_INT, MPI_MIN, shared);
+    MPI_Comm_free(&shared);
+    if (rc != MPI_SUCCESS) return rt_mpi_fail(rc, "MPI_Allreduce(node)");
+    rt->hosts.node = node;
     return HALO_OK;
 }
 

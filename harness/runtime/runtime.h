@@ -75,7 +75,9 @@ struct halo_rt_place {
     int samples;              /* round trips behind the setup's estimate (best of them) */
     int estimates;            /* estimates taken during the runs (a round of round trips each) */
     double drift_ppm;         /* (latest - setup offset) / time between them, 0 before the first */
-    bool shm;                 /* Open MPI may reach another rank of its host through shared memory */
+    bool shm;                 /* Open MPI may reach another rank through shared memory: one kernel, one
+                                 Open MPI node (MPI_COMM_TYPE_SHARED), a btl that allows it */
+    bool btl_shm;             /* its btl (or pml) selection allows shared memory */
     char btl[64];             /* its Open MPI btl selection (MPI_T's "btl"; "" when unknown) */
 };
 
