@@ -19,8 +19,8 @@
 # options:
 #   --prefix P            namespace names P-HOST and P-hub (default halo-tb)
 #   --subnet A.B.C        the hosts' /24 (default 10.77.0; refused when this machine uses it)
-#   --clock-offsets H=S,...  host H's monotonic clock runs S seconds off (time namespaces; also
-#                         $HALO_NETNS_CLOCK_OFFSETS)
+#   --clock-offsets H=S,...  up, run, exec: host H's monotonic clock runs S seconds off in the
+#                         launches that follow (time namespaces; also $HALO_NETNS_CLOCK_OFFSETS)
 #   --btl LIST            Open MPI's btl for the ranks (default tcp,self; "default": Open MPI's own)
 #   --burst B             tbf burst (default 4kb: accurate to about 200 Mbit/s)
 #   --halo PATH           the halo binary (default: build/halo of this checkout, else halo on PATH)
@@ -152,17 +152,8 @@ up() {
     done <<EOF
 $table
 EOF
-    # the agent Open MPI starts its daemons with: HOST's namespace, its hostname, its clock
-    : >"$state/offsets"
-    tns=0
-    if [ -n "$offsets" ]; then
-        if time_ns_ok; then tns=1; else echo "netns_cluster.sh: time namespaces are not available: clocks not offset" >&2; fi
-    fi
-    for host in $(cat "$state/hosts.all"); do
-        off=$(offset_of "$host")
-        printf '%s\n' "$off" | grep -qE '^-?[0-9]+$' || die "--clock-offsets: $host: '$off': whole seconds expected"
-        [ "$tns" = 1 ] && [ "$off" != 0 ] && echo "$host $off" >>"$state/offsets"
-    done
+    # the agent Open MPI starts its daemons with: HOST's namespace, its hostname, its clock offset
+    # (from $state/offsets, which every run and exec writes)
     cat >"$state/agent" <<EOF
 #!/bin/sh
 # rsh agent of the testbed $prefix: "agent HOST COMMAND..." runs COMMAND in HOST's namespace under
@@ -170,7 +161,9 @@ EOF
 while [ \$# -gt 0 ] && [ "\${1#-}" != "\$1" ]; do shift; done
 host=\$1
 shift
-off=\$(awk -v h="\$host" '\$1 == h {print \$2}' "$state/offsets")
+# with offsets, every host gets a time namespace of its own (0 where none is given): it would
+# otherwise inherit the one of the process that launches it
+off=\$(awk -v h="\$host" '\$1 == h {print \$2; f = 1} END {if (!f && NR) print 0}' "$state/offsets")
 if [ -n "\$off" ]; then
     exec ip netns exec "$prefix-\$host" unshare --uts --time --monotonic "\$off" sh -c 'hostname "\$0"; exec sh -c "\$1"' "\$host" "\$*"
 fi
@@ -178,6 +171,24 @@ exec ip netns exec "$prefix-\$host" unshare --uts sh -c 'hostname "\$0"; exec sh
 EOF
     chmod +x "$state/agent"
     echo "$src_host" >"$state/source"
+}
+
+# every up, run and exec: the hosts' clock offsets for the launches that follow
+set_offsets() {
+    : >"$state/offsets.new"
+    if [ -n "$offsets" ] && ! time_ns_ok; then
+        echo "netns_cluster.sh: time namespaces are not available (Linux 5.6 and later): clocks not offset" >&2
+        offsets=
+    fi
+    for host in $(cat "$state/hosts.all"); do
+        off=$(offset_of "$host")
+        printf '%s\n' "$off" | grep -qE '^-?[0-9]+$' || die "--clock-offsets: $host: '$off': whole seconds expected"
+        [ "$off" != 0 ] && echo "$host $off" >>"$state/offsets.new"
+    done
+    for h in $(printf '%s' "$offsets" | tr ',' '\n' | cut -d= -f1); do
+        grep -qx "$h" "$state/hosts.all" || die "--clock-offsets: '$h': not a host of $cluster"
+    done
+    mv "$state/offsets.new" "$state/offsets"
 }
 
 made=0
@@ -188,10 +199,12 @@ if ! ns_exists "$hub"; then
     made=1
     up
 fi
+[ -r "$state/hosts.all" ] || die "namespace $hub exists but $state does not: another testbed of prefix $prefix? (down it first)"
+set_offsets
 
 # ---- inside the source's namespace ---------------------------------------------------------------
 in_source() { # COMMAND...: with the testbed's Open MPI environment, under the source's hostname
-    off=$(awk -v h="$src_host" '$1 == h {print $2}' "$state/offsets")
+    off=$(awk -v h="$src_host" '$1 == h {print $2; f = 1} END {if (!f && NR) print 0}' "$state/offsets")
     set -- env OMPI_MCA_plm_rsh_agent="$state/agent" OMPI_MCA_btl_tcp_if_include="$subnet.0/24" \
         OMPI_MCA_oob_tcp_if_include="$subnet.0/24" NETNS_HOSTFILE="$state/hostfile" "$@"
     [ "$btl" = default ] || set -- env OMPI_MCA_btl="$btl" "$@"

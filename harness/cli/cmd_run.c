@@ -183,8 +183,8 @@ static void print_hosts(const struct halo_rt *rt)
     if (h->n_offset == 0) {
         printf("clocks    every rank on the source's clock (same boot id and time namespace)\n");
     } else {
-        printf("clocks    offsets from the source's clock by round trips (best of the smallest round trip, bound = "
-               "half of it), re-estimated during the runs:");
+        printf("clocks    offsets from the source's clock by round trips (of each rank's, the one with the smallest "
+               "round trip; bound = half of it), re-estimated during the runs:");
         for (int r = 1; r < h->n_ranks; r++) {
             const struct halo_rt_place *pl = &h->rank[r];
             if (pl->same_clock) continue;

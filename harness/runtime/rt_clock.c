@@ -65,7 +65,8 @@ static enum halo_status measure(struct halo_rt *rt, int r)
             off = 0.5 * ((m.t2 - ping.t1) + (m.t3 - t4)); /* rank r's clock minus this one's */
         }
     }
-    struct rt_clock_msg est = {.kind = CLOCK_EST, .offset_ms = off, .err_ms = 0.5 * best, .n = CLOCK_SETUP_ROUND_TRIPS};
+    struct rt_clock_msg est = {.kind = CLOCK_EST, .offset_ms = off, .err_ms = 0.5 * best, .n = CLOCK_SETUP_ROUND_TRIPS,
+                               .every_ms = rt->clock.every_ms};
     MPI_TRY(MPI_Isend(&est, sizeof est, MPI_BYTE, r, TAG_CLOCK, rt->comm, &q));
     HALO_TRY(rt_wait_req(rt, &q, r, WAIT_SETUP));
     if (pl) {
@@ -92,6 +93,7 @@ static enum halo_status answer_setup(struct halo_rt *rt)
         HALO_TRY(spin_req(rt, &q, 0));
     }
     c->offset_ms = c->setup_offset_ms = m.offset_ms;
+    c->every_ms = m.every_ms > 0 ? m.every_ms : CLOCK_EVERY_MS;
     c->err_ms = m.err_ms;
     c->at_ms = c->setup_at_ms = halo_now_ms();
     c->next_round = c->at_ms + c->every_ms;
@@ -101,7 +103,9 @@ static enum halo_status answer_setup(struct halo_rt *rt)
 enum halo_status rt_clock_setup(struct halo_rt *rt, const bool *remote)
 {
     struct rt_clock *c = &rt->clock;
-    const char *every = getenv("HALO_CLOCK_EVERY_MS"); /* tests: rounds more often */
+    /* tests: rounds more often (the source's environment: it sends the interval with the estimate,
+     * as a launcher need not pass its environment to other hosts) */
+    const char *every = getenv("HALO_CLOCK_EVERY_MS");
     c->every_ms = every && atof(every) > 0 ? atof(every) : CLOCK_EVERY_MS;
     if (rt->rank != 0) {
         c->remote = remote[0];

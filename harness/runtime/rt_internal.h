@@ -116,6 +116,7 @@ struct rt_hosts {
 struct rt_clock_msg {
     double t1, t2, t3;         /* ping sent (asker's clock), received and answered (answerer's clock) */
     double offset_ms, err_ms, drift_ppm; /* an estimate (CLOCK_EST) */
+    double every_ms;           /* the setup's estimate: time between rounds during the runs */
     int32_t kind, n;           /* n: round trips behind the estimate, or the estimates so far */
 };
 
