@@ -10,9 +10,9 @@
 #        netns_cluster.sh exec CLUSTER.json [options] -- COMMAND [ARGS]
 #        netns_cluster.sh down CLUSTER.json [options]
 #   up     makes the namespaces (a device's host is its "host" field, else its name); idempotent
-#   run    up (unless up already), halo run PLAN with a hostfile in the plan's device order, the
-#          bytes on every uplink before and after beside halo's "bytes moved", then down (unless it
-#          was up already); exits with halo run's status
+#   run    up (unless up already), halo run PLAN... with a hostfile in the plans' device order, then
+#          (on stderr) the bytes on every host's veth during the run beside halo's "bytes moved",
+#          then down (unless it was up already); exits with halo run's status
 #   exec   COMMAND in the source's namespace with the testbed's Open MPI environment (the agent,
 #          TCP, the subnet) and $NETNS_HOSTFILE: to run your own mpirun
 #   down   removes what up made; idempotent
@@ -245,15 +245,25 @@ esac
 [ $# -gt 0 ] || die "run: halo run's arguments after -- (PLAN.json first)"
 [ -n "$halo" ] || halo=$(command -v halo || true)
 [ -n "$halo" ] || die "no halo binary: build it (tools/build.sh) or pass --halo PATH"
-plan=$1
-python3 - "$cluster" "$plan" >"$state/hostfile" <<'PY' || die "$plan: cannot map its devices to the cluster's hosts"
+# the plans: halo run's arguments up to its first flag; rank k's host is its device's in the first
+# plan that has a rank k (halo run checks that the others agree)
+plans=
+for a in "$@"; do
+    case $a in -*) break ;; *) plans="$plans $a" ;; esac
+done
+python3 - "$cluster" $plans >"$state/hostfile" <<'PY' || die "cannot map the plans' devices to the cluster's hosts"
 import json, sys
-c, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+c = json.load(open(sys.argv[1]))
 host = {d["name"]: d.get("host", d["name"]) for d in c["devices"]}
-for d in p["devices"]:
-    if d["name"] not in host:
-        sys.exit("%s: device %s is not in %s" % (sys.argv[2], d["name"], sys.argv[1]))
-    print(host[d["name"]])
+ranks = []
+for path in sys.argv[2:]:
+    p = json.load(open(path))
+    for k, d in enumerate(p["devices"]):
+        if d["name"] not in host:
+            sys.exit("%s: device %s is not in %s" % (path, d["name"], sys.argv[1]))
+        if k == len(ranks):
+            ranks.append(host[d["name"]])
+print("\n".join(ranks))
 PY
 veth_bytes >"$state/before"
 set +e
@@ -264,8 +274,8 @@ set +e
 rc=$(cat "$state/rc" 2>/dev/null || echo 2)
 set -e
 veth_bytes >"$state/after"
-# halo's bytes moved over every inference: the timed ones print theirs, a warm-up moves as many
-# as the plan's next timed inference
+# halo's bytes moved over every inference (from its table; other formats leave it 0): the timed
+# ones print theirs, a warm-up moves as many as the plan's next timed inference
 moved=$(awk '/^warm-up [0-9]+:/ {w++} /^inference [0-9]+ of [0-9]+:/ {
         for (i = 1; i <= NF; i++) if ($i == "moved") {t += $(i + 1) * (1 + w); w = 0}
     } END {printf "%.6f", t}' "$state/out")
@@ -277,6 +287,6 @@ awk -v m="$moved" 'NR == FNR {b[$1 " tx"] = $2; b[$1 " rx"] = $3; next} {
         printf "veths    MB on each host'\''s veth during the run:%s\n", line
         printf "veths    uplinks %.6f MB in all (payload, TCP/IP/Ethernet headers, acknowledgements, MPI and Open MPI control); halo'\''s bytes moved %.6f MB over every inference, warm-ups included", tu, m
         if (m > 0) printf "; uplinks / moved = %.3f, / (moved x 1514/1448) = %.3f", tu / m, tu / (m * 1514 / 1448)
-        printf "\n" }' "$state/before" "$state/after"
+        printf "\n" }' "$state/before" "$state/after" >&2
 [ "$keep" = 1 ] && trap - EXIT
 exit "$rc"

@@ -299,6 +299,14 @@ static void print_report(const struct halo_rt *rt, const struct halo_run_report 
             printf("  verify: max |error| %.4g, %.3g of max |logit| (tolerance %.0e, float reassociation) -> %s\n",
                    r->max_abs_err, r->max_rel_err, r->tolerance, r->pass ? "OK" : "FAILED");
     }
+    if (r->n_models > 0) {
+        printf("  link models:");
+        for (int k = 0; k < r->n_models; k++)
+            printf("%s %s predicted %.3f ms, %.3f ms with the measured compute (latency %+.1f %%)", k ? ";" : "",
+                   r->models[k].name, r->models[k].pred_ms, r->models[k].replay_ms,
+                   halo_cli_unsigned_zero(pct(r->latency_ms, r->models[k].replay_ms), 1));
+        printf("\n");
+    }
 }
 
 static cJSON *report_json(const struct halo_rt *rt, const struct halo_run_report *r, int i)
@@ -314,6 +322,16 @@ static cJSON *report_json(const struct halo_rt *rt, const struct halo_run_report
     cJSON_AddNumberToObject(o, "overhead_frac", r->overhead_frac);
     cJSON_AddStringToObject(o, "overhead_device", p->dev[r->overhead_rank].name);
     cJSON_AddNumberToObject(o, "wall_ms", r->wall_ms);
+    if (r->n_models > 0) {
+        cJSON *ms = cJSON_AddArrayToObject(o, "link_models");
+        for (int k = 0; k < r->n_models; k++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "link_model", r->models[k].name);
+            cJSON_AddNumberToObject(x, "pred_latency_ms", r->models[k].pred_ms);
+            cJSON_AddNumberToObject(x, "replay_latency_ms", r->models[k].replay_ms);
+            cJSON_AddItemToArray(ms, x);
+        }
+    }
     devs = cJSON_AddArrayToObject(o, "devices");
     for (int k = 0; k < r->n_dev; k++) {
         const struct halo_run_device *d = &r->dev[k];

@@ -284,6 +284,7 @@ struct rt_report {
     bool *stats_got;
     struct halo_run_device *dev;
     struct halo_run_step *steps;
+    struct halo_run_model *models; /* rank 0, wall clock: every link model's latencies */
     struct halo_tensor reference; /* rank 0, --verify: single-device inference's logits of frame 0's image */
     double ref_max;            /* max |reference| */
     double warm_wall_ms;       /* the plan's warm-up wall time (later timeouts scale with it) */

@@ -72,6 +72,8 @@ void rt_report_free_plan(struct halo_rt *rt)
 void rt_report_free(struct halo_rt *rt)
 {
     rt_report_free_plan(rt);
+    free(rt->rep.models);
+    rt->rep.models = NULL;
     halo_tensor_free(&rt->rep.reference);
 }
 
@@ -323,6 +325,35 @@ static void measured(struct halo_rt *rt, double *dur, int64_t *bytes, int64_t *m
     }
 }
 
+/* Wall clock: every link model's latency for this inference, with the plan's compute durations (the
+ * model's prediction) and with the measured durations and sizes (what the model makes of the
+ * compute that happened: the links' share of the error, free of compute that ran slower or faster
+ * than the profile said). */
+static enum halo_status model_latencies(struct halo_rt *rt, const double *dur, const int64_t *bytes,
+                                        struct halo_run_report *rep)
+{
+    struct rt_report *r = &rt->rep;
+    int n = 0;
+    while (halo_link_model_at(n)) n++;
+    if (!r->models && !(r->models = halo_calloc((size_t)n, sizeof *r->models))) return HALO_ERR_NOMEM;
+    for (int i = 0; i < n; i++) {
+        const struct halo_link_model *m = halo_link_model_at(i);
+        struct halo_timeline_in in = {.plan = rt->job.plan, .sched = &rt->job.sv[0], .link = m};
+        struct halo_timeline_out out = {0};
+        HALO_TRY(halo_timeline_run(&in, &out));
+        r->models[i].name = m->name;
+        r->models[i].pred_ms = out.total_ms;
+        in.step_ms = dur;
+        in.msg_bytes = bytes;
+        out = (struct halo_timeline_out){0};
+        HALO_TRY(halo_timeline_run(&in, &out));
+        r->models[i].replay_ms = out.total_ms;
+    }
+    rep->n_models = n;
+    rep->models = r->models;
+    return HALO_OK;
+}
+
 enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
 {
     struct rt_report *r = &rt->rep;
@@ -357,6 +388,7 @@ enum halo_status rt_report_make(struct halo_rt *rt, struct halo_run_report *rep)
         latency = rt->eng.done_ms[0] - rt->eng.admit_ms[0];
         span = rt->eng.done_ms[0];
         n_ev = wall_events(rt, bytes, ev);
+        st = model_latencies(rt, dur, bytes, rep);
     }
     if (st == HALO_OK) {
         device_rows(rt, ev, n_ev, span, rep);

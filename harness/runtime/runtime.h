@@ -114,6 +114,15 @@ struct halo_run_step {
     double pred_compute_ms;   /* the plan's */
 };
 
+/* One link model's latency for one inference on the wall clock. */
+struct halo_run_model {
+    const char *name;         /* the model's (partition/link.h) */
+    double pred_ms;           /* the plan under this model: its compute_ms (a prediction) */
+    double replay_ms;         /* the plan under this model with the measured compute durations and
+                                 message sizes: what the model makes of the compute that happened,
+                                 so that |latency - replay_ms| is the links' share of the error */
+};
+
 /* What rank 0 learns about one inference. */
 struct halo_run_report {
     int index;                /* 0: the warm-up run */
@@ -133,6 +142,8 @@ struct halo_run_report {
     int n_logits;
     int n_steps;
     const struct halo_run_step *steps; /* owned by the runtime */
+    int n_models;             /* wall clock: every link model (0 on the virtual clock) */
+    const struct halo_run_model *models; /* [n_models], owned by the runtime */
 };
 
 /* One device of a stream: measured beside predicted. Utilisation = busy / the stream's span. */
