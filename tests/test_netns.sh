@@ -2,7 +2,8 @@
 # halo run across three hosts made of network namespaces (tools/netns_cluster.sh: a veth per host on
 # a bridge, tbf at 100 Mbit/s each way, an rsh agent that gives each host its own hostname and,
 # for one run, its own monotonic clock hours off):
-#   - two plans (DPFP, MoDNN; resnet18 at 128x128 on the source and two ESs) verify OK over TCP;
+#   - two plans (DPFP, MoDNN; resnet18 at 128x128 on the source and two ESs) verify OK over TCP,
+#     each inference with every link model's latency beside it;
 #   - the bytes on the veths match halo's bytes moved: uplinks / (moved x 1514/1448) in
 #     [0.97, 1.10]. 1514/1448 is a full TCP segment on the wire (TCP, IP and Ethernet headers);
 #     on top come the receivers' acknowledgements (one 66-byte frame per two segments, ~2 %),
@@ -112,6 +113,8 @@ tb "$tmp/base" run -- "$tmp/dpfp.json" "$tmp/modnn.json" $RUN --verify --warmup 
 expect "two plans over three namespace hosts" 0 "transport TCP between every pair of ranks" "$tmp/base"
 check "3 hosts named in the header" grep -q "^hosts .*3 network namespaces: cam=cam es1=es1 es2=es2" "$tmp/base"
 check "both plans verify OK" test "$(grep -c '^summary.*verify OK$' "$tmp/base")" -eq 2
+check "each inference's link models (fifo and fair, with the measured compute)" \
+    test "$(grep -c '^  link models: fifo predicted .* ms with the measured compute .*; fair predicted' "$tmp/base")" -eq 6
 ratio=$(awk '/^veths .*moved x 1514\/1448/ {sub(/.*= /, ""); print}' "$tmp/base")
 echo "bytes: $(grep '^veths    uplinks' "$tmp/base")"
 check "uplinks / (moved x 1514/1448) = ${ratio:-none} in [0.97, 1.10]" \

@@ -14,7 +14,8 @@
 #          (on stderr) the bytes on every host's veth during the run beside halo's "bytes moved",
 #          then down (unless it was up already); exits with halo run's status
 #   exec   COMMAND in the source's namespace with the testbed's Open MPI environment (the agent,
-#          TCP, the subnet) and $NETNS_HOSTFILE: to run your own mpirun
+#          TCP, the subnet, OMP_WAIT_POLICY=passive) and $NETNS_HOSTFILE (every host once, the
+#          source first; after a run, that run's): to run your own mpirun
 #   down   removes what up made; idempotent
 # options:
 #   --prefix P            namespace names P-HOST and P-hub (default halo-tb)
@@ -171,6 +172,8 @@ exec ip netns exec "$prefix-\$host" unshare --uts sh -c 'hostname "\$0"; exec sh
 EOF
     chmod +x "$state/agent"
     echo "$src_host" >"$state/source"
+    # for exec: every host once, the source first (run writes the plans' order)
+    cp "$state/hosts.all" "$state/hostfile"
 }
 
 # every up, run and exec: the hosts' clock offsets for the launches that follow
@@ -205,8 +208,11 @@ set_offsets
 # ---- inside the source's namespace ---------------------------------------------------------------
 in_source() { # COMMAND...: with the testbed's Open MPI environment, under the source's hostname
     off=$(awk -v h="$src_host" '$1 == h {print $2; f = 1} END {if (!f && NR) print 0}' "$state/offsets")
+    # the hosts share this machine's cores: an idle OpenMP thread that spins takes one from a rank
+    # of another host (unless the caller says otherwise)
     set -- env OMPI_MCA_plm_rsh_agent="$state/agent" OMPI_MCA_btl_tcp_if_include="$subnet.0/24" \
-        OMPI_MCA_oob_tcp_if_include="$subnet.0/24" NETNS_HOSTFILE="$state/hostfile" "$@"
+        OMPI_MCA_oob_tcp_if_include="$subnet.0/24" NETNS_HOSTFILE="$state/hostfile" \
+        OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" "$@"
     [ "$btl" = default ] || set -- env OMPI_MCA_btl="$btl" "$@"
     [ "$(id -u)" = 0 ] && set -- env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$@"
     if [ -n "$off" ]; then

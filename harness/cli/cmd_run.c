@@ -222,8 +222,8 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
         printf("clock     virtual: ranks compute one at a time with all cores, each compute time / its device's "
                "speed; links by the plan's model\n");
     else if (h && h->n_hosts > 1)
-        printf("clock     wall: ranks run in parallel on %d hosts, times are wall-clock on the source's timeline\n",
-               h->n_hosts);
+        printf("clock     wall: ranks run in parallel on %d hosts, times are wall-clock on the source's timeline; the "
+               "computing ranks of one host each run on their own share of its cores\n", h->n_hosts);
     else
         printf("clock     wall: ranks run in parallel, times are wall-clock; on one host each computing rank runs "
                "on its own share of the cores (threads: that share, unless --threads)\n");
@@ -789,6 +789,24 @@ const struct halo_cli_cmd halo_cmd_run = {
         "error on every rank, exit 2) and pass --mca orte_abort_on_non_zero_status 0 for named faults.\n"
         "Every rank loads the plan and the weights; the source checks that all ranks hold the same plan\n"
         "and weights (hashes) and names a rank that differs (exit 1).\n"
+        "\n"
+        "Hosts. A cluster device's optional \"host\" goes into the plan; when every device of the plans\n"
+        "names one, halo run starts rank k on device k's host (a hostfile in rank order for Open MPI's\n"
+        "sequential mapper, --map-by seq); --hostfile F does the same with your file, one line per rank\n"
+        "in the plan's device order (checked against the plan's hosts). Under your own mpirun, give it\n"
+        "such a hostfile with --map-by seq. A rank on another host than the plan's is named (exit 2).\n"
+        "A host is a kernel (its boot id, not its hostname); the header counts them. Every rank whose\n"
+        "clock is not provably the source's (another boot id or time namespace) gets an offset from the\n"
+        "source's clock by round trips (the one with the smallest round trip of 32; the bound, half of\n"
+        "it, is printed), re-estimated every second during the runs from the waits, so that times,\n"
+        "deadlines and emulated links are on the source's timeline. Transport: ranks on several hosts\n"
+        "talk TCP (halo's launcher sets OMPI_MCA_btl=tcp,self unless you set a btl; --transport tcp\n"
+        "asks for it on one host). Ranks that Open MPI places on one node may use shared memory (its\n"
+        "vader btl) also across network namespaces or containers: the header says which, and --link\n"
+        "real between such ranks that look like separate machines is refused unless\n"
+        "--allow-shared-memory. On the wall clock every inference also shows each link model's latency\n"
+        "with the plan's compute and with the measured compute (the links' share of the error).\n"
+        "tools/netns_cluster.sh runs halo run across network namespaces with shaped links (a testbed).\n"
         "\n"
         "Clocks. virtual (default): every device computes for real, one rank at a time with all cores\n"
         "(a token passed in step order; waiting ranks sleep), its measured time divided by its device's\n"
