@@ -222,8 +222,8 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
         printf("clock     virtual: ranks compute one at a time with all cores, each compute time / its device's "
                "speed; links by the plan's model\n");
     else if (h && h->n_hosts > 1)
-        printf("clock     wall: ranks run in parallel on %d hosts, times are wall-clock on the source's timeline; the "
-               "computing ranks of one host each run on their own share of its cores\n", h->n_hosts);
+        printf("clock     wall: ranks run in parallel on %d hosts, times are wall-clock on the source's timeline\n",
+               h->n_hosts);
     else
         printf("clock     wall: ranks run in parallel, times are wall-clock; on one host each computing rank runs "
                "on its own share of the cores (threads: that share, unless --threads)\n");

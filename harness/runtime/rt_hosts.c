@@ -159,8 +159,6 @@ enum halo_status rt_hosts_judge(struct halo_rt *rt, const struct rt_host_id *ids
 
 void rt_hosts_free(struct halo_rt *rt)
 {
-    free(rt->hosts.kernel);
-    rt->hosts.kernel = NULL;
     free(rt->hosts.place);
     rt->hosts.place = NULL;
 }

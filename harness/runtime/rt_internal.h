@@ -108,7 +108,6 @@ struct rt_host_id {
 /* rt_hosts.c: rank 0's view of every rank's place (the public struct halo_rt_hosts points here). */
 struct rt_hosts {
     int node;                  /* this rank's Open MPI node (struct rt_host_id), from halo_rt_init */
-    uint64_t *kernel;          /* [size]: every rank's kernel (rt_kernel_id), from halo_rt_init */
     struct halo_rt_place *place; /* [size] */
     struct halo_rt_hosts pub;
 };
@@ -470,8 +469,6 @@ bool rt_other_threads_running(void);
 /* Where this process runs (boot id, namespaces, hostname) and Open MPI's transport settings; after
  * MPI_Init. `plan_host`: the host the plan gives this rank's device, or NULL. */
 void rt_host_identify(struct rt_host_id *id, const char *plan_host);
-/* This process's kernel: a hash of its boot id (0 when unreadable). */
-uint64_t rt_kernel_id(void);
 /* Whether Open MPI, with these btl and pml selections, may join two ranks of one kernel through
  * shared memory: the btl allows vader/sm (an unknown, "", selection allows all), or the pml is
  * UCX by name. */

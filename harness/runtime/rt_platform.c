@@ -5,7 +5,6 @@
  * Open MPI was told to use. */
 #define _GNU_SOURCE /* gettid */
 #include "runtime/rt_internal.h"
-#include "core/hash.h"
 #include "core/topology.h"
 
 #include <arpa/inet.h>
@@ -22,20 +21,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Wall clock: the computing ranks of one kernel (one host, whatever Open MPI's nodes, namespaces
- * or containers) each get their own share of its cores, so that ranks do not all put their first
- * thread on the same core; more computing ranks than cores share them round robin. A rank that
- * computes alone on its kernel (a real cluster) keeps its cores. Returns the number of PUs in the
- * share (0: leave the threads as the backend binds them; share->topo is then NULL). */
+/* Wall clock on one host: each computing rank gets its own share of the cores, so that ranks do
+ * not all put their first thread on the same core; more computing ranks than cores share them
+ * round robin. Ranks on several hosts (a real cluster) keep their cores. Returns the number of
+ * PUs in the share (0: leave the threads as the backend binds them; share->topo is then NULL). */
 int rt_share_cores(const struct halo_rt *rt, struct rt_cpu_share *share)
 {
     const struct rt_job *j = &rt->job;
     *share = (struct rt_cpu_share){0};
-    if (j->opts.clock != HALO_CLOCK_WALL || !rt->hosts.kernel) return 0;
-    int n = 0, me = -1, mine = 0;
-    for (int d = 0; d < rt->size; d++) mine += rt->hosts.kernel[d] == rt->hosts.kernel[rt->rank];
+    const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (j->opts.clock != HALO_CLOCK_WALL || !ls || atoi(ls) != rt->size) return 0;
+    int n = 0, me = -1;
     for (int d = 0; d < rt->size; d++) {
-        if (rt->hosts.kernel[d] != rt->hosts.kernel[rt->rank]) continue;
         bool computes = false;
         for (int i = 0; i < j->n_plans && !computes; i++)
             for (int v = 0; v < halo_plan_n_variants(j->plans[i]) && !computes; v++) {
@@ -48,8 +45,7 @@ int rt_share_cores(const struct halo_rt *rt, struct rt_cpu_share *share)
         if (computes && d == rt->rank) me = n;
         n += computes;
     }
-    /* every rank on this kernel (one host): as ever; ranks on several: only where ranks share it */
-    if (me < 0 || (mine < rt->size && n < 2) || halo_topology_load_cpus(&share->topo) != HALO_OK) return 0;
+    if (me < 0 || halo_topology_load_cpus(&share->topo) != HALO_OK) return 0;
     int c = halo_topology_pus(share->topo);
     if (c <= 1) {
         halo_topology_free(share->topo);
@@ -195,13 +191,6 @@ static bool is_this_host(const char *host, const char *hostname)
     }
     freeifaddrs(ifs);
     return found;
-}
-
-uint64_t rt_kernel_id(void)
-{
-    char boot[64];
-    read_line("/proc/sys/kernel/random/boot_id", boot, sizeof boot);
-    return *boot ? halo_fnv1a(HALO_FNV1A_INIT, boot, strlen(boot)) : 0;
 }
 
 void rt_host_identify(struct rt_host_id *id, const char *plan_host)

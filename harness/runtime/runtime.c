@@ -78,10 +78,6 @@ enum halo_status halo_rt_init(int *argc, char ***argv, struct halo_rt **out)
     MPI_Comm_free(&shared);
     if (rc != MPI_SUCCESS) return rt_mpi_fail(rc, "MPI_Allreduce(node)");
     rt->hosts.node = node;
-    /* every rank's kernel (its boot id's hash), for the cores that ranks of one kernel share */
-    uint64_t kernel = rt_kernel_id();
-    if (!(rt->hosts.kernel = halo_malloc((size_t)rt->size, sizeof *rt->hosts.kernel))) return HALO_ERR_NOMEM;
-    MPI_TRY(MPI_Allgather(&kernel, 1, MPI_UINT64_T, rt->hosts.kernel, 1, MPI_UINT64_T, rt->comm));
     return HALO_OK;
 }
 
