@@ -221,9 +221,10 @@ static void print_header(const struct halo_rt *rt, const struct run_args *ra)
     if (o->clock == HALO_CLOCK_VIRTUAL)
         printf("clock     virtual: ranks compute one at a time with all cores, each compute time / its device's "
                "speed; links by the plan's model\n");
-    else if (h && h->n_hosts > 1)
-        printf("clock     wall: ranks run in parallel on %d hosts, times are wall-clock on the source's timeline\n",
-               h->n_hosts);
+    else if (h && h->n_nodes > 1)
+        printf("clock     wall: ranks run in parallel on %d host%s (%d Open MPI nodes), times are wall-clock on the "
+               "source's timeline; every rank keeps its host's cores (threads: all of them, unless --threads)\n",
+               h->n_hosts, h->n_hosts == 1 ? "" : "s", h->n_nodes);
     else
         printf("clock     wall: ranks run in parallel, times are wall-clock; on one host each computing rank runs "
                "on its own share of the cores (threads: that share, unless --threads)\n");
@@ -704,7 +705,9 @@ static int launch(const struct halo_cli_cmd *cmd, int argc, char **argv, const s
     int n_dev = 0, code = HALO_EXIT_FAIL;
     char **hosts = NULL;
     enum halo_status st = halo_rt_precheck(&ra->o, &n_dev, &hosts);
-    if (st == HALO_OK && ra->hostfile) st = halo_rt_check_hostfile(ra->hostfile, (const char *const *)hosts, n_dev);
+    bool several = false; /* the hostfile names several hosts: TCP between them, as for the plan's */
+    if (st == HALO_OK && ra->hostfile)
+        st = halo_rt_check_hostfile(ra->hostfile, (const char *const *)hosts, n_dev, &several);
     char **av = st == HALO_OK ? halo_calloc((size_t)argc + 3, sizeof *av) : NULL;
     if (st == HALO_OK && !av) st = HALO_ERR_NOMEM;
     if (st == HALO_OK) {
@@ -716,7 +719,8 @@ static int launch(const struct halo_cli_cmd *cmd, int argc, char **argv, const s
             if (!strcmp(argv[i], "--hostfile")) i++;
             else if (strncmp(argv[i], "--hostfile=", 11)) av[k++] = argv[i];
         }
-        struct halo_launch l = {n_dev, ra->hostfile, (const char *const *)hosts, ra->o.transport == HALO_TRANSPORT_TCP};
+        struct halo_launch l = {n_dev, ra->hostfile, (const char *const *)hosts, ra->o.transport == HALO_TRANSPORT_TCP,
+                                several};
         st = halo_rt_relaunch(&l, k, av, &code);
     }
     free(av);
@@ -800,8 +804,8 @@ const struct halo_cli_cmd halo_cmd_run = {
         "source's clock by round trips (the one with the smallest round trip of 32; the bound, half of\n"
         "it, is printed), re-estimated every second during the runs from the waits, so that times,\n"
         "deadlines and emulated links are on the source's timeline. Transport: ranks on several hosts\n"
-        "talk TCP (halo's launcher sets OMPI_MCA_btl=tcp,self unless you set a btl; --transport tcp\n"
-        "asks for it on one host). Ranks that Open MPI places on one node may use shared memory (its\n"
+        "(the plan's or the hostfile's) talk TCP (halo's launcher sets OMPI_MCA_btl=tcp,self unless you\n"
+        "set a btl; --transport tcp asks for it on one host). Ranks that Open MPI places on one node may use shared memory (its\n"
         "vader btl) also across network namespaces or containers: the header says which, and --link\n"
         "real between such ranks that look like separate machines is refused unless\n"
         "--allow-shared-memory. On the wall clock every inference also shows each link model's latency\n"

@@ -166,11 +166,12 @@ static char *hostfile_host(char *line)
     return w;
 }
 
-enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hosts, int n)
+enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hosts, int n, bool *several)
 {
+    *several = false;
     FILE *f = fopen(path, "r");
     if (!f) return halo_error(HALO_ERR_IO, "--hostfile: %s: cannot open: %s", path, strerror(errno));
-    char line[1024];
+    char line[1024], first[HALO_HOST_MAX_BYTES + 1] = "";
     int k = 0, lineno = 0;
     enum halo_status st = HALO_OK;
     while (st == HALO_OK && fgets(line, sizeof line, f)) {
@@ -184,6 +185,8 @@ enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hos
             st = halo_error(HALO_ERR_INVALID, "--hostfile: %s: line %d: '%s', but the plan puts rank %d on '%s': the "
                                               "hostfile lists the ranks' hosts in the plan's device order", path,
                             lineno, h, k, hosts[k]);
+        if (st == HALO_OK && k == 0) snprintf(first, sizeof first, "%s", h);
+        else if (st == HALO_OK) *several |= strcmp(h, first) != 0;
         k++;
     }
     if (st == HALO_OK && ferror(f)) st = halo_error(HALO_ERR_IO, "--hostfile: %s: cannot read: %s", path, strerror(errno));

@@ -219,7 +219,7 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
         setenv("OMPI_MCA_orte_abort_on_non_zero_status", "0", 0);
         /* TCP when asked, or by default across hosts (the user's own btl setting stays) */
         if (l->tcp) setenv("OMPI_MCA_btl", "tcp,self", 1);
-        else if (several_hosts(l->hosts, np)) setenv("OMPI_MCA_btl", "tcp,self", 0);
+        else if (l->several || several_hosts(l->hosts, np)) setenv("OMPI_MCA_btl", "tcp,self", 0);
         if (geteuid() == 0) {
             setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
             setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);

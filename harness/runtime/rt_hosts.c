@@ -71,6 +71,9 @@ static void place_ranks(struct halo_rt *rt, const struct rt_host_id *ids)
             pub->n_netns++;
         }
         pub->n_hostnames += new_name;
+        bool new_node = true;
+        for (int q = 0; q < r; q++) new_node &= ids[q].node != id->node;
+        pub->n_nodes += new_node;
         /* no time namespaces (kernels before 5.6): inode 0 on both, one clock */
         pl->same_clock = r == 0 || (!measure_all && same_host(id, &ids[0]) && id->time_ns == ids[0].time_ns);
         pub->n_offset += !pl->same_clock;

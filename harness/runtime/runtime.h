@@ -87,6 +87,7 @@ struct halo_rt_hosts {
     int n_hosts;              /* distinct boot ids */
     int n_hostnames;          /* distinct hostnames */
     int n_netns;              /* distinct (boot id, network namespace) pairs */
+    int n_nodes;              /* Open MPI's nodes (a daemon each; MPI_COMM_TYPE_SHARED) */
     int n_offset;             /* ranks whose clock is not the source's */
     int n_shm;                /* ranks with shm set */
     const struct halo_rt_place *rank; /* [n_ranks] */
@@ -213,13 +214,16 @@ struct halo_launch {
     int np;                   /* ranks */
     const char *hostfile;     /* NULL, or a hostfile whose lines are the ranks' hosts in rank order */
     const char *const *hosts; /* NULL, or np hosts in rank order (the plan's), written to a hostfile */
-    bool tcp;                 /* OMPI_MCA_btl=tcp,self (also set when the hosts are not all one) */
+    bool tcp;                 /* OMPI_MCA_btl=tcp,self */
+    bool several;             /* the hostfile names several hosts: btl tcp,self unless the user set a
+                                 btl (as when the plan's hosts are not all one) */
 };
 
 /* Checks a hostfile for halo's launcher: one line per rank, in rank order (Open MPI's sequential
  * mapper; '#' comments, blank lines and the words after a line's host such as slots=N are
- * ignored): n lines, and when hosts is not NULL each line's host is hosts[line] (the plan's). */
-enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hosts, int n);
+ * ignored): n lines, and when hosts is not NULL each line's host is hosts[line] (the plan's).
+ * *several: the lines name more than one host. */
+enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hosts, int n, bool *several);
 
 /* Runs this program again under `mpirun -np np --bind-to none` (plus --oversubscribe when np
  * exceeds the cores, and Open MPI's run-as-root variables when root) with the given arguments

@@ -58,6 +58,9 @@ cluster("unknown_field.json", lambda c: c.update(devcies=[]))
 cluster("device_unknown_field.json", lambda c: c["devices"][1].update(gflops=40))
 cluster("bw_string.json", lambda c: c["devices"][1].update(uplink_mbps="fast"))
 cluster("bw_negative.json", lambda c: c["devices"][2].update(downlink_mbps=-5))
+cluster("host_space.json", lambda c: c["devices"][1].update(host="es 1"))
+cluster("host_empty.json", lambda c: c["devices"][2].update(host=""))
+cluster("host_number.json", lambda c: c["devices"][0].update(host=7))
 cluster("bw_missing.json", lambda c: c["devices"][2].pop("downlink_mbps"))
 cluster("latency_range.json", lambda c: c["devices"][1].update(latency_ms=1e7))
 cluster("speed_zero.json", lambda c: c["devices"][1].update(speed=0))
@@ -309,6 +312,10 @@ write("rates", "latency_huge.json", dump({"schema": "halo-rates/1", "bandwidth_m
 write("rates", "bandwidth_tiny.json", dump({"schema": "halo-rates/1",
                                             "bandwidth_mbps": [[0 if i == j else 1e-300 for j in range(4)] for i in range(4)]}))
 
+# ---- hostfiles (halo run --hostfile) for the plan's 4 ranks -----------------------------------------
+write("hostfile", "bad_host.txt", "cam\nes2\nes1;rm\nes3\n")
+write("hostfile", "short.txt", "# the plan has 4 ranks\ncam slots=1\nes2\n\nes1\n")
+
 # ---- raw input tensors (infer --input-raw) ---------------------------------------------------------
 write("raw", "short.f32", bytes(4 * 100))
 write("raw", "nan.f32", struct.pack("<f", 0.5) * 100 + struct.pack("<f", float("nan")) + struct.pack("<f", 0.5) * (3 * 32 * 32 - 101))
@@ -334,6 +341,7 @@ if len(sys.argv) > 1:
     plan("unknown_field.json", lambda p: p.update(blocs=[]))
     plan("link_model_unknown.json", lambda p: p.update(link_model="tcp"))
     plan("rates_unknown.json", lambda p: p.update(rates="line"))
+    plan("host_bad.json", lambda p: p["devices"][1].update(host="es1;reboot"))
     plan("model_unknown.json", lambda p: p.update(model="resnet19"))
     plan("input_zero.json", lambda p: p.update(input=[0, 64]))
     plan("one_device.json", lambda p: p.update(devices=p["devices"][:1]))
