@@ -69,6 +69,11 @@ command -v unshare >/dev/null 2>&1 || skip "no unshare (Debian: util-linux)"
 command -v python3 >/dev/null 2>&1 || skip "no python3"
 if [ "$verb" != down ]; then
     command -v mpirun >/dev/null 2>&1 || skip "no mpirun (Debian: openmpi-bin)"
+    # network namespaces (a kernel without them, or a container that may not make them)
+    if ! ip netns list >/dev/null 2>&1 || { ! ip netns list | awk '{print $1}' | grep -qx "$prefix-hub" &&
+        ! { ip netns add "$prefix-probe" 2>/dev/null && ip netns del "$prefix-probe"; }; }; then
+        skip "cannot make network namespaces here (ip netns add)"
+    fi
 fi
 
 # hosts of the cluster: "INDEX HOST UP_MBPS DOWN_MBPS LATENCY_MS SOURCE(0|1)" per host, the source

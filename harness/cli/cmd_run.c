@@ -558,6 +558,7 @@ static cJSON *header_json(const struct halo_rt *rt, const struct run_args *ra, c
         cJSON_AddNumberToObject(x, "hosts", h->n_hosts);
         cJSON_AddNumberToObject(x, "hostnames", h->n_hostnames);
         cJSON_AddNumberToObject(x, "network_namespaces", h->n_netns);
+        cJSON_AddNumberToObject(x, "mpi_nodes", h->n_nodes);
         cJSON_AddStringToObject(x, "transport", h->n_shm ? "shared memory" : "network");
         cJSON *ranks = cJSON_AddArrayToObject(x, "ranks");
         for (int r = 0; r < h->n_ranks; r++) {
