@@ -12,16 +12,21 @@
 # When the profiles there were measured on another CPU, they are kept first under
 # profiles/<that CPU>/ (the cross-CPU pairs of figure 5 use them), never overwritten silently.
 #
-# usage: tools/remeasure_profiles.sh [--rounds N] [--halo PATH] [--dry-run]
+# --out DIR writes the six profiles into DIR instead (e.g. profiles/<this cpu>/: another CPU's set
+# beside the reference one, whose ISA pairs and cross-CPU pairs experiments/tools/speedup.py can
+# price), and leaves profiles/cpu-*.json alone.
+#
+# usage: tools/remeasure_profiles.sh [--rounds N] [--halo PATH] [--out DIR] [--dry-run]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-rounds=3 halo=${HALO_BIN:-$root/build/halo} dry=0
+rounds=3 halo=${HALO_BIN:-$root/build/halo} dry=0 out=
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds=${2:?}; shift ;;
         --halo) halo=${2:?}; shift ;;
+        --out) out=${2:?}; shift ;;
         --dry-run) dry=1 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "remeasure_profiles: unknown argument '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -35,7 +40,8 @@ host_cpu=$(python3 -c "import json,subprocess,sys; d=json.loads(subprocess.run([
 # keep profiles of another CPU
 old_cpu=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['platform'].get('cpu_model',''))" \
     "$root/profiles/cpu-avx512-2t.json" 2>/dev/null || echo "")
-if [ -n "$old_cpu" ] && [ "$old_cpu" != "$host_cpu" ]; then
+dest=${out:-$root/profiles}
+if [ -z "$out" ] && [ -n "$old_cpu" ] && [ "$old_cpu" != "$host_cpu" ]; then
     keep=$root/profiles/$(echo "$old_cpu" | tr 'A-Z' 'a-z' | sed 's/([^)]*)//g; s/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//')
     echo "remeasure_profiles: the committed profiles were measured on '$old_cpu', this is '$host_cpu': keeping them in $keep/"
     run mkdir -p "$keep"
@@ -57,14 +63,15 @@ for isa in avx512 avx2 sse41; do
         name=cpu-$isa-${t}t
         set --
         for r in $(seq 1 "$rounds"); do set -- "$@" "$work/r$r/$name.json"; done
-        run python3 "$root/tools/merge_profiles.py" -o "$root/profiles/$name.json" "$@"
-        run "$halo" fit "$root/profiles/$name.json" -o "$root/profiles/$name.json"
+        run mkdir -p "$dest"
+        run python3 "$root/tools/merge_profiles.py" -o "$dest/$name.json" "$@"
+        run "$halo" fit "$dest/$name.json" -o "$dest/$name.json"
         # hwloc names no microarchitecture: the figures' labels take it from /proc/cpuinfo
-        run python3 "$root/experiments/tools/platforms.py" annotate "$root/profiles/$name.json"
+        run python3 "$root/experiments/tools/platforms.py" annotate "$dest/$name.json"
     done
 done
 cat <<MSG
-remeasure_profiles: done; the rounds are in $work. Next:
+remeasure_profiles: done ($dest); the rounds are in $work. Next:
   experiments/reproduce.sh --no-build capacity_per_layer roofline predicted_vs_measured_speedup
   python3 experiments/tools/predictors.py results/predicted_vs_measured_speedup.csv --markdown
 and put the tables in profiles/README.md.

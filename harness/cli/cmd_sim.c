@@ -211,6 +211,27 @@ static const char *link_name(const struct sim_args *A)
     return (A->link ? A->link : halo_link_model_default())->name;
 }
 
+/* One deadline's failures `f` out of `n` (draws or frames): the probability and its Wilson 95 %
+ * interval into *pf, *lo, *hi, appended to the JSON array `jd` (when given; `count_key` and
+ * `p_key` name the count and the probability) or printed as a table cell. */
+static void deadline_cell(cJSON *jd, enum halo_cli_format format, double deadline_ms, int64_t f, int64_t n,
+                          const char *count_key, const char *p_key, double *pf, double *lo, double *hi)
+{
+    *pf = (double)f / (double)n;
+    halo_wilson(f, n, lo, hi);
+    if (jd) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "deadline_ms", deadline_ms);
+        cJSON_AddNumberToObject(o, count_key, (double)f);
+        cJSON_AddNumberToObject(o, p_key, *pf);
+        cJSON_AddNumberToObject(o, "ci_lo", *lo);
+        cJSON_AddNumberToObject(o, "ci_hi", *hi);
+        cJSON_AddItemToArray(jd, o);
+    } else if (format == HALO_FORMAT_TABLE) {
+        printf("   %7.5f [%.5f,%.5f]", *pf, *lo, *hi);
+    }
+}
+
 static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct sim_args *A)
 {
     struct halo_cluster *c = NULL;
@@ -358,19 +379,8 @@ static int simulate(const struct halo_cli_cmd *cmd, const char *model, struct si
         }
         for (int d = 0; d < A->n_deadlines; d++) {
             int64_t f = fails[d];
-            double lo, hi, pf = (double)f / (double)A->draws;
-            halo_wilson(f, A->draws, &lo, &hi);
-            if (jd) {
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddNumberToObject(o, "deadline_ms", A->deadlines[d]);
-                cJSON_AddNumberToObject(o, "failures", (double)f);
-                cJSON_AddNumberToObject(o, "p_fail", pf);
-                cJSON_AddNumberToObject(o, "ci_lo", lo);
-                cJSON_AddNumberToObject(o, "ci_hi", hi);
-                cJSON_AddItemToArray(jd, o);
-            } else if (A->format == HALO_FORMAT_TABLE) {
-                printf("   %7.5f [%.5f,%.5f]", pf, lo, hi);
-            }
+            double lo, hi, pf;
+            deadline_cell(jd, A->format, A->deadlines[d], f, A->draws, "failures", "p_fail", &pf, &lo, &hi);
             for (int k = 0; k < n_sinks; k++) {
                 FILE *out = sinks[k];
                 fprintf(out, "%s,%s,%s,%s,%s,", model, c->name, chname, info->name, A->reuse ? "reused" : "per_size");
@@ -583,19 +593,8 @@ static int simulate_stream(const struct halo_cli_cmd *cmd, const char *model, st
             for (int d = 0; d < A->n_deadlines; d++) {
                 int64_t f = 0;
                 for (int i = 0; i < r.n_frames; i++) f += r.done_ms[i] - r.arrival_ms[i] > A->deadlines[d];
-                double lo, hi, pf = (double)f / r.n_frames;
-                halo_wilson(f, r.n_frames, &lo, &hi);
-                if (jd) {
-                    cJSON *o = cJSON_CreateObject();
-                    cJSON_AddNumberToObject(o, "deadline_ms", A->deadlines[d]);
-                    cJSON_AddNumberToObject(o, "misses", (double)f);
-                    cJSON_AddNumberToObject(o, "p_miss", pf);
-                    cJSON_AddNumberToObject(o, "ci_lo", lo);
-                    cJSON_AddNumberToObject(o, "ci_hi", hi);
-                    cJSON_AddItemToArray(jd, o);
-                } else if (A->format == HALO_FORMAT_TABLE) {
-                    printf("   %7.5f [%.5f,%.5f]", pf, lo, hi);
-                }
+                double lo, hi, pf;
+                deadline_cell(jd, A->format, A->deadlines[d], f, r.n_frames, "misses", "p_miss", &pf, &lo, &hi);
                 for (int k = 0; k < n_sinks; k++) {
                     fprintf(sinks[k], "%s,%dx%d,", model, A->base_h, A->base_w);
                     halo_cli_csv_str(sinks[k], c->name);
