@@ -57,6 +57,8 @@ test  cmd    gnuplot                            gnuplot-nox         the figures 
 test  cmd    clang                              clang               tests/run_fuzz.sh (libFuzzer)
 test  file   /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a libclang-rt-14-dev clang's libFuzzer and sanitizer runtimes
 test  cmd    valgrind                           valgrind            test_valgrind
+test  cmd    ip                                 iproute2            test_netns, tools/netns_cluster.sh: network namespaces, veths, a bridge
+test  cmd    tc                                 iproute2            test_netns, tools/netns_cluster.sh: tbf shaping of each host's links
 test  file   /usr/share/libonnx-testdata/data/node libonnx-testdata test_onnx_nodes: ONNX's own node tests
 test  pymod  numpy                             pip:numpy           test_onnx_nets, tools/export_onnx.py
 test  pymod  onnx                              pip:onnx            test_onnx_nets, tools/export_onnx.py, tests/bad_inputs/make_onnx.py
