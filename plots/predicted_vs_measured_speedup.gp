@@ -2,8 +2,9 @@
 # DPFP's analytical model (`halo predict`: FLOPs and fitted class capacity), (b) the ratio of the
 # platforms' peak FLOP/s, (c) a roofline from each platform's measured ceilings alone — against the
 # measured ratio of the profiles' median latencies: every ordered pair of the six committed CPU
-# reference platforms (ISA pairs, filled; one CPU, named by ref_cpu) and of each of them with this
-# host (cross-CPU pairs, open; host_cpu);
+# reference platforms (ISA pairs, filled; one CPU, named by ref_cpu), of the six of another CPU kept
+# in profiles/<cpu>/ where there are (isa_other: squares and diamonds), and of each of them with
+# this host (cross-CPU pairs, open; host_cpu);
 # ResNet-50 and VGG-16; y = x and a +-10 % band. A panel whose profiles have no ceilings says so.
 # Data: results/predicted_vs_measured_speedup.csv (experiments/specs/predicted_vs_measured_speedup.sh).
 load 'plots/style.gp'
@@ -27,19 +28,20 @@ err_cols = 'err_pct peak_err_pct roofline_err_pct'
 # the errors per predictor and kind of pairs, before any range is set: stats honours the ranges, and
 # an error above 20 % would fall outside the axes' [0.05:20] and out of the median and the max
 array err_txt[3]
+kind_name(k) = k eq 'isa' ? 'ISA pairs' : k eq 'isa_other' ? 'ISA pairs, other CPU' : 'cross-CPU pairs'
 do for [i = 1:3] {
     err_txt[i] = ''
-    do for [k in 'isa cross_cpu'] {
+    do for [k in 'isa isa_other cross_cpu'] {
         undefine STATS_*
         eval err_stats(word(err_cols, i), k)  # no valid point (no ceilings) leaves STATS_records undefined
         n_err = exists("STATS_records") ? STATS_records : 0  # the valid points (invalid ones are counted apart)
         if (n_err > 0) {
-            err_txt[i] = err_txt[i] . sprintf("\n%s: median %.1f %%, max %.1f %% (%d pairs)", k eq 'isa' ? 'ISA pairs' : 'cross-CPU pairs', STATS_median, STATS_max, n_err)
+            err_txt[i] = err_txt[i] . sprintf("\n%s: median %.1f %%, max %.1f %% (%d pairs)", kind_name(k), STATS_median, STATS_max, n_err)
         }
     }
 }
 
-set multiplot layout 1, 3 title sprintf("Speedup of platform B over A: three predictors vs the measured ratio (224x224)\n{/*0.8 ISA pairs (filled): the 6 reference platforms of one %s, oneDNN capped at AVX-512, AVX2 or SSE4.1, 2 or 1 threads}\n{/*0.8 cross-CPU pairs (open): each of them with this host's own profile, %s%s}", ref_cpu, host_cpu, quick ? ' (--quick: 2 models, so out of sample each is fitted from the other alone)' : '') font ',10'
+set multiplot layout 1, 3 title sprintf("Speedup of platform B over A: three predictors vs the measured ratio (224x224)\n{/*0.8 ISA pairs (filled): the 6 reference platforms of one %s, oneDNN capped at AVX-512, AVX2 or SSE4.1, 2 or 1 threads}\n{/*0.8 squares and diamonds: ISA pairs of another CPU's six (profiles/<cpu>/, with ceilings), where kept; cross-CPU pairs (open): each with this host's own profile, %s%s}", ref_cpu, host_cpu, quick ? ' (--quick: 2 models, so out of sample each is fitted from the other alone)' : '') font ',10'
 set logscale xy
 set xrange [0.05:20]
 set yrange [0.05:20]
@@ -55,14 +57,14 @@ set samples 200
 
 titles = "(a) DPFP: FLOPs / effective capacity|(b) peak FLOP/s ratio|(c) roofline from the ceilings alone"
 panel_title(i) = system(sprintf("echo '%s' | cut -d'|' -f%d", titles, i))
-pt_of(m, k) = (m eq 'resnet50' ? 7 : 9) - (k eq 'cross_cpu' ? 1 : 0)
+pt_of(m, k) = k eq 'isa_other' ? (m eq 'resnet50' ? 5 : 13) : (m eq 'resnet50' ? 7 : 9) - (k eq 'cross_cpu' ? 1 : 0)
 sel(m, k, f, rc) = (strcol('model') eq m && kind(k) && strcol('fit') eq f && strcol(rc) ne '') ? column('measured_ratio') : NaN
 do for [i = 1:3] {
     rc = word(ratio_cols, i)
     set title panel_title(i) font ',9'
     unset label 1
     if (err_txt[i] ne '') {
-        set label 1 "|predicted / measured - 1|, out of sample:".err_txt[i] at graph 0.97, graph 0.11 right font ',7' front
+        set label 1 "|predicted / measured - 1|, out of sample:".err_txt[i] at graph 0.97, graph 0.17 right font ',7' front
     } else {
         set label 1 "no ceilings in these profiles:\nre-measure them (profiles/README.md)" at graph 0.5, graph 0.5 center font ',8' tc rgb '#aa0000' front
     }
@@ -72,9 +74,9 @@ do for [i = 1:3] {
             title (i == 1 && have_in ? 'ResNet-50, in sample' : ''), \
          csv using (i == 1 && have_in ? sel('vgg16', 'isa', 'in_sample', rc) : NaN):(column(rc)) with points pt 8 ps 0.6 lc rgb '#f0a0a0' \
             title (i == 1 && have_in ? 'VGG-16, in sample' : ''), \
-         for [m in 'resnet50 vgg16'] for [k in 'isa cross_cpu'] csv using (sel(m, k, 'out_of_sample', rc)):(column(rc)) \
+         for [m in 'resnet50 vgg16'] for [k in 'isa isa_other cross_cpu'] csv using (sel(m, k, 'out_of_sample', rc)):(column(rc)) \
             with points pt pt_of(m, k) ps 0.6 lc rgb series_color(m eq 'resnet50' ? 1 : 2) \
-            title sprintf('%s, %s', m eq 'resnet50' ? 'ResNet-50' : 'VGG-16', k eq 'isa' ? 'ISA pairs' : 'cross-CPU')
+            title sprintf('%s, %s', m eq 'resnet50' ? 'ResNet-50' : 'VGG-16', kind_name(k))
     unset label 99
 }
 unset multiplot

@@ -14,6 +14,7 @@ PREDICTORS = (("dpfp", "err_pct", "DPFP: FLOPs / effective capacity"),
               ("peak", "peak_err_pct", "peak FLOP/s ratio"),
               ("roofline", "roofline_err_pct", "roofline from the ceilings"))
 KINDS = (("isa", "ISA pairs (the reference CPU, ISA caps x threads)"),
+         ("isa_other", "ISA pairs of another CPU's set (profiles/<cpu>/, ISA caps x threads)"),
          ("cross_cpu", "cross-CPU pairs (reference profiles vs this host's own)"))
 
 

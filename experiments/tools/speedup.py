@@ -5,10 +5,11 @@ leave-one-model-out, halo's default; and --in-sample when asked), the ratio of t
 FLOP/s and the roofline from their ceilings alone (both empty when a profile has no ceilings) —
 beside the measured ratio of the profiles' median latencies. DPFP's times keep the 3 decimals these
 CSVs have always had and its ratio is computed from them. --cross HOST.json adds the pairs of
-every profile with HOST (both ways: pair_kind cross_cpu, the others isa). Prints the CSV header,
+every profile with HOST (both ways: pair_kind cross_cpu, the others isa; --kind names the pairs
+within the profiles otherwise, e.g. isa_other for another CPU's set). Prints the CSV header,
 then one line per (model, from, to, fit); no provenance columns (the spec adds them). Progress on
 stderr.
-usage: speedup.py HALO --models resnet50,vgg16 [--in-sample] [--cross HOST.json [--others P.json]...] PROFILE.json ...
+usage: speedup.py HALO --models resnet50,vgg16 [--in-sample] [--kind K] [--cross HOST.json [--others P.json]...] PROFILE.json ...
 """
 import argparse
 import itertools
@@ -49,6 +50,7 @@ def main():
     ap.add_argument("profiles", nargs="+")
     ap.add_argument("--models", default="resnet50,vgg16")
     ap.add_argument("--in-sample", action="store_true", help="also the in-sample predictions")
+    ap.add_argument("--kind", default="isa", help="pair_kind of the pairs within PROFILE.json ... (default isa)")
     ap.add_argument("--cross", help="a profile of another CPU: its pairs with every profile too")
     ap.add_argument("--others", action="append", default=[],
                     help="a profile of yet another CPU, paired with --cross only (repeatable)")
@@ -61,7 +63,7 @@ def main():
         info[p] = (j["name"], j["platform"]["date"])
     print(COLS)
     fits = [("out_of_sample", False)] + ([("in_sample", True)] if a.in_sample else [])
-    pairs = [(fa, fb, "isa") for fa, fb in itertools.permutations(a.profiles, 2)]
+    pairs = [(fa, fb, a.kind) for fa, fb in itertools.permutations(a.profiles, 2)]
     if a.cross:
         pairs += [(p, a.cross, "cross_cpu") for p in a.profiles + a.others]
         pairs += [(a.cross, p, "cross_cpu") for p in a.profiles + a.others]
