@@ -76,9 +76,12 @@ static void test_ewma(void)
     CHECK_NEAR(halo_adapt_rate(f.a, 10, 1, 2), 100, 1e-9);
     halo_adapt_observe_transfer(f.a, 20, 1, 2, 1000000, lat + 160); /* 50 Mbps */
     CHECK_NEAR(halo_adapt_rate(f.a, 20, 1, 2), 0.75 * 100 + 0.25 * 50, 1e-9);
-    /* a pair never seen: the cluster's rate times what its links showed (es1's uplink: 87.5 / 200) */
-    CHECK_NEAR(halo_adapt_rate(f.a, 20, 1, 0), 200 * 87.5 / 200, 1e-9);
+    /* a pair never seen: the cluster's rate while the slow pair may be es2's downlink's fault */
+    CHECK_NEAR(halo_adapt_rate(f.a, 20, 1, 0), 200, 1e-9);
     CHECK_NEAR(halo_adapt_rate(f.a, 20, 0, 1), 200, 1e-9); /* es1's downlink: nothing seen */
+    /* es2's downlink shown fast: the slow pair is es1's uplink's (87.5 / 200) */
+    halo_adapt_observe_transfer(f.a, 20, 0, 2, 1000000, f.c->lat_ms[2] + 40);
+    CHECK_NEAR(halo_adapt_rate(f.a, 20, 1, 0), 87.5, 1e-9);
     /* stale: back to the cluster's */
     CHECK_NEAR(halo_adapt_rate(f.a, 1021, 1, 2), 200, 1e-9);
     /* within the latency: no rate to tell */
@@ -106,6 +109,9 @@ static void observe_slow_links(struct halo_adapt *a, const struct halo_cluster *
         }
 }
 
+/* Slow enough for a gain past 10 %, not so slow that the plan in use is urgent to replace. */
+#define SLOW_MBPS 20.0
+
 static void test_hysteresis_link(void)
 {
     struct fix f;
@@ -121,10 +127,10 @@ static void test_hysteresis_link(void)
         CHECK_OK(halo_adapt_check(f.a, 2000 + 100 * i, f.p, &q));
         CHECK(q == NULL);
     }
-    /* es2's links drop to 10 Mbps: adopted on the hold-th check, not before */
+    /* es2's links drop to SLOW_MBPS: adopted on the hold-th check, not before */
     double t = 3000;
     for (int i = 0; i < o.hold; i++, t += 100) {
-        observe_slow_links(f.a, f.c, 2, 10, t);
+        observe_slow_links(f.a, f.c, 2, SLOW_MBPS, t);
         CHECK_OK(halo_adapt_check(f.a, t, f.p, &q));
         CHECK_MSG((q != NULL) == (i == o.hold - 1), "check %d adopted %d", i, q != NULL);
         if (q && i < o.hold - 1) halo_plan_free(q), q = NULL;
@@ -135,8 +141,9 @@ static void test_hysteresis_link(void)
     CHECK_EQ(n, 1);
     CHECK_EQ(r[0].trigger, HALO_ADAPT_TRIGGER_LINK);
     CHECK_EQ(r[0].device, 2);
-    CHECK_NEAR(r[0].change, 10.0 / 200, 1e-9);
-    CHECK_MSG(r[0].new_ms <= 0.9 * r[0].old_ms, "new %g old %g", r[0].new_ms, r[0].old_ms);
+    CHECK_NEAR(r[0].change, SLOW_MBPS / 200, 1e-9);
+    CHECK(!r[0].urgent);
+    CHECK_MSG(r[0].new_ms <= (1 - o.gain) * r[0].old_ms, "new %g old %g", r[0].new_ms, r[0].old_ms);
     CHECK_EQ(r[0].checks, 5 + o.hold);
     CHECK_MSG(macs_of(q, f.c, 2) < macs_of(f.p, f.c, 2), "es2 keeps %lld of %lld MACs", (long long)macs_of(q, f.c, 2),
               (long long)macs_of(f.p, f.c, 2));
@@ -149,7 +156,7 @@ static void test_hysteresis_link(void)
     /* adapted and steady: no flapping, however long it runs */
     for (int i = 0; i < 10; i++) {
         t += 400;
-        observe_slow_links(f.a, f.c, 2, 10, t);
+        observe_slow_links(f.a, f.c, 2, SLOW_MBPS, t);
         CHECK_OK(halo_adapt_check(f.a, t, q, &q2));
         CHECK(q2 == NULL);
         halo_plan_free(q2);
@@ -164,6 +171,31 @@ static void test_hysteresis_link(void)
     CHECK(q2 != NULL);
     if (q2) CHECK(macs_of(q2, f.c, 2) > macs_of(q, f.c, 2));
     halo_plan_free(q2);
+    halo_plan_free(q);
+out:
+    fix_free(&f);
+}
+
+/* A plan in use gone HALO_ADAPT_URGENT times worse is replaced at the first check, without the
+ * hold. */
+static void test_urgent(void)
+{
+    struct fix f;
+    struct halo_adapt_opts o = halo_adapt_opts_default();
+    o.hold = 5;
+    CHECK(fix_init(&f, 4, &o));
+    if (!f.a) goto out;
+    struct halo_plan *q = NULL;
+    CHECK_OK(halo_adapt_check(f.a, 1000, f.p, &q)); /* the figure of the plan in use */
+    CHECK(q == NULL);
+    observe_slow_links(f.a, f.c, 2, 5, 1100);
+    CHECK_OK(halo_adapt_check(f.a, 1100, f.p, &q));
+    CHECK(q != NULL);
+    const struct halo_adapt_record *r = halo_adapt_last(f.a);
+    if (r) {
+        CHECK(r->urgent);
+        CHECK(r->old_ms >= HALO_ADAPT_URGENT * r->new_ms);
+    }
     halo_plan_free(q);
 out:
     fix_free(&f);
@@ -306,6 +338,7 @@ int main(void)
 {
     RUN(test_ewma);
     RUN(test_hysteresis_link);
+    RUN(test_urgent);
     RUN(test_straggler);
     RUN(test_dead);
     RUN(test_bad_opts);

@@ -7,6 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An estimate: its value, when it was last reported, and the report being averaged (see ewma). */
+struct est {
+    double v, t;      /* t: -INFINITY before the first report */
+    double base, sum; /* the value before this report; the sum of its observations */
+    int n;
+    bool base_ok;     /* base was fresh */
+};
+
 struct halo_adapt {
     const struct halo_graph *g;
     const struct halo_cluster *c;
@@ -18,16 +26,17 @@ struct halo_adapt {
     struct halo_adapt_opts o;
     struct halo_pricer **pricer; /* per cluster device, at its profile (speed applied apart) */
     /* the estimates: per pair of devices, per device; when each was last observed */
-    double *rate, *rate_t;      /* n x n Mbps */
-    double *speed, *speed_t;    /* n */
+    struct est *rate;           /* n x n Mbps */
+    struct est *speed;          /* n */
     bool *dead;
     bool dead_new;              /* a device died since the last plan */
     int dead_dev;
     /* the estimates when the last plan was adopted (or the cluster's), to name what changed */
-    double *snap_rate, *snap_speed;
+    double *snap_link, *snap_speed; /* per device: downlink and uplink factors; speed */
     /* the policy */
     int streak, checks, checks_since;
     double last_adopt_ms;
+    double adopted_ms;          /* the figure the plan in use was predicted at when it was adopted */
     struct halo_adapt_record *log;
     int n_log;
     size_t log_cap;
@@ -51,6 +60,7 @@ const char *halo_adapt_trigger_name(enum halo_adapt_trigger t)
     case HALO_ADAPT_TRIGGER_LINK: return "link";
     case HALO_ADAPT_TRIGGER_STRAGGLER: return "straggler";
     case HALO_ADAPT_TRIGGER_DEAD: return "dead";
+    case HALO_ADAPT_TRIGGER_SEARCH: return "search";
     }
     return "?";
 }
@@ -59,8 +69,8 @@ void halo_adapt_free(struct halo_adapt *a)
 {
     if (!a) return;
     for (int d = 0; a->pricer && d < a->n; d++) halo_pricer_free(a->pricer[d]);
-    void *arrays[] = {a->es, a->in_run, a->pricer, a->rate, a->rate_t, a->speed, a->speed_t, a->dead,
-                      a->snap_rate, a->snap_speed, a->log, a->edev, a->ebw, a->epricer};
+    void *arrays[] = {a->es, a->in_run, a->pricer, a->rate, a->speed, a->dead,
+                      a->snap_link, a->snap_speed, a->log, a->edev, a->ebw, a->epricer};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) free(arrays[i]);
     free(a);
 }
@@ -90,17 +100,15 @@ enum halo_status halo_adapt_new(const struct halo_graph *g, const struct halo_cl
     a->in_run = halo_calloc((size_t)n, sizeof *a->in_run);
     a->pricer = halo_calloc((size_t)n, sizeof *a->pricer);
     a->rate = halo_malloc((size_t)n * n, sizeof *a->rate);
-    a->rate_t = halo_malloc((size_t)n * n, sizeof *a->rate_t);
-    a->snap_rate = halo_malloc((size_t)n * n, sizeof *a->snap_rate);
+    a->snap_link = halo_malloc((size_t)n * 2, sizeof *a->snap_link);
     a->ebw = halo_malloc((size_t)n * n, sizeof *a->ebw);
     a->speed = halo_malloc((size_t)n, sizeof *a->speed);
-    a->speed_t = halo_malloc((size_t)n, sizeof *a->speed_t);
     a->snap_speed = halo_malloc((size_t)n, sizeof *a->snap_speed);
     a->dead = halo_calloc((size_t)n, sizeof *a->dead);
     a->edev = halo_malloc((size_t)n, sizeof *a->edev);
     a->epricer = halo_calloc((size_t)n, sizeof *a->epricer);
-    if (!a->es || !a->in_run || !a->pricer || !a->rate || !a->rate_t || !a->snap_rate || !a->ebw || !a->speed ||
-        !a->speed_t || !a->snap_speed || !a->dead || !a->edev || !a->epricer) {
+    if (!a->es || !a->in_run || !a->pricer || !a->rate || !a->snap_link || !a->ebw || !a->speed ||
+        !a->snap_speed || !a->dead || !a->edev || !a->epricer) {
         halo_adapt_free(a);
         return HALO_ERR_NOMEM;
     }
@@ -122,15 +130,14 @@ enum halo_status halo_adapt_new(const struct halo_graph *g, const struct halo_cl
             return st;
         }
     }
-    for (int i = 0; i < n * n; i++) {
-        a->rate[i] = a->snap_rate[i] = c->bw_mbps[i];
-        a->rate_t[i] = -INFINITY;
-    }
+    for (int i = 0; i < n * n; i++) a->rate[i] = (struct est){.v = c->bw_mbps[i], .t = -INFINITY};
+    for (int i = 0; i < 2 * n; i++) a->snap_link[i] = 1;
     for (int d = 0; d < n; d++) {
-        a->speed[d] = a->snap_speed[d] = c->dev[d].speed;
-        a->speed_t[d] = -INFINITY;
+        a->speed[d] = (struct est){.v = c->dev[d].speed, .t = -INFINITY};
+        a->snap_speed[d] = c->dev[d].speed;
     }
     a->last_adopt_ms = -INFINITY;
+    a->adopted_ms = INFINITY;
     a->dead_dev = -1;
     *out = a;
     return HALO_OK;
@@ -143,10 +150,23 @@ static bool fresh(const struct halo_adapt *a, double t, double now)
     return t > -INFINITY && (a->o.stale_ms < 0 || now - t <= a->o.stale_ms);
 }
 
-static double ewma(const struct halo_adapt *a, double old, double t_old, double now, double x)
+/* One EWMA step per report: observations with the same time (one frame's, reported at once) are
+ * averaged and count as one, so that a pair that carries many messages a frame does not move
+ * faster than one that carries one. A stale estimate says nothing about now: the first fresh
+ * report replaces it. */
+static void ewma(const struct halo_adapt *a, struct est *e, double now, double x)
 {
-    /* a stale estimate says nothing about now: the first fresh observation replaces it */
-    return fresh(a, t_old, now) ? (1 - a->o.alpha) * old + a->o.alpha * x : x;
+    if (e->t != now) {
+        e->base_ok = fresh(a, e->t, now);
+        e->base = e->v;
+        e->sum = 0;
+        e->n = 0;
+        e->t = now;
+    }
+    e->sum += x;
+    e->n++;
+    double mean = e->sum / e->n;
+    e->v = e->base_ok ? (1 - a->o.alpha) * e->base + a->o.alpha * mean : mean;
 }
 
 void halo_adapt_observe_transfer(struct halo_adapt *a, double now_ms, int from, int to, int64_t bytes, double link_ms)
@@ -156,8 +176,7 @@ void halo_adapt_observe_transfer(struct halo_adapt *a, double now_ms, int from, 
     double t = link_ms - a->c->lat_ms[ab];
     if (!(t > 1e-6)) return;
     double r = (double)bytes * 8e-3 / t;
-    a->rate[ab] = ewma(a, a->rate[ab], a->rate_t[ab], now_ms, r);
-    a->rate_t[ab] = now_ms;
+    ewma(a, &a->rate[ab], now_ms, r);
 }
 
 void halo_adapt_observe_compute(struct halo_adapt *a, double now_ms, int dev, double pred_ms, double pred_speed,
@@ -165,8 +184,7 @@ void halo_adapt_observe_compute(struct halo_adapt *a, double now_ms, int dev, do
 {
     if (dev < 0 || dev >= a->n || !(pred_ms > 0) || !(obs_ms > 0) || !(pred_speed > 0)) return;
     double s = pred_speed * pred_ms / obs_ms;
-    a->speed[dev] = ewma(a, a->speed[dev], a->speed_t[dev], now_ms, s);
-    a->speed_t[dev] = now_ms;
+    ewma(a, &a->speed[dev], now_ms, s);
 }
 
 void halo_adapt_mark_dead(struct halo_adapt *a, int dev)
@@ -179,33 +197,56 @@ void halo_adapt_mark_dead(struct halo_adapt *a, int dev)
 
 bool halo_adapt_is_dead(const struct halo_adapt *a, int dev) { return dev >= 0 && dev < a->n && a->dead[dev]; }
 
-/* What the fresh observations say of a device's access link, as a factor on the cluster's rates:
- * the best ratio over its pairs (a pair's rate is the slower of the sender's uplink and the
- * receiver's downlink, so the best pair through a link bounds that link from below); 1 when none
- * is fresh. */
-static double link_factor(const struct halo_adapt *a, double now, int d, bool up)
+/* The best fresh ratio (rate over the cluster's) of the pairs through device d's uplink (up) or
+ * downlink; -1 when none is fresh. A pair's rate is the slower of the sender's uplink and the
+ * receiver's downlink, so this bounds the link from below. */
+static double link_lower(const struct halo_adapt *a, double now, int d, bool up)
 {
     double f = -1;
     for (int x = 0; x < a->n; x++) {
         if (x == d) continue;
         int i = up ? d * a->n + x : x * a->n + d;
-        if (fresh(a, a->rate_t[i], now)) f = fmax(f, a->rate[i] / a->c->bw_mbps[i]);
+        if (fresh(a, a->rate[i].t, now)) f = fmax(f, a->rate[i].v / a->c->bw_mbps[i]);
     }
-    return f > 0 ? f : 1;
+    return f;
+}
+
+/* How much faster the other end of a slow pair must be shown to be before the pair is blamed on
+ * this link: estimates of one link from different pairs differ by the EWMA's lag while they move
+ * (a 1 % difference blamed an ES for its peers' halved links). */
+#define BLAME_MARGIN 0.10
+
+/* What the fresh observations say of device d's access link, as a factor on the cluster's rates.
+ * A slow pair is the link's fault when the other end is known to be faster (a pair through it
+ * shows more, by BLAME_MARGIN): then the link is as slow as its best pair says. When no pair can be blamed on it,
+ * nothing shows that it is slow (a peer's slow link explains every slow pair): the cluster's rate,
+ * or more when a pair showed more. Nothing fresh: the cluster's. */
+static double link_factor(const struct halo_adapt *a, double now, int d, bool up)
+{
+    double lb = link_lower(a, now, d, up);
+    if (lb < 0) return 1;
+    for (int x = 0; x < a->n; x++) {
+        if (x == d) continue;
+        int i = up ? d * a->n + x : x * a->n + d;
+        if (!fresh(a, a->rate[i].t, now)) continue;
+        double q = a->rate[i].v / a->c->bw_mbps[i];
+        if (link_lower(a, now, x, !up) > q * (1 + BLAME_MARGIN)) return lb; /* this link is the bottleneck */
+    }
+    return fmax(lb, 1);
 }
 
 double halo_adapt_rate(const struct halo_adapt *a, double now_ms, int from, int to)
 {
     int ab = from * a->n + to;
     if (from == to) return a->c->bw_mbps[ab];
-    if (fresh(a, a->rate_t[ab], now_ms)) return a->rate[ab];
+    if (fresh(a, a->rate[ab].t, now_ms)) return a->rate[ab].v;
     double f = fmin(link_factor(a, now_ms, from, true), link_factor(a, now_ms, to, false));
     return a->c->bw_mbps[ab] * f;
 }
 
 double halo_adapt_speed(const struct halo_adapt *a, double now_ms, int dev)
 {
-    return fresh(a, a->speed_t[dev], now_ms) ? a->speed[dev] : a->c->dev[dev].speed;
+    return fresh(a, a->speed[dev].t, now_ms) ? a->speed[dev].v : a->c->dev[dev].speed;
 }
 
 /* ---- the cluster as estimated ---------------------------------------------------------------- */
@@ -337,12 +378,14 @@ enum halo_status halo_adapt_score(const struct halo_adapt *a, const struct halo_
     so.fps = o->kind == HALO_OBJECTIVE_LATENCY ? o->fps : 0;
     so.bw_frame = so.cap_frame = NULL;
     so.link = a->link;
-    /* enough frames for a queue to show, few enough to stay within a re-plan's time */
+    /* enough frames for a queue to show, few enough to stay within a re-plan's time: a plan whose
+     * period is 1 ms over the frames' interval ends the window 40 ms later than it began, which
+     * the largest latency shows (a median over a short window missed it) */
     if (so.n_frames <= 0 || so.n_frames > 40) so.n_frames = 40;
     so.deadline_ms = 0;
     struct halo_stream_result r;
     HALO_TRY(halo_plan_stream(p, &so, &r));
-    *ms = o->kind == HALO_OBJECTIVE_LATENCY ? r.stats.latency_p50_ms : r.stats.period_ms;
+    *ms = o->kind == HALO_OBJECTIVE_LATENCY ? r.stats.latency_max_ms : r.stats.period_ms;
     halo_stream_result_free(&r);
     return HALO_OK;
 }
@@ -351,9 +394,9 @@ enum halo_status halo_adapt_score(const struct halo_adapt *a, const struct halo_
 
 static int n_computing(const struct halo_plan *p) { return p ? halo_plan_n_computing(p) : 0; }
 
-/* What moved most since the last adoption: a device's speed, or one of its access links — a link
- * moved by the least its pairs moved (as log ratios), so that a slow ES's link is not blamed on
- * the peers it talks to. */
+/* What moved most since the last adoption, as a log ratio: a device's speed, or one of its access
+ * links as the estimator reads its pairs (link_factor: a slow pair is blamed on the end that is
+ * not shown faster). */
 static void name_trigger(struct halo_adapt *a, double now, struct halo_adapt_record *r)
 {
     double best = -1;
@@ -361,7 +404,7 @@ static void name_trigger(struct halo_adapt *a, double now, struct halo_adapt_rec
     r->device = -1;
     r->change = 1;
     for (int d = 0; d < a->n; d++) {
-        if (!a->in_run[d]) continue;
+        if (!a->in_run[d] || a->dead[d]) continue;
         double s = halo_adapt_speed(a, now, d) / a->snap_speed[d], m = fabs(log(s));
         if (a->pricer[d] && m > best) {
             best = m;
@@ -370,23 +413,19 @@ static void name_trigger(struct halo_adapt *a, double now, struct halo_adapt_rec
             r->change = s;
         }
         for (int up = 0; up < 2; up++) {
-            double least = INFINITY, q_least = 1;
-            for (int x = 0; x < a->n; x++) {
-                if (x == d || !a->in_run[x] || a->dead[x]) continue;
-                int i = up ? d * a->n + x : x * a->n + d;
-                double q = halo_adapt_rate(a, now, up ? d : x, up ? x : d) / a->snap_rate[i];
-                if (fabs(log(q)) < least) {
-                    least = fabs(log(q));
-                    q_least = q;
-                }
-            }
-            if (isfinite(least) && least > best) {
-                best = least;
+            double q = link_factor(a, now, d, up) / a->snap_link[2 * d + up];
+            if (fabs(log(q)) > best) {
+                best = fabs(log(q));
                 r->trigger = HALO_ADAPT_TRIGGER_LINK;
                 r->device = d;
-                r->change = q_least;
+                r->change = q;
             }
         }
+    }
+    if (best < log(HALO_ADAPT_MOVED)) {
+        r->trigger = HALO_ADAPT_TRIGGER_SEARCH;
+        r->device = -1;
+        r->change = 1;
     }
 }
 
@@ -394,7 +433,8 @@ static void snapshot(struct halo_adapt *a, double now)
 {
     for (int d = 0; d < a->n; d++) {
         a->snap_speed[d] = halo_adapt_speed(a, now, d);
-        for (int x = 0; x < a->n; x++) a->snap_rate[d * a->n + x] = halo_adapt_rate(a, now, d, x);
+        a->snap_link[2 * d] = link_factor(a, now, d, false);
+        a->snap_link[2 * d + 1] = link_factor(a, now, d, true);
     }
 }
 
@@ -446,10 +486,6 @@ enum halo_status halo_adapt_check(struct halo_adapt *a, double now_ms, const str
     a->checks++;
     a->checks_since++;
     bool forced = a->dead_new;
-    if (!forced && now_ms - a->last_adopt_ms < a->o.min_interval_ms) {
-        a->streak = 0;
-        return HALO_OK;
-    }
     estimate_cluster(a, now_ms);
     if (a->ctx.local_device < 0) return halo_error(HALO_ERR_INVALID, "adapt: every ES is dead");
     double old = INFINITY;
@@ -460,6 +496,14 @@ enum halo_status halo_adapt_check(struct halo_adapt *a, double now_ms, const str
         if (st == HALO_OK) st = halo_adapt_score(a, q, &old);
         halo_plan_free(q);
         if (st != HALO_OK) return st;
+        if (!isfinite(a->adopted_ms)) a->adopted_ms = old; /* the first plan's figure */
+    }
+    /* urgent: the plan in use has got HALO_ADAPT_URGENT times worse than when it was adopted (it no
+     * longer sustains the rate, say): waiting out the interval and the hold would let the queue grow */
+    bool urgent = !forced && old >= HALO_ADAPT_URGENT * a->adopted_ms;
+    if (!forced && !urgent && now_ms - a->last_adopt_ms < a->o.min_interval_ms) {
+        a->streak = 0;
+        return HALO_OK;
     }
     /* the warm start, then the search; the best of them */
     struct halo_plan *best = NULL, *q = NULL;
@@ -479,10 +523,11 @@ enum halo_status halo_adapt_check(struct halo_adapt *a, double now_ms, const str
         halo_plan_free(best);
         return st;
     }
-    /* hysteresis: the gain must hold for `hold` checks in a row (a dead device does not wait) */
+    /* hysteresis: the gain must hold for `hold` checks in a row (a dead device, or an urgent gain,
+     * does not wait) */
     bool gain = isfinite(best_ms) && (old - best_ms) >= a->o.gain * old;
     a->streak = gain ? a->streak + 1 : 0;
-    if (!forced && a->streak < a->o.hold) {
+    if (!forced && !(urgent && gain) && a->streak < a->o.hold) {
         halo_plan_free(best);
         return HALO_OK;
     }
@@ -492,7 +537,8 @@ enum halo_status halo_adapt_check(struct halo_adapt *a, double now_ms, const str
     }
     struct halo_adapt_record *r = &a->log[a->n_log++];
     *r = (struct halo_adapt_record){.time_ms = now_ms, .old_ms = old, .new_ms = best_ms, .plan_ms = -1,
-                                    .old_es = n_computing(cur), .new_es = n_computing(best), .checks = a->checks_since};
+                                    .old_es = n_computing(cur), .new_es = n_computing(best),
+                                    .checks = a->checks_since, .urgent = urgent && a->streak < a->o.hold};
     if (forced) {
         r->trigger = HALO_ADAPT_TRIGGER_DEAD;
         r->device = a->dead_dev;
@@ -504,6 +550,7 @@ enum halo_status halo_adapt_check(struct halo_adapt *a, double now_ms, const str
     a->streak = 0;
     a->checks_since = 0;
     a->last_adopt_ms = now_ms;
+    a->adopted_ms = best_ms;
     a->dead_new = false;
     *adopt = best;
     return HALO_OK;

@@ -36,9 +36,15 @@ enum halo_adapt_trigger {
     HALO_ADAPT_TRIGGER_LINK,      /* a link's rate changed most since the last plan */
     HALO_ADAPT_TRIGGER_STRAGGLER, /* a device's speed changed most */
     HALO_ADAPT_TRIGGER_DEAD,      /* a device died or stalled: re-planned at once */
+    HALO_ADAPT_TRIGGER_SEARCH,    /* no estimate moved by HALO_ADAPT_MOVED: the search found a better
+                                     plan than the one in use on the same figures */
 };
 
-/* "link", "straggler" or "dead". */
+/* An estimate (rate or speed) that moved by less than this factor either way since the last plan
+ * does not name the trigger. */
+#define HALO_ADAPT_MOVED 1.05
+
+/* "link", "straggler", "dead" or "search". */
 const char *halo_adapt_trigger_name(enum halo_adapt_trigger t);
 
 /* One adopted re-plan. Figures are the objective's (halo_adapt_score) on the estimates at the
@@ -52,7 +58,14 @@ struct halo_adapt_record {
     double plan_ms;             /* planning time, written by the caller (-1: not measured) */
     int old_es, new_es;         /* ESs that compute in the old and the new plan */
     int checks;                 /* checks since the previous adoption */
+    bool urgent;                /* adopted at once, without the interval and the hold: the plan in
+                                   use was predicted HALO_ADAPT_URGENT times worse than at its adoption */
 };
+
+/* A plan in use that the estimates predict this many times worse than when it was adopted is
+ * replaced at once (with a gain past the threshold), not after the interval and the hold: a stream
+ * that no longer keeps up queues frames for as long as the policy waits. */
+#define HALO_ADAPT_URGENT 1.5
 
 struct halo_adapt;
 
@@ -88,7 +101,9 @@ double halo_adapt_speed(const struct halo_adapt *a, double now_ms, int dev);
 
 /* A check at now_ms with plan `cur` in use (over the run's devices, as halo_adapt makes them):
  * re-plans on the estimates and sets *adopt to the new plan (the caller owns it) when it is to be
- * adopted, else to NULL. A device newly marked dead forces a re-plan over the survivors, at once. */
+ * adopted, else to NULL. A device newly marked dead forces a re-plan over the survivors, at once;
+ * so does a plan in use gone HALO_ADAPT_URGENT times worse (when the new plan's gain passes the
+ * threshold). Within the minimum interval a check costs one evaluation of the plan in use. */
 enum halo_status halo_adapt_check(struct halo_adapt *a, double now_ms, const struct halo_plan *cur,
                                   struct halo_plan **adopt);
 
@@ -98,8 +113,9 @@ enum halo_status halo_adapt_rebuild(struct halo_adapt *a, double now_ms, const s
                                     struct halo_plan **out);
 
 /* The figure a plan (priced on the estimates, e.g. by halo_adapt_rebuild) is judged by, in ms,
- * lower is better: LATENCY with a frame rate: the stream's median latency at that rate (queueing
- * included, so a plan that does not sustain the rate scores its growing queue); LATENCY without:
+ * lower is better: LATENCY with a frame rate: the largest latency of a 40-frame stream at that
+ * rate (queueing included, so a plan that does not sustain the rate scores its growing queue);
+ * LATENCY without:
  * one frame's latency; THROUGHPUT: the steady-state period. */
 enum halo_status halo_adapt_score(const struct halo_adapt *a, const struct halo_plan *p, double *ms);
 
