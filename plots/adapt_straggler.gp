@@ -18,7 +18,7 @@ set arrow 1 from graph 0, first D_max to graph 1, first D_max nohead dt 2 lc rgb
 plot csv using (column('time_s')):(sel('static')) with lines lw 1 lc rgb '#555555' title 'static (DPFP, one plan)', \
      csv using (column('time_s')):(sel('adaptive')) with lines lw 1.5 lc rgb '#d62728' title 'adaptive (re-planned)'
 unset arrow 1
-unset tmargin at screen 0.48
+set tmargin at screen 0.48
 set bmargin at screen 0.12
 set format x '%g'
 set xlabel 'time (s, frame arrival)'
