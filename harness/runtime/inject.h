@@ -13,7 +13,8 @@
 enum halo_fault_kind {
     HALO_FAULT_KILL,    /* the rank exits at its first step of block >= block */
     HALO_FAULT_STALL,   /* the rank hangs there */
-    HALO_FAULT_DELAY,   /* every step of the rank from block `block` on starts delay_ms late */
+    HALO_FAULT_DELAY,   /* every step of the rank from block `block` on starts delay_ms late (on the
+                           virtual clock it also lasts delay_ms longer) */
     HALO_FAULT_CORRUPT, /* the first message the rank sends from block `block` on has a byte flipped */
     HALO_FAULT_DROP,    /* the first message the rank sends from block `block` on is never sent */
 };

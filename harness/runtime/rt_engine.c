@@ -221,7 +221,7 @@ static enum halo_status frame_done(struct halo_rt *rt, int q, const struct halo_
     sl->result = true;
     e->done++;
     e->open--;
-    return HALO_OK;
+    return rt_adapt_frame_done(rt, q);
 }
 
 /* The next step of the frame in slot q that is this rank's, from k on (n_step: none). */
@@ -264,7 +264,8 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     bool virt = rt->job.opts.clock == HALO_CLOCK_VIRTUAL;
     rt_engine_hooks(rt, sp->block);
     const struct halo_fault *delay = halo_faults_find(&rt->job.faults, HALO_FAULT_DELAY, rt->rank);
-    if (delay && sp->block >= delay->block) halo_sleep_ms(delay->delay_ms); /* --inject delay: a slow rank */
+    double late_ms = delay && sp->block >= delay->block ? delay->delay_ms : 0;
+    if (late_ms > 0) halo_sleep_ms(late_ms); /* --inject delay: a slow rank */
     struct halo_tensor in = {0};
     HALO_TRY(assemble(rt, q, k, &in));
     if (virt) rt_wake_threads(halo_backend_threads(rt->job.be)); /* waking them is no compute */
@@ -281,6 +282,16 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     if (e->scale_logits != 0 && sp->block == sc->n_blocks) /* test hook: logits off by a relative x */
         for (size_t i = 0; i < halo_tensor_numel(&sl->out[k]); i++) sl->out[k].data[i] *= (float)(1 + e->scale_logits);
     double scaled = ms / rt->job.speed;
+    /* the virtual clock: an injected delay makes the step that much longer (a straggler), as it
+     * makes it start late on the wall clock */
+    if (rt_plan_times(rt)) {
+        /* the test hook: the plan's time stands for the measured one, for the replay and the
+         * controller alike (an epoch's plan was priced at an estimated speed: back to the device's) */
+        const struct halo_plan *p = sl->p;
+        double pms = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
+        scaled = pms * p->dev[rt->rank].speed / rt->job.speed;
+    }
+    if (virt) scaled += late_ms;
     /* a slower device on the wall clock: hold the result back for the extra time */
     if (!virt && scaled > ms) halo_sleep_ms(scaled - ms);
     double end = rt_rel(rt);
@@ -399,13 +410,15 @@ static bool slot_finished(struct halo_rt *rt, int q, bool note)
     return m < 0;
 }
 
-static void slot_release(struct halo_rt *rt, int q)
+static enum halo_status slot_release(struct halo_rt *rt, int q)
 {
     struct rt_slot *sl = &rt->eng.slot[q];
+    HALO_TRY(rt_adapt_frame_stats(rt, q));
     slot_free_data(rt, q);
     rt_wire_close(rt, q);
     sl->frame = -1;
     rt->eng.last_event = halo_now_ms();
+    return HALO_OK;
 }
 
 static enum halo_status slot_open(struct halo_rt *rt, int q, int f, double admit_ms)
@@ -435,6 +448,8 @@ static enum halo_status admit(struct halo_rt *rt, int q)
     struct rt_engine *e = &rt->eng;
     int f = e->taken;
     double now = rt_rel(rt);
+    int var = rt_adapt_next_var(rt);
+    rt_adapt_frame(rt, f, var);
     HALO_TRY(slot_open(rt, q, f, now));
     struct rt_slot *sl = &e->slot[q];
     HALO_TRY(rt_frame_pixels(rt, f, &sl->own, &sl->rgb, &e->image_of[f]));
@@ -444,7 +459,7 @@ static enum halo_status admit(struct halo_rt *rt, int q)
     for (int r = 1; r < rt->size; r++) {
         int i = r * e->admit_ring + f % e->admit_ring;
         if (e->admit_sreq[i] != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &e->admit_sreq[i], r, WAIT_SENDS));
-        e->admit_out[i] = (struct rt_admit_msg){now, e->seq, f, q, 0};
+        e->admit_out[i] = (struct rt_admit_msg){now, e->seq, f, q, var};
         MPI_TRY(MPI_Isend(&e->admit_out[i], sizeof e->admit_out[i], MPI_BYTE, r, TAG_ADMIT, rt->comm, &e->admit_sreq[i]));
     }
     const struct halo_sched *s = sl->s;
@@ -548,7 +563,15 @@ static bool next_action(struct halo_rt *rt, const void *arg)
                                             e->admit_in.frame, q)};
             return true;
         }
-        if (e->slot[q].frame < 0) {
+        if (rt->job.adapt && e->admit_in.var >= rt->job.n_var) { /* its epoch's plan is on its way */
+            bool got = false;
+            enum halo_status pst = rt_adapt_poll_plan(rt, &got);
+            if (pst != HALO_OK) {
+                *a = (struct action){ACT_ERROR, -1, pst};
+                return true;
+            }
+        }
+        if (e->slot[q].frame < 0 && (!rt->job.adapt || e->admit_in.var < rt->job.n_var)) {
             *a = (struct action){ACT_TAKE, q, HALO_OK};
             return true;
         }
@@ -619,12 +642,14 @@ enum halo_status rt_engine_run(struct halo_rt *rt)
         HALO_TRY(rt_wait_until(rt, next_action, &a, -1, WAIT_MSG, -1));
         switch (a.kind) {
         case ACT_RELEASE:
-            slot_release(rt, a.slot);
+            HALO_TRY(slot_release(rt, a.slot));
             break;
         case ACT_TAKE:
+            rt_adapt_frame(rt, e->admit_in.frame, e->admit_in.var);
             HALO_TRY(slot_open(rt, a.slot, e->admit_in.frame, e->admit_in.admit_ms));
             e->taken++;
             HALO_TRY(post_admit(rt));
+            HALO_TRY(rt_token_flush(rt));
             break;
         case ACT_RESULT:
             HALO_TRY(do_result(rt, a.slot));
@@ -634,6 +659,7 @@ enum halo_status rt_engine_run(struct halo_rt *rt)
             break;
         case ACT_ADMIT:
             HALO_TRY(admit(rt, a.slot));
+            HALO_TRY(rt_token_flush(rt));
             break;
         case ACT_STEP:
             HALO_TRY(do_step(rt, a.slot));

@@ -96,12 +96,15 @@ static enum halo_status begin(struct halo_rt *rt, int index, int n, bool stream,
     if (rt->rank == 0) {
         rt->wait.timeout_ms = choose_timeout(rt, !stream ? index : rt->rep.warm_wall_ms > 0 ? 1 : 0);
         rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
-        sm = (struct rt_start_msg){halo_now_ms() + 2 + 0.1 * rt->size, rt->wait.timeout_ms, 0, index, 0, e->seq + 1, n};
+        sm = (struct rt_start_msg){halo_now_ms() + 2 + 0.1 * rt->size, rt->wait.timeout_ms, 0, index, 0, e->seq + 1, n,
+                                   rt_adapt_next_var(rt), 0};
     }
     HALO_TRY(exchange_start(rt, index, false, &sm));
     if (sm.n_frames != n)
         return halo_error(HALO_ERR_INTERNAL, "rank %d expected %d frames, the source sent %d", rt->rank, n, sm.n_frames);
     e->seq = sm.seq;
+    e->var0 = sm.var;
+    e->warmup = warmup;
     e->t0 = sm.t0_ms + rt->job.offset_ms;
     /* a frame among `inflight` others may wait for them (on the virtual clock, for them all in turn) */
     e->timeout_ms = rt->job.opts.timeout_ms > 0 || !stream ? sm.timeout_ms : sm.timeout_ms * rt->job.n_slots;
@@ -111,6 +114,7 @@ static enum halo_status begin(struct halo_rt *rt, int index, int n, bool stream,
     rt_wait_begin(rt);
     e->hook_done = false;
     HALO_TRY(stream_arrays(rt, n, warmup));
+    HALO_TRY(rt_adapt_begin(rt, n));
     HALO_TRY(rt_report_begin(rt, n));
     rt_wire_begin(rt);
     HALO_TRY(rt_token_begin(rt));
@@ -143,6 +147,7 @@ static enum halo_status end_stream(struct halo_rt *rt)
     rt->wait.deadline = halo_now_ms() + rt->eng.timeout_ms;
     HALO_TRY(rt_wait_until(rt, admissions_sent, NULL, -1, WAIT_SENDS, -1));
     rt_token_end(rt);
+    HALO_TRY(rt_adapt_end(rt));
     rt_engine_hooks(rt, rt->job.sv[0].n_blocks + 1);
     rt->wait.deadline = halo_now_ms() + rt->eng.timeout_ms;
     return rt_report_gather(rt);
@@ -170,6 +175,7 @@ enum halo_status halo_rt_stream(struct halo_rt *rt, struct halo_stream_report *r
     /* with --verify the source computes every frame's reference now: the others wait that much longer */
     rt->eng.verify_grace_ms = rt->job.opts.verify ? n * rt->eng.timeout_ms : 0;
     if (st == HALO_OK && rt->rank == 0) st = rt_report_stream(rt, rep);
+    if (st == HALO_OK && rt->rank == 0) rt_adapt_report(rt, rep);
     rt_engine_clear(rt);
     return st;
 }
@@ -192,7 +198,7 @@ enum halo_status halo_rt_finish(struct halo_rt *rt)
 {
     enum halo_status st = HALO_OK;
     if (rt->job.ready) {
-        struct rt_start_msg sm = {0, 0, 0, -1, 1, rt->eng.seq + 1, 0};
+        struct rt_start_msg sm = {0, 0, 0, -1, 1, rt->eng.seq + 1, 0, 0, 0};
         if (rt->rank == 0) rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
         st = exchange_start(rt, -1, true, &sm);
     }

@@ -109,6 +109,7 @@ static enum halo_status progress(struct halo_rt *rt)
     HALO_TRY(rt_wire_poll(rt, w->idx, &w->progressed));
     HALO_TRY(rt_token_poll(rt, &w->progressed));
     if (rt->rank == 0) HALO_TRY(rt_report_poll(rt, w->idx));
+    if (rt->rank == 0) HALO_TRY(rt_adapt_poll(rt));
     if (rt->rank == 0 && w->stall_req != MPI_REQUEST_NULL) HALO_TRY(poll_stalls(rt));
     return HALO_OK;
 }

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "model/graph.h"
+#include "partition/adapt.h"
 #include "partition/plan.h"
 #include "partition/stream_stats.h"
 
@@ -52,6 +53,21 @@ struct halo_run_opts {
     bool rotate;              /* the plans are one stream's variants: frame f runs plan f mod n_plans */
     const struct halo_link_model *link_model; /* NULL: each plan's own; else replaces it (the virtual
                                                  clock and the prediction) */
+    /* adaptation: re-planning during a stream (--adapt on); the plan's devices must be in the cluster */
+    bool adapt;
+    const char *cluster_path;        /* the cluster to re-plan on (profiles, nominal links) */
+    struct halo_adapt_opts adapt_opts;
+    double adapt_check_ms;           /* at least this long (stream ms) between checks */
+    const char *link_trace;          /* NULL, or a trace CSV (time_s,device,up_mbps,down_mbps) that the
+                                        emulated links' rates follow: frame f at its arrival time */
+};
+
+/* One adopted re-plan of a stream, as the source logged it. */
+struct halo_run_replan {
+    struct halo_adapt_record rec;    /* time_ms: the stream's ms (the frame whose result triggered it) */
+    int epoch;                       /* the new plan's epoch (0: the plan the stream began with) */
+    int first_frame;                 /* the first frame admitted on it */
+    const char *dev_name;            /* the device rec.device names (NULL: none) */
 };
 
 /* The frames a stream admits at once when --inflight is not given: the plan's devices (enough for
@@ -127,6 +143,12 @@ struct halo_stream_report {
     double tolerance;          /* as halo_run_report's */
     const double *max_abs_err; /* [n_frames] */
     int n_failed;              /* lossless frames beyond the tolerance */
+    /* --adapt on */
+    const int *var_of;         /* [n_frames]: the epoch each frame ran (NULL without --adapt on) */
+    int n_replans;
+    const struct halo_run_replan *replans;
+    int n_checks;
+    double check_ms_mean, check_ms_max; /* the source's time per check (estimates, planning, scoring) */
 };
 
 #define HALO_RATES_SCHEMA "halo-rates/1"
