@@ -671,8 +671,10 @@ const struct halo_cli_cmd halo_cmd_run = {
         "names sender and message (exit 1); no result of that run is reported.\n"
         "--inject F1,F2,... injects faults to test this (RANK: the plan's device index, 0 the source;\n"
         "BLOCK: the first block it applies to, default 0; the tail is the plan's number of blocks):\n"
-        "  kill:RANK[@BLOCK]     that ES exits at its first step of such a block: the source names it\n"
-        "  stall:RANK[@BLOCK]    that ES hangs there: the source names it\n"
+        "  kill:RANK[@BLOCK[/F]] that ES exits at its first step of such a block (of frame F or later of a\n"
+        "                        stream): the source names it (with --adapt on: the stream goes on)\n"
+        "  stall:RANK[@BLOCK[/F]] that ES hangs there: the source names it (with --adapt on: the stream goes\n"
+        "                        on; the rank wakes later, excluded, and leaves)\n"
         "  delay:RANK:MS[@BLOCK] its every step from that block on starts MS ms late (wall time; on the\n"
         "                        virtual clock the step also takes MS ms longer): the run completes\n"
         "                        later, or past the timeout the source names it\n"
@@ -729,7 +731,15 @@ const struct halo_cli_cmd halo_cmd_run = {
         "after the last (at once when the plan in use is predicted 1.5x worse than at its adoption). It is\n"
         "a new epoch: the source sends it to every rank and admits every later frame on it; frames in\n"
         "flight finish on theirs. Every re-plan is printed (time, trigger, predicted figures, planning time).\n"
-        "A rank that dies or stalls still ends the job as above: surviving a dead ES is not implemented.",
+        "A dead or stalled ES (with --adapt on halo runs mpirun with --enable-recovery, so that a rank's\n"
+        "death does not end the job; MPI calls return errors): past the wait's timeout and grace (the bound\n"
+        "printed) the source names it from the ranks' stall reports, re-plans over the survivors at once,\n"
+        "and every frame whose result is not in runs again on the new epoch from the source's copy of its\n"
+        "input (none lost, none delivered twice, every one verified with --verify); the survivors abandon\n"
+        "their frames in flight (their messages' tags change generation, a woken rank's late messages never\n"
+        "match) and take the stream up again. It cannot rejoin: without ULFM or dynamic processes MPI does\n"
+        "not let a rank back in. On the virtual clock the replay runs the restarted frames on the new epoch\n"
+        "from their arrival: the detection and recovery times are reported apart, in wall ms.",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
         {"weights", 0, "FILE", "safetensors weights (default: an ONNX model's own, else random)"},

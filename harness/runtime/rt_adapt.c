@@ -67,6 +67,14 @@ struct rt_adapt {
     size_t log_cap;
     int n_checks;
     double check_sum, check_max;
+    /* dead ranks; the source: which frames' results are in (a recovery restarts from the first
+     * that is not), and the recoveries */
+    bool *dead;
+    bool *got;
+    int n_got;
+    struct halo_run_recovery *rec;
+    int n_rec;
+    size_t rec_cap;
 };
 
 static struct rt_adapt *ad_of(struct halo_rt *rt)
@@ -92,11 +100,11 @@ enum halo_status rt_adapt_caps(struct halo_rt *rt)
     if (j->max_msg < msg_cap) j->max_msg = msg_cap;
     if (j->max_step < step_cap) j->max_step = step_cap;
     if (j->max_blocks < S) j->max_blocks = S;
-    long tags = (long)TAG_BASE + (long)j->n_slots * j->max_msg;
+    long tags = (long)TAG_BASE + (long)RT_TAG_GENERATIONS * j->n_slots * j->max_msg;
     if (tags > rt->tag_ub)
-        return halo_error(HALO_ERR_INVALID, "%s: --adapt on needs tags up to %ld (%d slots x %d messages), this MPI "
-                                            "allows %ld: lower --inflight",
-                          j->plan_path, tags, j->n_slots, j->max_msg, rt->tag_ub);
+        return halo_error(HALO_ERR_INVALID, "%s: --adapt on needs tags up to %ld (%d generations x %d slots x %d "
+                                            "messages), this MPI allows %ld: lower --inflight",
+                          j->plan_path, tags, RT_TAG_GENERATIONS, j->n_slots, j->max_msg, rt->tag_ub);
     j->var_cap = RT_ADAPT_EPOCHS;
     const struct halo_plan **var = realloc(j->var, (size_t)j->var_cap * sizeof *var);
     if (!var) return HALO_ERR_NOMEM;
@@ -109,7 +117,15 @@ enum halo_status rt_adapt_caps(struct halo_rt *rt)
     j->svp = svp;
     memset(j->sv + j->n_var, 0, (size_t)(j->var_cap - j->n_var) * sizeof *sv);
     for (int v = 0; v < j->n_var; v++) j->svp[v] = &j->sv[v];
-    return ad_of(rt) ? HALO_OK : HALO_ERR_NOMEM;
+    struct rt_adapt *ad = ad_of(rt);
+    if (!ad || !(ad->dead = halo_calloc((size_t)rt->size, sizeof *ad->dead))) return HALO_ERR_NOMEM;
+    return HALO_OK;
+}
+
+bool rt_dead(const struct halo_rt *rt, int r)
+{
+    const struct rt_adapt *ad = rt->job.ad;
+    return rt->job.adapt && ad && ad->dead && r >= 0 && r < rt->size && ad->dead[r];
 }
 
 /* Appends plan p (validated, over the job's devices; the caller's until this succeeds, then
@@ -296,6 +312,10 @@ enum halo_status rt_adapt_begin(struct halo_rt *rt, int n_frames)
         if (!ad->psreq) return HALO_ERR_NOMEM;
         for (int r = 0; r < rt->size; r++) ad->psreq[r] = MPI_REQUEST_NULL;
     }
+    free(ad->got);
+    if (!(ad->got = halo_calloc((size_t)n_frames + 1, sizeof *ad->got))) return HALO_ERR_NOMEM;
+    ad->n_got = n_frames;
+    ad->n_rec = 0;
     ad->last_check = -INFINITY;
     ad->n_log = 0;
     ad->n_checks = 0;
@@ -381,6 +401,10 @@ static void take_stats(struct halo_rt *rt, int r, const double *b, int n)
     const struct halo_plan *p = rt->job.var[var];
     const struct halo_sched *s = &rt->job.sv[var];
     double now = e->arrival_ms[f];
+    /* the frame as it ran last (not an attempt abandoned by a recovery): its records too, so that
+     * a rank that dies later leaves its steps in the source's timeline */
+    bool current = f < e->taken && rt_var_of(rt, f) == var;
+    int64_t s0 = current ? rt_step0(rt, f) : 0, m0 = current ? rt_msg0(rt, f) : 0;
     int ns = (int)b[at++];
     for (int i = 0; i < ns && at + 2 <= n; i++, at += 2) {
         int k = (int)b[at];
@@ -388,16 +412,19 @@ static void take_stats(struct halo_rt *rt, int r, const double *b, int n)
         const struct halo_sched_step *sp = &s->step[k];
         double pred = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
         halo_adapt_observe_compute(ad->ctl, now, ad->map[r], pred, p->dev[r].speed, b[at + 1]);
+        if (current) rt_rec_step(rt, s0 + k)[2] = b[at + 1];
     }
     if (at >= n) return;
     int nm = (int)b[at++];
     bool wall = rt->job.opts.clock == HALO_CLOCK_WALL && rt->job.opts.link == HALO_LINK_EMULATED;
-    for (int i = 0; wall && i < nm && at + 4 <= n; i++, at += 4) {
+    for (int i = 0; i < nm && at + 4 <= n; i++, at += 4) {
         int m = (int)b[at];
         if (m < 0 || m >= s->n_msg) continue;
         const struct halo_sched_msg *mm = &s->msg[m];
-        halo_adapt_observe_transfer(ad->ctl, now, ad->map[mm->from], ad->map[mm->to], (int64_t)b[at + 3],
-                                    b[at + 2] - b[at + 1]);
+        if (wall)
+            halo_adapt_observe_transfer(ad->ctl, now, ad->map[mm->from], ad->map[mm->to], (int64_t)b[at + 3],
+                                        b[at + 2] - b[at + 1]);
+        if (current) memcpy(rt_rec_msg(rt, m0 + m), b + at + 1, 3 * sizeof(double));
     }
 }
 
@@ -406,7 +433,7 @@ static enum halo_status broadcast_plan(struct halo_rt *rt, const struct halo_pla
 {
     struct rt_adapt *ad = rt->job.ad;
     for (int r = 1; r < rt->size; r++)
-        if (ad->psreq[r] != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &ad->psreq[r], r, WAIT_SENDS));
+        if (ad->psreq[r] != MPI_REQUEST_NULL && !ad->dead[r]) HALO_TRY(rt_wait_req(rt, &ad->psreq[r], r, WAIT_SENDS));
     free(ad->json);
     cJSON *j = halo_plan_to_json(p);
     ad->json = j ? cJSON_PrintUnformatted(j) : NULL;
@@ -414,7 +441,7 @@ static enum halo_status broadcast_plan(struct halo_rt *rt, const struct halo_pla
     if (!ad->json) return HALO_ERR_NOMEM;
     int n = (int)strlen(ad->json);
     for (int r = 1; r < rt->size; r++)
-        MPI_TRY(MPI_Isend(ad->json, n, MPI_CHAR, r, TAG_PLAN, rt->comm, &ad->psreq[r]));
+        if (!ad->dead[r]) MPI_TRY(MPI_Isend(ad->json, n, MPI_CHAR, r, TAG_PLAN, rt->comm, &ad->psreq[r]));
     return HALO_OK;
 }
 
@@ -442,6 +469,9 @@ enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q)
     if (!rt->job.adapt || rt->rank != 0 || e->warmup || !ad->ctl) return HALO_OK;
     const struct rt_slot *sl = &e->slot[q];
     int f = sl->frame;
+    if (f < ad->n_got) ad->got[f] = true;
+    if (ad->n_rec && ad->rec[ad->n_rec - 1].restart == f && ad->rec[ad->n_rec - 1].recovered_ms < 0)
+        ad->rec[ad->n_rec - 1].recovered_ms = rt_rel(rt);
     double now = e->arrival_ms[f];
     /* the emulated links on the virtual clock: latency + bytes / the frame's rate, as the replay
      * will have them */
@@ -492,14 +522,126 @@ enum halo_status rt_adapt_end(struct halo_rt *rt)
     for (int q = 0; rt->rank != 0 && q < ad->sbuf_cap; q++)
         if (ad->sreq[q] != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &ad->sreq[q], 0, WAIT_SENDS));
     for (int r2 = 1; rt->rank == 0 && ad->psreq && r2 < rt->size; r2++)
-        if (ad->psreq[r2] != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &ad->psreq[r2], r2, WAIT_SENDS));
+        if (ad->psreq[r2] != MPI_REQUEST_NULL && !ad->dead[r2]) HALO_TRY(rt_wait_req(rt, &ad->psreq[r2], r2, WAIT_SENDS));
     return HALO_OK;
+}
+
+/* ---- a dead rank ---------------------------------------------------------------------------------- */
+
+/* The source: the dead rank's steps and received messages of the frames it completed, where its
+ * timings never came, as the plan has them (its records are lost with it). */
+static void fill_dead(struct halo_rt *rt, int d, int upto)
+{
+    for (int f = 0; f < upto; f++) {
+        const struct halo_sched *s = rt_sched_of(rt, f);
+        const struct halo_plan *p = rt->job.var[rt_var_of(rt, f)];
+        int64_t s0 = rt_step0(rt, f), m0 = rt_msg0(rt, f);
+        for (int k = 0; k < s->n_step; k++) {
+            const struct halo_sched_step *sp = &s->step[k];
+            double *x = rt_rec_step(rt, s0 + k);
+            if (sp->device == d && x[2] <= 0)
+                x[2] = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
+        }
+        for (int m = 0; m < s->n_msg; m++) {
+            double *x = rt_rec_msg(rt, m0 + m);
+            if (s->msg[m].to == d && s->msg[m].from != d && x[2] <= 0) x[2] = (double)s->msg[m].bytes;
+        }
+    }
+}
+
+static enum halo_status recover_source(struct halo_rt *rt)
+{
+    struct rt_adapt *ad = rt->job.ad;
+    struct rt_engine *e = &rt->eng;
+    struct rt_wait *w = &rt->wait;
+    int d = w->dead_rank;
+    w->dead_rank = 0;
+    double t_detect = rt_rel(rt);
+    ad->dead[d] = true;
+    halo_adapt_mark_dead(ad->ctl, ad->map[d]);
+    int r = e->taken;
+    for (int f = 0; f < e->taken; f++)
+        if (!ad->got[f]) {
+            r = f;
+            break;
+        }
+    /* the survivors' plan: the policy re-plans at once for a dead device */
+    struct halo_plan *np = NULL;
+    double t0 = halo_now_ms();
+    double now = r < e->n_frames ? e->arrival_ms[r] : e->arrival_ms[e->n_frames - 1];
+    HALO_TRY(halo_adapt_check(ad->ctl, now, rt->job.var[ad->next_var], &np));
+    double plan_ms = halo_now_ms() - t0;
+    if (!np) return halo_error(HALO_ERR_INTERNAL, "adapt: no plan over the survivors of rank %d", d);
+    enum halo_status st = halo_plan_validate(np, rt->job.g, "re-plan");
+    if (st == HALO_OK) st = add_epoch(rt, np);
+    if (st != HALO_OK) {
+        halo_plan_free(np);
+        return st;
+    }
+    struct halo_adapt_record *rec = halo_adapt_last(ad->ctl);
+    rec->plan_ms = plan_ms;
+    if (halo_grow((void **)&ad->log, &ad->log_cap, (size_t)ad->n_log + 1, sizeof *ad->log)) return HALO_ERR_NOMEM;
+    ad->log[ad->n_log++] = (struct halo_run_replan){*rec, rt->job.n_var - 1, r, rt_dev_name(rt, d)};
+    ad->next_var = rt->job.n_var - 1;
+    fill_dead(rt, d, r);
+    rt_engine_abandon(rt);
+    rt->job.gen++;
+    e->seq++;
+    HALO_TRY(broadcast_plan(rt, np));
+    struct rt_recover_msg m = {d, r, rt->job.gen, e->seq};
+    for (int k = 1; k < rt->size; k++) {
+        if (ad->dead[k]) continue;
+        MPI_Request req;
+        MPI_TRY(MPI_Isend(&m, sizeof m, MPI_BYTE, k, TAG_RECOVER, rt->comm, &req));
+        HALO_TRY(rt_wait_req(rt, &req, k, WAIT_SENDS));
+    }
+    /* every frame whose result is not in runs again, on the survivors' epoch, from the source's
+     * copy of its input (frames are regenerated from their seed or image) */
+    for (int f = r; f < ad->n_got; f++) ad->got[f] = false;
+    e->taken = r;
+    e->done = r;
+    for (int k = 0; k < rt->size; k++) w->stall_for[k] = -1;
+    w->stall_sent = false;
+    if (halo_grow((void **)&ad->rec, &ad->rec_cap, (size_t)ad->n_rec + 1, sizeof *ad->rec)) return HALO_ERR_NOMEM;
+    ad->rec[ad->n_rec++] = (struct halo_run_recovery){d, rt_dev_name(rt, d), r, rt->job.n_var - 1, t_detect, -1,
+                                                      w->timeout_ms + fmax(300, 0.15 * w->timeout_ms)};
+    fprintf(stderr, "halo run: adapt: rank %d (%s) dead or stalled, detected at %.0f ms: frames %d.. run again on "
+                    "epoch %d over the survivors\n",
+            d, rt_dev_name(rt, d), t_detect, r, rt->job.n_var - 1);
+    return rt_token_reset(rt, r);
+}
+
+static enum halo_status recover_survivor(struct halo_rt *rt)
+{
+    struct rt_adapt *ad = rt->job.ad;
+    struct rt_engine *e = &rt->eng;
+    struct rt_wait *w = &rt->wait;
+    struct rt_recover_msg m = w->recover;
+    w->recover_in = false;
+    w->dead_rank = 0;
+    if (m.dead > 0 && m.dead < rt->size) ad->dead[m.dead] = true;
+    rt_engine_abandon(rt);
+    rt->job.gen = m.gen;
+    e->seq = m.seq;
+    e->taken = m.restart;
+    w->stall_sent = false;
+    HALO_TRY(rt_token_reset(rt, -1));
+    return rt_engine_repost_admit(rt);
+}
+
+enum halo_status rt_adapt_recover(struct halo_rt *rt)
+{
+    if (!rt->job.adapt || !rt->job.ad) return HALO_ERR_INTERNAL;
+    halo_error_clear();
+    return rt->rank == 0 ? recover_source(rt) : recover_survivor(rt);
 }
 
 void rt_adapt_report(struct halo_rt *rt, struct halo_stream_report *sr)
 {
     struct rt_adapt *ad = rt->job.ad;
     if (!rt->job.adapt || !ad) return;
+    sr->n_recoveries = ad->n_rec;
+    sr->recoveries = ad->rec;
     sr->var_of = rt->eng.var_of;
     sr->n_replans = ad->n_log;
     sr->replans = ad->log;
@@ -529,6 +671,9 @@ void rt_adapt_free(struct halo_rt *rt)
     free(ad->json);
     free(ad->psreq);
     free(ad->log);
+    free(ad->dead);
+    free(ad->got);
+    free(ad->rec);
     free(ad);
     rt->job.ad = NULL;
     free(rt->eng.var_of);

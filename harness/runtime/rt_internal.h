@@ -46,7 +46,17 @@
 /* MPI tags, one list for the job so that no two kinds of message can match each other. Message m
  * of a frame in slot s uses TAG_BASE + s * max_msg + m (the frame itself is in the header). */
 enum { TAG_INFO = 1, TAG_VERDICT, TAG_START, TAG_STALL, TAG_STATS, TAG_CLOCK, TAG_ADMIT, TAG_TOKEN, TAG_PLAN, TAG_FSTATS,
-       TAG_BASE = 32 };
+       TAG_RECOVER, TAG_BASE = 32 };
+
+/* --adapt on: the generations of a job's frame tags (a recovery starts the next; messages of an
+ * abandoned frame keep the old tags and never match a new receive). */
+#define RT_TAG_GENERATIONS 4
+
+/* --adapt on: the source tells the survivors that a rank is dead and from which frame the stream
+ * restarts on the new epoch (its plan comes first, TAG_PLAN). */
+struct rt_recover_msg {
+    int32_t dead, restart, gen, seq;
+};
 
 /* Every wait polls (MPI_Test) and sleeps this long between polls: a blocking wait would busy-poll
  * a core that a computing rank needs. */
@@ -83,6 +93,7 @@ struct rt_job {
     bool adapt;
     int var_cap;
     struct rt_adapt *ad;
+    int gen;                   /* --adapt on: the frame tags' generation (RT_TAG_GENERATIONS) */
     struct halo_faults faults; /* --inject */
     /* rank 0: the frames the source sends (--image: one, --images: a folder's; none: random) */
     struct halo_image_rgb8 *images;
@@ -134,6 +145,11 @@ struct rt_wait {
     bool stall_sent;
     int *stall_for;            /* rank 0: per rank, whom it waits for (-1: no report) */
     int *stall_what, *stall_detail;
+    /* --adapt on: a dead rank to recover from (rank 0: named past the deadline; the others: the
+     * source's word), which ends the current wait with HALO_ERR_TIMEOUT */
+    int dead_rank;
+    bool recover_in;
+    struct rt_recover_msg recover;
 };
 
 /* The start of a stream (or the end of the job), from the source to every rank. */
@@ -205,6 +221,8 @@ struct rt_engine {
     bool warmup;               /* a warm-up stream: nothing adapts */
     /* test hooks (HALO_TEST_*) and --inject kill / stall */
     int kill_rank, kill_block, stall_rank, stall_block, corrupt_rank;
+    int kill_frame, stall_frame;  /* --inject kill:R@B/F: from that frame of the main stream */
+    int hook_frame;               /* the frame of the step being run */
     double scale_logits;      /* HALO_TEST_SCALE_LOGITS: the tail's output times 1 + this (0: off) */
     bool hook_done;
 };
@@ -217,9 +235,12 @@ struct rt_token {
     bool held;                 /* this rank holds it, for step (want_f, want_k) */
     int want_f, want_k;        /* this rank's next step in the global order (want_f = n_frames: none) */
     int from;                  /* the rank it comes from (for stall reports; -1: any, --adapt on) */
+    bool early;                /* --adapt on: a re-issue from a recovery not yet heard of is in `in` */
     bool defer;                /* --adapt on: passing it waits for the next frame's epoch (want_f, want_k
                                   is the step just done) */
-    int32_t in[2], out[2];     /* frame, step */
+    int reissue;               /* rank 0, --adapt on: after a recovery, the frame whose first step it
+                                  hands out once that frame is admitted (-1: none) */
+    int32_t in[3], out[3];     /* frame, step, tag generation */
     MPI_Request req, sreq;
 };
 
@@ -340,11 +361,24 @@ enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q);
 enum halo_status rt_adapt_end(struct halo_rt *rt);
 /* Rank 0: the stream report's epochs, re-plans and checks. */
 void rt_adapt_report(struct halo_rt *rt, struct halo_stream_report *sr);
+/* Whether rank r is known dead (--adapt on). */
+bool rt_dead(const struct halo_rt *rt, int r);
+/* Whether a wait ended for a recovery (a dead rank named, or the source's word). */
+static inline bool rt_recovering(const struct halo_rt *rt) { return rt->wait.dead_rank > 0 || rt->wait.recover_in; }
+/* The recovery: the source re-plans over the survivors, re-admits every frame whose result is not in
+ * on the new epoch and tells the survivors; they abandon their frames in flight and take the
+ * stream up again from that frame. */
+enum halo_status rt_adapt_recover(struct halo_rt *rt);
 /* The link rates (Mbps, plan devices a -> b) frame f sees: the trace at its arrival, or the plan's. */
 double rt_link_mbps(const struct halo_rt *rt, const struct halo_plan *p, int f, int a, int b);
 /* Per-frame link matrices for the cost model's replay (NULL: none, the plans' own); [n_frames]. */
 const double *const *rt_adapt_bw_frames(const struct halo_rt *rt);
 void rt_adapt_free(struct halo_rt *rt);
+
+/* rt_engine.c, a recovery: every slot's frame abandoned on this rank. */
+void rt_engine_abandon(struct halo_rt *rt);
+/* rt_engine.c: the other ranks re-post their admission receive (a recovery). */
+enum halo_status rt_engine_repost_admit(struct halo_rt *rt);
 
 /* ---- setup (rt_setup.c) ------------------------------------------------------------------------ */
 
@@ -365,6 +399,9 @@ enum halo_status rt_wire_alloc(struct halo_rt *rt);
 void rt_wire_free(struct halo_rt *rt);
 /* Per stream: the links' reservations cleared. */
 void rt_wire_begin(struct halo_rt *rt);
+/* --adapt on, a recovery: slot s's frame abandoned — receives cancelled, sends let go (their
+ * generation's tags never match again). */
+void rt_wire_abandon(struct halo_rt *rt, int s);
 /* --adapt on: every slot's buffers for epoch v's messages (its schedule is in place). */
 enum halo_status rt_wire_add_var(struct halo_rt *rt, int v);
 /* A frame enters slot s: clears arrivals, posts this rank's receives of the frame. */
@@ -473,8 +510,12 @@ bool rt_token_ready(struct halo_rt *rt, int f, int k);
 /* After step k of frame f: hands the token (and the cores) to the next step's rank when that is
  * another. */
 enum halo_status rt_token_pass(struct halo_rt *rt, int f, int k);
-/* --adapt on: a pass that waited for the next frame's epoch goes once the epoch is known. */
+/* --adapt on: a pass that waited for the next frame's epoch goes once the epoch is known (and the
+ * source's re-issue after a recovery). */
 enum halo_status rt_token_flush(struct halo_rt *rt);
+/* --adapt on, a recovery: the token forgotten (a receive re-posted); the source re-issues it for
+ * frame `restart` (others: -1). */
+enum halo_status rt_token_reset(struct halo_rt *rt, int restart);
 /* Whether a send of the token has not completed. */
 bool rt_token_pending_send(const struct halo_rt *rt);
 /* The end of a stream: a receive still posted (none when the stream ran to its end) is cancelled. */

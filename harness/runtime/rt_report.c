@@ -181,7 +181,7 @@ static bool stats_ready(struct halo_rt *rt, const void *arg)
 {
     (void)arg;
     for (int k = 0; k < rt->size; k++)
-        if (!rt->rep.stats_got[k]) {
+        if (!rt->rep.stats_got[k] && !rt_dead(rt, k)) {
             rt_wait_missing(rt, k, -1);
             return false;
         }
@@ -207,12 +207,14 @@ enum halo_status rt_report_gather(struct halo_rt *rt)
     memcpy(r->tot_all, r->tot, sizeof r->tot);
     r->stats_got[0] = true;
     for (int k = 1; k < rt->size; k++) {
+        if (rt_dead(rt, k)) continue; /* its records are lost with it (rt_adapt.c keeps what it reported) */
         r->n_pack_all[k] = pack_size(rt, k);
         if (!(r->pack_all[k] = halo_malloc((size_t)r->n_pack_all[k], sizeof **r->pack_all))) return HALO_ERR_NOMEM;
         MPI_TRY(MPI_Irecv(r->pack_all[k], (int)r->n_pack_all[k], MPI_DOUBLE, k, TAG_STATS, rt->comm, &r->stats_req[k]));
     }
     HALO_TRY(rt_wait_until(rt, stats_ready, NULL, -1, WAIT_STATS, -1));
-    for (int k = 1; k < rt->size; k++) pack(rt, k, r->pack_all[k], false);
+    for (int k = 1; k < rt->size; k++)
+        if (!rt_dead(rt, k)) pack(rt, k, r->pack_all[k], false);
     return HALO_OK;
 }
 

@@ -31,10 +31,12 @@ static enum halo_status exchange_start(struct halo_rt *rt, int index, bool stop,
     struct rt_engine *e = &rt->eng;
     if (rt->rank == 0) {
         for (int r = 1; r < rt->size; r++) {
+            if (rt_dead(rt, r)) continue;
             e->start_out[r] = *sm;
             MPI_TRY(MPI_Isend(&e->start_out[r], sizeof *sm, MPI_BYTE, r, TAG_START, rt->comm, &e->start_sreq[r]));
         }
-        for (int r = 1; r < rt->size; r++) HALO_TRY(rt_wait_req(rt, &e->start_sreq[r], r, WAIT_START));
+        for (int r = 1; r < rt->size; r++)
+            if (!rt_dead(rt, r)) HALO_TRY(rt_wait_req(rt, &e->start_sreq[r], r, WAIT_START));
         return HALO_OK;
     }
     bool first = index == 0 || index == STREAM_INDEX; /* the source may still compute the reference */
@@ -129,7 +131,7 @@ static bool admissions_sent(struct halo_rt *rt, const void *arg)
     struct rt_engine *e = &rt->eng;
     for (int i = 0; rt->rank == 0 && i < rt->size * e->admit_ring; i++) {
         int flag = 0;
-        if (e->admit_sreq[i] == MPI_REQUEST_NULL) continue;
+        if (e->admit_sreq[i] == MPI_REQUEST_NULL || rt_dead(rt, i / e->admit_ring)) continue;
         if (MPI_Test(&e->admit_sreq[i], &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS || !flag) {
             rt_wait_missing_what(rt, WAIT_SENDS, i / e->admit_ring, -1);
             return false;
@@ -164,14 +166,30 @@ enum halo_status halo_rt_infer(struct halo_rt *rt, int index, struct halo_run_re
     return st;
 }
 
+/* The engine's loop and the stream's end; --adapt on: a dead rank's recovery in between, as many
+ * times as it takes. */
+static enum halo_status run_stream(struct halo_rt *rt)
+{
+    for (;;) {
+        enum halo_status st = rt_engine_run(rt);
+        if (st != HALO_OK && rt->job.adapt && rt_recovering(rt)) {
+            if ((st = rt_adapt_recover(rt)) == HALO_OK) continue;
+        }
+        if (st == HALO_OK) st = end_stream(rt);
+        if (st != HALO_OK && rt->job.adapt && rt_recovering(rt)) {
+            if ((st = rt_adapt_recover(rt)) == HALO_OK) continue;
+        }
+        return st;
+    }
+}
+
 enum halo_status halo_rt_stream(struct halo_rt *rt, struct halo_stream_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     int n = rt->job.opts.n_frames;
     if (n < 1) return halo_error(HALO_ERR_INVALID, "a stream needs at least one frame");
     enum halo_status st = begin(rt, STREAM_INDEX, n, true, false);
-    if (st == HALO_OK) st = rt_engine_run(rt);
-    if (st == HALO_OK) st = end_stream(rt);
+    if (st == HALO_OK) st = run_stream(rt);
     /* with --verify the source computes every frame's reference now: the others wait that much longer */
     rt->eng.verify_grace_ms = rt->job.opts.verify ? n * rt->eng.timeout_ms : 0;
     if (st == HALO_OK && rt->rank == 0) st = rt_report_stream(rt, rep);

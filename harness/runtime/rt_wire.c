@@ -37,7 +37,11 @@ struct wire_hdr {
 };
 _Static_assert(sizeof(struct wire_hdr) % 16 == 0, "payload alignment");
 
-static inline int tag_of(const struct halo_rt *rt, int s, int m) { return TAG_BASE + s * rt->job.max_msg + m; }
+static inline int tag_of(const struct halo_rt *rt, int s, int m)
+{
+    int gen = rt->job.gen % RT_TAG_GENERATIONS;
+    return TAG_BASE + (gen * rt->job.n_slots + s) * rt->job.max_msg + m;
+}
 
 /* The message's payload on the wire when not compressed (the image's pieces as uint8). */
 static inline int64_t raw_bytes(const struct halo_sched_msg *mm)
@@ -91,6 +95,23 @@ enum halo_status rt_wire_alloc(struct halo_rt *rt)
         for (int v = 0; v < j->n_var; v++) HALO_TRY(alloc_var(rt, q, v));
     }
     return HALO_OK;
+}
+
+void rt_wire_abandon(struct halo_rt *rt, int q)
+{
+    struct rt_wire_slot *ws = &rt->wire.slot[q];
+    if (ws->frame < 0) return;
+    const struct halo_sched *s = &rt->job.sv[ws->var];
+    for (int m = 0; m < s->n_msg; m++) {
+        if (ws->req[m] == MPI_REQUEST_NULL) continue;
+        const struct halo_sched_msg *mm = &s->msg[m];
+        /* a receive that has begun matching cannot be cancelled: freed, it lands in this epoch's
+         * buffer, which the restarted frames (on a new epoch) do not use */
+        if (mm->to == rt->rank) MPI_Cancel(&ws->req[m]);
+        MPI_Request_free(&ws->req[m]);
+        ws->req[m] = MPI_REQUEST_NULL;
+    }
+    rt_wire_close(rt, q);
 }
 
 enum halo_status rt_wire_add_var(struct halo_rt *rt, int v)

@@ -62,6 +62,17 @@ struct halo_run_opts {
                                         emulated links' rates follow: frame f at its arrival time */
 };
 
+/* A rank that died (or stalled) during a stream and how the stream went on without it. */
+struct halo_run_recovery {
+    int rank;
+    const char *name;
+    int restart;                     /* the first frame run again (every later one too) */
+    int epoch;                       /* the survivors' plan */
+    double detected_ms;              /* the stream's wall ms when the source named it */
+    double recovered_ms;             /* when the restart frame's result came in (-1: never) */
+    double bound_ms;                 /* the detection bound: the wait's timeout and grace */
+};
+
 /* One adopted re-plan of a stream, as the source logged it. */
 struct halo_run_replan {
     struct halo_adapt_record rec;    /* time_ms: the stream's ms (the frame whose result triggered it) */
@@ -149,6 +160,8 @@ struct halo_stream_report {
     const struct halo_run_replan *replans;
     int n_checks;
     double check_ms_mean, check_ms_max; /* the source's time per check (estimates, planning, scoring) */
+    int n_recoveries;
+    const struct halo_run_recovery *recoveries;
 };
 
 #define HALO_RATES_SCHEMA "halo-rates/1"
