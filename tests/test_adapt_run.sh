@@ -8,8 +8,11 @@
 #      deadline misses and a lower mean latency than the static one; every frame verified;
 #  (c) a link trace that cuts es1's and es2's links to a tenth for a while (--link-trace): the
 #      adaptive stream re-plans (trigger link) and misses fewer deadlines than the static one;
-#  (d) bad flags exit 2 with one line.
-# A dead or stalled ES still ends the job (surviving it is not implemented).
+#  (d) a dead ES (--inject kill:2@0/20: es2 exits at frame 20 of 60) and (e) a stalled one: the
+#      stream goes on over the 3 survivors — 60 of 60 frames delivered and verified, detection and
+#      recovery times reported, the median latency after the recovery within 10 % of the fresh plan
+#      over the survivors that the source made (its prediction, in the same run);
+#  (f) bad flags exit 2 with one line.
 # usage: test_adapt_run.sh PATH/TO/halo   (SKIP, exit 77, without mpirun or `halo run`)
 set -u
 HALO=$1
@@ -95,7 +98,28 @@ if run c-off --link-trace "$tmp/trace.csv" && run c-on --link-trace "$tmp/trace.
     echo "(c) link trace: misses static $ms, adaptive $ma; $(grep -E '^ +t .* link' "$tmp/c-on.out" | head -n 1 | tr -s ' ')"
 fi
 
-# ---- (d) bad flags --------------------------------------------------------------------------------
+# ---- (d, e) a dead ES, a stalled ES ---------------------------------------------------------------
+for fault in kill stall; do
+    if run "$fault" --inject "$fault:2@0/20" $ADAPT; then
+        line=$(grep '^recovery' "$tmp/$fault.out")
+        fresh=$(sed -n 's/^ *t .* dead .* predicted *inf -> *\([0-9.]*\) ms.*/\1/p' "$tmp/$fault.out" | head -n 1)
+        restart=$(echo "$line" | sed -n 's/.*frames \([0-9]*\)\.\. ran again.*/\1/p')
+        det=$(echo "$line" | sed -n 's/.*named at [0-9.]* ms, \([0-9.]*\) ms after the last result.*/\1/p')
+        rec=$(echo "$line" | sed -n 's/.*(recovery \([0-9.-]*\) ms after detection).*/\1/p')
+        checks=$((checks + 4))
+        [ -n "$line" ] || fail "($fault) no recovery reported: $(grep -A3 '^adapt' "$tmp/$fault.out")"
+        [ "$(col "$tmp/$fault.csv" frame | wc -l)" -eq 60 ] || fail "($fault) not 60 frames in the CSV"
+        [ -n "$fresh" ] && [ -n "$restart" ] || { fail "($fault) no re-plan over the survivors: $line"; continue; }
+        med=$(col "$tmp/$fault.csv" latency_ms | awk -v r="$restart" 'NR > r + 1 { print }' | sort -g |
+              awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+        awk -v m="$med" -v p="$fresh" 'BEGIN { d = m - p; if (d < 0) d = -d; exit !(d <= 0.1 * p) }' ||
+            fail "($fault) median latency after the recovery $med ms, the fresh plan over the survivors $fresh ms"
+        echo "($fault) 60 of 60 verified; es2 named $det ms after the last result (wall), frames $restart.. again," \
+            "first result $rec ms after detection; median latency after $med ms, fresh plan over 3 survivors $fresh ms"
+    fi
+done
+
+# ---- (f) bad flags --------------------------------------------------------------------------------
 expect 2 "--adapt: 'maybe': expected on or off" run "$tmp/p.json" --frames 5 --adapt maybe
 expect 2 "--adapt on needs --cluster F" run "$tmp/p.json" --frames 5 --adapt on
 expect 2 "--adapt-gain needs --adapt on" run "$tmp/p.json" --frames 5 --adapt-gain 0.2

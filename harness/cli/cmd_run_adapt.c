@@ -52,10 +52,10 @@ void halo_run_adapt_print(const struct halo_rt *rt, const struct halo_stream_rep
     }
     for (int i = 0; i < r->n_recoveries; i++) {
         const struct halo_run_recovery *x = &r->recoveries[i];
-        printf("recovery  rank %d (%s) died or stalled: named at %.1f ms (bound: no progress for %.0f ms); frames %d.. "
-               "ran again on epoch %d over the survivors; frame %d's result in at %.1f ms (recovery %.1f ms after "
-               "detection); wall clock of the stream\n",
-               x->rank, x->name, x->detected_ms, x->bound_ms, x->restart, x->epoch, x->restart, x->recovered_ms,
-               x->recovered_ms >= 0 ? x->recovered_ms - x->detected_ms : -1);
+        printf("recovery  rank %d (%s) died or stalled: named at %.1f ms, %.1f ms after the last result (bound: the "
+               "wait's timeout and grace, %.0f ms); frames %d.. ran again on epoch %d over the survivors; frame %d's "
+               "result in at %.1f ms (recovery %.1f ms after detection); wall clock of the stream\n",
+               x->rank, x->name, x->detected_ms, x->detected_ms - x->last_result_ms, x->bound_ms, x->restart, x->epoch,
+               x->restart, x->recovered_ms, x->recovered_ms >= 0 ? x->recovered_ms - x->detected_ms : -1);
     }
 }

@@ -71,6 +71,7 @@ struct rt_adapt {
      * that is not), and the recoveries */
     bool *dead;
     bool *got;
+    double last_done_ms;          /* the stream's wall ms of the last result in */
     int n_got;
     struct halo_run_recovery *rec;
     int n_rec;
@@ -316,6 +317,7 @@ enum halo_status rt_adapt_begin(struct halo_rt *rt, int n_frames)
     if (!(ad->got = halo_calloc((size_t)n_frames + 1, sizeof *ad->got))) return HALO_ERR_NOMEM;
     ad->n_got = n_frames;
     ad->n_rec = 0;
+    ad->last_done_ms = 0;
     ad->last_check = -INFINITY;
     ad->n_log = 0;
     ad->n_checks = 0;
@@ -470,6 +472,7 @@ enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q)
     const struct rt_slot *sl = &e->slot[q];
     int f = sl->frame;
     if (f < ad->n_got) ad->got[f] = true;
+    ad->last_done_ms = rt_rel(rt);
     if (ad->n_rec && ad->rec[ad->n_rec - 1].restart == f && ad->rec[ad->n_rec - 1].recovered_ms < 0)
         ad->rec[ad->n_rec - 1].recovered_ms = rt_rel(rt);
     double now = e->arrival_ms[f];
@@ -604,7 +607,8 @@ static enum halo_status recover_source(struct halo_rt *rt)
     w->stall_sent = false;
     if (halo_grow((void **)&ad->rec, &ad->rec_cap, (size_t)ad->n_rec + 1, sizeof *ad->rec)) return HALO_ERR_NOMEM;
     ad->rec[ad->n_rec++] = (struct halo_run_recovery){d, rt_dev_name(rt, d), r, rt->job.n_var - 1, t_detect, -1,
-                                                      w->timeout_ms + fmax(300, 0.15 * w->timeout_ms)};
+                                                      w->timeout_ms + fmax(300, 0.15 * w->timeout_ms),
+                                                      ad->last_done_ms};
     fprintf(stderr, "halo run: adapt: rank %d (%s) dead or stalled, detected at %.0f ms: frames %d.. run again on "
                     "epoch %d over the survivors\n",
             d, rt_dev_name(rt, d), t_detect, r, rt->job.n_var - 1);

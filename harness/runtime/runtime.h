@@ -71,6 +71,8 @@ struct halo_run_recovery {
     double detected_ms;              /* the stream's wall ms when the source named it */
     double recovered_ms;             /* when the restart frame's result came in (-1: never) */
     double bound_ms;                 /* the detection bound: the wait's timeout and grace */
+    double last_result_ms;           /* the last result in before it was named (detection took
+                                        detected_ms - last_result_ms at most) */
 };
 
 /* One adopted re-plan of a stream, as the source logged it. */
