@@ -96,6 +96,24 @@ struct halo_stream_opts;
 int halo_cli_stream_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, uint64_t seed,
                          struct halo_stream_opts *o, bool *fps_given);
 
+/* The adaptation flags a command shares (cli_adapt.c), each read only when the command has it:
+ * --adapt-alpha A, --adapt-gain G, --adapt-hold H, --adapt-interval-ms I, --adapt-check-ms C,
+ * --adapt-search N, into *o (halo_adapt_opts_default first) and *check_ms (the time between
+ * checks, default HALO_CLI_ADAPT_CHECK_MS). Bad values: a usage error is printed and
+ * HALO_EXIT_USAGE returned; 0 otherwise. */
+#define HALO_CLI_ADAPT_CHECK_MS 250.0
+struct halo_adapt_opts;
+int halo_cli_adapt_opts(const struct halo_cli_cmd *cmd, const struct halo_cli_args *args, struct halo_adapt_opts *o,
+                        double *check_ms);
+/* The lines of --help that say what the adaptation flags do. */
+#define HALO_CLI_ADAPT_OPTS                                                                              \
+    {"adapt-alpha", 0, "A", "adapt: EWMA weight of a new observation, (0, 1] (default 0.3)"},            \
+    {"adapt-gain", 0, "G", "adapt: relative predicted gain a new plan must offer (default 0.10)"},       \
+    {"adapt-hold", 0, "H", "adapt: consecutive checks the gain must hold (default 3)"},                  \
+    {"adapt-interval-ms", 0, "MS", "adapt: at least this long between re-plans (default 2000)"},        \
+    {"adapt-check-ms", 0, "MS", "adapt: at least this long between checks (default 250)"},              \
+    {"adapt-search", 0, "N", "adapt: DPFP subset sizes refined per re-plan, 0: all (default 2)"}
+
 /* Whether one inference of g fits this machine's memory (physical memory, and the address-space
  * limit when one is set): HALO_ERR_INVALID naming the input size, what it needs and what there is
  * otherwise, so that a huge --input is bad input (exit 2) rather than an allocation failure or,

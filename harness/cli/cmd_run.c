@@ -101,6 +101,7 @@ static int parse(const struct halo_cli_cmd *cmd, int argc, char **argv, struct r
     if (st == HALO_OK && inflight) st = halo_parse_int("--inflight", inflight, 1, 4096, &o->inflight);
     if (st == HALO_OK && deadline) st = halo_parse_double("--deadline-ms", deadline, 1e-6, 1e9, &o->deadline_ms);
     if (st != HALO_OK) return halo_cli_fail(cmd, st);
+    if ((rc = halo_run_adapt_args(cmd, &a, o))) return rc;
     o->arrival_seed = o->image_seed;
     if (o->backend && !*o->backend) return halo_cli_usage_error(cmd, "--backend: empty name");
     if (!o->backend) o->backend = halo_backend_compiled("cpu") ? "cpu" : "ref";
@@ -781,7 +782,7 @@ const struct halo_cli_cmd halo_cmd_run = {
              "[--clock virtual|wall] [--link emulated|real] [--link-model fifo|fair] [--verify] [--repeat K] [--warmup N] [--csv F] "
              "[--timeout-ms T] [--rates F] [--trace F] [--threads N] [--format table|csv|json] "
              "[--frames N [--fps F|max] [--arrivals periodic|poisson] [--inflight K] [--images DIR] [--deadline-ms D] "
-             "[--rotate]] [--hostfile F] [--transport auto|tcp] [--allow-shared-memory]",
+             "[--rotate] [--link-trace CSV] [--adapt off|on --cluster F [--adapt-* ...]]] [--hostfile F] [--transport auto|tcp] [--allow-shared-memory]",
     .summary = "execute a plan across MPI ranks; measured timeline beside the plan's prediction",
     .details =
         "Rank 0 is the source (holds the image, receives the logits); rank k runs the plan's device k.\n"
@@ -843,10 +844,13 @@ const struct halo_cli_cmd halo_cmd_run = {
         "names sender and message (exit 1); no result of that run is reported.\n"
         "--inject F1,F2,... injects faults to test this (RANK: the plan's device index, 0 the source;\n"
         "BLOCK: the first block it applies to, default 0; the tail is the plan's number of blocks):\n"
-        "  kill:RANK[@BLOCK]     that ES exits at its first step of such a block: the source names it\n"
-        "  stall:RANK[@BLOCK]    that ES hangs there: the source names it\n"
-        "  delay:RANK:MS[@BLOCK] its every step from that block on starts MS ms late (wall time): the run\n"
-        "                        completes later, or past the timeout the source names it\n"
+        "  kill:RANK[@BLOCK[/F]] that ES exits at its first step of such a block (of frame F or later of a\n"
+        "                        stream): the source names it (with --adapt on: the stream goes on)\n"
+        "  stall:RANK[@BLOCK[/F]] that ES hangs there: the source names it (with --adapt on: the stream goes\n"
+        "                        on; the rank wakes later, excluded, and leaves)\n"
+        "  delay:RANK:MS[@BLOCK] its every step from that block on starts MS ms late (wall time; on the\n"
+        "                        virtual clock the step also takes MS ms longer): the run completes\n"
+        "                        later, or past the timeout the source names it\n"
         "  corrupt:RANK[@BLOCK]  the first message it sends for such a block has a byte flipped after its\n"
         "                        checksum was taken: the receiver names sender and message, exit 1\n"
         "  drop:RANK[@BLOCK]     that message is never sent: its receiver waits, and the source names the\n"
@@ -884,7 +888,31 @@ const struct halo_cli_cmd halo_cmd_run = {
         "image, computed after the stream (never on its clock). --rotate makes the plans (same devices and\n"
         "links) the variants of one stream: frame f runs plan f mod n (a round robin of whole frames).\n"
         "Test hook: HALO_TEST_VCLOCK_PLAN_MS=1 makes the virtual clock replay the plan's compute_ms instead\n"
-        "of the measured ones (the runtime's frames, admission and token then give the model's numbers).",
+        "of the measured ones (the runtime's frames, admission and token then give the model's numbers).\n"
+        "\n"
+        "Links over time (--link-trace CSV, halo's trace format: time_s,device,up_mbps,down_mbps; devices\n"
+        "by the plan's names): frame f's emulated links run at the trace's rates at its arrival time (a\n"
+        "pair at the slower of the sender's uplink and the receiver's downlink; the plan's rates before a\n"
+        "device's first row, its last row after the end), on both clocks, as halo sim --adapt models it.\n"
+        "Adaptation (--adapt on, with --cluster F, the cluster the plan was made on): each rank sends the\n"
+        "source, when a frame leaves it, that frame's step times (and on the wall clock its messages' link\n"
+        "intervals; on the virtual clock the source times the emulated links itself); the source keeps\n"
+        "EWMA estimates of every link's rate and ES's speed (--adapt-alpha) and, when a frame's result is\n"
+        "in and --adapt-check-ms have passed, re-plans with DPFP on the estimates (the ESs in use first;\n"
+        "--adapt-search subset sizes refined) for the lowest latency at --fps. A new plan is adopted when\n"
+        "its predicted gain is >= --adapt-gain for --adapt-hold checks in a row and >= --adapt-interval-ms\n"
+        "after the last (at once when the plan in use is predicted 1.5x worse than at its adoption). It is\n"
+        "a new epoch: the source sends it to every rank and admits every later frame on it; frames in\n"
+        "flight finish on theirs. Every re-plan is printed (time, trigger, predicted figures, planning time).\n"
+        "A dead or stalled ES (with --adapt on halo runs mpirun with --enable-recovery, so that a rank's\n"
+        "death does not end the job; MPI calls return errors): past the wait's timeout and grace (the bound\n"
+        "printed) the source names it from the ranks' stall reports, re-plans over the survivors at once,\n"
+        "and every frame whose result is not in runs again on the new epoch from the source's copy of its\n"
+        "input (none lost, none delivered twice, every one verified with --verify); the survivors abandon\n"
+        "their frames in flight (their messages' tags change generation, a woken rank's late messages never\n"
+        "match) and take the stream up again. It cannot rejoin: without ULFM or dynamic processes MPI does\n"
+        "not let a rank back in. On the virtual clock the replay runs the restarted frames on the new epoch\n"
+        "from their arrival: the detection and recovery times are reported apart, in wall ms.",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},
         {"weights", 0, "FILE", "safetensors weights (default: an ONNX model's own, else random)"},
@@ -914,6 +942,10 @@ const struct halo_cli_cmd halo_cmd_run = {
         {"hostfile", 0, "F", "start rank k on line k's host of F (Open MPI's sequential mapper; see Hosts below)"},
         {"transport", 0, "auto|tcp", "tcp: TCP between every pair of ranks (btl tcp,self); auto: Open MPI's choice"},
         {"allow-shared-memory", 0, NULL, "--link real even where Open MPI may join ranks through shared memory"},
+        {"adapt", 0, "off|on", "stream: re-plan as links and ESs change (default off; see below)"},
+        {"cluster", 0, "F", "adapt: the cluster the plan was made on (profiles for re-planning)"},
+        {"link-trace", 0, "CSV", "stream: emulated links follow a trace (time_s,device,up_mbps,down_mbps)"},
+        HALO_CLI_ADAPT_OPTS,
         {0}},
     .min_pos = 1,
     .max_pos = HALO_CLI_MAX_ARGS,

@@ -38,6 +38,12 @@ extern const char *const halo_run_stream_csv_header;
 int halo_run_stream_report(const struct halo_rt *rt, const struct run_args *ra, struct run_out *out, cJSON *jplan,
                            const struct halo_stream_report *r);
 
+/* cmd_run_adapt.c: --adapt, --cluster, --link-trace and the adaptation flags into o (after the
+ * others: it checks them against --frames); a usage error's exit code, or 0. */
+int halo_run_adapt_args(const struct halo_cli_cmd *cmd, const struct halo_cli_args *a, struct halo_run_opts *o);
+/* The re-plans of a stream (a table's lines; nothing without --adapt on). */
+void halo_run_adapt_print(const struct halo_rt *rt, const struct halo_stream_report *r);
+
 /* "wall" or "virtual", "emulated" or "real". */
 const char *halo_run_clock_name(enum halo_clock_mode c);
 const char *halo_run_link_name(enum halo_link_mode l);

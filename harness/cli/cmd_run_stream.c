@@ -44,7 +44,8 @@ static void print_table(const struct halo_rt *rt, const struct run_args *ra, con
     arrivals_text(&ra->o, arr, sizeof arr);
     printf("stream    %d frames, %s; at most %d in flight%s", r->n_frames, arr, r->inflight,
            r->n_var > 1 ? "" : "");
-    if (r->n_var > 1) printf("; frame f runs variant f mod %d", r->n_var);
+    if (r->var_of) printf("; %d plan epochs (--adapt on)", r->n_var);
+    else if (r->n_var > 1) printf("; frame f runs variant f mod %d", r->n_var);
     printf("; wall %.1f ms\n", r->wall_ms);
     printf("          steady state: frames %d..%d (the first %d left out as warm-up); latency = arrival -> result, "
            "queueing at the source included and shown apart\n",
@@ -164,7 +165,7 @@ static void add_json(const struct halo_rt *rt, const struct run_args *ra, cJSON 
     for (int f = 0; f < r->n_frames; f++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "frame", f);
-        cJSON_AddNumberToObject(x, "variant", r->n_var > 1 ? f % r->n_var : 0);
+        cJSON_AddNumberToObject(x, "variant", r->var_of ? r->var_of[f] : r->n_var > 1 ? f % r->n_var : 0);
         cJSON_AddStringToObject(x, "input", input_name(ra, r, f, name, sizeof name));
         cJSON_AddNumberToObject(x, "arrival_ms", r->arrival_ms[f]);
         cJSON_AddNumberToObject(x, "admit_ms", r->admit_ms[f]);
@@ -204,7 +205,7 @@ static void csv_rows(FILE *f, const struct halo_rt *rt, const struct run_args *r
         fprintf(f, ",%s,%s,%dx%d,%d,%s,%s,%s,%s,%d,", p->method, p->model, p->h, p->w, p->n_dev - 1,
                 halo_run_clock_name(o->clock), halo_run_link_name(o->link), fps, arr, r->inflight);
         if (i < r->n_frames) {
-            fprintf(f, "%d,%d,", i, r->n_var > 1 ? i % r->n_var : 0);
+            fprintf(f, "%d,%d,", i, r->var_of ? r->var_of[i] : r->n_var > 1 ? i % r->n_var : 0);
             halo_cli_csv_str(f, input_name(ra, r, i, name, sizeof name));
             fprintf(f, ",%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,", r->arrival_ms[i], r->admit_ms[i], r->done_ms[i],
                     r->done_ms[i] - r->arrival_ms[i], r->admit_ms[i] - r->arrival_ms[i], r->pred_admit_ms[i],
@@ -239,6 +240,7 @@ int halo_run_stream_report(const struct halo_rt *rt, const struct run_args *ra, 
 {
     if (ra->format == HALO_FORMAT_TABLE) {
         print_table(rt, ra, r);
+        halo_run_adapt_print(rt, r);
         print_verify(rt, r);
         fflush(stdout);
     }

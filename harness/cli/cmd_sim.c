@@ -3,6 +3,7 @@
  * channel, each frame with its own link rates and queueing behind the frames before it.
  * Simulated (cost model), never measured. */
 #include "cli/cli.h"
+#include "cli/cmd_sim.h"
 #include "cli/output.h"
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -673,6 +674,12 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
                          .dump_dir = halo_cli_get(cmd, &a, "dump"), .draws = 10000, .seed = 1,
                          .reuse = halo_cli_has(cmd, &a, "reuse-plan"), .dump_count = 5};
     if (!A.cluster) return halo_cli_usage_error(cmd, "--cluster is required");
+    if (halo_cli_has(cmd, &a, "adapt")) return halo_sim_adapt(cmd, &a, a.pos[0]);
+    static const char *const adapt_only[] = {"link-trace", "straggler", "adapt-alpha", "adapt-gain", "adapt-hold",
+                                             "adapt-interval-ms", "adapt-check-ms", "adapt-search"};
+    for (size_t i = 0; i < sizeof adapt_only / sizeof adapt_only[0]; i++)
+        if (halo_cli_has(cmd, &a, adapt_only[i]))
+            return halo_cli_usage_error(cmd, "--%s is for streams that adapt: it needs --adapt", adapt_only[i]);
     if ((rc = halo_cli_link_model(cmd, &a, &A.link))) return rc;
     const char *dl = halo_cli_get(cmd, &a, "deadline-ms");
     if (!dl) return halo_cli_usage_error(cmd, "--deadline-ms is required");
@@ -745,7 +752,9 @@ const struct halo_cli_cmd halo_cmd_sim = {
              "[--input HxW] [--reuse-plan] [--seed S] [--csv F] [--dump DIR [--dump-count K]] [--format table|csv|json] "
              "| MODEL --cluster F --deadline-ms D1,... --fps F1,F2,...|max [--frames N] [--inflight K] "
              "[--arrivals periodic|poisson] [--objective latency|throughput] [--method M[,M...]] [--input HxW] [--seed S] "
-             "[--csv F] [--format table|csv|json] (either: [--link-model fifo|fair])",
+             "[--csv F] [--format table|csv|json] "
+             "| MODEL --cluster F --adapt --fps F [--deadline-ms D] [--link-trace CSV] [--straggler ES:X@T0-T1,...] "
+             "[--frames N] [--method M] [--adapt-* ...] [--csv F] [--format table|csv] (each: [--link-model fifo|fair])",
     .summary = "Monte Carlo of latency under fading channels and varying image sizes: P(latency > deadline)",
     .details = "Every draw samples an input size (uniform over --sizes) and the links' rates from the\n"
                "cluster's channel model, then re-runs the plan's predicted timeline with those rates:\n"
@@ -769,6 +778,20 @@ const struct halo_cli_cmd halo_cmd_sim = {
                "a 95 % Wilson interval (which treats the frames as independent: optimistic), and the stream's\n"
                "throughput and latency p50/p99. Planners plan for --objective: latency (default: the lowest\n"
                "latency that sustains each rate, as halo plan --fps) or throughput.\n"
+               "Adaptation (--adapt): one stream (--fps F, --frames N, default 600) simulated twice by the\n"
+               "cost model while links follow --link-trace (halo's trace CSV, time_s,device,up_mbps,down_mbps:\n"
+               "each device's latest row at a frame's arrival, the cluster's rates before its first row, the\n"
+               "last row after its end; or the cluster's own trace channel) and ESs straggle (--straggler\n"
+               "es3:4@10-30: es3 computes 4x slower from 10 s to 30 s): static, on the plan of --method\n"
+               "(default dpfp) throughout; adaptive, re-planned as halo run --adapt does: each frame's step\n"
+               "and link times feed EWMA estimates of every link's rate and ES's speed when its result is in;\n"
+               "at most every --adapt-check-ms the policy re-plans with DPFP on the estimates (the current ESs\n"
+               "first) and adopts the new plan when its predicted gain is >= --adapt-gain for --adapt-hold\n"
+               "checks in a row, >= --adapt-interval-ms after the last; it runs from the next frame admitted.\n"
+               "Prints latency mean/p50/p99/max, deadline misses (--deadline-ms D), throughput and every\n"
+               "re-plan (time, trigger, predicted figures, planning time); --csv/--format csv: one row per\n"
+               "frame and mode with each ES's link rate, speed and share of the work. A frame sees the links\n"
+               "and speeds of its arrival time throughout.\n"
                "--link-model: how messages share the links in every simulation, the planners' included: fifo\n"
                "(the default: one message at a time per uplink and downlink) or fair (TCP-like fair share;\n"
                "halo plan --help lists the models). The output names the model and the cluster's rates.",
@@ -790,6 +813,10 @@ const struct halo_cli_cmd halo_cmd_sim = {
         {"arrivals", 0, "KIND", "streams: periodic (default) or poisson (seeded by --seed)"},
         {"objective", 0, "KIND", "streams: what the planners plan for, latency (default) or throughput"},
         {"link-model", 0, "NAME", "the link model the cost model predicts with: fifo (default) or fair"},
+        {"adapt", 0, NULL, "one stream, static and adaptive, under --link-trace and --straggler"},
+        {"link-trace", 0, "CSV", "adapt: link rates over time (time_s,device,up_mbps,down_mbps)"},
+        {"straggler", 0, "ES:X@T0-T1,...", "adapt: ES computes X times slower from T0 to T1 s"},
+        HALO_CLI_ADAPT_OPTS,
         {0}},
     .min_pos = 1,
     .max_pos = 1,

@@ -222,6 +222,27 @@ enum halo_status halo_channel_new(const struct halo_cluster *c, struct halo_chan
     return HALO_OK;
 }
 
+/* Each device's latest trace row at time t (s), over the rates already in up and down. */
+static void trace_at(const struct halo_channel *ch, const struct halo_cluster *c, double t, double *up, double *down)
+{
+    /* a binary search in each device's run, O(log rows) (the whole trace was scanned per draw:
+     * 1e6 rows took 37 s for 10000 draws) */
+    for (int d = 0; d < c->n; d++) {
+        int lo = ch->first_row[d], hi = ch->first_row[d + 1]; /* the answer is in [lo - 1, hi) */
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (ch->rows[mid].time_s <= t) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo > ch->first_row[d]) {
+            /* a trace's rates are of the cluster's kind (cluster.h: nominal ones become goodput) */
+            double k = c->rates == HALO_RATES_NOMINAL ? HALO_GOODPUT_PER_NOMINAL : 1;
+            up[d] = ch->rows[lo - 1].up_mbps * k;
+            down[d] = ch->rows[lo - 1].down_mbps * k;
+        }
+    }
+}
+
 void halo_channel_sample(const struct halo_channel *ch, const struct halo_cluster *c, uint64_t seed, uint64_t draw,
                          double *up, double *down)
 {
@@ -243,22 +264,37 @@ void halo_channel_sample(const struct halo_channel *ch, const struct halo_cluste
             if (down[d] > HALO_BANDWIDTH_MBPS_MAX) down[d] = HALO_BANDWIDTH_MBPS_MAX;
         }
     } else if (ch->model == HALO_CHANNEL_TRACE) {
-        /* each device's latest row at time t: a binary search in its run, O(log rows) (the
-         * whole trace was scanned per draw: 1e6 rows took 37 s for 10000 draws) */
-        double t = fmod((double)draw * ch->interval_s, ch->period_s);
-        for (int d = 0; d < c->n; d++) {
-            int lo = ch->first_row[d], hi = ch->first_row[d + 1]; /* the answer is in [lo - 1, hi) */
-            while (lo < hi) {
-                int mid = lo + (hi - lo) / 2;
-                if (ch->rows[mid].time_s <= t) lo = mid + 1;
-                else hi = mid;
-            }
-            if (lo > ch->first_row[d]) {
-                /* a trace's rates are of the cluster's kind (cluster.h: nominal ones become goodput) */
-                double k = c->rates == HALO_RATES_NOMINAL ? HALO_GOODPUT_PER_NOMINAL : 1;
-                up[d] = ch->rows[lo - 1].up_mbps * k;
-                down[d] = ch->rows[lo - 1].down_mbps * k;
-            }
-        }
+        trace_at(ch, c, fmod((double)draw * ch->interval_s, ch->period_s), up, down);
     }
+}
+
+enum halo_status halo_channel_trace_load(const struct halo_cluster *c, const char *path, struct halo_channel **out)
+{
+    *out = NULL;
+    struct halo_channel *ch = halo_calloc(1, sizeof *ch);
+    if (!ch) return HALO_ERR_NOMEM;
+    ch->n = c->n;
+    ch->model = HALO_CHANNEL_TRACE;
+    ch->interval_s = 1;
+    enum halo_status st = load_trace(c, path, ch);
+    if (st != HALO_OK) {
+        halo_channel_free(ch);
+        return st;
+    }
+    *out = ch;
+    return HALO_OK;
+}
+
+void halo_channel_rates_at(const struct halo_channel *ch, const struct halo_cluster *c, double t_s, double *up,
+                           double *down)
+{
+    if (ch->model != HALO_CHANNEL_TRACE) {
+        halo_channel_sample(ch, c, 0, 0, up, down);
+        return;
+    }
+    for (int d = 0; d < c->n; d++) {
+        up[d] = c->dev[d].up_mbps;
+        down[d] = c->dev[d].down_mbps;
+    }
+    trace_at(ch, c, t_s, up, down);
 }

@@ -35,6 +35,17 @@ struct halo_channel {
 enum halo_status halo_channel_new(const struct halo_cluster *c, struct halo_channel **out);
 void halo_channel_free(struct halo_channel *ch);
 
+/* A trace channel for cluster c read from `path` alone (halo run --link-trace, halo sim
+ * --link-trace): the trace CSV's format and checks, rates of the cluster's kind. */
+enum halo_status halo_channel_trace_load(const struct halo_cluster *c, const char *path, struct halo_channel **out);
+
+/* The access-link rates (Mbps) of every cluster device at time t_s (seconds) of a trace: each
+ * device's latest row at or before t_s, the cluster's own rates before its first row; the last
+ * row holds after the trace's end (no wrap-around: a stream outlasting its trace keeps the last
+ * rates). Any other model: as halo_channel_sample's draw 0. */
+void halo_channel_rates_at(const struct halo_channel *ch, const struct halo_cluster *c, double t_s, double *up_mbps,
+                           double *down_mbps);
+
 /* The access-link rates (Mbps) of every cluster device for draw `draw` of `seed`. */
 void halo_channel_sample(const struct halo_channel *ch, const struct halo_cluster *c, uint64_t seed, uint64_t draw,
                          double *up_mbps, double *down_mbps);

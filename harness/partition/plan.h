@@ -204,6 +204,8 @@ int halo_plan_n_computing(const struct halo_plan *p);
 enum halo_status halo_plan_validate(const struct halo_plan *p, const struct halo_graph *g, const char *name);
 
 enum halo_status halo_plan_save(const struct halo_plan *p, const char *path);
+/* The plan as halo_plan_save writes it (NULL: out of memory; cJSON_Delete it). */
+cJSON *halo_plan_to_json(const struct halo_plan *p);
 /* Loads a plan file (structure and prediction); validate it against its graph before use. */
 enum halo_status halo_plan_load(const char *path, struct halo_plan **out);
 /* The same from parsed JSON (fuzzing, tests); `name` stands for the file in messages. */

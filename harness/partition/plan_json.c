@@ -126,10 +126,10 @@ static void add_body(cJSON *j, const struct halo_plan *p)
     }
 }
 
-enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
+cJSON *halo_plan_to_json(const struct halo_plan *p)
 {
     cJSON *j = cJSON_CreateObject();
-    if (!j) return HALO_ERR_NOMEM;
+    if (!j) return NULL;
     cJSON_AddStringToObject(j, "schema", HALO_PLAN_SCHEMA);
     cJSON_AddStringToObject(j, "model", p->model);
     if (p->model_hash) {
@@ -177,6 +177,13 @@ enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
             cJSON_AddItemToArray(rot, o);
         }
     }
+    return j;
+}
+
+enum halo_status halo_plan_save(const struct halo_plan *p, const char *path)
+{
+    cJSON *j = halo_plan_to_json(p);
+    if (!j) return HALO_ERR_NOMEM;
     enum halo_status st = halo_json_save(path, j);
     cJSON_Delete(j);
     return st;

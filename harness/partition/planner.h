@@ -27,6 +27,9 @@ struct halo_planner_opts {
     /* The link model the plans are predicted with (each plan carries it); every simulation a
      * planner runs of a whole plan uses it, its own estimates may not. NULL: the default. */
     const struct halo_link_model *link;
+    /* DPFP: subset sizes given the costly boundary search and refinement, the best by their exact
+     * plans first; 0: DPFP's own rule (every size up to 8 ESs, 3 beyond). Bounds a re-plan's time. */
+    int dpfp_rounds;
 };
 
 struct halo_planner_ctx {

@@ -23,6 +23,20 @@ int64_t halo_stream_msg0(const struct halo_sched *const *scheds, int n_var, int 
     return r;
 }
 
+int64_t halo_stream_step0_of(const struct halo_sched *const *scheds, const int *variant, int f)
+{
+    int64_t r = 0;
+    for (int i = 0; i < f; i++) r += scheds[variant[i]]->n_step;
+    return r;
+}
+
+int64_t halo_stream_msg0_of(const struct halo_sched *const *scheds, const int *variant, int f)
+{
+    int64_t r = 0;
+    for (int i = 0; i < f; i++) r += scheds[variant[i]]->n_msg;
+    return r;
+}
+
 /* ---- the simulation ----------------------------------------------------------------------- */
 
 /* A device: the step it computes (or -1) and a heap of its ready steps by global step index,
@@ -65,7 +79,10 @@ struct sim {
     enum halo_status st;
 };
 
-static inline int var_of(const struct sim *r, int f) { return r->in->n_var == 1 ? 0 : f % r->in->n_var; }
+static inline int var_of(const struct sim *r, int f)
+{
+    return r->in->variant ? r->in->variant[f] : r->in->n_var == 1 ? 0 : f % r->in->n_var;
+}
 
 static inline const struct halo_sched *sched_of(const struct sim *r, int f) { return r->in->scheds[var_of(r, f)]; }
 
@@ -397,6 +414,9 @@ static enum halo_status link_busy(struct sim *r)
 static enum halo_status check_in(const struct halo_stream_in *in)
 {
     if (in->n_var < 1 || in->n_frames < 1) return halo_error(HALO_ERR_INVALID, "stream: no frames or no plan");
+    for (int f = 0; in->variant && f < in->n_frames; f++)
+        if (in->variant[f] < 0 || in->variant[f] >= in->n_var)
+            return halo_error(HALO_ERR_INVALID, "stream: frame %d runs variant %d of %d", f, in->variant[f], in->n_var);
     for (int v = 0; v < in->n_var; v++)
         if (in->plans[v]->n_dev != in->plans[0]->n_dev || in->scheds[v]->n_blocks != in->plans[v]->n_blocks)
             return halo_error(HALO_ERR_INVALID, "stream: plan variant %d does not match the others", v);
@@ -433,8 +453,8 @@ static enum halo_status sim_init(struct sim *r)
     if (r->max_blocks == 0) r->max_blocks = 1;
     r->step0[0] = r->msg0[0] = 0;
     for (int f = 0; f < nf; f++) {
-        r->step0[f + 1] = r->step0[f] + in->scheds[f % nv]->n_step;
-        r->msg0[f + 1] = r->msg0[f] + in->scheds[f % nv]->n_msg;
+        r->step0[f + 1] = r->step0[f] + sched_of(r, f)->n_step;
+        r->msg0[f + 1] = r->msg0[f] + sched_of(r, f)->n_msg;
     }
     int64_t ns = r->step0[nf], nm = r->msg0[nf];
     r->frame_of_step = halo_malloc((size_t)ns + 1, sizeof *r->frame_of_step);
@@ -452,7 +472,8 @@ static enum halo_status sim_init(struct sim *r)
     if (!r->caps) return HALO_ERR_NOMEM;
     for (int i = 0; i < ncap; i++) {
         double *c = r->caps + (size_t)i * 2 * nd;
-        halo_link_caps(in->plans[i % nv], in->bw_frame ? in->bw_frame[i] : NULL, in->cap_frame ? in->cap_frame[i] : NULL,
+        const struct halo_plan *p = r->caps_per_frame ? plan_of(r, i) : in->plans[i];
+        halo_link_caps(p, in->bw_frame ? in->bw_frame[i] : NULL, in->cap_frame ? in->cap_frame[i] : NULL,
                        c, c + nd);
     }
     size_t ls = r->link->state_size(r->n_dev, (int)nm + 1);
@@ -465,7 +486,7 @@ static enum halo_status sim_init(struct sim *r)
     int64_t *per_dev = halo_calloc((size_t)r->n_dev, sizeof *per_dev);
     if (!per_dev) return HALO_ERR_NOMEM;
     for (int f = 0; f < nf; f++) {
-        const struct halo_sched *s = in->scheds[f % nv];
+        const struct halo_sched *s = sched_of(r, f);
         for (int k = 0; k < s->n_step; k++) {
             int64_t g = r->step0[f] + k;
             r->frame_of_step[g] = f;

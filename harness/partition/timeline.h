@@ -35,6 +35,9 @@ struct halo_stream_in {
     const struct halo_plan *const *plans;
     const struct halo_sched *const *scheds;
     int n_var;
+    const int *variant;             /* [n_frames]: the variant frame f runs (a stream that changes plan
+                                       at a frame boundary); NULL: f % n_var. With it, the per-frame
+                                       arrays below are indexed by halo_stream_step0_of / msg0_of */
     int n_frames;
     const double *arrival_ms;       /* [n_frames], non-decreasing; NULL: every frame at 0 */
     int inflight;                   /* frames admitted and not done at most; 0: no bound */
@@ -72,6 +75,10 @@ enum halo_status halo_stream_run(const struct halo_stream_in *in, struct halo_st
  * (f = n_frames: the total). */
 int64_t halo_stream_step0(const struct halo_sched *const *scheds, int n_var, int f);
 int64_t halo_stream_msg0(const struct halo_sched *const *scheds, int n_var, int f);
+
+/* The same for a stream whose frames run variant[f]. */
+int64_t halo_stream_step0_of(const struct halo_sched *const *scheds, const int *variant, int f);
+int64_t halo_stream_msg0_of(const struct halo_sched *const *scheds, const int *variant, int f);
 
 /* ---- one frame ------------------------------------------------------------------------------- */
 

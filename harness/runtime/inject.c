@@ -29,8 +29,14 @@ static enum halo_status parse_item(char *item, int n_dev, int n_blocks, struct h
     snprintf(what, sizeof what, "--inject: '%s'", item);
     char *at = strchr(item, '@');
     f->block = 0;
+    f->frame = 0;
     if (at) {
         *at = '\0';
+        char *slash = strchr(at + 1, '/'); /* BLOCK/FRAME: a stream's frames before FRAME are spared */
+        if (slash) {
+            *slash = '\0';
+            HALO_TRY(halo_parse_int(what, slash + 1, 0, 1 << 30, &f->frame));
+        }
         HALO_TRY(halo_parse_int(what, at + 1, 0, 1 << 20, &f->block));
     }
     char *colon = strchr(item, ':');

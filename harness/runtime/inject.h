@@ -13,7 +13,8 @@
 enum halo_fault_kind {
     HALO_FAULT_KILL,    /* the rank exits at its first step of block >= block */
     HALO_FAULT_STALL,   /* the rank hangs there */
-    HALO_FAULT_DELAY,   /* every step of the rank from block `block` on starts delay_ms late */
+    HALO_FAULT_DELAY,   /* every step of the rank from block `block` on starts delay_ms late (on the
+                           virtual clock it also lasts delay_ms longer) */
     HALO_FAULT_CORRUPT, /* the first message the rank sends from block `block` on has a byte flipped */
     HALO_FAULT_DROP,    /* the first message the rank sends from block `block` on is never sent */
 };
@@ -22,6 +23,7 @@ struct halo_fault {
     enum halo_fault_kind kind;
     int rank;        /* plan device index = MPI rank (0 is the source) */
     int block;       /* first block it applies to (the plan's n_blocks: the tail) */
+    int frame;       /* kill, stall: a stream's first frame it applies to (KIND:RANK@BLOCK/FRAME) */
     double delay_ms; /* HALO_FAULT_DELAY */
 };
 
@@ -30,8 +32,9 @@ struct halo_faults {
     struct halo_fault *f;
 };
 
-/* Parses a comma-separated list of faults, each KIND:RANK[@BLOCK] (kill, stall, corrupt, drop) or
- * delay:RANK:MS[@BLOCK]; BLOCK defaults to 0. kill and stall need an ES (rank >= 1). `n_dev` (the
+/* Parses a comma-separated list of faults, each KIND:RANK[@BLOCK[/FRAME]] (kill, stall, corrupt,
+ * drop) or delay:RANK:MS[@BLOCK]; BLOCK and FRAME default to 0 (FRAME: kill and stall wait for that
+ * frame of a stream). kill and stall need an ES (rank >= 1). `n_dev` (the
  * plan's devices) bounds the ranks and `n_blocks` (the plan's blocks; the tail is block n_blocks)
  * the blocks, so that a fault that could never fire is an error; <= 0 skips either check. Errors
  * name --inject and the item. */

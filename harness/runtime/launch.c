@@ -168,6 +168,13 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
     } else if (cores > 0 && np > cores) {
         av[k++] = "--oversubscribe";
     }
+    /* --adapt on: a rank that dies does not end the job (Open MPI's orte_enable_recovery; there is
+     * no ULFM in Debian's Open MPI 4.1): the survivors' communicator returns errors, they go on */
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--adapt") && !strcmp(argv[i + 1], "on")) {
+            av[k++] = "--enable-recovery";
+            break;
+        }
     av[k++] = "-np";
     av[k++] = np_s;
     av[k++] = exe;

@@ -40,10 +40,12 @@ void rt_engine_init_hooks(struct halo_rt *rt)
     if ((f = halo_faults_find(&rt->job.faults, HALO_FAULT_KILL, rt->rank))) {
         e->kill_rank = f->rank;
         e->kill_block = f->block;
+        e->kill_frame = f->frame;
     }
     if ((f = halo_faults_find(&rt->job.faults, HALO_FAULT_STALL, rt->rank))) {
         e->stall_rank = f->rank;
         e->stall_block = f->block;
+        e->stall_frame = f->frame;
     }
 }
 
@@ -137,18 +139,28 @@ void rt_engine_hooks(struct halo_rt *rt, int block)
 {
     struct rt_engine *e = &rt->eng;
     if (e->hook_done) return;
-    if (rt->rank == e->kill_rank && block >= e->kill_block) {
+    /* a frame trigger (--inject kill:R@B/F) waits for that frame of the main stream */
+    bool frame_ok_kill = e->kill_frame == 0 || (!e->warmup && e->stream && e->hook_frame >= e->kill_frame);
+    bool frame_ok_stall = e->stall_frame == 0 || (!e->warmup && e->stream && e->hook_frame >= e->stall_frame);
+    if (rt->rank == e->kill_rank && block >= e->kill_block && frame_ok_kill) {
         fprintf(stderr, "halo run: test hook: rank %d (%s) exits at block %d\n", rt->rank, rt_dev_name(rt, rt->rank),
                 block);
         fflush(stderr);
         _exit(1);
     }
-    if (rt->rank == e->stall_rank && block >= e->stall_block) {
+    if (rt->rank == e->stall_rank && block >= e->stall_block && frame_ok_stall) {
         e->hook_done = true;
         fprintf(stderr, "halo run: test hook: rank %d (%s) stalls at block %d\n", rt->rank, rt_dev_name(rt, rt->rank),
                 block);
         fflush(stderr);
-        for (;;) halo_sleep_ms(100);
+        /* --adapt on: the source excludes it within its timeout; when it wakes, long after, it is out
+         * of the job for good (no MPI here lets a rank rejoin) and leaves, so that the job can end */
+        double until = rt->job.adapt ? halo_now_ms() + 3 * (e->timeout_ms + 2000) : INFINITY;
+        while (halo_now_ms() < until) halo_sleep_ms(100);
+        fprintf(stderr, "halo run: test hook: rank %d (%s) wakes after its stall, excluded from the stream: it leaves\n",
+                rt->rank, rt_dev_name(rt, rt->rank));
+        fflush(stderr);
+        _exit(1);
     }
 }
 
@@ -221,7 +233,7 @@ static enum halo_status frame_done(struct halo_rt *rt, int q, const struct halo_
     sl->result = true;
     e->done++;
     e->open--;
-    return HALO_OK;
+    return rt_adapt_frame_done(rt, q);
 }
 
 /* The next step of the frame in slot q that is this rank's, from k on (n_step: none). */
@@ -262,9 +274,11 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     int k = sl->next, f = sl->frame;
     const struct halo_sched_step *sp = &sc->step[k];
     bool virt = rt->job.opts.clock == HALO_CLOCK_VIRTUAL;
+    e->hook_frame = f;
     rt_engine_hooks(rt, sp->block);
     const struct halo_fault *delay = halo_faults_find(&rt->job.faults, HALO_FAULT_DELAY, rt->rank);
-    if (delay && sp->block >= delay->block) halo_sleep_ms(delay->delay_ms); /* --inject delay: a slow rank */
+    double late_ms = delay && sp->block >= delay->block ? delay->delay_ms : 0;
+    if (late_ms > 0) halo_sleep_ms(late_ms); /* --inject delay: a slow rank */
     struct halo_tensor in = {0};
     HALO_TRY(assemble(rt, q, k, &in));
     if (virt) rt_wake_threads(halo_backend_threads(rt->job.be)); /* waking them is no compute */
@@ -281,6 +295,16 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     if (e->scale_logits != 0 && sp->block == sc->n_blocks) /* test hook: logits off by a relative x */
         for (size_t i = 0; i < halo_tensor_numel(&sl->out[k]); i++) sl->out[k].data[i] *= (float)(1 + e->scale_logits);
     double scaled = ms / rt->job.speed;
+    /* the virtual clock: an injected delay makes the step that much longer (a straggler), as it
+     * makes it start late on the wall clock */
+    if (rt_plan_times(rt)) {
+        /* the test hook: the plan's time stands for the measured one, for the replay and the
+         * controller alike (an epoch's plan was priced at an estimated speed: back to the device's) */
+        const struct halo_plan *p = sl->p;
+        double pms = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
+        scaled = pms * p->dev[rt->rank].speed / rt->job.speed;
+    }
+    if (virt) scaled += late_ms;
     /* a slower device on the wall clock: hold the result back for the extra time */
     if (!virt && scaled > ms) halo_sleep_ms(scaled - ms);
     double end = rt_rel(rt);
@@ -399,13 +423,15 @@ static bool slot_finished(struct halo_rt *rt, int q, bool note)
     return m < 0;
 }
 
-static void slot_release(struct halo_rt *rt, int q)
+static enum halo_status slot_release(struct halo_rt *rt, int q)
 {
     struct rt_slot *sl = &rt->eng.slot[q];
+    HALO_TRY(rt_adapt_frame_stats(rt, q));
     slot_free_data(rt, q);
     rt_wire_close(rt, q);
     sl->frame = -1;
     rt->eng.last_event = halo_now_ms();
+    return HALO_OK;
 }
 
 static enum halo_status slot_open(struct halo_rt *rt, int q, int f, double admit_ms)
@@ -435,6 +461,8 @@ static enum halo_status admit(struct halo_rt *rt, int q)
     struct rt_engine *e = &rt->eng;
     int f = e->taken;
     double now = rt_rel(rt);
+    int var = rt_adapt_next_var(rt);
+    rt_adapt_frame(rt, f, var);
     HALO_TRY(slot_open(rt, q, f, now));
     struct rt_slot *sl = &e->slot[q];
     HALO_TRY(rt_frame_pixels(rt, f, &sl->own, &sl->rgb, &e->image_of[f]));
@@ -442,9 +470,10 @@ static enum halo_status admit(struct halo_rt *rt, int q)
     e->taken++;
     e->open++;
     for (int r = 1; r < rt->size; r++) {
+        if (rt_dead(rt, r)) continue;
         int i = r * e->admit_ring + f % e->admit_ring;
         if (e->admit_sreq[i] != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &e->admit_sreq[i], r, WAIT_SENDS));
-        e->admit_out[i] = (struct rt_admit_msg){now, e->seq, f, q, 0};
+        e->admit_out[i] = (struct rt_admit_msg){now, e->seq, f, q, var};
         MPI_TRY(MPI_Isend(&e->admit_out[i], sizeof e->admit_out[i], MPI_BYTE, r, TAG_ADMIT, rt->comm, &e->admit_sreq[i]));
     }
     const struct halo_sched *s = sl->s;
@@ -539,7 +568,16 @@ static bool next_action(struct halo_rt *rt, const void *arg)
         }
         if (flag) e->admit_posted = false;
     }
-    if (rt->rank != 0 && !e->admit_posted && e->taken < e->n_frames) {
+    if (rt->rank != 0 && !e->admit_posted && e->taken < e->n_frames && rt->job.adapt && e->admit_in.seq < e->seq) {
+        /* an admission from before a recovery: dropped (one from after a recovery this rank has not
+         * heard of yet waits for it) */
+        enum halo_status pst = post_admit(rt);
+        if (pst != HALO_OK) {
+            *a = (struct action){ACT_ERROR, -1, pst};
+            return true;
+        }
+    }
+    if (rt->rank != 0 && !e->admit_posted && e->taken < e->n_frames && (!rt->job.adapt || e->admit_in.seq == e->seq)) {
         int q = e->admit_in.slot;
         if (q < 0 || q >= rt->job.n_slots || e->admit_in.frame != e->taken || e->admit_in.seq != e->seq) {
             *a = (struct action){ACT_ERROR, -1,
@@ -548,7 +586,15 @@ static bool next_action(struct halo_rt *rt, const void *arg)
                                             e->admit_in.frame, q)};
             return true;
         }
-        if (e->slot[q].frame < 0) {
+        if (rt->job.adapt && e->admit_in.var >= rt->job.n_var) { /* its epoch's plan is on its way */
+            bool got = false;
+            enum halo_status pst = rt_adapt_poll_plan(rt, &got);
+            if (pst != HALO_OK) {
+                *a = (struct action){ACT_ERROR, -1, pst};
+                return true;
+            }
+        }
+        if (e->slot[q].frame < 0 && (!rt->job.adapt || e->admit_in.var < rt->job.n_var)) {
             *a = (struct action){ACT_TAKE, q, HALO_OK};
             return true;
         }
@@ -613,18 +659,22 @@ static bool next_action(struct halo_rt *rt, const void *arg)
 enum halo_status rt_engine_run(struct halo_rt *rt)
 {
     struct rt_engine *e = &rt->eng;
-    if (rt->rank != 0) HALO_TRY(post_admit(rt));
+    /* after a recovery the receive may be posted already, or hold the restart's first admission */
+    bool held = rt->job.adapt && e->admit_in.seq == e->seq && e->admit_in.frame == e->taken;
+    if (rt->rank != 0 && !e->admit_posted && !held) HALO_TRY(post_admit(rt));
     for (;;) {
         struct action a;
         HALO_TRY(rt_wait_until(rt, next_action, &a, -1, WAIT_MSG, -1));
         switch (a.kind) {
         case ACT_RELEASE:
-            slot_release(rt, a.slot);
+            HALO_TRY(slot_release(rt, a.slot));
             break;
         case ACT_TAKE:
+            rt_adapt_frame(rt, e->admit_in.frame, e->admit_in.var);
             HALO_TRY(slot_open(rt, a.slot, e->admit_in.frame, e->admit_in.admit_ms));
             e->taken++;
             HALO_TRY(post_admit(rt));
+            HALO_TRY(rt_token_flush(rt));
             break;
         case ACT_RESULT:
             HALO_TRY(do_result(rt, a.slot));
@@ -634,6 +684,7 @@ enum halo_status rt_engine_run(struct halo_rt *rt)
             break;
         case ACT_ADMIT:
             HALO_TRY(admit(rt, a.slot));
+            HALO_TRY(rt_token_flush(rt));
             break;
         case ACT_STEP:
             HALO_TRY(do_step(rt, a.slot));
@@ -644,6 +695,40 @@ enum halo_status rt_engine_run(struct halo_rt *rt)
             return HALO_OK;
         }
     }
+}
+
+void rt_engine_abandon(struct halo_rt *rt)
+{
+    struct rt_engine *e = &rt->eng;
+    for (int q = 0; e->slot && q < rt->job.n_slots; q++) {
+        if (e->slot[q].frame < 0) continue;
+        rt_wire_abandon(rt, q);
+        slot_free_data(rt, q);
+        e->slot[q].frame = -1;
+    }
+    /* the source's admissions to a dead rank never complete: let them go */
+    for (int i = 0; rt->rank == 0 && e->admit_sreq && i < rt->size * e->admit_ring; i++)
+        if (e->admit_sreq[i] != MPI_REQUEST_NULL && rt_dead(rt, i / e->admit_ring)) MPI_Request_free(&e->admit_sreq[i]);
+    e->open = 0;
+    e->last_event = halo_now_ms();
+}
+
+enum halo_status rt_engine_repost_admit(struct halo_rt *rt)
+{
+    struct rt_engine *e = &rt->eng;
+    if (!e->admit_posted && e->admit_in.seq == e->seq) return HALO_OK; /* the restart's first, already in */
+    if (e->admit_posted) { /* a small message: a matched receive completes at once */
+        MPI_Status status;
+        int cancelled = 0;
+        MPI_Cancel(&e->admit_req);
+        MPI_Wait(&e->admit_req, &status);
+        MPI_Test_cancelled(&status, &cancelled);
+        e->admit_posted = false;
+        /* the receive took an admission before it could be cancelled: one of the restart's (the
+         * source admits right after its word, on another tag) is kept; an older one dropped */
+        if (!cancelled && e->admit_in.seq == e->seq) return HALO_OK;
+    }
+    return post_admit(rt);
 }
 
 void rt_engine_clear(struct halo_rt *rt)

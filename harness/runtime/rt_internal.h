@@ -51,7 +51,17 @@
 /* MPI tags, one list for the job so that no two kinds of message can match each other. Message m
  * of a frame in slot s uses TAG_BASE + s * max_msg + m (the frame itself is in the header). */
 enum { TAG_INFO = 1, TAG_VERDICT, TAG_START, TAG_STALL, TAG_STATS, TAG_CLOCK, TAG_ADMIT, TAG_TOKEN, TAG_CLOCK_REPLY,
-       TAG_BASE = 32 };
+       TAG_PLAN, TAG_FSTATS, TAG_RECOVER, TAG_BASE = 32 };
+
+/* --adapt on: the generations of a job's frame tags (a recovery starts the next; messages of an
+ * abandoned frame keep the old tags and never match a new receive). */
+#define RT_TAG_GENERATIONS 4
+
+/* --adapt on: the source tells the survivors that a rank is dead and from which frame the stream
+ * restarts on the new epoch (its plan comes first, TAG_PLAN). */
+struct rt_recover_msg {
+    int32_t dead, restart, gen, seq;
+};
 
 /* Every wait polls (MPI_Test) and sleeps this long between polls: a blocking wait would busy-poll
  * a core that a computing rank needs. */
@@ -85,6 +95,13 @@ struct rt_job {
     int n_slots;                    /* frames a stream keeps at once (1 for single inferences) */
     bool have_sched;
     struct halo_vclock pred;   /* variant 0's prediction, replayed on its own sources and links */
+    /* --adapt on (rt_adapt.c): the plans of the stream grow by one epoch per adopted re-plan; var,
+     * sv and svp hold var_cap entries so that a new epoch moves nothing the slots point at; frame f
+     * runs epoch rt->eng.var_of[f], announced with its admission */
+    bool adapt;
+    int var_cap;
+    struct rt_adapt *ad;
+    int gen;                   /* --adapt on: the frame tags' generation (RT_TAG_GENERATIONS) */
     struct halo_faults faults; /* --inject */
     /* rank 0: the frames the source sends (--image: one, --images: a folder's; none: random) */
     struct halo_image_rgb8 *images;
@@ -182,18 +199,23 @@ struct rt_wait {
     bool stall_sent;
     int *stall_for;            /* rank 0: per rank, whom it waits for (-1: no report) */
     int *stall_what, *stall_detail;
+    /* --adapt on: a dead rank to recover from (rank 0: named past the deadline; the others: the
+     * source's word), which ends the current wait with HALO_ERR_TIMEOUT */
+    int dead_rank;
+    bool recover_in;
+    struct rt_recover_msg recover;
 };
 
 /* The start of a stream (or the end of the job), from the source to every rank. */
 struct rt_start_msg {
     double t0_ms, timeout_ms, offset_ms;
-    int32_t index, stop, seq, n_frames;
+    int32_t index, stop, seq, n_frames, var, pad; /* var: the epoch frame 0 runs (--adapt on) */
 };
 
 /* The admission of a frame, from the source to every rank. */
 struct rt_admit_msg {
     double admit_ms;           /* on the stream's clock */
-    int32_t seq, frame, slot, pad;
+    int32_t seq, frame, slot, var; /* var: the plan epoch the frame runs (--adapt on; else f mod n_var) */
 };
 
 /* What a rank keeps for the frame in one of its slots. */
@@ -246,8 +268,16 @@ struct rt_engine {
     bool admit_posted;
     struct rt_start_msg start_in, *start_out;
     MPI_Request start_req, *start_sreq;
+    /* --adapt on: every frame's epoch and the global index of its first step and message, known
+     * from its admission on (frames are learnt in order) */
+    int *var_of;
+    int64_t *step0, *msg0;
+    int var0;                  /* the epoch frame 0 runs */
+    bool warmup;               /* a warm-up stream: nothing adapts */
     /* test hooks (HALO_TEST_*) and --inject kill / stall */
     int kill_rank, kill_block, stall_rank, stall_block, corrupt_rank;
+    int kill_frame, stall_frame;  /* --inject kill:R@B/F: from that frame of the main stream */
+    int hook_frame;               /* the frame of the step being run */
     double scale_logits;      /* HALO_TEST_SCALE_LOGITS: the tail's output times 1 + this (0: off) */
     bool hook_done;
 };
@@ -259,8 +289,13 @@ struct rt_token {
     bool on;                   /* virtual clock */
     bool held;                 /* this rank holds it, for step (want_f, want_k) */
     int want_f, want_k;        /* this rank's next step in the global order (want_f = n_frames: none) */
-    int from;                  /* the rank it comes from (for stall reports) */
-    int32_t in[2], out[2];     /* frame, step */
+    int from;                  /* the rank it comes from (for stall reports; -1: any, --adapt on) */
+    bool early;                /* --adapt on: a re-issue from a recovery not yet heard of is in `in` */
+    bool defer;                /* --adapt on: passing it waits for the next frame's epoch (want_f, want_k
+                                  is the step just done) */
+    int reissue;               /* rank 0, --adapt on: after a recovery, the frame whose first step it
+                                  hands out once that frame is admitted (-1: none) */
+    int32_t in[3], out[3];     /* frame, step, tag generation */
     MPI_Request req, sreq;
 };
 
@@ -334,8 +369,12 @@ static inline bool rt_wall_emulated(const struct halo_rt *rt)
     return rt->job.opts.clock == HALO_CLOCK_WALL && rt->job.opts.link == HALO_LINK_EMULATED;
 }
 
-/* Frame f's variant and schedule. */
-static inline int rt_var_of(const struct halo_rt *rt, int f) { return rt->job.n_var > 1 ? f % rt->job.n_var : 0; }
+/* Frame f's variant (--adapt on: its epoch) and schedule. */
+static inline int rt_var_of(const struct halo_rt *rt, int f)
+{
+    if (rt->job.adapt) return rt->eng.var_of[f];
+    return rt->job.n_var > 1 ? f % rt->job.n_var : 0;
+}
 static inline const struct halo_sched *rt_sched_of(const struct halo_rt *rt, int f)
 {
     return &rt->job.sv[rt_var_of(rt, f)];
@@ -343,9 +382,61 @@ static inline const struct halo_sched *rt_sched_of(const struct halo_rt *rt, int
 /* Global indices of frame f's first step and message. */
 static inline int64_t rt_step0(const struct halo_rt *rt, int f)
 {
+    if (rt->job.adapt) return rt->eng.step0[f];
     return halo_stream_step0(rt->job.svp, rt->job.n_var, f);
 }
-static inline int64_t rt_msg0(const struct halo_rt *rt, int f) { return halo_stream_msg0(rt->job.svp, rt->job.n_var, f); }
+static inline int64_t rt_msg0(const struct halo_rt *rt, int f)
+{
+    if (rt->job.adapt) return rt->eng.msg0[f];
+    return halo_stream_msg0(rt->job.svp, rt->job.n_var, f);
+}
+
+/* ---- adaptation (rt_adapt.c) --------------------------------------------------------------------- */
+
+/* Whether frame f's epoch is known on this rank (always, without --adapt on). */
+static inline bool rt_frame_known(const struct halo_rt *rt, int f)
+{
+    return !rt->job.adapt || f < rt->eng.taken || (f == 0 && rt->eng.n_frames > 0);
+}
+/* --adapt on, in activate: the bounds every epoch's schedule must fit (slots, tags and buffers are
+ * sized for them) and the room for epochs. */
+enum halo_status rt_adapt_caps(struct halo_rt *rt);
+/* Per stream: frames' epochs and first indices; the controller's stream state. */
+enum halo_status rt_adapt_begin(struct halo_rt *rt, int n_frames);
+/* Frame f (learnt in order) runs epoch var: its global indices follow. */
+void rt_adapt_frame(struct halo_rt *rt, int f, int var);
+/* Rank 0: the epoch the next admitted frame runs. */
+int rt_adapt_next_var(const struct halo_rt *rt);
+/* The ranks but 0: a new epoch's plan from the source, when one has come (never blocks). */
+enum halo_status rt_adapt_poll_plan(struct halo_rt *rt, bool *got);
+/* A rank's frame left its slot: its timings to the source (--adapt on, not rank 0). */
+enum halo_status rt_adapt_frame_stats(struct halo_rt *rt, int q);
+/* Rank 0: timings that came in; frame f's result is in (a check may adopt a new epoch). */
+enum halo_status rt_adapt_poll(struct halo_rt *rt);
+enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q);
+/* The end of a stream: every frame's global indices known (the records' real sizes), pending sends
+ * completed. */
+enum halo_status rt_adapt_end(struct halo_rt *rt);
+/* Rank 0: the stream report's epochs, re-plans and checks. */
+void rt_adapt_report(struct halo_rt *rt, struct halo_stream_report *sr);
+/* Whether rank r is known dead (--adapt on). */
+bool rt_dead(const struct halo_rt *rt, int r);
+/* Whether a wait ended for a recovery (a dead rank named, or the source's word). */
+static inline bool rt_recovering(const struct halo_rt *rt) { return rt->wait.dead_rank > 0 || rt->wait.recover_in; }
+/* The recovery: the source re-plans over the survivors, re-admits every frame whose result is not in
+ * on the new epoch and tells the survivors; they abandon their frames in flight and take the
+ * stream up again from that frame. */
+enum halo_status rt_adapt_recover(struct halo_rt *rt);
+/* The link rates (Mbps, plan devices a -> b) frame f sees: the trace at its arrival, or the plan's. */
+double rt_link_mbps(const struct halo_rt *rt, const struct halo_plan *p, int f, int a, int b);
+/* Per-frame link matrices for the cost model's replay (NULL: none, the plans' own); [n_frames]. */
+const double *const *rt_adapt_bw_frames(const struct halo_rt *rt);
+void rt_adapt_free(struct halo_rt *rt);
+
+/* rt_engine.c, a recovery: every slot's frame abandoned on this rank. */
+void rt_engine_abandon(struct halo_rt *rt);
+/* rt_engine.c: the other ranks re-post their admission receive (a recovery). */
+enum halo_status rt_engine_repost_admit(struct halo_rt *rt);
 
 /* ---- setup (rt_setup.c) ------------------------------------------------------------------------ */
 
@@ -390,6 +481,11 @@ enum halo_status rt_wire_alloc(struct halo_rt *rt);
 void rt_wire_free(struct halo_rt *rt);
 /* Per stream: the links' reservations cleared. */
 void rt_wire_begin(struct halo_rt *rt);
+/* --adapt on, a recovery: slot s's frame abandoned — receives cancelled, sends let go (their
+ * generation's tags never match again). */
+void rt_wire_abandon(struct halo_rt *rt, int s);
+/* --adapt on: every slot's buffers for epoch v's messages (its schedule is in place). */
+enum halo_status rt_wire_add_var(struct halo_rt *rt, int v);
 /* A frame enters slot s: clears arrivals, posts this rank's receives of the frame. */
 enum halo_status rt_wire_open(struct halo_rt *rt, int s, int frame, int var);
 /* The frame leaves slot s: frees the decoded payloads. */
@@ -503,6 +599,12 @@ bool rt_token_ready(struct halo_rt *rt, int f, int k);
 /* After step k of frame f: hands the token (and the cores) to the next step's rank when that is
  * another. */
 enum halo_status rt_token_pass(struct halo_rt *rt, int f, int k);
+/* --adapt on: a pass that waited for the next frame's epoch goes once the epoch is known (and the
+ * source's re-issue after a recovery). */
+enum halo_status rt_token_flush(struct halo_rt *rt);
+/* --adapt on, a recovery: the token forgotten (a receive re-posted); the source re-issues it for
+ * frame `restart` (others: -1). */
+enum halo_status rt_token_reset(struct halo_rt *rt, int restart);
 /* Whether a send of the token has not completed. */
 bool rt_token_pending_send(const struct halo_rt *rt);
 /* The end of a stream: a receive still posted (none when the stream ran to its end) is cancelled. */
@@ -512,6 +614,8 @@ void rt_token_end(struct halo_rt *rt);
 
 /* Per plan: the per-device and per-step rows. */
 enum halo_status rt_report_alloc(struct halo_rt *rt);
+/* The test hook HALO_TEST_VCLOCK_PLAN_MS: the virtual clock replays the plan's compute_ms. */
+bool rt_plan_times(const struct halo_rt *rt);
 void rt_report_free_plan(struct halo_rt *rt);
 void rt_report_free(struct halo_rt *rt);
 /* Rank 0, --verify: the single-device inference of frame 0's image to compare with. */

@@ -150,8 +150,10 @@ enum halo_status rt_report_begin(struct halo_rt *rt, int n_frames)
     struct rt_report *r = &rt->rep;
     free_stream(r, rt->size);
     r->n_frames = n_frames;
-    r->n_steps = rt_step0(rt, n_frames);
-    r->n_msgs = rt_msg0(rt, n_frames);
+    /* --adapt on: frames' epochs come with their admissions; room for the largest (rt_adapt_end
+     * sets the real totals) */
+    r->n_steps = rt->job.adapt ? (int64_t)n_frames * rt->job.max_step : rt_step0(rt, n_frames);
+    r->n_msgs = rt->job.adapt ? (int64_t)n_frames * rt->job.max_msg : rt_msg0(rt, n_frames);
     memset(r->tot, 0, sizeof r->tot);
     r->step_rec = halo_calloc((size_t)r->n_steps * 3 + 1, sizeof *r->step_rec);
     r->msg_rec = halo_calloc((size_t)r->n_msgs * 3 + 1, sizeof *r->msg_rec);
@@ -181,7 +183,7 @@ static bool stats_ready(struct halo_rt *rt, const void *arg)
 {
     (void)arg;
     for (int k = 0; k < rt->size; k++)
-        if (!rt->rep.stats_got[k]) {
+        if (!rt->rep.stats_got[k] && !rt_dead(rt, k)) {
             rt_wait_missing(rt, k, -1);
             return false;
         }
@@ -207,12 +209,14 @@ enum halo_status rt_report_gather(struct halo_rt *rt)
     memcpy(r->tot_all, r->tot, sizeof r->tot);
     r->stats_got[0] = true;
     for (int k = 1; k < rt->size; k++) {
+        if (rt_dead(rt, k)) continue; /* its records are lost with it (rt_adapt.c keeps what it reported) */
         r->n_pack_all[k] = pack_size(rt, k);
         if (!(r->pack_all[k] = halo_malloc((size_t)r->n_pack_all[k], sizeof **r->pack_all))) return HALO_ERR_NOMEM;
         MPI_TRY(MPI_Irecv(r->pack_all[k], (int)r->n_pack_all[k], MPI_DOUBLE, k, TAG_STATS, rt->comm, &r->stats_req[k]));
     }
     HALO_TRY(rt_wait_until(rt, stats_ready, NULL, -1, WAIT_STATS, -1));
-    for (int k = 1; k < rt->size; k++) pack(rt, k, r->pack_all[k], false);
+    for (int k = 1; k < rt->size; k++)
+        if (!rt_dead(rt, k)) pack(rt, k, r->pack_all[k], false);
     return HALO_OK;
 }
 
@@ -294,29 +298,22 @@ static void device_rows(struct halo_rt *rt, const struct halo_plan_event *ev, in
 /* The test hook HALO_TEST_VCLOCK_PLAN_MS (any non-empty value but 0): the virtual clock replays the
  * plan's compute_ms instead of the measured durations, so that the runtime's frames, admission,
  * token and replay can be checked against numbers computed by hand. */
-static bool plan_times(const struct halo_rt *rt)
+bool rt_plan_times(const struct halo_rt *rt)
 {
     const char *e = getenv("HALO_TEST_VCLOCK_PLAN_MS");
     return rt->job.opts.clock == HALO_CLOCK_VIRTUAL && e && *e && strcmp(e, "0");
 }
 
-/* The measured durations (or the plan's, under the test hook) and sizes of every step and message
- * of the stream; *moved: bytes over the links. */
+/* The measured durations (or the plan's, under the test hook: each step's record holds them,
+ * rt_engine.c) and sizes of every step and message of the stream; *moved: bytes over the links. */
 static void measured(struct halo_rt *rt, double *dur, int64_t *bytes, int64_t *moved)
 {
     struct rt_report *r = &rt->rep;
-    bool hook = plan_times(rt);
     *moved = 0;
     for (int f = 0; f < r->n_frames; f++) {
         const struct halo_sched *s = rt_sched_of(rt, f);
-        const struct halo_plan *p = rt->job.var[rt_var_of(rt, f)];
         int64_t s0 = rt_step0(rt, f), m0 = rt_msg0(rt, f);
-        for (int k = 0; k < s->n_step; k++) {
-            const struct halo_sched_step *sp = &s->step[k];
-            dur[s0 + k] = !hook ? rt_rec_step(rt, s0 + k)[2]
-                          : sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms
-                                                    : p->tail.compute_ms;
-        }
+        for (int k = 0; k < s->n_step; k++) dur[s0 + k] = rt_rec_step(rt, s0 + k)[2];
         for (int m = 0; m < s->n_msg; m++) {
             const struct halo_sched_msg *mm = &s->msg[m];
             bytes[m0 + m] = mm->from == mm->to ? 0 : (int64_t)rt_rec_msg(rt, m0 + m)[2];
@@ -562,7 +559,8 @@ enum halo_status rt_report_stream(struct halo_rt *rt, struct halo_stream_report 
     int64_t moved = 0;
     if (st == HALO_OK) measured(rt, dur, bytes, &moved);
     struct halo_stream_in in = {.plans = j->var, .scheds = j->svp, .n_var = j->n_var, .n_frames = n,
-                                .arrival_ms = e->arrival_ms, .inflight = j->n_slots};
+                                .arrival_ms = e->arrival_ms, .inflight = j->n_slots,
+                                .variant = j->adapt ? e->var_of : NULL, .bw_frame = rt_adapt_bw_frames(rt)};
     /* predicted: the plan's compute_ms and sizes through the cost model, the same arrivals */
     struct halo_stream_out po = {.admit_ms = r->p_admit, .done_ms = r->p_done, .step_start = ps, .step_end = pe,
                                  .compute_busy_ms = busy, .up_busy_ms = busy + nd, .down_busy_ms = busy + 2 * nd,
@@ -631,7 +629,7 @@ enum halo_status rt_report_stream(struct halo_rt *rt, struct halo_stream_report 
         sr->bytes_moved = moved;
         for (int k = 0; k < nd; k++) sr->pred_bytes_moved += r->sdev[k].pred_up_bytes;
         for (int k = 0; k < rt->size; k++) sr->wall_ms = fmax(sr->wall_ms, r->tot_all[RT_TOT_N * k + RT_TOT_ACTIVE]);
-        sr->plan_times = plan_times(rt);
+        sr->plan_times = rt_plan_times(rt);
         sr->n_steps = (int)r->n_steps;
         sr->steps = r->ssteps;
         sr->max_abs_err = r->err;

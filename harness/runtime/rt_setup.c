@@ -113,6 +113,7 @@ void rt_free_plan_state(struct halo_rt *rt)
     rt->job.var = NULL;
     rt->job.n_var = 0;
     rt->job.have_sched = false;
+    rt_adapt_free(rt);
 }
 
 /* Makes plan i the one the next inferences run: schedule, prediction, every piece's buffers. */
@@ -139,6 +140,7 @@ static enum halo_status activate(struct halo_rt *rt, int i)
         if (j->sv[v].n_blocks > j->max_blocks) j->max_blocks = j->sv[v].n_blocks;
     }
     j->n_slots = n_slots(&j->opts);
+    HALO_TRY(rt_adapt_caps(rt)); /* --adapt on: room for the epochs to come */
     j->have_sched = true;
     /* the prediction: the plan's compute times through its link model, on the sources the file
      * names (a loaded plan has no timeline; halo_plan_simulate would re-derive the sources) */

@@ -31,10 +31,12 @@ static enum halo_status exchange_start(struct halo_rt *rt, int index, bool stop,
     struct rt_engine *e = &rt->eng;
     if (rt->rank == 0) {
         for (int r = 1; r < rt->size; r++) {
+            if (rt_dead(rt, r)) continue;
             e->start_out[r] = *sm;
             MPI_TRY(MPI_Isend(&e->start_out[r], sizeof *sm, MPI_BYTE, r, TAG_START, rt->comm, &e->start_sreq[r]));
         }
-        for (int r = 1; r < rt->size; r++) HALO_TRY(rt_wait_req(rt, &e->start_sreq[r], r, WAIT_START));
+        for (int r = 1; r < rt->size; r++)
+            if (!rt_dead(rt, r)) HALO_TRY(rt_wait_req(rt, &e->start_sreq[r], r, WAIT_START));
         return HALO_OK;
     }
     bool first = index == 0 || index == STREAM_INDEX; /* the source may still compute the reference */
@@ -96,12 +98,15 @@ static enum halo_status begin(struct halo_rt *rt, int index, int n, bool stream,
     if (rt->rank == 0) {
         rt->wait.timeout_ms = choose_timeout(rt, !stream ? index : rt->rep.warm_wall_ms > 0 ? 1 : 0);
         rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
-        sm = (struct rt_start_msg){halo_now_ms() + 2 + 0.1 * rt->size, rt->wait.timeout_ms, 0, index, 0, e->seq + 1, n};
+        sm = (struct rt_start_msg){halo_now_ms() + 2 + 0.1 * rt->size, rt->wait.timeout_ms, 0, index, 0, e->seq + 1, n,
+                                   rt_adapt_next_var(rt), 0};
     }
     HALO_TRY(exchange_start(rt, index, false, &sm));
     if (sm.n_frames != n)
         return halo_error(HALO_ERR_INTERNAL, "rank %d expected %d frames, the source sent %d", rt->rank, n, sm.n_frames);
     e->seq = sm.seq;
+    e->var0 = sm.var;
+    e->warmup = warmup;
     /* the start on this rank's clock: the source's start + this clock's offset (re-estimates
      * during the stream move it, rt_clock.c) */
     e->t0_src = sm.t0_ms;
@@ -118,6 +123,7 @@ static enum halo_status begin(struct halo_rt *rt, int index, int n, bool stream,
     rt_wait_begin(rt);
     e->hook_done = false;
     HALO_TRY(stream_arrays(rt, n, warmup));
+    HALO_TRY(rt_adapt_begin(rt, n));
     HALO_TRY(rt_report_begin(rt, n));
     rt_wire_begin(rt);
     HALO_TRY(rt_token_begin(rt));
@@ -132,7 +138,7 @@ static bool admissions_sent(struct halo_rt *rt, const void *arg)
     struct rt_engine *e = &rt->eng;
     for (int i = 0; rt->rank == 0 && i < rt->size * e->admit_ring; i++) {
         int flag = 0;
-        if (e->admit_sreq[i] == MPI_REQUEST_NULL) continue;
+        if (e->admit_sreq[i] == MPI_REQUEST_NULL || rt_dead(rt, i / e->admit_ring)) continue;
         if (MPI_Test(&e->admit_sreq[i], &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS || !flag) {
             rt_wait_missing_what(rt, WAIT_SENDS, i / e->admit_ring, -1);
             return false;
@@ -150,6 +156,7 @@ static enum halo_status end_stream(struct halo_rt *rt)
     rt->wait.deadline = halo_now_ms() + rt->eng.timeout_ms;
     HALO_TRY(rt_wait_until(rt, admissions_sent, NULL, -1, WAIT_SENDS, -1));
     rt_token_end(rt);
+    HALO_TRY(rt_adapt_end(rt));
     rt_engine_hooks(rt, rt->job.sv[0].n_blocks + 1);
     rt->wait.deadline = halo_now_ms() + rt->eng.timeout_ms;
     return rt_report_gather(rt);
@@ -166,17 +173,34 @@ enum halo_status halo_rt_infer(struct halo_rt *rt, int index, struct halo_run_re
     return st;
 }
 
+/* The engine's loop and the stream's end; --adapt on: a dead rank's recovery in between, as many
+ * times as it takes. */
+static enum halo_status run_stream(struct halo_rt *rt)
+{
+    for (;;) {
+        enum halo_status st = rt_engine_run(rt);
+        if (st != HALO_OK && rt->job.adapt && rt_recovering(rt)) {
+            if ((st = rt_adapt_recover(rt)) == HALO_OK) continue;
+        }
+        if (st == HALO_OK) st = end_stream(rt);
+        if (st != HALO_OK && rt->job.adapt && rt_recovering(rt)) {
+            if ((st = rt_adapt_recover(rt)) == HALO_OK) continue;
+        }
+        return st;
+    }
+}
+
 enum halo_status halo_rt_stream(struct halo_rt *rt, struct halo_stream_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     int n = rt->job.opts.n_frames;
     if (n < 1) return halo_error(HALO_ERR_INVALID, "a stream needs at least one frame");
     enum halo_status st = begin(rt, STREAM_INDEX, n, true, false);
-    if (st == HALO_OK) st = rt_engine_run(rt);
-    if (st == HALO_OK) st = end_stream(rt);
+    if (st == HALO_OK) st = run_stream(rt);
     /* with --verify the source computes every frame's reference now: the others wait that much longer */
     rt->eng.verify_grace_ms = rt->job.opts.verify ? n * rt->eng.timeout_ms : 0;
     if (st == HALO_OK && rt->rank == 0) st = rt_report_stream(rt, rep);
+    if (st == HALO_OK && rt->rank == 0) rt_adapt_report(rt, rep);
     rt_engine_clear(rt);
     return st;
 }
@@ -199,7 +223,7 @@ enum halo_status halo_rt_finish(struct halo_rt *rt)
 {
     enum halo_status st = HALO_OK;
     if (rt->job.ready) {
-        struct rt_start_msg sm = {0, 0, 0, -1, 1, rt->eng.seq + 1, 0};
+        struct rt_start_msg sm = {0, 0, 0, -1, 1, rt->eng.seq + 1, 0, 0, 0};
         if (rt->rank == 0) rt->wait.deadline = halo_now_ms() + fmax(60000, 4 * rt->wait.timeout_ms);
         st = exchange_start(rt, -1, true, &sm);
     }

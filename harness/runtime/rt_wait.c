@@ -111,6 +111,15 @@ static enum halo_status progress(struct halo_rt *rt)
     HALO_TRY(rt_wire_poll(rt, w->idx, &w->progressed));
     HALO_TRY(rt_token_poll(rt, &w->progressed));
     if (rt->rank == 0) HALO_TRY(rt_report_poll(rt, w->idx));
+    if (rt->rank == 0) HALO_TRY(rt_adapt_poll(rt));
+    if (rt->rank != 0 && rt->job.adapt && !w->recover_in) { /* the source's word of a recovery */
+        int flag = 0;
+        MPI_TRY(MPI_Iprobe(0, TAG_RECOVER, rt->comm, &flag, MPI_STATUS_IGNORE));
+        if (flag) {
+            MPI_TRY(MPI_Recv(&w->recover, sizeof w->recover, MPI_BYTE, 0, TAG_RECOVER, rt->comm, MPI_STATUS_IGNORE));
+            w->recover_in = true;
+        }
+    }
     if (rt->rank == 0 && w->stall_req != MPI_REQUEST_NULL) HALO_TRY(poll_stalls(rt));
     return HALO_OK;
 }
@@ -209,8 +218,18 @@ static enum halo_status overdue(struct halo_rt *rt, int peer, int what, int deta
     struct rt_wait *w = &rt->wait;
     double now = halo_now_ms(), grace = fmax(300, 0.15 * w->timeout_ms);
     if (rt->rank == 0) {
-        if (now > w->deadline + grace) return diagnose(rt, peer, what, detail);
-        return HALO_OK;
+        if (now <= w->deadline + grace) return HALO_OK;
+        if (rt->job.adapt && rt->eng.stream && !rt->eng.warmup) {
+            /* --adapt on: the rank at the end of the chain of waits is dead or stalled: recover */
+            int cur = peer, hops = 0;
+            while (cur > 0 && cur < rt->size && w->stall_for[cur] >= 0 && hops++ < rt->size) cur = w->stall_for[cur];
+            if (cur > 0 && cur < rt->size && !rt_dead(rt, cur)) {
+                w->dead_rank = cur;
+                return halo_error(HALO_ERR_TIMEOUT, "rank %d (%s) did not respond within the %.0f ms timeout: it died "
+                                                    "or stalled (recovering)", cur, rt_dev_name(rt, cur), w->timeout_ms);
+            }
+        }
+        return diagnose(rt, peer, what, detail);
     }
     if (!w->stall_sent) {
         w->stall_out = (struct rt_stall_msg){rt->rank, peer, rt->eng.seq, what, detail, 0};
@@ -241,7 +260,13 @@ enum halo_status rt_wait_until(struct halo_rt *rt, rt_ready_fn ready, const void
     enum halo_status st = HALO_OK;
     for (;;) {
         w->wake = INFINITY;
-        if ((st = progress(rt)) != HALO_OK || ready(rt, arg)) break;
+        if ((st = progress(rt)) != HALO_OK) break;
+        if (w->recover_in) { /* the source recovers from a dead rank: whatever this waited for is void */
+            st = halo_error(HALO_ERR_TIMEOUT, "rank %d: the source recovers from the death of rank %d", rt->rank,
+                            w->recover.dead);
+            break;
+        }
+        if (ready(rt, arg)) break;
         double now = halo_now_ms();
         if (now > w->deadline && (st = overdue(rt, w->peer, w->what, w->detail)) != HALO_OK) break;
         if (rt->job.opts.clock == HALO_CLOCK_VIRTUAL && !w->progressed) nap = fmin(1.5 * nap, POLL_SLEEP_MAX_VIRTUAL_MS);

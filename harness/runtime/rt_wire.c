@@ -37,7 +37,11 @@ struct wire_hdr {
 };
 _Static_assert(sizeof(struct wire_hdr) % 16 == 0, "payload alignment");
 
-static inline int tag_of(const struct halo_rt *rt, int s, int m) { return TAG_BASE + s * rt->job.max_msg + m; }
+static inline int tag_of(const struct halo_rt *rt, int s, int m)
+{
+    int gen = rt->job.gen % RT_TAG_GENERATIONS;
+    return TAG_BASE + (gen * rt->job.n_slots + s) * rt->job.max_msg + m;
+}
 
 /* The message's payload on the wire when not compressed (the image's pieces as uint8). */
 static inline int64_t raw_bytes(const struct halo_sched_msg *mm)
@@ -45,11 +49,35 @@ static inline int64_t raw_bytes(const struct halo_sched_msg *mm)
     return halo_wire_bytes(mm->producer, mm->c, halo_rect_area(mm->rect));
 }
 
+/* Slot q's buffers for variant v's messages that this rank sends or receives, sized for the
+ * codec's worst case when compressed. */
+static enum halo_status alloc_var(struct halo_rt *rt, int q, int v)
+{
+    const struct rt_job *j = &rt->job;
+    struct rt_wire_slot *ws = &rt->wire.slot[q];
+    int nm = j->max_msg;
+    const struct halo_sched *s = &j->sv[v];
+    for (int m = 0; m < s->n_msg; m++) {
+        const struct halo_sched_msg *mm = &s->msg[m];
+        if (mm->from == mm->to || (mm->from != rt->rank && mm->to != rt->rank)) continue;
+        size_t n = (size_t)mm->c * (size_t)halo_rect_area(mm->rect), raw = (size_t)raw_bytes(mm);
+        /* the codec's worst case: every element a level or a one-zero run (two codes) */
+        size_t coded = HALO_CODEC_HEADER_BYTES + (n * 2 * (size_t)j->var[v]->codec.bits + 7) / 8;
+        size_t k = (size_t)v * nm + m;
+        ws->buf_bytes[k] = sizeof(struct wire_hdr) + (mm->compressed && coded > raw ? coded : raw);
+        if (!(ws->buf[k] = halo_aligned_alloc(ws->buf_bytes[k]))) return HALO_ERR_NOMEM;
+    }
+    return HALO_OK;
+}
+
+/* Variants the per-slot buffer tables have room for (--adapt on: every epoch to come). */
+static int var_room(const struct rt_job *j) { return j->adapt ? j->var_cap : j->n_var; }
+
 enum halo_status rt_wire_alloc(struct halo_rt *rt)
 {
     struct rt_wire *w = &rt->wire;
     const struct rt_job *j = &rt->job;
-    int nm = j->max_msg, nv = j->n_var;
+    int nm = j->max_msg, nv = var_room(j);
     w->n_slots = j->n_slots;
     w->slot = halo_calloc((size_t)w->n_slots, sizeof *w->slot);
     if (!w->slot) return HALO_ERR_NOMEM;
@@ -64,20 +92,32 @@ enum halo_status rt_wire_alloc(struct halo_rt *rt)
         ws->dec = halo_calloc((size_t)nm, sizeof *ws->dec);
         if (!ws->buf || !ws->buf_bytes || !ws->req || !ws->got || !ws->deliver || !ws->dec) return HALO_ERR_NOMEM;
         for (int m = 0; m < nm; m++) ws->req[m] = MPI_REQUEST_NULL;
-        for (int v = 0; v < nv; v++) {
-            const struct halo_sched *s = &j->sv[v];
-            for (int m = 0; m < s->n_msg; m++) {
-                const struct halo_sched_msg *mm = &s->msg[m];
-                if (mm->from == mm->to || (mm->from != rt->rank && mm->to != rt->rank)) continue;
-                size_t n = (size_t)mm->c * (size_t)halo_rect_area(mm->rect), raw = (size_t)raw_bytes(mm);
-                /* the codec's worst case: every element a level or a one-zero run (two codes) */
-                size_t coded = HALO_CODEC_HEADER_BYTES + (n * 2 * (size_t)j->var[v]->codec.bits + 7) / 8;
-                size_t k = (size_t)v * nm + m;
-                ws->buf_bytes[k] = sizeof(struct wire_hdr) + (mm->compressed && coded > raw ? coded : raw);
-                if (!(ws->buf[k] = halo_aligned_alloc(ws->buf_bytes[k]))) return HALO_ERR_NOMEM;
-            }
-        }
+        for (int v = 0; v < j->n_var; v++) HALO_TRY(alloc_var(rt, q, v));
     }
+    return HALO_OK;
+}
+
+void rt_wire_abandon(struct halo_rt *rt, int q)
+{
+    struct rt_wire_slot *ws = &rt->wire.slot[q];
+    if (ws->frame < 0) return;
+    const struct halo_sched *s = &rt->job.sv[ws->var];
+    for (int m = 0; m < s->n_msg; m++) {
+        if (ws->req[m] == MPI_REQUEST_NULL) continue;
+        const struct halo_sched_msg *mm = &s->msg[m];
+        /* a receive that has begun matching cannot be cancelled: freed, it lands in this epoch's
+         * buffer, which the restarted frames (on a new epoch) do not use */
+        if (mm->to == rt->rank) MPI_Cancel(&ws->req[m]);
+        MPI_Request_free(&ws->req[m]);
+        ws->req[m] = MPI_REQUEST_NULL;
+    }
+    rt_wire_close(rt, q);
+}
+
+enum halo_status rt_wire_add_var(struct halo_rt *rt, int v)
+{
+    HALO_ASSERT(rt->job.adapt && v < rt->job.var_cap);
+    for (int q = 0; q < rt->wire.n_slots; q++) HALO_TRY(alloc_var(rt, q, v));
     return HALO_OK;
 }
 
@@ -94,7 +134,7 @@ void rt_wire_free(struct halo_rt *rt)
     for (int q = 0; w->slot && q < w->n_slots; q++) {
         struct rt_wire_slot *ws = &w->slot[q];
         rt_wire_close(rt, q);
-        for (int k = 0; ws->buf && k < rt->job.n_var * rt->job.max_msg; k++) halo_aligned_free(ws->buf[k]);
+        for (int k = 0; ws->buf && k < var_room(&rt->job) * rt->job.max_msg; k++) halo_aligned_free(ws->buf[k]);
         free(ws->buf);
         free(ws->buf_bytes);
         free(ws->req);
@@ -182,7 +222,7 @@ static enum halo_status on_arrival(struct halo_rt *rt, int q, int m)
     if (rt_wall_emulated(rt)) {
         double start = h->start_ms > w->down_free ? h->start_ms : w->down_free;
         double end = start + p->lat_ms[mm->from * n + mm->to] +
-                     (double)h->payload_bytes * 8e-3 / p->bw_mbps[mm->from * n + mm->to];
+                     (double)h->payload_bytes * 8e-3 / rt_link_mbps(rt, p, ws->frame, mm->from, mm->to);
         w->down_free = end;
         ws->deliver[m] = end;
         st[0] = start;
@@ -351,7 +391,7 @@ enum halo_status rt_wire_post(struct halo_rt *rt, int q, int m, const struct hal
         const struct halo_plan *p = rt->job.var[ws->var];
         int n = p->n_dev;
         start = now > w->up_free ? now : w->up_free;
-        end = start + p->lat_ms[mm->from * n + mm->to] + (double)n_bytes * 8e-3 / p->bw_mbps[mm->from * n + mm->to];
+        end = start + p->lat_ms[mm->from * n + mm->to] + (double)n_bytes * 8e-3 / rt_link_mbps(rt, p, ws->frame, mm->from, mm->to);
         w->up_free = end;
     }
     *h = (struct wire_hdr){WIRE_MAGIC, rt->eng.seq, ws->frame, m, rt->rank, 0, n_bytes, start, end, now, 0};

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "model/graph.h"
+#include "partition/adapt.h"
 #include "partition/plan.h"
 #include "partition/stream_stats.h"
 
@@ -61,6 +62,34 @@ struct halo_run_opts {
     bool allow_shm;           /* --link real between ranks that Open MPI may join through shared memory */
     const struct halo_link_model *link_model; /* NULL: each plan's own; else replaces it (the virtual
                                                  clock and the prediction) */
+    /* adaptation: re-planning during a stream (--adapt on); the plan's devices must be in the cluster */
+    bool adapt;
+    const char *cluster_path;        /* the cluster to re-plan on (profiles, nominal links) */
+    struct halo_adapt_opts adapt_opts;
+    double adapt_check_ms;           /* at least this long (stream ms) between checks */
+    const char *link_trace;          /* NULL, or a trace CSV (time_s,device,up_mbps,down_mbps) that the
+                                        emulated links' rates follow: frame f at its arrival time */
+};
+
+/* A rank that died (or stalled) during a stream and how the stream went on without it. */
+struct halo_run_recovery {
+    int rank;
+    const char *name;
+    int restart;                     /* the first frame run again (every later one too) */
+    int epoch;                       /* the survivors' plan */
+    double detected_ms;              /* the stream's wall ms when the source named it */
+    double recovered_ms;             /* when the restart frame's result came in (-1: never) */
+    double bound_ms;                 /* the detection bound: the wait's timeout and grace */
+    double last_result_ms;           /* the last result in before it was named (detection took
+                                        detected_ms - last_result_ms at most) */
+};
+
+/* One adopted re-plan of a stream, as the source logged it. */
+struct halo_run_replan {
+    struct halo_adapt_record rec;    /* time_ms: the stream's ms (the frame whose result triggered it) */
+    int epoch;                       /* the new plan's epoch (0: the plan the stream began with) */
+    int first_frame;                 /* the first frame admitted on it */
+    const char *dev_name;            /* the device rec.device names (NULL: none) */
 };
 
 /* Where a rank runs, and how its clock relates to the source's (rank 0 knows every rank's). */
@@ -177,6 +206,14 @@ struct halo_stream_report {
     double tolerance;          /* as halo_run_report's */
     const double *max_abs_err; /* [n_frames] */
     int n_failed;              /* lossless frames beyond the tolerance */
+    /* --adapt on */
+    const int *var_of;         /* [n_frames]: the epoch each frame ran (NULL without --adapt on) */
+    int n_replans;
+    const struct halo_run_replan *replans;
+    int n_checks;
+    double check_ms_mean, check_ms_max; /* the source's time per check (estimates, planning, scoring) */
+    int n_recoveries;
+    const struct halo_run_recovery *recoveries;
 };
 
 #define HALO_RATES_SCHEMA "halo-rates/1"

@@ -275,6 +275,7 @@ enum halo_status halo_plan_dpfp(const struct halo_planner_ctx *ctx, struct halo_
      * resnet152 on 16 ESs under 50 ms */
     struct halo_plan *best = NULL;
     int rounds = n_es <= 8 ? n_es : 3;
+    if (ctx->opts.dpfp_rounds > 0 && ctx->opts.dpfp_rounds < rounds) rounds = ctx->opts.dpfp_rounds;
     for (int round = 0; round < rounds && st == HALO_OK; round++) {
         int kb = -1;
         for (int k = k_lo; k <= n_es; k++)
