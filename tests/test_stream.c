@@ -276,6 +276,35 @@ static void test_stream_eval(void)
 }
 
 /* Arrivals: periodic exactly, Poisson reproducible by seed with the right mean gap. */
+/* Percentiles are nearest rank: the p-th of n sorted values is the ceil(p/100 * n)-th. Sizes where
+ * p/100 * n is not a whole number tell it from the ranks below and above. Frames done out of
+ * order, so the latencies are sorted first. */
+static void test_percentiles(void)
+{
+    double arrival[10] = {0}, done[10] = {30, 10, 50, 20, 40}, admit[10];
+    struct halo_stream_stats st;
+    CHECK_OK(halo_stream_stats(arrival, NULL, done, 5, 0, 0, &st));
+    CHECK_NEAR(st.latency_p50_ms, 30, 0); /* rank ceil(2.5) = 3 */
+    CHECK_NEAR(st.latency_p90_ms, 50, 0); /* rank ceil(4.5) = 5 */
+    CHECK_NEAR(st.latency_p99_ms, 50, 0);
+    CHECK_NEAR(st.latency_max_ms, 50, 0);
+    CHECK_NEAR(st.latency_mean_ms, 30, 1e-12);
+    for (int i = 0; i < 10; i++) {
+        arrival[i] = 100.0 * i;
+        admit[i] = arrival[i] + (9 - i); /* queueing 9, 8, ..., 0 ms */
+        done[i] = admit[i] + 1 + i;      /* latency 10 for every frame; inference 1 .. 10 ms */
+    }
+    CHECK_OK(halo_stream_stats(arrival, admit, done, 10, 0, 0, &st));
+    CHECK_NEAR(st.latency_p99_ms, 10, 1e-12);
+    CHECK_NEAR(st.inference_p50_ms, 5, 1e-12); /* rank 5 of 10: a whole number */
+    CHECK_NEAR(st.queue_p90_ms, 8, 1e-12);     /* rank 9 of 10 */
+    CHECK_NEAR(st.queue_max_ms, 9, 1e-12);
+    CHECK_OK(halo_stream_stats(arrival, admit, done, 7, 0, 0, &st));
+    /* queueing of frames 0..6: 9 .. 3 ms; p90: rank ceil(6.3) = 7, the largest */
+    CHECK_NEAR(st.queue_p90_ms, 9, 1e-12);
+    CHECK_NEAR(st.inference_p50_ms, 4, 1e-12); /* inference 1 .. 7 ms; rank ceil(3.5) = 4 */
+}
+
 static void test_arrivals(void)
 {
     enum { N = 4000 };
@@ -783,6 +812,7 @@ int main(int argc, char **argv)
     RUN(test_hand_pipeline);
     RUN(test_oldest_first);
     RUN(test_stream_eval);
+    RUN(test_percentiles);
     RUN(test_arrivals);
     RUN(test_variants);
     RUN(test_period_bound);
