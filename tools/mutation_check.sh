@@ -19,6 +19,7 @@
 #   NAME     run only these mutations (default: all)
 # env: HALO_MUTATION_JOBS (build jobs; default: the cores), TMPDIR (where the worktree goes)
 set -euo pipefail
+{ # bash reads the whole block before running it: editing this file during a run cannot break the run
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${HALO_MUTATION_JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -248,3 +249,5 @@ if [ "$missed" -ne 0 ]; then
     exit 1
 fi
 echo "mutation_check: all ${#sel[@]} mutations caught" >&2
+exit 0
+}
