@@ -243,7 +243,7 @@ for i in "${sel[@]}"; do
 done
 echo
 for i in "${sel[@]}"; do
-    [ -n "${notes[i]}" ] && printf -- '- %s: %s\n' "${names[i]}" "$(echo "${notes[i]}" | cut -c1-200)"
+    [ -n "${notes[i]}" ] && printf -- '- %s: %s\n' "${names[i]}" "$(echo "${notes[i]}" | sed "s|$src/||g; s|$build/||g" | cut -c1-200)"
 done
 echo
 if [ "$missed" -ne 0 ]; then
