@@ -177,6 +177,25 @@ static void test_too_small(void)
     halo_graph_free(g);
 }
 
+/* A residual whose branch is two convs with nothing between them: the shortcut (the stem's output,
+ * node 0) crosses the cut before the second conv, which is a conv and would otherwise start a
+ * stage. The zoo's blocks have a BN after every conv, so only a graph like this one shows whether
+ * stage detection forbids the cut right after the producer's first reader. */
+static void test_tight_residual(void)
+{
+    struct halo_graph *g = halo_graph_new("tight_residual", 3);
+    int stem = halo_graph_conv(g, "stem", HALO_INPUT, 3, 8, 3, 1, 1, 1, 1, true);
+    int a = halo_graph_conv(g, "a", stem, 8, 8, 3, 1, 1, 1, 1, true);
+    int b = halo_graph_conv(g, "b", a, 8, 8, 3, 1, 1, 1, 1, true);
+    halo_graph_add(g, "add", stem, b);
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_OK(halo_graph_infer(g, 16, 16));
+    check_stages(g);
+    CHECK_EQ(g->n_stages, 2); /* stem; a, b, add */
+    if (g->n_stages == 2) CHECK_STR(g->stages[1].name, "a..add");
+    halo_graph_free(g);
+}
+
 static void test_reinfer(void)
 {
     struct halo_graph *g;
@@ -199,5 +218,6 @@ int main(void)
     RUN(test_state_dict_names);
     RUN(test_too_small);
     RUN(test_reinfer);
+    RUN(test_tight_residual);
     return halo_test_done("test_graph");
 }

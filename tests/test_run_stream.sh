@@ -8,6 +8,8 @@
 #  (c) 60 frames of a 2-ES DPFP plan (8 blocks, halo exchange) on both clocks with --verify: every frame
 #      verified, never more than --inflight frames in flight; Poisson arrivals the same for the same
 #      seed; frames from a folder of PNGs (ref: bit-identical); bad flags exit 2 with one line.
+#  (d) a hand-cut plan whose messages reach a rank out of schedule order: each lands in its own
+#      buffer (ref: bit-identical), one inference and a stream of 4 frames.
 # usage: test_run_stream.sh PATH/TO/halo PATH/TO/test_stream   (SKIP, exit 77, without mpirun or `halo run`)
 set -u
 HALO=$1
@@ -167,6 +169,25 @@ rc=$?
 if [ "$rc" -ne 1 ] || ! grep -q "the stream: rank 2 (es2) did not respond within the 2000 ms timeout: it died or stalled" "$tmp/err" ||
     ! grep -q "of frame [0-9]" "$tmp/err" || [ $(($(date +%s) - t0)) -gt 30 ]; then
     fail "killed ES in a stream: exit $rc, $(tail -n 2 "$tmp/err")"
+fi
+
+# ---- (d) messages that reach one rank out of schedule order ------------------------------------
+# The interleaved plan (tests/test_stream.c: write_interleaved): es2 sends es1 its pieces in the
+# order its parts end, not the order es1 posted the receives; each must still land in its own
+# buffer (MPI tags carry the message's index), so the result is bit-identical on ref.
+checks=$((checks + 1))
+if "$HALO" run "$tmp/interleaved.json" --backend ref --verify --warmup 0 >"$tmp/out" 2>"$tmp/err"; then
+    grep -q "verify: max |error| 0 against single-device inference.*-> OK" "$tmp/out" ||
+        fail "interleaved plan: not bit-identical: $(grep verify "$tmp/out")"
+else
+    fail "interleaved plan: halo run failed: $(grep -v '^\[' "$tmp/err" | head -n 3)"
+fi
+checks=$((checks + 1))
+if "$HALO" run "$tmp/interleaved.json" --backend ref --frames 4 --inflight 2 --verify --warmup 0 >"$tmp/out" 2>"$tmp/err"; then
+    grep -q "verify: 4 of 4 frames match single-device inference" "$tmp/out" ||
+        fail "interleaved plan, 4 frames: not all verified: $(grep verify "$tmp/out")"
+else
+    fail "interleaved plan, 4 frames: halo run failed: $(grep -v '^\[' "$tmp/err" | head -n 3)"
 fi
 
 # bad flags: exit 2, one line, before any rank starts

@@ -276,6 +276,35 @@ static void test_stream_eval(void)
 }
 
 /* Arrivals: periodic exactly, Poisson reproducible by seed with the right mean gap. */
+/* Percentiles are nearest rank: the p-th of n sorted values is the ceil(p/100 * n)-th. Sizes where
+ * p/100 * n is not a whole number tell it from the ranks below and above. Frames done out of
+ * order, so the latencies are sorted first. */
+static void test_percentiles(void)
+{
+    double arrival[10] = {0}, done[10] = {30, 10, 50, 20, 40}, admit[10];
+    struct halo_stream_stats st;
+    CHECK_OK(halo_stream_stats(arrival, NULL, done, 5, 0, 0, &st));
+    CHECK_NEAR(st.latency_p50_ms, 30, 0); /* rank ceil(2.5) = 3 */
+    CHECK_NEAR(st.latency_p90_ms, 50, 0); /* rank ceil(4.5) = 5 */
+    CHECK_NEAR(st.latency_p99_ms, 50, 0);
+    CHECK_NEAR(st.latency_max_ms, 50, 0);
+    CHECK_NEAR(st.latency_mean_ms, 30, 1e-12);
+    for (int i = 0; i < 10; i++) {
+        arrival[i] = 100.0 * i;
+        admit[i] = arrival[i] + (9 - i); /* queueing 9, 8, ..., 0 ms */
+        done[i] = admit[i] + 1 + i;      /* latency 10 for every frame; inference 1 .. 10 ms */
+    }
+    CHECK_OK(halo_stream_stats(arrival, admit, done, 10, 0, 0, &st));
+    CHECK_NEAR(st.latency_p99_ms, 10, 1e-12);
+    CHECK_NEAR(st.inference_p50_ms, 5, 1e-12); /* rank 5 of 10: a whole number */
+    CHECK_NEAR(st.queue_p90_ms, 8, 1e-12);     /* rank 9 of 10 */
+    CHECK_NEAR(st.queue_max_ms, 9, 1e-12);
+    CHECK_OK(halo_stream_stats(arrival, admit, done, 7, 0, 0, &st));
+    /* queueing of frames 0..6: 9 .. 3 ms; p90: rank ceil(6.3) = 7, the largest */
+    CHECK_NEAR(st.queue_p90_ms, 9, 1e-12);
+    CHECK_NEAR(st.inference_p50_ms, 4, 1e-12); /* inference 1 .. 7 ms; rank ceil(3.5) = 4 */
+}
+
 static void test_arrivals(void)
 {
     enum { N = 4000 };
@@ -502,14 +531,69 @@ static void test_zoo_pipeline(void)
     zoo_pipe_free(&t);
 }
 
+/* resnet18 at 64x64 on two ESs whose parts interleave: stages 0..2 (16 rows out) as rows 0-4 on es1,
+ * 4-8 on es2, 8-12 on es1, 12-16 on es2; stages 3..4 (8 rows out) as rows 0-2 on es2, 2-4 on es1,
+ * 4-6 on es2, 6-8 on es1; the rest whole on es1. Each part of the second block reads rows of both
+ * of the other ES's parts of the first, so es2 sends es1 four messages in the order its parts end
+ * (part 1's two pieces, then part 3's) while es1 expects them in schedule order (block 1 part 1's
+ * two pieces, then part 3's): only the message index in the tag keeps them apart. The planners never
+ * cut like this, so their plans cannot show whether the runtime matches messages by index. */
+static bool write_interleaved(const char *path)
+{
+    struct halo_graph *g = NULL;
+    double gf[2] = {10, 10}, bw[2] = {1000, 1000};
+    struct halo_cluster *c = halo_zoo_build_for("resnet18", 64, 64, &g) == HALO_OK ? test_cluster(2, gf, NULL, bw, 1000, 0.02) : NULL;
+    struct halo_planner_ctx ctx = {0};
+    struct halo_plan *p = NULL;
+    bool ok = c && halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}) == HALO_OK;
+    int es[2] = {1, 2}, d_a[4] = {1, 2, 1, 2}, d_b[4] = {2, 1, 2, 1}, one = 1;
+    struct halo_rect a[4], b[4], r2 = halo_rect_full(halo_stage_out_shape(g, 2)),
+                              r4 = halo_rect_full(halo_stage_out_shape(g, 4)),
+                              r8 = halo_rect_full(halo_stage_out_shape(g, 8));
+    for (int k = 0; k < 4; k++) {
+        a[k] = r2, b[k] = r4;
+        a[k].y0 = r2.y1 * k / 4, a[k].y1 = r2.y1 * (k + 1) / 4;
+        b[k].y0 = r4.y1 * k / 4, b[k].y1 = r4.y1 * (k + 1) / 4;
+    }
+    ok = ok && halo_planner_plan_new(&ctx, "interleaved", es, 2, &p) == HALO_OK &&
+         halo_plan_add_block(p, g, 0, 3, HALO_TILE_EXACT, false, 4, d_a, a) == HALO_OK &&
+         halo_plan_add_block(p, g, 3, 5, HALO_TILE_EXACT, false, 4, d_b, b) == HALO_OK &&
+         halo_plan_add_block(p, g, 5, g->n_spatial, HALO_TILE_EXACT, false, 1, &one, &r8) == HALO_OK &&
+         halo_planner_finish(&ctx, p, es, 2) == HALO_OK && halo_plan_save(p, path) == HALO_OK;
+    /* the crossing this plan exists for: es2 -> es1 messages in schedule order come from es2's
+     * parts 1, 3, 1, 3 (block 1's part 1, then its part 3) */
+    if (ok) {
+        int from_part[8], n = 0;
+        for (int m = 0; m < p->sched.n_msg && n < 8; m++) {
+            const struct halo_sched_msg *mm = &p->sched.msg[m];
+            if (mm->kind != HALO_SCHED_INPUT || mm->block != 1 || mm->from != 2 || mm->to != 1) continue;
+            from_part[n] = -1;
+            for (int k = 0; k < 4; k++)
+                if (p->block[0].part[k].device == 2 && halo_rect_contains(p->block[0].part[k].out, mm->rect))
+                    from_part[n] = k;
+            n++;
+        }
+        ok = n == 4 && from_part[0] == 1 && from_part[1] == 3 && from_part[2] == 1 && from_part[3] == 3;
+        if (!ok) halo_error(HALO_ERR_INTERNAL, "interleaved plan: es2 -> es1 pieces do not cross (%d of them)", n);
+    }
+    halo_plan_free(p);
+    halo_planner_ctx_free(&ctx);
+    halo_cluster_free(c);
+    halo_graph_free(g);
+    return ok;
+}
+
 /* --write DIR: the resnet18 pipeline as DIR/pipeline.json with its hand numbers in DIR/pipeline.txt
- * ("latency_ms L" and "period_ms P"), and N round-robin variants on N identical ESs
- * (DIR/rr-K.json: the whole model on ES K, K = 1..N; links fast, so compute bounds throughput). */
+ * ("latency_ms L" and "period_ms P"), N round-robin variants on N identical ESs
+ * (DIR/rr-K.json: the whole model on ES K, K = 1..N; links fast, so compute bounds throughput),
+ * and the interleaved plan (DIR/interleaved.json, write_interleaved). */
 static int write_files(const char *dir, int n_rr)
 {
     char path[1024];
     struct zoo_pipe t;
     bool ok = zoo_pipe_build(&t);
+    snprintf(path, sizeof path, "%s/interleaved.json", dir);
+    ok = ok && write_interleaved(path);
     snprintf(path, sizeof path, "%s/pipeline.json", dir);
     ok = ok && halo_plan_save(t.p, path) == HALO_OK;
     snprintf(path, sizeof path, "%s/pipeline.txt", dir);
@@ -783,6 +867,7 @@ int main(int argc, char **argv)
     RUN(test_hand_pipeline);
     RUN(test_oldest_first);
     RUN(test_stream_eval);
+    RUN(test_percentiles);
     RUN(test_arrivals);
     RUN(test_variants);
     RUN(test_period_bound);
