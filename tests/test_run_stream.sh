@@ -75,9 +75,9 @@ fi
 echo "(a) hand pipeline: latency $L ms, period $P ms, measured = predicted = by hand"
 
 # ---- (b) round robin over 3 compute-bound ESs ----------------------------------------------------
-# compute times are measured on a shared machine: up to three tries, each a fresh pair of runs
+# compute times are measured on a shared machine: up to five tries, each a fresh pair of runs
 rr_ok=0
-for try in 1 2 3; do
+for try in 1 2 3 4 5; do
     checks=$((checks + 1))
     "$HALO" run "$tmp/rr-1.json" --frames 40 --format csv >"$tmp/rr1.csv" 2>"$tmp/err" ||
         { fail "round robin: one ES: $(tail -n 3 "$tmp/err")"; break; }
@@ -87,7 +87,7 @@ for try in 1 2 3; do
     echo "(b) round robin, try $try: one ES $t1 fps, three ESs $t3 fps ($(awk -v a="$t1" -v b="$t3" 'BEGIN { printf "%.2f", b / a }') x)"
     if awk -v a="$t1" -v b="$t3" 'BEGIN { exit !(b >= 0.9 * 3 * a) }'; then rr_ok=1; break; fi
 done
-[ "$rr_ok" = 1 ] || fail "round robin over 3 ESs: below 0.9 x 3 x one ES's throughput in 3 tries"
+[ "$rr_ok" = 1 ] || fail "round robin over 3 ESs: below 0.9 x 3 x one ES's throughput in 5 tries"
 checks=$((checks + 1))
 [ "$(col "$tmp/rr3.csv" variant | sort -u | tr '\n' ' ')" = "0 1 2 " ] || fail "round robin: frames did not rotate over 3 variants"
 
