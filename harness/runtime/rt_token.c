@@ -54,6 +54,20 @@ static enum halo_status post_recv(struct halo_rt *rt)
     return HALO_OK;
 }
 
+/* Hands the token for step k of frame f to rank d (after its previous send has gone). */
+static enum halo_status send_token(struct halo_rt *rt, int d, int f, int k)
+{
+    struct rt_token *t = &rt->tok;
+    rt_wait_cores(rt);
+    if (t->sreq != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &t->sreq, d, WAIT_SENDS));
+    t->out[0] = f;
+    t->out[1] = k;
+    t->out[2] = rt->job.gen;
+    MPI_TRY(MPI_Isend(t->out, 3, MPI_INT32_T, d, TAG_TOKEN, rt->comm, &t->sreq));
+    t->held = false;
+    return HALO_OK;
+}
+
 enum halo_status rt_token_begin(struct halo_rt *rt)
 {
     struct rt_token *t = &rt->tok;
@@ -134,13 +148,7 @@ static enum halo_status give(struct halo_rt *rt, int f, int k)
         t->held = true;
         return HALO_OK;
     }
-    rt_wait_cores(rt);
-    if (t->sreq != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &t->sreq, d, WAIT_SENDS));
-    t->out[0] = f;
-    t->out[1] = k;
-    t->out[2] = rt->job.gen;
-    MPI_TRY(MPI_Isend(t->out, 3, MPI_INT32_T, d, TAG_TOKEN, rt->comm, &t->sreq));
-    t->held = false;
+    HALO_TRY(send_token(rt, d, f, k));
     return post_recv(rt);
 }
 
@@ -215,13 +223,7 @@ enum halo_status rt_token_pass(struct halo_rt *rt, int f, int k)
         t->want_k = k;
         return HALO_OK;
     }
-    rt_wait_cores(rt);
-    if (t->sreq != MPI_REQUEST_NULL) HALO_TRY(rt_wait_req(rt, &t->sreq, d, WAIT_SENDS));
-    t->out[0] = f;
-    t->out[1] = k;
-    t->out[2] = rt->job.gen;
-    MPI_TRY(MPI_Isend(t->out, 3, MPI_INT32_T, d, TAG_TOKEN, rt->comm, &t->sreq));
-    t->held = false;
+    HALO_TRY(send_token(rt, d, f, k));
     find_mine(rt, f, k);
     return post_recv(rt);
 }
