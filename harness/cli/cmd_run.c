@@ -487,6 +487,7 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         if (st == HALO_OK && root && table && n_warm > 0)
             printf("warm-up   %d frame%s through every variant, as fast as possible, untimed: wall %.1f ms\n", n_warm,
                    n_warm == 1 ? "" : "s", warm_ms);
+        fflush(stdout); /* the stream starts now: a watcher of the output (a testbed's trace) may wait for this line */
         if (st == HALO_OK && jwarm) {
             cJSON *w = cJSON_CreateObject();
             cJSON_AddNumberToObject(w, "frames", n_warm);
