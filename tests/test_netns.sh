@@ -12,6 +12,8 @@
 #   - with the hosts' clocks 1 h and 5 h off the machine's (the source's too), each rank's offset
 #     from the source is estimated within its reported bound of the truth, the latency stays
 #     within a factor 1.5 of the run without offsets, no timeout, no negative time in any row;
+#   - a link trace during a stream that adapts (run --link-trace): each change applied and
+#     printed, every frame verified, the cluster's rates back afterwards; a bad trace exits 2;
 #   - a killed ES is named and the exit status is 1;
 #   - a hostfile in the wrong order is named: by halo run's launcher before any rank starts, and
 #     by the ranks under the user's own mpirun (exit 2 both);
@@ -119,6 +121,26 @@ ratio=$(awk '/^veths .*moved x 1514\/1448/ {sub(/.*= /, ""); print}' "$tmp/base"
 echo "bytes: $(grep '^veths    uplinks' "$tmp/base")"
 check "uplinks / (moved x 1514/1448) = ${ratio:-none} in [0.97, 1.10]" \
     awk -v r="${ratio:-0}" 'BEGIN {exit !(r >= 0.97 && r <= 1.10)}'
+
+# ---- links that change during a stream (run --link-trace) ---------------------------------------
+# es1's links cut to 20 Mbit/s from 0.5 s to 1.5 s of a 20-frame stream that adapts: the changes
+# are applied and printed, the stream verifies, and the cluster's rates are back afterwards (the
+# testbed stays up: it was up before the run). Which plan wins is not checked (a shared host).
+printf 'time_s,device,up_mbps,down_mbps\n0.5,es1,20,20\n1.5,es1,100,100\n' >"$tmp/trace.csv"
+tb "$tmp/trace" run --link-trace "$tmp/trace.csv" -- "$tmp/dpfp.json" $RUN --verify --warmup 1 --frames 20 --fps 10 \
+    --adapt on --cluster "$tmp/c.json"
+expect "a link trace during an adaptive stream: runs" 0 "verify: 20 of 20 frames match single-device inference" \
+    "$tmp/trace"
+check "the trace's two changes printed" \
+    test "$(grep -cE '^netns_cluster.sh: trace: t [0-9.]+ s \(row (0.5|1.5) s\): es1 up (20|100) down (20|100) Mbit/s' \
+        "$tmp/trace")" -eq 2
+check "the trace stopped, the rates restored" grep -q "trace: stopped; every host's links back" "$tmp/trace"
+check "es1's uplink and downlink back at 100 Mbit/s" sh -c "ip netns exec '$prefix-es1' tc qdisc show dev halo0 |
+    grep -q 'rate 100Mbit' && ip netns exec '$prefix-hub' tc qdisc show dev p1 | grep -q 'rate 100Mbit'"
+check "the adaptive stream's report" grep -q "^adapt     [0-9]* re-plans adopted" "$tmp/trace"
+printf 'time_s,device,up_mbps,down_mbps\n0.5,nosuch,20,20\n' >"$tmp/bad.csv"
+tb "$tmp/badtrace" run --link-trace "$tmp/bad.csv" -- "$tmp/dpfp.json" $RUN --frames 2
+expect "a trace naming no device of the cluster: exit 2" 2 "device 'nosuch' is not in" "$tmp/badtrace"
 
 # ---- clocks hours apart -------------------------------------------------------------------------
 if [ "$time_ns" = 1 ]; then

@@ -26,6 +26,14 @@
 #   --burst B             tbf burst (default 4kb: accurate to about 200 Mbit/s)
 #   --halo PATH           the halo binary (default: build/halo of this checkout, else halo on PATH)
 #   --keep                run: leave the testbed up
+#   --link-trace CSV      run: while halo run goes, the hosts' tbf rates follow CSV (halo's trace
+#                         format: time_s,device,up_mbps,down_mbps; '#' lines are comments; a row
+#                         sets its device's host's uplink and downlink from time_s on, in the
+#                         cluster's Mbit/s as up applies them). Times count from the stream's
+#                         start: halo run's "warm-up" line, printed as the stream begins (its first
+#                         "plan" line with --warmup 0; the launch where neither comes within 60 s,
+#                         e.g. --format json). Each change is printed on stderr; the cluster's rates
+#                         come back when the run ends, fails or is interrupted
 # Needs root, ip (iproute2) with network namespaces, tc with tbf, unshare (util-linux), mpirun and
 # python3; without them it exits 77 with the reason. Everything it makes is named after the prefix
 # and removed on down, on failure and when interrupted. The cluster's latency_ms cannot be added
@@ -40,7 +48,7 @@ die() { echo "netns_cluster.sh: $*" >&2; exit 2; }
 verb=$1 cluster=$2
 shift 2
 case $verb in up | run | exec | down) ;; *) die "'$verb': expected up, run, exec or down" ;; esac
-prefix=halo-tb subnet=10.77.0 offsets=${HALO_NETNS_CLOCK_OFFSETS:-} btl=tcp,self burst=4kb keep=0
+prefix=halo-tb subnet=10.77.0 offsets=${HALO_NETNS_CLOCK_OFFSETS:-} btl=tcp,self burst=4kb keep=0 trace=
 halo=
 if [ -x "$root/build/halo" ]; then halo=$root/build/halo; fi
 while [ $# -gt 0 ]; do
@@ -52,6 +60,7 @@ while [ $# -gt 0 ]; do
     --burst) burst=$2; shift 2 ;;
     --halo) halo=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --link-trace) trace=$2; shift 2 ;;
     --) shift; break ;;
     *) die "'$1': unknown option" ;;
     esac
@@ -59,6 +68,8 @@ done
 printf '%s' "$prefix" | grep -qE '^[a-z0-9][a-z0-9-]{0,15}$' || die "--prefix: '$prefix': 1 to 16 of a-z, 0-9, -"
 printf '%s' "$subnet" | grep -qE '^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$' || die "--subnet: '$subnet': expected A.B.C"
 [ -r "$cluster" ] || die "$cluster: cannot read"
+[ -z "$trace" ] || [ "$verb" = run ] || die "--link-trace: only with run"
+[ -z "$trace" ] || [ -r "$trace" ] || die "--link-trace: $trace: cannot read"
 state=/run/halo-netns/$prefix
 
 # ---- what the machine must have ----------------------------------------------------------------
@@ -252,6 +263,106 @@ exec)
     ;;
 esac
 
+# ---- links over time (run --link-trace) ---------------------------------------------------------
+# the trace's rows, checked, as "TIME_S INDEX HOST UP_KBIT DOWN_KBIT UP_MBPS DOWN_MBPS" in time order
+# (a device's row applies to its host: INDEX is the host's in the table, its veth p<INDEX> on the hub)
+trace_rows() {
+    python3 - "$cluster" "$trace" "$table" <<'PY'
+import csv, json, sys
+cpath, tpath, table = sys.argv[1:4]
+c = json.load(open(cpath))
+index = {}
+for line in table.splitlines():
+    i, h = line.split()[:2]
+    index[h] = int(i)
+host = {d["name"]: d.get("host", d["name"]) for d in c["devices"]}
+rows, header = [], None
+for n, f in enumerate(csv.reader(open(tpath)), 1):
+    if not f or not "".join(f).strip() or f[0].lstrip().startswith("#"):
+        continue
+    f = [x.strip() for x in f]
+    if header is None:
+        if f != ["time_s", "device", "up_mbps", "down_mbps"]:
+            sys.exit("%s: line %d: expected the header time_s,device,up_mbps,down_mbps" % (tpath, n))
+        header = f
+        continue
+    if len(f) != 4:
+        sys.exit("%s: line %d: 4 fields expected, %d found" % (tpath, n, len(f)))
+    if f[1] not in host:
+        sys.exit("%s: line %d: device '%s' is not in %s" % (tpath, n, f[1], cpath))
+    try:
+        t, up, down = float(f[0]), float(f[2]), float(f[3])
+    except ValueError:
+        sys.exit("%s: line %d: time_s, up_mbps and down_mbps must be numbers" % (tpath, n))
+    if not (t >= 0 and up > 0 and down > 0):
+        sys.exit("%s: line %d: time_s >= 0 and rates > 0 expected" % (tpath, n))
+    h = host[f[1]]
+    rows.append((t, n, index[h], h, int(up * 1000 + 0.5), int(down * 1000 + 0.5), f[2], f[3]))
+if header is None:
+    sys.exit("%s: no header (time_s,device,up_mbps,down_mbps)" % tpath)
+for r in sorted(rows):
+    print(r[0], *r[2:])
+PY
+}
+
+# host INDEX (named HOST): its uplink (its veth, host side) and downlink (the veth's peer on the
+# hub) to UP and DOWN kbit/s
+tbf_set() {
+    ip netns exec "$prefix-$2" tc qdisc change dev halo0 root tbf rate "${3}kbit" burst "$burst" latency 200ms &&
+        ip netns exec "$hub" tc qdisc change dev "p$1" root tbf rate "${4}kbit" burst "$burst" latency 200ms
+}
+
+now_s() { date +%s.%N; }
+
+# the loop that plays $state/trace: t = 0 when halo run's output shows line MARK (its launch
+# where none comes within 60 s); each change on stderr as it is applied. It sleeps in short steps
+# so that stopping it leaves no sleep behind for long.
+trace_play() {
+    mark=$1
+    t_launch=$(now_s)
+    t0=
+    while [ -z "$t0" ]; do
+        if grep -q "$mark" "$state/out" 2>/dev/null; then
+            t0=$(now_s)
+        elif awk -v a="$t_launch" -v b="$(now_s)" 'BEGIN {exit !(b - a > 60)}'; then
+            t0=$t_launch
+            echo "netns_cluster.sh: trace: no '$mark' line from halo run within 60 s: times count from its launch" >&2
+        else
+            sleep 0.02
+        fi
+    done
+    while read -r t i host up_k down_k upm downm; do
+        while :; do
+            w=$(awk -v t0="$t0" -v t="$t" -v now="$(now_s)" 'BEGIN {w = t0 + t - now; printf "%.3f", (w > 0.2 ? 0.2 : w)}')
+            case $w in -* | 0.000) break ;; esac
+            sleep "$w"
+        done
+        if tbf_set "$i" "$host" "$up_k" "$down_k"; then
+            awk -v t0="$t0" -v now="$(now_s)" -v t="$t" -v h="$host" -v u="$upm" -v d="$downm" 'BEGIN {
+                printf "netns_cluster.sh: trace: t %.3f s (row %s s): %s up %s down %s Mbit/s\n", now - t0, t, h, u, d}' >&2
+        else
+            echo "netns_cluster.sh: trace: t $t s: $host: tc qdisc change failed" >&2
+        fi
+    done <"$state/trace"
+}
+
+# the loop stopped, every host's tbf back at the cluster's rates
+trace_pid=
+trace_stop() {
+    [ -n "$trace_pid" ] || return 0
+    kill "$trace_pid" 2>/dev/null || true
+    wait "$trace_pid" 2>/dev/null || true
+    trace_pid=
+    ns_exists "$hub" || return 0
+    while read -r i host upm downm lat src; do
+        tbf_set "$i" "$host" "$(awk -v m="$upm" 'BEGIN {printf "%d", m * 1000 + 0.5}')" \
+            "$(awk -v m="$downm" 'BEGIN {printf "%d", m * 1000 + 0.5}')" 2>/dev/null || true
+    done <<EOF
+$table
+EOF
+    echo "netns_cluster.sh: trace: stopped; every host's links back at the cluster's rates" >&2
+}
+
 # run: the hostfile in the plan's device order
 [ $# -gt 0 ] || die "run: halo run's arguments after -- (PLAN.json first)"
 [ -n "$halo" ] || halo=$(command -v halo || true)
@@ -277,12 +388,30 @@ for path in sys.argv[2:]:
 print("\n".join(ranks))
 PY
 veth_bytes >"$state/before"
+: >"$state/out"
+if [ -n "$trace" ]; then
+    trace_rows >"$state/trace" || die "--link-trace: $trace: not a trace of $cluster's devices"
+    # the loop stops and the rates come back however the run ends (the testbed goes down after)
+    if [ "$made" = 1 ] && [ "$keep" = 0 ]; then trap 'trace_stop; down' EXIT; else trap 'trace_stop' EXIT; fi
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    # the stream begins as halo run prints its warm-up line (or, without warm-up, its plan line)
+    mark='^warm-up   '
+    prev=
+    for a in "$@"; do
+        { [ "$prev" = --warmup ] && [ "$a" = 0 ]; } || [ "$a" = --warmup=0 ] && mark='^plan '
+        prev=$a
+    done
+    trace_play "$mark" &
+    trace_pid=$!
+fi
 set +e
 {
     in_source "$halo" run "$@" --hostfile "$state/hostfile"
     echo $? >"$state/rc"
 } | tee "$state/out"
 rc=$(cat "$state/rc" 2>/dev/null || echo 2)
+trace_stop
 set -e
 veth_bytes >"$state/after"
 # halo's bytes moved over every inference (from its table; other formats leave it 0): the timed

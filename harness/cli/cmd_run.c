@@ -487,6 +487,7 @@ static int run_plan(const struct halo_cli_cmd *cmd, struct halo_rt *rt, const st
         if (st == HALO_OK && root && table && n_warm > 0)
             printf("warm-up   %d frame%s through every variant, as fast as possible, untimed: wall %.1f ms\n", n_warm,
                    n_warm == 1 ? "" : "s", warm_ms);
+        fflush(stdout); /* the stream starts now: a watcher of the output (a testbed's trace) may wait for this line */
         if (st == HALO_OK && jwarm) {
             cJSON *w = cJSON_CreateObject();
             cJSON_AddNumberToObject(w, "frames", n_warm);
@@ -894,16 +895,19 @@ const struct halo_cli_cmd halo_cmd_run = {
         "by the plan's names): frame f's emulated links run at the trace's rates at its arrival time (a\n"
         "pair at the slower of the sender's uplink and the receiver's downlink; the plan's rates before a\n"
         "device's first row, its last row after the end), on both clocks, as halo sim --adapt models it.\n"
+        "Real links over time: tools/netns_cluster.sh run --link-trace CSV changes the testbed's tbf rates.\n"
         "Adaptation (--adapt on, with --cluster F, the cluster the plan was made on): each rank sends the\n"
         "source, when a frame leaves it, that frame's step times (and on the wall clock its messages' link\n"
-        "intervals; on the virtual clock the source times the emulated links itself); the source keeps\n"
-        "EWMA estimates of every link's rate and ES's speed (--adapt-alpha) and, when a frame's result is\n"
-        "in and --adapt-check-ms have passed, re-plans with DPFP on the estimates (the ESs in use first;\n"
-        "--adapt-search subset sizes refined) for the lowest latency at --fps. A new plan is adopted when\n"
-        "its predicted gain is >= --adapt-gain for --adapt-hold checks in a row and >= --adapt-interval-ms\n"
-        "after the last (at once when the plan in use is predicted 1.5x worse than at its adoption). It is\n"
-        "a new epoch: the source sends it to every rank and admits every later frame on it; frames in\n"
-        "flight finish on theirs. Every re-plan is printed (time, trigger, predicted figures, planning time).\n"
+        "intervals: emulated, as paced; real, from the post to the receipt, which counts the link's sharing\n"
+        "and the receiver's compute; on the virtual clock the source times the emulated links itself); the\n"
+        "source keeps EWMA estimates of every link's rate and ES's speed (--adapt-alpha) and, when a frame's\n"
+        "result is in and --adapt-check-ms have passed, re-plans with DPFP on the estimates (the ESs in use\n"
+        "first; --adapt-search subset sizes refined) for the lowest latency at --fps. A new plan is adopted\n"
+        "when its predicted gain is >= --adapt-gain for --adapt-hold checks in a row and >=\n"
+        "--adapt-interval-ms after the last (at once when the plan in use is predicted 1.5x worse than at its\n"
+        "adoption). It is a new epoch: the source sends it to every rank and admits every later frame on it;\n"
+        "frames in flight finish on theirs. Every re-plan is printed (time, trigger, predicted figures,\n"
+        "planning time).\n"
         "A dead or stalled ES (with --adapt on halo runs mpirun with --enable-recovery, so that a rank's\n"
         "death does not end the job; MPI calls return errors): past the wait's timeout and grace (the bound\n"
         "printed) the source names it from the ranks' stall reports, re-plans over the survivors at once,\n"

@@ -12,7 +12,9 @@
  *
  * What the source learns. Each rank, when a frame leaves its slot, sends the source that frame's
  * timings on the control path: its steps' compute times (measured, scaled by the device's speed)
- * and, on the wall clock, the link intervals of the messages it received. On the virtual clock a
+ * and, on the wall clock, the link intervals of the messages it received (emulated links: the
+ * paced interval; real links: from the sender's post to the receiver seeing it, on the ranks'
+ * common timeline, so that a real link whose rate changes is seen to). On the virtual clock a
  * message's time on its emulated link is latency + bytes / rate at the frame's arrival, which the
  * source computes itself. The estimator (partition/adapt.h) takes them at the frame's arrival time
  * on the stream's clock; when a frame's result is in, and at least --adapt-check-ms after the last
@@ -418,7 +420,10 @@ static void take_stats(struct halo_rt *rt, int r, const double *b, int n)
     }
     if (at >= n) return;
     int nm = (int)b[at++];
-    bool wall = rt->job.opts.clock == HALO_CLOCK_WALL && rt->job.opts.link == HALO_LINK_EMULATED;
+    /* on the wall clock, emulated links report the interval they were paced to and real ones the
+     * time from the send's post to the receiver seeing it (queueing behind the link's other
+     * transfers included: the estimator's link bound takes the best pair through a link) */
+    bool wall = rt->job.opts.clock == HALO_CLOCK_WALL;
     for (int i = 0; i < nm && at + 4 <= n; i++, at += 4) {
         int m = (int)b[at];
         if (m < 0 || m >= s->n_msg) continue;
@@ -485,6 +490,16 @@ enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q)
             if (mm->from == mm->to) continue;
             double ms = p->lat_ms[mm->from * p->n_dev + mm->to] + (double)mm->bytes * 8e-3 / rt_link_mbps(rt, p, f, mm->from, mm->to);
             halo_adapt_observe_transfer(ad->ctl, now, ad->map[mm->from], ad->map[mm->to], mm->bytes, ms);
+        }
+    } else if (rt->job.opts.clock == HALO_CLOCK_WALL) {
+        /* on the wall clock, the messages the source received (the ESs' uplinks into it) as the
+         * other ranks report theirs */
+        int64_t m0 = rt_msg0(rt, f);
+        for (int m = 0; m < sl->s->n_msg; m++) {
+            const struct halo_sched_msg *mm = &sl->s->msg[m];
+            if (mm->to != 0 || mm->from == 0) continue;
+            const double *x = rt_rec_msg(rt, m0 + m);
+            halo_adapt_observe_transfer(ad->ctl, now, ad->map[mm->from], ad->map[0], (int64_t)x[2], x[1] - x[0]);
         }
     }
     HALO_TRY(rt_adapt_poll(rt));

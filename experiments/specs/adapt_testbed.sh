@@ -1,0 +1,85 @@
+# Links that change during a stream, on real links: latency per frame over time, static vs
+# adaptive, with the links' rates underneath. The namespace testbed (tools/netns_cluster.sh: a
+# network namespace per device, veths on a bridge, tc tbf at 100 Mbit/s on every uplink and
+# downlink, TCP between the ranks), resnet18 at 128x128 on the source and 4 identical ESs (inline
+# capacities of 40 GFLOP/s, about what one core of this host gives), DPFP's plan (it picks es1 and
+# es2, 30.8 ms predicted), `halo run --clock wall --link real --threads 1`, 80 frames at 8
+# frames/s, deadline 100 ms, --verify. The trace cuts es1's and es2's links (the plan's two ESs) to
+# a quarter (25 Mbit/s) from 2 s to 7 s of the
+# stream: `netns_cluster.sh run --link-trace` changes their tbf rates while the stream runs (from
+# the stream's start; each change lags its row by the time tc takes, tens of ms). Static:
+# --adapt off (DPFP's plan throughout); adaptive: --adapt on with halo's default controller (EWMA of
+# each message's post-to-receipt time and each step's compute time; gain >= 10 % held 3 checks, 2 s
+# apart; urgent at 1.5x worse). The two alternate, AT_REPS pairs (default 3; --quick 1). The host
+# is shared: a frozen rank shows as a slow link to the estimator and as a latency spike in both
+# modes, so the pairs are the figure, not one run; and a message's post-to-receipt time on a real
+# link includes its sharing of the sender's uplink and the receiver's compute, so the estimates
+# start below the nominal rates (the first re-plan, before the cut, follows from that).
+# kind = measured (wall clock, real links).
+# Without root, network namespaces or tc tbf: no rows, a note says why.
+# env: AT_REPS, AT_FRAMES, AT_FPS, AT_DEADLINE_MS.
+SPEC_TITLE="Latency per frame under a link trace on real tbf links (namespace testbed), static vs adaptive"
+
+at_testbed()
+{
+    at_why=
+    [ "$(id -u)" = 0 ] || { at_why="not root"; return 1; }
+    command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || { at_why="no ip/tc (iproute2)"; return 1; }
+    command -v mpirun >/dev/null 2>&1 || { at_why="no mpirun"; return 1; }
+    ip netns add "atprobe$$" 2>/dev/null || { at_why="no network namespaces"; return 1; }
+    ip netns exec "atprobe$$" tc qdisc add dev lo root tbf rate 1mbit burst 4kb latency 10ms 2>/dev/null ||
+        { ip netns del "atprobe$$"; at_why="no tc tbf"; return 1; }
+    ip netns del "atprobe$$"
+}
+
+spec_run()
+{
+    local csv d reps frames fps dl rep mode extra out
+    csv="$results/adapt_testbed.csv"
+    d="$work/adapt_testbed"
+    mkdir -p "$d"
+    reps=${AT_REPS:-3}
+    [ "$quick" = 1 ] && reps=${AT_REPS:-1}
+    frames=${AT_FRAMES:-80} fps=${AT_FPS:-8} dl=${AT_DEADLINE_MS:-100}
+    exp_csv_begin "$csv" "mode,rep,frame,time_s,latency_ms,deadline_ms,replan,es1_mbps,es2_mbps,es3_mbps,es4_mbps"
+    at_testbed || { exp_note "NOT MEASURED: the testbed needs root, network namespaces and tc tbf ($at_why)"; return 0; }
+    cat >"$d/c4.json" <<'JSON'
+{"schema": "halo-cluster/1", "name": "testbed4", "source": "cam",
+ "devices": [
+  {"name": "cam", "host": "cam", "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es1", "host": "es1", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es2", "host": "es2", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es3", "host": "es3", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es4", "host": "es4", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100}]}
+JSON
+    cat >"$d/quarter-two.csv" <<'CSV'
+time_s,device,up_mbps,down_mbps
+# es1 and es2 at a quarter of their rates from 2 s to 7 s of the stream, then back
+2,es1,25,25
+2,es2,25,25
+7,es1,100,100
+7,es2,100,100
+CSV
+    "$halo" plan resnet18 --cluster "$d/c4.json" --input 128x128 --method dpfp -o "$d/plan.json" >/dev/null
+    exp_note "resnet18 128x128 on 4 namespace ESs, $frames frames at $fps fps, es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
+    for rep in $(seq 1 "$reps"); do
+        for mode in static adaptive; do
+            extra=
+            [ "$mode" = adaptive ] && extra="--adapt on --cluster $d/c4.json"
+            out="$d/$mode-$rep"
+            "$root/tools/netns_cluster.sh" run "$d/c4.json" --prefix "halo-at$$" --halo "$halo" \
+                --link-trace "$d/quarter-two.csv" -- "$d/plan.json" --backend cpu --threads 1 --clock wall --link real \
+                --frames "$frames" --fps "$fps" --deadline-ms "$dl" --timeout-ms 60000 --verify --csv "$out.csv" \
+                $extra >"$out.out" 2>"$out.err" || { tail -n 5 "$out.err" >&2; return 1; }
+            grep -q "verify: $frames of $frames frames match" "$out.out" ||
+                { echo "adapt_testbed: $mode $rep: not every frame verified" >&2; return 1; }
+            python3 "$root/experiments/tools/adapt_testbed.py" rows "$out.csv" "$mode" "$rep" "$dl" "$d/quarter-two.csv" \
+                >"$out.rows"
+            while IFS= read -r row; do
+                exp_row "$csv" "$row" measured wall cpu
+            done <"$out.rows"
+            exp_note "$mode $rep: $(python3 "$root/experiments/tools/adapt_testbed.py" summary "$out.csv" "$dl" "$out.out")"
+        done
+    done
+    exp_plot adapt_testbed
+}
