@@ -1,5 +1,6 @@
-/* cmd_run: what `halo run`'s two files share — cmd_run.c (arguments, the job, single inferences)
- * and cmd_run_stream.c (a stream of frames: its table, JSON and per-frame CSV rows). */
+/* cmd_run: what `halo run`'s files share — cmd_run.c (arguments, the job, single inferences),
+ * cmd_run_print.c (their output), cmd_run_stream.c (a stream of frames: its table, JSON and
+ * per-frame CSV rows) and cmd_run_adapt.c (adaptation's flags and re-plans). */
 #ifndef HALO_CLI_CMD_RUN_H
 #define HALO_CLI_CMD_RUN_H
 
@@ -8,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/file.h"
+#include "core/provenance.h"
 #include "runtime/runtime.h"
 
 struct run_args {
@@ -43,6 +45,22 @@ int halo_run_stream_report(const struct halo_rt *rt, const struct run_args *ra, 
 int halo_run_adapt_args(const struct halo_cli_cmd *cmd, const struct halo_cli_args *a, struct halo_run_opts *o);
 /* The re-plans of a stream (a table's lines; nothing without --adapt on). */
 void halo_run_adapt_print(const struct halo_rt *rt, const struct halo_stream_report *r);
+
+/* cmd_run_print.c: the output of single inferences (rank 0). The run's header (settings, hosts,
+ * clocks) as a table or as the JSON document's start; a plan's header line; one inference's table,
+ * JSON object and CSV rows (device -1: the whole inference); the CSV header of those rows. */
+void halo_run_print_header(const struct halo_rt *rt, const struct run_args *ra);
+cJSON *halo_run_header_json(const struct halo_rt *rt, const struct run_args *ra, const struct halo_provenance *prov);
+void halo_run_print_plan_header(const struct halo_rt *rt);
+/* After a plan's runs: the clock offsets re-estimated during them, beside the setup's. */
+void halo_run_print_clocks(const struct halo_rt *rt);
+void halo_run_print_report(const struct halo_rt *rt, const struct halo_run_report *r, int i, int n);
+cJSON *halo_run_report_json(const struct halo_rt *rt, const struct halo_run_report *r, int i);
+void halo_run_csv_row(FILE *f, const struct halo_rt *rt, const struct run_args *ra, const char *prov,
+                      const struct halo_run_report *r, int i, int dev);
+extern const char *const halo_run_csv_header;
+/* 100 (measured - predicted) / predicted; 0 without a prediction. */
+double halo_run_pct(double measured, double predicted);
 
 /* "wall" or "virtual", "emulated" or "real". */
 const char *halo_run_clock_name(enum halo_clock_mode c);
