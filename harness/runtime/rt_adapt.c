@@ -24,8 +24,11 @@
  * arrival time (each pair: the slower of the sender's uplink and the receiver's downlink), on the
  * wall clock (pacing) and on the virtual clock (the replay) alike — the cost model's own rule
  * (partition/adapt_sim.h). Without a trace the links are epoch 0's: a new epoch's matrix is the
- * estimate it was planned on, not the truth. */
+ * estimate it was planned on, not the truth.
+ *
+ * The recovery of a dead rank is in rt_adapt_recover.c; struct rt_adapt in rt_adapt.h. */
 #include "runtime/rt_internal.h"
+#include "runtime/rt_adapt.h"
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -38,47 +41,6 @@
 
 /* Epochs a stream may adopt; a further re-plan is not adopted (and said so). */
 #define RT_ADAPT_EPOCHS 64
-
-struct rt_adapt {
-    struct halo_plan **own;       /* epochs 1.. (owned) */
-    int n_own;
-    /* links over time: a cluster of the plan's devices for the trace, its rates per frame */
-    struct halo_cluster tc;
-    struct halo_device *tdev;
-    struct halo_channel *trace;
-    double *bw;                   /* n_frames x nd x nd */
-    const double **bw_frame;      /* [n_frames]; NULL without a trace and without --adapt on */
-    int n_frames;
-    /* the ranks but 0: a frame's timings on their way to the source, per slot */
-    double **sbuf;
-    MPI_Request *sreq;
-    int sbuf_cap;
-    /* the source: the controller */
-    struct halo_cluster *c;
-    struct halo_adapt *ctl;
-    int *es, n_es;                /* plan device k is cluster device es[k - 1] */
-    int *map;                     /* plan device -> cluster device */
-    int next_var;
-    double last_check;
-    double *rbuf;
-    size_t rbuf_cap;
-    char *json;                   /* the last plan sent, until every rank has it */
-    MPI_Request *psreq;
-    struct halo_run_replan *log;
-    int n_log;
-    size_t log_cap;
-    int n_checks;
-    double check_sum, check_max;
-    /* dead ranks; the source: which frames' results are in (a recovery restarts from the first
-     * that is not), and the recoveries */
-    bool *dead;
-    bool *got;
-    double last_done_ms;          /* the stream's wall ms of the last result in */
-    int n_got;
-    struct halo_run_recovery *rec;
-    int n_rec;
-    size_t rec_cap;
-};
 
 static struct rt_adapt *ad_of(struct halo_rt *rt)
 {
@@ -133,7 +95,7 @@ bool rt_dead(const struct halo_rt *rt, int r)
 
 /* Appends plan p (validated, over the job's devices; the caller's until this succeeds, then
  * owned here) as the next epoch. */
-static enum halo_status add_epoch(struct halo_rt *rt, struct halo_plan *p)
+enum halo_status rt_adapt_add_epoch(struct halo_rt *rt, struct halo_plan *p)
 {
     struct rt_job *j = &rt->job;
     struct rt_adapt *ad = j->ad;
@@ -194,7 +156,7 @@ enum halo_status rt_adapt_poll_plan(struct halo_rt *rt, bool *got)
     enum halo_status st = halo_plan_from_json(name, js, &p);
     cJSON_Delete(js);
     if (st == HALO_OK) st = halo_plan_validate(p, rt->job.g, name);
-    if (st == HALO_OK) st = add_epoch(rt, p);
+    if (st == HALO_OK) st = rt_adapt_add_epoch(rt, p);
     if (st != HALO_OK) {
         halo_plan_free(p);
         return st;
@@ -436,7 +398,7 @@ static void take_stats(struct halo_rt *rt, int r, const double *b, int n)
 }
 
 /* The source: plan p (adopted) to every rank. */
-static enum halo_status broadcast_plan(struct halo_rt *rt, const struct halo_plan *p)
+enum halo_status rt_adapt_broadcast_plan(struct halo_rt *rt, const struct halo_plan *p)
 {
     struct rt_adapt *ad = rt->job.ad;
     for (int r = 1; r < rt->size; r++)
@@ -516,7 +478,7 @@ enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q)
     struct halo_adapt_record *rec = halo_adapt_last(ad->ctl);
     rec->plan_ms = ms;
     st = halo_plan_validate(np, rt->job.g, "re-plan");
-    if (st == HALO_OK) st = add_epoch(rt, np);
+    if (st == HALO_OK) st = rt_adapt_add_epoch(rt, np);
     if (st != HALO_OK) {
         /* a plan that does not fit the bounds is not adopted: the stream goes on as it is */
         fprintf(stderr, "halo run: adapt: t %.0f ms: re-plan not adopted: %s\n", now, halo_error_msg());
@@ -527,7 +489,7 @@ enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q)
     ad->log[ad->n_log++] = (struct halo_run_replan){*rec, rt->job.n_var - 1, e->taken,
                                                     rec->device >= 0 ? ad->c->dev[rec->device].name : NULL};
     ad->next_var = rt->job.n_var - 1;
-    return broadcast_plan(rt, np);
+    return rt_adapt_broadcast_plan(rt, np);
 }
 
 enum halo_status rt_adapt_end(struct halo_rt *rt)
@@ -542,117 +504,6 @@ enum halo_status rt_adapt_end(struct halo_rt *rt)
     for (int r2 = 1; rt->rank == 0 && ad->psreq && r2 < rt->size; r2++)
         if (ad->psreq[r2] != MPI_REQUEST_NULL && !ad->dead[r2]) HALO_TRY(rt_wait_req(rt, &ad->psreq[r2], r2, WAIT_SENDS));
     return HALO_OK;
-}
-
-/* ---- a dead rank ---------------------------------------------------------------------------------- */
-
-/* The source: the dead rank's steps and received messages of the frames it completed, where its
- * timings never came, as the plan has them (its records are lost with it). */
-static void fill_dead(struct halo_rt *rt, int d, int upto)
-{
-    for (int f = 0; f < upto; f++) {
-        const struct halo_sched *s = rt_sched_of(rt, f);
-        const struct halo_plan *p = rt->job.var[rt_var_of(rt, f)];
-        int64_t s0 = rt_step0(rt, f), m0 = rt_msg0(rt, f);
-        for (int k = 0; k < s->n_step; k++) {
-            const struct halo_sched_step *sp = &s->step[k];
-            double *x = rt_rec_step(rt, s0 + k);
-            if (sp->device == d && x[2] <= 0)
-                x[2] = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
-        }
-        for (int m = 0; m < s->n_msg; m++) {
-            double *x = rt_rec_msg(rt, m0 + m);
-            if (s->msg[m].to == d && s->msg[m].from != d && x[2] <= 0) x[2] = (double)s->msg[m].bytes;
-        }
-    }
-}
-
-static enum halo_status recover_source(struct halo_rt *rt)
-{
-    struct rt_adapt *ad = rt->job.ad;
-    struct rt_engine *e = &rt->eng;
-    struct rt_wait *w = &rt->wait;
-    int d = w->dead_rank;
-    w->dead_rank = 0;
-    double t_detect = rt_rel(rt);
-    ad->dead[d] = true;
-    halo_adapt_mark_dead(ad->ctl, ad->map[d]);
-    int r = e->taken;
-    for (int f = 0; f < e->taken; f++)
-        if (!ad->got[f]) {
-            r = f;
-            break;
-        }
-    /* the survivors' plan: the policy re-plans at once for a dead device */
-    struct halo_plan *np = NULL;
-    double t0 = halo_now_ms();
-    double now = r < e->n_frames ? e->arrival_ms[r] : e->arrival_ms[e->n_frames - 1];
-    HALO_TRY(halo_adapt_check(ad->ctl, now, rt->job.var[ad->next_var], &np));
-    double plan_ms = halo_now_ms() - t0;
-    if (!np) return halo_error(HALO_ERR_INTERNAL, "adapt: no plan over the survivors of rank %d", d);
-    enum halo_status st = halo_plan_validate(np, rt->job.g, "re-plan");
-    if (st == HALO_OK) st = add_epoch(rt, np);
-    if (st != HALO_OK) {
-        halo_plan_free(np);
-        return st;
-    }
-    struct halo_adapt_record *rec = halo_adapt_last(ad->ctl);
-    rec->plan_ms = plan_ms;
-    if (halo_grow((void **)&ad->log, &ad->log_cap, (size_t)ad->n_log + 1, sizeof *ad->log)) return HALO_ERR_NOMEM;
-    ad->log[ad->n_log++] = (struct halo_run_replan){*rec, rt->job.n_var - 1, r, rt_dev_name(rt, d)};
-    ad->next_var = rt->job.n_var - 1;
-    fill_dead(rt, d, r);
-    rt_engine_abandon(rt);
-    rt->job.gen++;
-    e->seq++;
-    HALO_TRY(broadcast_plan(rt, np));
-    struct rt_recover_msg m = {d, r, rt->job.gen, e->seq};
-    for (int k = 1; k < rt->size; k++) {
-        if (ad->dead[k]) continue;
-        MPI_Request req;
-        MPI_TRY(MPI_Isend(&m, sizeof m, MPI_BYTE, k, TAG_RECOVER, rt->comm, &req));
-        HALO_TRY(rt_wait_req(rt, &req, k, WAIT_SENDS));
-    }
-    /* every frame whose result is not in runs again, on the survivors' epoch, from the source's
-     * copy of its input (frames are regenerated from their seed or image) */
-    for (int f = r; f < ad->n_got; f++) ad->got[f] = false;
-    e->taken = r;
-    e->done = r;
-    for (int k = 0; k < rt->size; k++) w->stall_for[k] = -1;
-    w->stall_sent = false;
-    if (halo_grow((void **)&ad->rec, &ad->rec_cap, (size_t)ad->n_rec + 1, sizeof *ad->rec)) return HALO_ERR_NOMEM;
-    ad->rec[ad->n_rec++] = (struct halo_run_recovery){d, rt_dev_name(rt, d), r, rt->job.n_var - 1, t_detect, -1,
-                                                      w->timeout_ms + fmax(300, 0.15 * w->timeout_ms),
-                                                      ad->last_done_ms};
-    fprintf(stderr, "halo run: adapt: rank %d (%s) dead or stalled, detected at %.0f ms: frames %d.. run again on "
-                    "epoch %d over the survivors\n",
-            d, rt_dev_name(rt, d), t_detect, r, rt->job.n_var - 1);
-    return rt_token_reset(rt, r);
-}
-
-static enum halo_status recover_survivor(struct halo_rt *rt)
-{
-    struct rt_adapt *ad = rt->job.ad;
-    struct rt_engine *e = &rt->eng;
-    struct rt_wait *w = &rt->wait;
-    struct rt_recover_msg m = w->recover;
-    w->recover_in = false;
-    w->dead_rank = 0;
-    if (m.dead > 0 && m.dead < rt->size) ad->dead[m.dead] = true;
-    rt_engine_abandon(rt);
-    rt->job.gen = m.gen;
-    e->seq = m.seq;
-    e->taken = m.restart;
-    w->stall_sent = false;
-    HALO_TRY(rt_token_reset(rt, -1));
-    return rt_engine_repost_admit(rt);
-}
-
-enum halo_status rt_adapt_recover(struct halo_rt *rt)
-{
-    if (!rt->job.adapt || !rt->job.ad) return HALO_ERR_INTERNAL;
-    halo_error_clear();
-    return rt->rank == 0 ? recover_source(rt) : recover_survivor(rt);
 }
 
 void rt_adapt_report(struct halo_rt *rt, struct halo_stream_report *sr)

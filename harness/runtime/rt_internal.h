@@ -432,6 +432,11 @@ double rt_link_mbps(const struct halo_rt *rt, const struct halo_plan *p, int f, 
 /* Per-frame link matrices for the cost model's replay (NULL: none, the plans' own); [n_frames]. */
 const double *const *rt_adapt_bw_frames(const struct halo_rt *rt);
 void rt_adapt_free(struct halo_rt *rt);
+/* rt_adapt.c, for the recovery (rt_adapt_recover.c): plan p appended as the next epoch (owned once
+ * this succeeds). */
+enum halo_status rt_adapt_add_epoch(struct halo_rt *rt, struct halo_plan *p);
+/* rt_adapt.c, for the recovery: the source sends adopted plan p to every live rank. */
+enum halo_status rt_adapt_broadcast_plan(struct halo_rt *rt, const struct halo_plan *p);
 
 /* rt_engine.c, a recovery: every slot's frame abandoned on this rank. */
 void rt_engine_abandon(struct halo_rt *rt);
