@@ -16,6 +16,7 @@
  *                  identity and Open MPI's transport settings
  *   rt_engine.c    struct rt_engine: the frames in a rank's slots — admission, every rank's steps
  *                  oldest frame first, gathers, results, in one loop
+ *   rt_engine_state.c  the engine's test hooks, its slots' allocation and freeing, their emptying
  *   rt_stream.c    the start and end of a stream (one inference is a stream of one frame), the
  *                  arrivals, the timeouts; the end of the job
  *   rt_token.c     struct rt_token: the virtual clock's turn-taking (a token in the global order)
@@ -433,7 +434,7 @@ double rt_link_mbps(const struct halo_rt *rt, const struct halo_plan *p, int f, 
 const double *const *rt_adapt_bw_frames(const struct halo_rt *rt);
 void rt_adapt_free(struct halo_rt *rt);
 
-/* rt_engine.c, a recovery: every slot's frame abandoned on this rank. */
+/* rt_engine_state.c, a recovery: every slot's frame abandoned on this rank. */
 void rt_engine_abandon(struct halo_rt *rt);
 /* rt_engine.c: the other ranks re-post their admission receive (a recovery). */
 enum halo_status rt_engine_repost_admit(struct halo_rt *rt);
@@ -570,7 +571,7 @@ void rt_host_identify(struct rt_host_id *id, const char *plan_host);
  * UCX by name. */
 bool rt_transport_may_shm(const char *btl, const char *pml);
 
-/* ---- the stream engine (rt_engine.c) ------------------------------------------------------------ */
+/* ---- the stream engine (rt_engine.c, rt_engine_state.c) ----------------------------------------- */
 
 /* Reads the test hooks (HALO_TEST_* variables) and --inject kill / stall from the job's faults. */
 void rt_engine_init_hooks(struct halo_rt *rt);
@@ -586,6 +587,8 @@ enum halo_status rt_engine_run(struct halo_rt *rt);
 void rt_engine_clear(struct halo_rt *rt);
 /* The test hooks and --inject kill / stall at the first step of `block` (n_blocks + 1: the end). */
 void rt_engine_hooks(struct halo_rt *rt, int block);
+/* rt_engine_state.c: frees everything the frame in slot q holds on this rank (shared with rt_engine.c). */
+void rt_engine_slot_free_data(struct halo_rt *rt, int q);
 
 /* ---- the virtual clock's token (rt_token.c) ---------------------------------------------------- */
 
