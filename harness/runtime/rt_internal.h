@@ -16,6 +16,7 @@
  *                  identity and Open MPI's transport settings
  *   rt_engine.c    struct rt_engine: the frames in a rank's slots — admission, every rank's steps
  *                  oldest frame first, gathers, results, in one loop
+ *   rt_engine_state.c  the engine's test hooks, its slots' allocation and freeing, their emptying
  *   rt_stream.c    the start and end of a stream (one inference is a stream of one frame), the
  *                  arrivals, the timeouts; the end of the job
  *   rt_token.c     struct rt_token: the virtual clock's turn-taking (a token in the global order)
@@ -438,7 +439,7 @@ enum halo_status rt_adapt_add_epoch(struct halo_rt *rt, struct halo_plan *p);
 /* rt_adapt.c, for the recovery: the source sends adopted plan p to every live rank. */
 enum halo_status rt_adapt_broadcast_plan(struct halo_rt *rt, const struct halo_plan *p);
 
-/* rt_engine.c, a recovery: every slot's frame abandoned on this rank. */
+/* rt_engine_state.c, a recovery: every slot's frame abandoned on this rank. */
 void rt_engine_abandon(struct halo_rt *rt);
 /* rt_engine.c: the other ranks re-post their admission receive (a recovery). */
 enum halo_status rt_engine_repost_admit(struct halo_rt *rt);
@@ -575,7 +576,7 @@ void rt_host_identify(struct rt_host_id *id, const char *plan_host);
  * UCX by name. */
 bool rt_transport_may_shm(const char *btl, const char *pml);
 
-/* ---- the stream engine (rt_engine.c) ------------------------------------------------------------ */
+/* ---- the stream engine (rt_engine.c, rt_engine_state.c) ----------------------------------------- */
 
 /* Reads the test hooks (HALO_TEST_* variables) and --inject kill / stall from the job's faults. */
 void rt_engine_init_hooks(struct halo_rt *rt);
@@ -591,6 +592,8 @@ enum halo_status rt_engine_run(struct halo_rt *rt);
 void rt_engine_clear(struct halo_rt *rt);
 /* The test hooks and --inject kill / stall at the first step of `block` (n_blocks + 1: the end). */
 void rt_engine_hooks(struct halo_rt *rt, int block);
+/* rt_engine_state.c: frees everything the frame in slot q holds on this rank (shared with rt_engine.c). */
+void rt_engine_slot_free_data(struct halo_rt *rt, int q);
 
 /* ---- the virtual clock's token (rt_token.c) ---------------------------------------------------- */
 
