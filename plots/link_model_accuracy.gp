@@ -2,7 +2,9 @@
 # the wall clock): measured latency vs each link model's latency, every method's plan. Left: the
 # plan's prediction (the model with the profile's compute); right: the model replayed with the
 # compute durations and message sizes measured in each inference (the links' own share of the
-# error). Blue circles: fifo; red triangles: fair share. Points: median of the timed inferences.
+# error). Blue circles: fifo; red triangles: fair share; green squares: tcp (one in-order stream per
+# pair). Points: median of the timed inferences. The title also gives fifo's median over the
+# transfer-bound plans (compute summed over the devices < half the predicted latency).
 # Data: results/link_model_accuracy.csv (experiments/specs/link_model_accuracy.sh).
 load 'plots/style.gp'
 set datafile columnheaders
@@ -16,8 +18,14 @@ if (measured) {
     f_plan = STATS_median
     stats csv using (strcol('link_model') eq 'fair' ? abs(column('err_pct')) : NaN) nooutput
     s_plan = STATS_median
+    stats csv using (strcol('link_model') eq 'tcp' ? abs(column('err_pct')) : NaN) nooutput
+    t_plan = STATS_median
+    stats csv using (strcol('link_model') eq 'fifo' && column('pred_compute_ms') < 0.5 * column('pred_latency_ms') ? abs(column('err_pct')) : NaN) nooutput
+    f_tb = STATS_median
     stats csv using (strcol('link_model') eq 'fifo' ? abs(column('replay_err_pct')) : NaN) nooutput
     f_rep = STATS_median
+    stats csv using (strcol('link_model') eq 'tcp' ? abs(column('replay_err_pct')) : NaN) nooutput
+    t_rep = STATS_median
     stats csv using (strcol('link_model') eq 'fair' ? abs(column('replay_err_pct')) : NaN) nooutput
     s_rep = STATS_median
     stats csv using (abs(column('compute_err_pct'))) nooutput
@@ -43,7 +51,7 @@ h_lo = STATS_min
 h_hi = STATS_max
 
 if (measured) {
-    set multiplot title sprintf("Link models vs TCP over tbf-shaped links: %d..%d hosts, %g..%g Mbit/s, every method\n{/*0.75 median |measured / model - 1|: fifo %.1f %% (plan), %.1f %% (replay); fair %.1f %% (plan), %.1f %% (replay); compute vs profile %.1f %%}\n{/*0.75 %d timed inference(s) per plan, 1 thread per rank, %s, host load %.1f..%.1f}", h_lo, h_hi, bw_lo, bw_hi, f_plan, f_rep, s_plan, s_rep, c_med, reps, host_cpu, load_lo, load_hi) font ',10'
+    set multiplot title sprintf("Link models vs TCP over tbf-shaped links: %d..%d hosts, %g..%g Mbit/s, every method\n{/*0.75 median |measured / model - 1|: fifo %.1f %% (plan; transfer-bound plans %.1f %%), %.1f %% (replay); fair %.1f %%, %.1f %%; tcp %.1f %%, %.1f %%}\n{/*0.75 compute vs profile %.1f %%; %d timed inference(s) per plan, 1 thread per rank, %s, host load %.1f..%.1f}", h_lo, h_hi, bw_lo, bw_hi, f_plan, f_tb, f_rep, s_plan, s_rep, t_plan, t_rep, c_med, reps, host_cpu, load_lo, load_hi) font ',10'
 } else {
     set multiplot title sprintf("Link models (NOT MEASURED: the testbed needs root, namespaces, tc tbf)\n{/*0.75 the plans' predictions only: %d..%d hosts, %g..%g Mbit/s}", h_lo, h_hi, bw_lo, bw_hi) font ',10'
 }
@@ -74,7 +82,8 @@ do for [panel=1:2] {
         unset label 2
         plot @band, \
             csv using (sel('fifo', col)):(column('latency_ms')) with points pt 6 ps 0.6 lc rgb '#1f77b4' notitle, \
-            csv using (sel('fair', col)):(column('latency_ms')) with points pt 8 ps 0.6 lc rgb '#d62728' notitle
+            csv using (sel('fair', col)):(column('latency_ms')) with points pt 8 ps 0.6 lc rgb '#d62728' notitle, \
+            csv using (sel('tcp', col)):(column('latency_ms')) with points pt 4 ps 0.5 lc rgb '#2ca02c' notitle
     } else {
         set label 2 'not measured' at graph 0.5, graph 0.85 center font ',8'
         plot @band
@@ -98,5 +107,6 @@ set yrange [0:1]
 set key center center horizontal Left reverse width 2 samplen 2 noopaque nobox font ',7'
 plot NaN with points pt 6 ps 0.8 lc rgb '#1f77b4' title 'fifo (one message at a time per link)', \
      NaN with points pt 8 ps 0.8 lc rgb '#d62728' title 'fair share (TCP-like)', \
+     NaN with points pt 4 ps 0.8 lc rgb '#2ca02c' title 'tcp (in order per pair)', \
      NaN with filledcurves fc rgb '#e6e6e6' fs solid 1.0 noborder title 'y = x {/Symbol \261}10 %'
 unset multiplot

@@ -208,9 +208,9 @@ fi
 expect 0 "links by the fair model" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn --link-model fair
 expect 0 "links by the fifo model" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn
 expect 0 "fair   TCP-like" plan --help
-expect 2 "--link-model: 'tcp': expected fifo|fair" plan resnet18 --cluster "$tmp/c.json" --link-model tcp
-expect 2 "--link-model: 'tcp': expected fifo|fair" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 5 --link-model tcp
-expect 2 "--link-model: 'tcp': expected fifo|fair" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 5 --fps 5 --link-model tcp
+expect 2 "--link-model: 'bogus': expected fifo|fair|tcp" plan resnet18 --cluster "$tmp/c.json" --link-model bogus
+expect 2 "--link-model: 'bogus': expected fifo|fair|tcp" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 5 --link-model bogus
+expect 2 "--link-model: 'bogus': expected fifo|fair|tcp" sim resnet18 --cluster "$tmp/c.json" --deadline-ms 5 --fps 5 --link-model bogus
 expect_csv "method,latency_ms,link_model,rates" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --link-model fair --format csv
 expect_json "link_model rates" plan resnet18 --cluster "$tmp/c.json" --input 96x96 --method all --deviation 0 --link-model fair --format json
 expect_csv "method,p50_ms,link_model,rates" sim resnet18 --cluster "$tmp/c.json" --input 96x96 --method modnn --deadline-ms 50 --draws 20 --link-model fair --format csv
@@ -249,7 +249,7 @@ fi
 expect 0 "rates nominal, taken as goodput x 1448/1514" plan resnet18 --cluster "$tmp/nominal.json" --input 96x96 --method modnn
 # halo run: the virtual clock and the prediction follow the plan's model, or --link-model's
 if "$HALO" run --help >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then
-    expect 2 "--link-model: 'tcp': expected fifo|fair" run "$tmp/fair.json" --link-model tcp
+    expect 2 "--link-model: 'bogus': expected fifo|fair|tcp" run "$tmp/fair.json" --link-model bogus
     "$HALO" plan resnet18 --cluster "$tmp/c.json" --input 64x64 --method modnn --link-model fair -o "$tmp/rf.json" >/dev/null
     checks=$((checks + 1))
     if ! HALO_TEST_VCLOCK_PLAN_MS=1 "$HALO" run "$tmp/rf.json" --backend ref --warmup 0 --format json >"$tmp/rf.out" 2>"$tmp/err" ||

@@ -115,8 +115,12 @@ tb "$tmp/base" run -- "$tmp/dpfp.json" "$tmp/modnn.json" $RUN --verify --warmup 
 expect "two plans over three namespace hosts" 0 "transport TCP between every pair of ranks" "$tmp/base"
 check "3 hosts named in the header" grep -q "^hosts .*3 network namespaces: cam=cam es1=es1 es2=es2" "$tmp/base"
 check "both plans verify OK" test "$(grep -c '^summary.*verify OK$' "$tmp/base")" -eq 2
-check "each inference's link models (fifo and fair, with the measured compute)" \
-    test "$(grep -c '^  link models: fifo predicted .* ms with the measured compute .*; fair predicted' "$tmp/base")" -eq 6
+check "each inference's link models (fifo, fair and tcp, with the measured compute)" \
+    test "$(grep -c '^  link models: fifo predicted .* ms with the measured compute .*; fair predicted .*; tcp predicted' "$tmp/base")" -eq 6
+# MoDNN gathers each ES's half of layer1's 64x32x32 floats (131072 bytes) at the source: to send
+# them eagerly with their headers, the launcher's limit is the next power of two
+eager=$(sed -n 's/^transport .*eager limit \([0-9]*\) bytes.*/\1/p' "$tmp/base")
+check "the launcher's TCP eager limit (${eager:-none} bytes) holds the largest message" test "${eager:-0}" -eq 262144
 ratio=$(awk '/^veths .*moved x 1514\/1448/ {sub(/.*= /, ""); print}' "$tmp/base")
 echo "bytes: $(grep '^veths    uplinks' "$tmp/base")"
 check "uplinks / (moved x 1514/1448) = ${ratio:-none} in [0.97, 1.10]" \

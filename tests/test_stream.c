@@ -667,7 +667,7 @@ static void test_link_fair(void)
     const struct halo_link_model *fair = halo_link_model_find("fair"), *fifo = halo_link_model_find("fifo");
     CHECK(fair == &halo_link_fair && fifo == &halo_link_fifo);
     CHECK(halo_link_model_default() == &halo_link_fifo); /* until measured otherwise */
-    CHECK(!strcmp(halo_link_model_names(), "fifo|fair"));
+    CHECK(!strcmp(halo_link_model_names(), "fifo|fair|tcp"));
 
     /* alone: latency + bytes / bandwidth, bit for bit as FIFO */
     struct halo_link_xfer a[2] = {msg(0, 2, 1000, 3, 2, 100, 100, 100)}, b[2];
@@ -764,9 +764,63 @@ static void test_link_fair(void)
     CHECK_NEAR(down, 10, 1e-12);
 }
 
-/* Many random messages, all ready at 0 without latency: every one arrives, none sooner than
- * bytes / its own bandwidth, and no link carries more than its capacity (the last arrival into,
- * or out of, a device comes no sooner than the sum of its bytes / the link's capacity). */
+/* MPI over TCP: one in-order stream per pair; the pairs' streams share links as under fair share. */
+static void test_link_tcp(void)
+{
+    const struct halo_link_model *tcp = halo_link_model_find("tcp");
+    CHECK(tcp == &halo_link_tcp);
+
+    /* alone: latency + bytes / bandwidth */
+    struct halo_link_xfer a[3];
+    a[0] = msg(0, 1, 2000, 3, 2, 100, 100, 100);
+    a[1] = msg(1, 2, 100, 50, 0.5, 40, 50, 40);
+    CHECK_EQ(drive(tcp, 3, a, 2), 2);
+    CHECK_NEAR(a[0].end_ms, 3 + 2 + 20.0, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 50 + 0.5 + 2.5, 1e-9);
+
+    /* a small message behind a large one on the same pair waits for all of it (fair share: it
+     * would share the pair and arrive at 1.2) */
+    a[0] = msg(0, 1, 4000, 0, 0, 100, 100, 100);
+    a[1] = msg(0, 1, 10, 1, 0, 100, 100, 100);
+    CHECK_EQ(drive(tcp, 2, a, 2), 2);
+    CHECK_NEAR(a[0].end_ms, 40, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 40.1, 1e-9);
+
+    /* in the order they left their latency: b (no latency) first, a after it */
+    a[0] = msg(0, 1, 1000, 0, 2, 100, 100, 100);
+    a[1] = msg(0, 1, 1000, 1, 0, 100, 100, 100);
+    CHECK_EQ(drive(tcp, 2, a, 2), 2);
+    CHECK_NEAR(a[1].end_ms, 11, 1e-9);
+    CHECK_NEAR(a[0].end_ms, 21, 1e-9);
+
+    /* small ones on a pair go one after the other, in order (fair: together at 2) */
+    a[0] = msg(0, 1, 100, 0, 0, 100, 100, 100);
+    a[1] = msg(0, 1, 100, 0, 0, 100, 100, 100);
+    CHECK_EQ(drive(tcp, 2, a, 2), 2);
+    CHECK_NEAR(a[0].end_ms, 1, 1e-9);
+    CHECK_NEAR(a[1].end_ms, 2, 1e-9);
+
+    /* different pairs share a downlink as under fair share: both at half rate */
+    a[0] = msg(0, 2, 1000, 0, 0, 100, 100, 100);
+    a[1] = msg(1, 2, 1000, 0, 0, 100, 100, 100);
+    a[2] = msg(1, 0, 300, 0, 0, 100, 100, 100); /* 1's uplink: shared with its message to 2 */
+    CHECK_EQ(drive(tcp, 3, a, 3), 3);
+    CHECK_NEAR(a[2].end_ms, 6, 1e-9);  /* 1's uplink split 50/50 until its 300 kbit are sent */
+    CHECK_NEAR(a[0].end_ms, 20, 1e-9); /* 2's downlink: 50 each all along (1 -> 2 is held at 50) */
+    CHECK_NEAR(a[1].end_ms, 20, 1e-9);
+
+    /* the period bound's holds are fair share's */
+    struct halo_link_xfer h = msg(0, 1, 1000, 0, 2, 50, 200, 100);
+    double up, down;
+    tcp->hold(&h, &up, &down);
+    CHECK_NEAR(up, 5, 1e-12);
+    CHECK_NEAR(down, 10, 1e-12);
+}
+
+/* Many random messages, all ready at 0 without latency, under fair share and tcp: every one
+ * arrives, none sooner than bytes / its own bandwidth, and no link carries more than its capacity
+ * (the last arrival into, or out of, a device comes no sooner than the sum of its bytes / the
+ * link's capacity). */
 static void test_link_fair_random(void)
 {
     enum { N = 40, D = 5 };
@@ -788,7 +842,7 @@ static void test_link_fair_random(void)
             double kbit = 1 + (double)((seed >> 20) % 2000);
             x[i] = msg(a, b, kbit, 0, 0, bw, capu[a], capd[b]);
         }
-        CHECK_EQ(drive(&halo_link_fair, D, x, N), N);
+        CHECK_EQ(drive(round % 2 ? &halo_link_tcp : &halo_link_fair, D, x, N), N);
         for (int i = 0; i < N; i++) CHECK(x[i].end_ms >= (double)x[i].bytes * 8e-3 / x[i].bw_mbps - 1e-9);
         for (int k = 0; k < D; k++)
             for (int side = 0; side < 2; side++) {
@@ -873,6 +927,7 @@ int main(int argc, char **argv)
     RUN(test_period_bound);
     RUN(test_zoo_pipeline);
     RUN(test_link_fair);
+    RUN(test_link_tcp);
     RUN(test_link_fair_random);
     RUN(test_fair_pipeline);
     RUN(test_fair_planners);

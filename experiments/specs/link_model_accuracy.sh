@@ -1,12 +1,16 @@
 # Link models against real shaped links: every method's plan runs with `halo run --clock wall
 # --link real` across hosts made of network namespaces on this machine (tools/netns_cluster.sh: a
 # veth per host on a bridge, tc tbf on each host's uplink and downlink at the cluster's rate, TCP
-# between the ranks, one rank per host), and its measured latency stands beside what each link
-# model says: fifo (one message at a time per uplink and downlink) and fair (concurrent transfers
-# share a link max-min fairly, as TCP flows do). Two figures per model: the plan's prediction (the
-# model with the profile's compute_ms: what the planner relies on) and the replay (the model with
-# the compute durations and message sizes measured in that inference: the links' own share of
-# the error, free of compute that the shared host ran slower or faster than its profile said).
+# between the ranks, one rank per host, every message sent eagerly as halo's launcher sets Open MPI
+# up to), and its measured latency stands beside what each link model of halo's table says: fifo
+# (one message at a time per uplink and downlink), fair (concurrent transfers share a link max-min
+# fairly, as TCP flows do) and tcp (one in-order stream per pair, the pairs' streams fair-shared).
+# Three figures per model: the plan's prediction (the model with the profile's compute_ms: what
+# the planner relies on), the same over the transfer-bound plans only (the plan's compute summed
+# over its devices under half its predicted latency: what the link model decides), and the replay
+# (the model with the compute durations and message sizes measured in that inference: the links'
+# own share of the error, free of compute that the shared host ran slower than its profile said —
+# 2 cores for up to 4 ranks, and a computing rank slows when the other core is busy).
 # Transfer-bound plans: resnet18 and resnet50 at 128x128, one compute thread per rank
 # (--threads 1, so that ranks do not fight over the cores), every method of halo's registry
 # (`halo methods`; all ESs offered, --no-select), the ESs priced by a profile of this host measured
@@ -18,7 +22,7 @@
 # 1 timed inference. The testbed needs root, network namespaces and tc tbf; without them the rows
 # are the plans' predictions only (kind predicted, measured columns empty) and a note says so.
 # env: LM_MODELS, LM_HOSTS, LM_BANDWIDTHS (Mbit/s), LM_INPUT, LM_REPEAT, LM_METHODS.
-SPEC_TITLE="link models (fifo, fair share) vs real TCP over tbf-shaped links between namespace hosts (halo run, wall clock)"
+SPEC_TITLE="link models (fifo, fair share, tcp) vs real TCP over tbf-shaped links between namespace hosts (halo run, wall clock)"
 
 # lm_cluster FILE HOSTS MBPS PROFILE  writes a cluster: the source and HOSTS-1 ESs, one host each
 lm_cluster()

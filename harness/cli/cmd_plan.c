@@ -476,7 +476,7 @@ const struct halo_cli_cmd halo_cmd_plan = {
     .usage = "MODEL --cluster F [--method dpfp|NAME|all] [--input HxW] [--select | --no-select] [-o plan.json] "
              "[--format table|csv|json] [--deviation N] [--seed N] [--backend B] [--weights F] [--grid N] "
              "[--objective latency|throughput] [--fps F|max] [--deadline-ms D] [--frames N] [--inflight K] "
-             "[--arrivals periodic|poisson] [--link-model fifo|fair]",
+             "[--arrivals periodic|poisson] [--link-model fifo|fair|tcp]",
     .summary = "plan a model on a cluster (DPFP or a baseline), write the plan, print the predicted timeline",
     .help_details = help_details,
     .opts = (const struct halo_cli_opt[]){

@@ -365,7 +365,8 @@ static int launch(const struct halo_cli_cmd *cmd, int argc, char **argv, const s
 {
     int n_dev = 0, code = HALO_EXIT_FAIL;
     char **hosts = NULL;
-    enum halo_status st = halo_rt_precheck(&ra->o, &n_dev, &hosts);
+    int64_t max_msg = 0;
+    enum halo_status st = halo_rt_precheck(&ra->o, &n_dev, &hosts, &max_msg);
     bool several = false; /* the hostfile names several hosts: TCP between them, as for the plan's */
     if (st == HALO_OK && ra->hostfile)
         st = halo_rt_check_hostfile(ra->hostfile, (const char *const *)hosts, n_dev, &several);
@@ -381,7 +382,7 @@ static int launch(const struct halo_cli_cmd *cmd, int argc, char **argv, const s
             else if (strncmp(argv[i], "--hostfile=", 11)) av[k++] = argv[i];
         }
         struct halo_launch l = {n_dev, ra->hostfile, (const char *const *)hosts, ra->o.transport == HALO_TRANSPORT_TCP,
-                                several};
+                                several, max_msg};
         st = halo_rt_relaunch(&l, k, av, &code);
     }
     free(av);
@@ -438,7 +439,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
 const struct halo_cli_cmd halo_cmd_run = {
     .name = "run",
     .usage = "PLAN.json [PLAN.json ...] [--backend cpu|ref|cuda] [--weights F | --weights-seed N] [--image F | --seed N] "
-             "[--clock virtual|wall] [--link emulated|real] [--link-model fifo|fair] [--verify] [--repeat K] [--warmup N] [--csv F] "
+             "[--clock virtual|wall] [--link emulated|real] [--link-model fifo|fair|tcp] [--verify] [--repeat K] [--warmup N] [--csv F] "
              "[--timeout-ms T] [--rates F] [--trace F] [--threads N] [--format table|csv|json] "
              "[--frames N [--fps F|max] [--arrivals periodic|poisson] [--inflight K] [--images DIR] [--deadline-ms D] "
              "[--rotate] [--link-trace CSV] [--adapt off|on --cluster F [--adapt-* ...]]] [--hostfile F] [--transport auto|tcp] [--allow-shared-memory]",

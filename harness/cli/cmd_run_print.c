@@ -85,9 +85,14 @@ static void print_hosts(const struct halo_rt *rt)
     shm_ranks(h, list, sizeof list);
     bool btl_shm = false;
     for (int r = 0; r < h->n_ranks; r++) btl_shm |= h->rank[r].btl_shm;
+    /* Open MPI's TCP eager limit as mpirun gave it to the ranks (halo's launcher sets it) */
+    const char *eager = getenv("OMPI_MCA_btl_tcp_eager_limit");
+    char eg[160];
+    if (eager && *eager) snprintf(eg, sizeof eg, "; eager limit %s bytes", eager);
+    else snprintf(eg, sizeof eg, "; eager limit Open MPI's (64 KiB: larger messages wait for their receiver to poll)");
     if (h->n_shm == 0 && !btl_shm)
-        printf("transport %s between every pair of ranks (Open MPI btl %s)\n",
-               strstr(h->rank[0].btl, "tcp") ? "TCP" : "the network", h->rank[0].btl);
+        printf("transport %s between every pair of ranks (Open MPI btl %s%s)\n",
+               strstr(h->rank[0].btl, "tcp") ? "TCP" : "the network", h->rank[0].btl, strstr(h->rank[0].btl, "tcp") ? eg : "");
     else if (h->n_shm == 0)
         printf("transport %s between every pair of ranks: Open MPI's btl '%s' allows shared memory, but it places "
                "no two ranks on one node\n", strstr(h->rank[0].btl, "tcp") || !*h->rank[0].btl ? "TCP" : "the network",

@@ -507,7 +507,7 @@ const struct halo_cli_cmd halo_cmd_sim = {
              "[--arrivals periodic|poisson] [--objective latency|throughput] [--method M[,M...]] [--input HxW] [--seed S] "
              "[--csv F] [--format table|csv|json] "
              "| MODEL --cluster F --adapt --fps F [--deadline-ms D] [--link-trace CSV] [--straggler ES:X@T0-T1,...] "
-             "[--frames N] [--method M] [--adapt-* ...] [--csv F] [--format table|csv] (each: [--link-model fifo|fair])",
+             "[--frames N] [--method M] [--adapt-* ...] [--csv F] [--format table|csv] (each: [--link-model fifo|fair|tcp])",
     .summary = "Monte Carlo of latency under fading channels and varying image sizes: P(latency > deadline)",
     .details = "Every draw samples an input size (uniform over --sizes) and the links' rates from the\n"
                "cluster's channel model, then re-runs the plan's predicted timeline with those rates:\n"

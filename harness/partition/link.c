@@ -7,6 +7,7 @@
 static const struct halo_link_model *const models[] = {
     &halo_link_fifo,
     &halo_link_fair,
+    &halo_link_tcp,
 };
 
 #define N_MODELS ((int)(sizeof models / sizeof models[0]))

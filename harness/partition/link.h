@@ -60,6 +60,12 @@ extern const struct halo_link_model halo_link_fifo;
  * flow, rates recomputed at every start and arrival; the latency takes no capacity
  * (link_fair.c). */
 extern const struct halo_link_model halo_link_fair;
+/* MPI over TCP (link_fair.c): as fair share, but every pair of devices is one in-order byte stream
+ * (MPI's TCP connection between two ranks), so a message's bytes wait for those sent before them
+ * to the same receiver; the pairs' streams share the links. It assumes every message is sent
+ * eagerly, as halo's launcher sets Open MPI up to do (a message above the eager limit would wait
+ * for its receiver to poll before its bytes flow, which no link model knows). */
+extern const struct halo_link_model halo_link_tcp;
 
 /* The link model called `name`, or NULL when there is none. */
 const struct halo_link_model *halo_link_model_find(const char *name);
@@ -67,7 +73,7 @@ const struct halo_link_model *halo_link_model_find(const char *name);
 const struct halo_link_model *halo_link_model_default(void);
 /* The i-th model of the table (NULL past the end), for listings. */
 const struct halo_link_model *halo_link_model_at(int i);
-/* The models' names as "fifo|fair", for usage lines and errors. */
+/* The models' names as "fifo|fair|tcp", for usage lines and errors. */
 const char *halo_link_model_names(void);
 
 #endif

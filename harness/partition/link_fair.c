@@ -1,4 +1,5 @@
-/* link_fair: the fair-share link model, TCP's behaviour in the large. A message first waits its
+/* link_fair: the fair-share link model, TCP's behaviour in the large, and its variant tcp (one
+ * in-order stream per pair of devices; link.h), which differs only in which messages flow. A message first waits its
  * latency (propagation and the transport's handshake: MPI's rendezvous costs a round trip before
  * a large message's bytes flow; none of it takes a link's capacity), then its bytes flow as a
  * fluid. The messages whose bytes flow at one time share every link max-min fairly (progressive
@@ -18,15 +19,17 @@
 #include <stdint.h>
 #include <string.h>
 
-/* A message whose bytes flow. */
+/* A message past its latency: its bytes flow (fair; tcp: when it heads its pair's stream). */
 struct flow {
     struct halo_link_xfer *x;
     double left;     /* kbit still to send at the fluid's time (bytes * 8e-3: kbit / Mbps = ms) */
     double rate;     /* Mbps now */
     double end;      /* when it ends at this rate */
     long seq;        /* submission order */
+    long q;          /* tcp: its place in its pair's stream */
     int res[3];      /* its uplink, downlink and pair (indices into the resources) */
     int frozen;      /* progressive filling: its rate is settled */
+    int active;      /* its bytes flow (fair: always; tcp: it heads its pair's stream) */
 };
 
 /* A message in its latency, by (join time, submission order). */
@@ -39,6 +42,9 @@ struct waiting {
 /* Resources: uplinks [0, n), downlinks [n, 2n), pairs [2n, 2n + n * n). */
 struct fair {
     int n_dev, n_res, cap;
+    int streams;               /* tcp: one in-order stream per pair */
+    long next_q;               /* tcp: the next message's place in its pair's stream */
+    int *pair_head;            /* tcp, per resource (pairs only): scratch of activate() */
     double now;                /* the fluid's time: every flow's `left` is as of then */
     double next;               /* the next event (cached) */
     double *res_cap;           /* per resource: capacity (Mbps) as the latest message on it saw it */
@@ -64,7 +70,7 @@ struct fair {
 static size_t fair_state_size(int n_dev, int max_xfers)
 {
     size_t n_res = 2 * (size_t)n_dev + (size_t)n_dev * n_dev;
-    return sizeof(struct fair) + n_res * (3 * sizeof(double) + 2 * sizeof(int)) +
+    return sizeof(struct fair) + n_res * (3 * sizeof(double) + 3 * sizeof(int)) +
            (size_t)max_xfers * (sizeof(struct flow) + sizeof(struct waiting) + sizeof(struct halo_link_xfer *) +
                                 sizeof(long)) +
            4 * sizeof(double); /* alignment slack */
@@ -72,7 +78,7 @@ static size_t fair_state_size(int n_dev, int max_xfers)
 
 static void *align_up(void *p, size_t a) { return (void *)(((uintptr_t)p + a - 1) / a * a); }
 
-static void fair_reset(void *state, int n_dev, int max_xfers)
+static void reset(void *state, int n_dev, int max_xfers, int streams)
 {
     struct fair *s = state;
     char *p = (char *)state + sizeof *s;
@@ -82,7 +88,8 @@ static void fair_reset(void *state, int n_dev, int max_xfers)
     s->now = 0;
     s->next = INFINITY;
     s->n_flow = s->n_wait = s->n_done = s->done_at = 0;
-    s->next_seq = 0;
+    s->next_seq = s->next_q = 0;
+    s->streams = streams;
     p = align_up(p, sizeof(double));
     s->res_cap = (double *)p;
     s->res_used = s->res_cap + s->n_res;
@@ -94,11 +101,15 @@ static void fair_reset(void *state, int n_dev, int max_xfers)
     s->done_seq = (long *)(s->done + max_xfers);
     s->res_n = (int *)(s->done_seq + max_xfers);
     s->res_list = s->res_n + s->n_res;
+    s->pair_head = s->res_list + s->n_res;
     for (int r = 0; r < s->n_res; r++) {
         s->res_cap[r] = INFINITY;
         s->res_n[r] = 0;
     }
 }
+
+static void fair_reset(void *state, int n_dev, int max_xfers) { reset(state, n_dev, max_xfers, 0); }
+static void tcp_reset(void *state, int n_dev, int max_xfers) { reset(state, n_dev, max_xfers, 1); }
 
 /* ---- the latency heap ---------------------------------------------------------------------- */
 
@@ -142,9 +153,16 @@ static struct waiting wait_pop(struct fair *s)
 static void share(struct fair *s)
 {
     s->n_list = 0;
+    int left = 0;
     for (int i = 0; i < s->n_flow; i++) {
         struct flow *f = &s->flow[i];
+        if (!f->active) {
+            f->frozen = 2;
+            f->rate = 0;
+            continue;
+        }
         f->frozen = 0;
+        left++;
         for (int k = 0; k < 3; k++) {
             int r = f->res[k];
             if (s->res_n[r]++ == 0) {
@@ -153,7 +171,6 @@ static void share(struct fair *s)
             }
         }
     }
-    int left = s->n_flow;
     while (left > 0) {
         /* the lowest level at which a resource still shared by unsettled flows fills */
         double level = INFINITY;
@@ -217,8 +234,24 @@ static void start_flow(struct fair *s, struct halo_link_xfer *x, long seq)
 {
     int n = s->n_dev;
     struct flow *f = &s->flow[s->n_flow++];
-    *f = (struct flow){.x = x, .left = (double)x->bytes * 8e-3, .seq = seq,
-                       .res = {x->from, n + x->to, 2 * n + x->from * n + x->to}};
+    *f = (struct flow){.x = x, .left = (double)x->bytes * 8e-3, .seq = seq, .q = s->next_q++,
+                       .res = {x->from, n + x->to, 2 * n + x->from * n + x->to}, .active = !s->streams};
+}
+
+/* tcp: every pair's stream with no message flowing starts its first queued one. */
+static void activate(struct fair *s)
+{
+    if (!s->streams) return;
+    for (int i = 0; i < s->n_flow; i++) s->pair_head[s->flow[i].res[2]] = -1;
+    for (int i = 0; i < s->n_flow; i++)
+        if (s->flow[i].active) s->pair_head[s->flow[i].res[2]] = -2;
+    for (int i = 0; i < s->n_flow; i++) {
+        const struct flow *f = &s->flow[i];
+        int *h = &s->pair_head[f->res[2]];
+        if (!f->active && *h != -2 && (*h == -1 || s->flow[*h].q > f->q)) *h = i;
+    }
+    for (int i = 0; i < s->n_flow; i++)
+        if (s->pair_head[s->flow[i].res[2]] == i) s->flow[i].active = 1;
 }
 
 static void fair_submit(void *state, struct halo_link_xfer *x)
@@ -237,6 +270,7 @@ static void fair_submit(void *state, struct halo_link_xfer *x)
     } else {
         advance(s, x->ready_ms);
         start_flow(s, x, seq);
+        activate(s);
         share(s);
     }
     update_next(s);
@@ -264,22 +298,25 @@ static struct halo_link_xfer *fair_pop(void *state)
         double t = s->next;
         s->n_done = s->done_at = 0;
         bool changed = false;
-        /* flows that end now (within rounding) arrive; the others move on to t */
+        advance(s, t);
+        /* flows that end now (within rounding) arrive; the others moved on */
         for (int i = 0; i < s->n_flow; i++) {
             struct flow *f = &s->flow[i];
             if (f->end > t + FAIR_EPS_MS) continue;
+            changed = true;
             f->x->end_ms = t;
             arrived(s, f->x, f->seq);
             s->flow[i--] = s->flow[--s->n_flow];
-            changed = true;
         }
-        advance(s, t);
         while (s->n_wait && s->wait[0].join <= t + FAIR_EPS_MS) {
             struct waiting w = wait_pop(s);
             start_flow(s, w.x, w.seq);
             changed = true;
         }
-        if (changed) share(s);
+        if (changed) {
+            activate(s);
+            share(s);
+        }
     }
     struct halo_link_xfer *x = s->done_at < s->n_done ? s->done[s->done_at++] : NULL;
     update_next(s);
@@ -301,6 +338,19 @@ const struct halo_link_model halo_link_fair = {
             "and the pair's path max-min fairly with the others in flight; latency + bytes/bandwidth alone",
     .state_size = fair_state_size,
     .reset = fair_reset,
+    .submit = fair_submit,
+    .next_end = fair_next_end,
+    .pop = fair_pop,
+    .hold = fair_hold,
+};
+
+const struct halo_link_model halo_link_tcp = {
+    .name = "tcp",
+    .help = "MPI over TCP: one in-order stream per pair of devices (a message's bytes wait for those sent "
+            "before them to the same receiver); the pairs' streams share uplinks and downlinks max-min fairly; "
+            "latency + bytes/bandwidth alone",
+    .state_size = fair_state_size,
+    .reset = tcp_reset,
     .submit = fair_submit,
     .next_end = fair_next_end,
     .pop = fair_pop,

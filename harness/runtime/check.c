@@ -197,13 +197,14 @@ enum halo_status halo_rt_check_hostfile(const char *path, const char *const *hos
     return st;
 }
 
-enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev, char ***hosts_out)
+enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev, char ***hosts_out, int64_t *max_msg_bytes)
 {
     struct halo_graph *g = NULL;
     enum halo_status st = HALO_OK;
     int n_blocks = 0;
     *n_dev = 0;
     *hosts_out = NULL;
+    *max_msg_bytes = 0;
     struct halo_plan **plans = halo_calloc((size_t)o->n_plans, sizeof *plans);
     if (!plans) return HALO_ERR_NOMEM;
     for (int i = 0; i < o->n_plans && st == HALO_OK; i++) {
@@ -211,6 +212,8 @@ enum halo_status halo_rt_precheck(const struct halo_run_opts *o, int *n_dev, cha
         st = halo_rt_load_plan(o, o->plan_paths[i], &plans[i], &g);
         for (int v = 0; st == HALO_OK && v < halo_plan_n_variants(plans[i]); v++) {
             st = halo_sched_build(halo_plan_variant(plans[i], v), g, &s);
+            for (int m = 0; st == HALO_OK && m < s.n_msg; m++)
+                if (s.msg[m].from != s.msg[m].to && s.msg[m].bytes > *max_msg_bytes) *max_msg_bytes = s.msg[m].bytes;
             halo_sched_free(&s);
         }
         if (st == HALO_OK && plans[i]->n_dev > *n_dev) *n_dev = plans[i]->n_dev;

@@ -27,6 +27,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+int64_t halo_rt_eager_bytes(int64_t max_msg_bytes)
+{
+    /* the message's wire header and Open MPI's own fit in the 4 KiB added */
+    int64_t need = max_msg_bytes + 4096, e = 65536;
+    while (e < need && e < HALO_RT_EAGER_MAX) e *= 2;
+    return e;
+}
+
 bool halo_rt_under_launcher(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK",
@@ -227,6 +235,13 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
         /* TCP when asked, or by default across hosts (the user's own btl setting stays) */
         if (l->tcp) setenv("OMPI_MCA_btl", "tcp,self", 1);
         else if (l->several || several_hosts(l->hosts, np)) setenv("OMPI_MCA_btl", "tcp,self", 0);
+        /* every message sent eagerly, so that its bytes flow while its receiver computes (the
+         * user's own settings stay) */
+        char eager[32];
+        snprintf(eager, sizeof eager, "%lld", (long long)halo_rt_eager_bytes(l->max_msg_bytes));
+        setenv("OMPI_MCA_btl_tcp_eager_limit", eager, 0);
+        setenv("OMPI_MCA_btl_tcp_rndv_eager_limit", eager, 0);
+        setenv("OMPI_MCA_btl_tcp_max_send_size", eager, 0);
         if (geteuid() == 0) {
             setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
             setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);

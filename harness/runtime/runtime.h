@@ -233,8 +233,9 @@ enum halo_status halo_rt_apply_rates(struct halo_plan *p, const struct halo_grap
 /* Everything about the input that can be checked before starting ranks; *n_dev: ranks needed
  * (the largest plan's devices); *hosts: when every rank's device names a host in the plans, those
  * hosts in rank order (n_dev strings, the caller frees them with halo_strlist_free), else NULL.
- * Two plans that put one rank on different hosts are an error. */
-enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev, char ***hosts);
+ * Two plans that put one rank on different hosts are an error. *max_msg_bytes: the largest message
+ * any plan sends between two devices (bytes as planned). */
+enum halo_status halo_rt_precheck(const struct halo_run_opts *opts, int *n_dev, char ***hosts, int64_t *max_msg_bytes);
 
 /* --rotate: the plans (files `paths`) can be the variants of one stream — none rotates already, and
  * all share the first one's devices and links. */
@@ -254,7 +255,18 @@ struct halo_launch {
     bool tcp;                 /* OMPI_MCA_btl=tcp,self */
     bool several;             /* the hostfile names several hosts: btl tcp,self unless the user set a
                                  btl (as when the plan's hosts are not all one) */
+    int64_t max_msg_bytes;    /* the plans' largest message: Open MPI's TCP eager limit is raised to
+                                 send it eagerly (halo_rt_eager_bytes), unless the user set one */
 };
+
+/* The TCP eager limit halo's launcher gives Open MPI for messages of up to max_msg_bytes: the
+ * smallest power of two that holds one with its headers, at least Open MPI's 64 KiB, at most
+ * HALO_RT_EAGER_MAX. Above the eager limit Open MPI sends a message by rendezvous: its bytes wait
+ * until the receiver's MPI library acknowledges it, which a rank that is computing does not do —
+ * measured on the namespace testbed, a HALP plan whose halos were sent so ran 128 ms where its
+ * eager run took 92 ms (85.8 ms predicted). */
+int64_t halo_rt_eager_bytes(int64_t max_msg_bytes);
+#define HALO_RT_EAGER_MAX (64 << 20)
 
 /* Checks a hostfile for halo's launcher: one line per rank, in rank order (Open MPI's sequential
  * mapper; '#' comments, blank lines and the words after a line's host such as slots=N are
