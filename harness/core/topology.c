@@ -183,6 +183,13 @@ enum halo_status halo_topology_bind_thread_pu(const struct halo_topology *t, int
     return bind_to(t, set, HWLOC_CPUBIND_THREAD);
 }
 
+enum halo_status halo_topology_unbind_thread(const struct halo_topology *t)
+{
+    hwloc_bitmap_t set = hwloc_bitmap_dup(t->procset);
+    if (!set) return halo_error(HALO_ERR_NOMEM, "hwloc: out of memory");
+    return bind_to(t, set, HWLOC_CPUBIND_THREAD);
+}
+
 static const char *cache_type(hwloc_obj_cache_type_t ty)
 {
     switch (ty) {
@@ -366,6 +373,10 @@ enum halo_status halo_topology_bind_thread(const struct halo_topology *t, int co
 int halo_topology_pu_os_index(const struct halo_topology *t, int pu)
 {
     return pu >= 0 && pu < t->n_proc ? t->proc_cpus[pu] : -1;
+}
+enum halo_status halo_topology_unbind_thread(const struct halo_topology *t)
+{
+    return bind_set(t, 0, t->n_proc, 0);
 }
 enum halo_status halo_topology_bind_thread_pu(const struct halo_topology *t, int pu)
 {

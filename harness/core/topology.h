@@ -41,6 +41,9 @@ enum halo_status halo_topology_bind_thread(const struct halo_topology *t, int co
  * the PUs in the OS's order, hardware threads of one core counted apart (sched_getaffinity's
  * view, where halo_topology_bind_thread counts cores). */
 enum halo_status halo_topology_bind_thread_pu(const struct halo_topology *t, int pu);
+/* Lets the calling thread run on every PU the process could use when its first topology was
+ * loaded (undoes a thread binding). */
+enum halo_status halo_topology_unbind_thread(const struct halo_topology *t);
 /* The OS's number of that PU (the CPU number of sched_getaffinity and /proc), or -1 when pu is out
  * of range. */
 int halo_topology_pu_os_index(const struct halo_topology *t, int pu);

@@ -554,15 +554,22 @@ struct halo_topology;
 
 /* A rank's share of its host's PUs: [first, first + n) in core/topology's numbering of the
  * process's PUs, and the topology that binds threads to them. */
-struct rt_cpu_share {
-    struct halo_topology *topo;
-    int first, n;
-};
-/* Wall clock on one host: this rank's share of the cores; returns share->n (0: none, share->topo
- * is NULL). The caller frees share->topo with halo_topology_free. */
-int rt_share_cores(const struct halo_rt *rt, struct rt_cpu_share *share);
-/* Binds the backend's `threads` threads round robin to the share's PUs. */
-void rt_pin_threads(const struct rt_cpu_share *share, int threads);
+/* Wall clock, every rank on one Open MPI node: this computing rank's default thread count, its
+ * share of the cores (0: not so placed, or it does not compute). */
+int rt_share_cores(const struct halo_rt *rt);
+/* The source, once the ranks' hosts are judged (kernels by boot id): where rank r's threads go on
+ * the wall clock. Ranks that share a kernel share its cores, whatever Open MPI's nodes (the
+ * namespace testbed runs one node per namespace on one kernel): *me is r's index among the
+ * computing ranks on its kernel (-1: it computes nothing), *n their count; *n = 0: r is alone on
+ * its kernel, or the clock is virtual (ranks compute one at a time): its threads stay as the
+ * backend bound them (thread t on core t). */
+void rt_kernel_share(const struct halo_rt *rt, int r, int32_t *me, int32_t *n);
+/* Binds the backend's threads as rt_kernel_share said: computing rank `me` of n, when they fit
+ * (n <= the PUs), to its own slice of the PUs, thread t on the slice's t-th PU round robin; a rank
+ * that computes nothing, or more computing ranks than PUs, lets every thread run anywhere (the
+ * kernel balances them; pinned round robin, two ranks on one core wait for each other while
+ * another core idles). n = 0: nothing changes. */
+void rt_apply_share(const struct halo_rt *rt, int me, int n);
 /* Virtual clock, before a timed step: wakes the backend's `threads` OpenMP workers, asleep since the
  * rank last computed (it waited for its turn), so that waking them is not timed as compute. */
 void rt_wake_threads(int threads);

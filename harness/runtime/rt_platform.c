@@ -21,46 +21,58 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Wall clock on one host: each computing rank gets its own share of the cores, so that ranks do
- * not all put their first thread on the same core; more computing ranks than cores share them
- * round robin. Ranks on several hosts (a real cluster) keep their cores. Returns the number of
- * PUs in the share (0: leave the threads as the backend binds them; share->topo is then NULL). */
-int rt_share_cores(const struct halo_rt *rt, struct rt_cpu_share *share)
+/* Whether rank d computes a step of any plan (or variant) of the job. */
+static bool rank_computes(const struct rt_job *j, int d)
 {
-    const struct rt_job *j = &rt->job;
-    *share = (struct rt_cpu_share){0};
-    const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-    if (j->opts.clock != HALO_CLOCK_WALL || !ls || atoi(ls) != rt->size) return 0;
-    int n = 0, me = -1;
-    for (int d = 0; d < rt->size; d++) {
-        bool computes = false;
-        for (int i = 0; i < j->n_plans && !computes; i++)
-            for (int v = 0; v < halo_plan_n_variants(j->plans[i]) && !computes; v++) {
-                const struct halo_plan *p = halo_plan_variant(j->plans[i], v);
-                computes = d < p->n_dev && p->tail.device == d;
-                for (int b = 0; b < p->n_blocks && !computes && d < p->n_dev; b++)
-                    for (int k = 0; k < p->block[b].n_parts && !computes; k++)
-                        computes = p->block[b].part[k].device == d;
-            }
-        if (computes && d == rt->rank) me = n;
-        n += computes;
-    }
-    if (me < 0 || halo_topology_load_cpus(&share->topo) != HALO_OK) return 0;
-    int c = halo_topology_pus(share->topo);
-    if (c <= 1) {
-        halo_topology_free(share->topo);
-        share->topo = NULL;
-        return 0;
-    }
-    share->first = n <= c ? me * c / n : me % c;
-    share->n = (n <= c ? (me + 1) * c / n : share->first + 1) - share->first;
-    return share->n;
+    for (int i = 0; i < j->n_plans; i++)
+        for (int v = 0; v < halo_plan_n_variants(j->plans[i]); v++) {
+            const struct halo_plan *p = halo_plan_variant(j->plans[i], v);
+            if (d >= p->n_dev) continue;
+            if (p->tail.device == d) return true;
+            for (int b = 0; b < p->n_blocks; b++)
+                for (int k = 0; k < p->block[b].n_parts; k++)
+                    if (p->block[b].part[k].device == d) return true;
+        }
+    return false;
 }
 
-/* Binds thread t of the backend's pool to the t-th PU of the share (OpenMP keeps its pool, so the
- * binding holds for every later parallel region of that size, as the cpu backend relies on). */
-void rt_pin_threads(const struct rt_cpu_share *share, int threads)
+/* Wall clock, every rank on one Open MPI node: a computing rank's thread count by default is its
+ * share of the cores (the cores / the computing ranks, at least 1); 0: not so placed. */
+int rt_share_cores(const struct halo_rt *rt)
 {
+    const struct rt_job *j = &rt->job;
+    const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (j->opts.clock != HALO_CLOCK_WALL || !ls || atoi(ls) != rt->size || !rank_computes(j, rt->rank)) return 0;
+    int n = 0;
+    for (int d = 0; d < rt->size; d++) n += rank_computes(j, d);
+    int c = halo_topology_process_cores();
+    return c <= 1 ? 0 : n <= c ? c / n : 1;
+}
+
+void rt_kernel_share(const struct halo_rt *rt, int r, int32_t *me, int32_t *n)
+{
+    const struct rt_job *j = &rt->job;
+    const struct halo_rt_place *pl = rt->hosts.place;
+    int on_kernel = 0;
+    *me = -1;
+    *n = 0;
+    for (int q = 0; q < rt->size; q++) on_kernel += pl[q].host == pl[r].host;
+    if (j->opts.clock != HALO_CLOCK_WALL || on_kernel < 2) return;
+    for (int q = 0; q < rt->size; q++) {
+        if (pl[q].host != pl[r].host || !rank_computes(j, q)) continue;
+        if (q == r) *me = *n;
+        ++*n;
+    }
+    if (*n == 0) *n = 1; /* nobody computes there: still let r's threads go anywhere */
+}
+
+void rt_apply_share(const struct halo_rt *rt, int me, int n)
+{
+    struct halo_topology *topo = NULL;
+    if (n <= 0 || !rt->job.be || halo_topology_load_cpus(&topo) != HALO_OK) return;
+    int c = halo_topology_pus(topo), threads = halo_backend_threads(rt->job.be);
+    bool free_run = me < 0 || n > c || c <= 1;
+    int first = free_run ? 0 : me * c / n, cnt = free_run ? c : (me + 1) * c / n - first;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
@@ -69,12 +81,13 @@ void rt_pin_threads(const struct rt_cpu_share *share, int threads)
 #ifdef _OPENMP
         t = omp_get_thread_num();
 #endif
-        int pu = share->first + t % share->n;
-        if (halo_topology_bind_thread_pu(share->topo, pu) != HALO_OK)
-            fprintf(stderr, "halo run: cannot bind a thread to CPU %d; it runs where the OS puts it\n",
-                    halo_topology_pu_os_index(share->topo, pu));
+        int pu = first + t % cnt;
+        if (free_run ? halo_topology_unbind_thread(topo) != HALO_OK : halo_topology_bind_thread_pu(topo, pu) != HALO_OK)
+            fprintf(stderr, "halo run: rank %d: cannot bind a thread (%s); it runs where it was\n", rt->rank,
+                    halo_error_msg());
     }
     (void)threads;
+    halo_topology_free(topo);
 }
 
 void rt_wake_threads(int threads)

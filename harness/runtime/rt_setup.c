@@ -30,6 +30,7 @@ struct rank_info {
 /* The source's answer. */
 struct verdict {
     int32_t status, kind, rank, sync; /* sync: the rank's clock offset is measured next */
+    int32_t share_me, share_n;        /* where its threads go (rt_kernel_share) */
 };
 enum { VERDICT_OK, VERDICT_OWN, VERDICT_RANK_FAILED, VERDICT_PLAN, VERDICT_WEIGHTS, VERDICT_HOSTS };
 
@@ -249,14 +250,11 @@ static enum halo_status load_rest(struct halo_rt *rt, uint64_t *weights_hash)
     HALO_TRY(o->weights_seeded ? halo_weights_random(j->g, o->weights_seed, &w)
                                : halo_model_weights(j->g, o->weights_path, o->weights_seed, &w));
     *weights_hash = w->hash;
-    struct rt_cpu_share share;
-    int n_share = rt_share_cores(rt, &share);
-    struct halo_backend_opts bo = {o->threads ? o->threads : n_share, 0};
+    /* threads: where they go is decided once the source knows which ranks share a kernel */
+    struct halo_backend_opts bo = {o->threads ? o->threads : rt_share_cores(rt), 0};
     enum halo_status st = halo_backend_new(o->backend, &bo, &j->be);
     if (st == HALO_OK) st = halo_backend_load(j->be, j->g, w);
     halo_weights_free(w); /* the backend keeps its own copy */
-    if (st == HALO_OK && n_share) rt_pin_threads(&share, halo_backend_threads(j->be));
-    halo_topology_free(share.topo);
     HALO_TRY(st);
     if (rt->rank == 0) HALO_TRY(load_images(rt));
     return HALO_OK;
@@ -294,11 +292,11 @@ static enum halo_status exchange_setup(struct halo_rt *rt, struct rank_info *min
 /* Rank 0's decision on everyone's setup, and its message. */
 static struct verdict judge(struct halo_rt *rt, const struct rank_info *info)
 {
-    if (info[0].status != HALO_OK) return (struct verdict){info[0].status, VERDICT_OWN, 0, 0};
+    if (info[0].status != HALO_OK) return (struct verdict){.status = info[0].status, .kind = VERDICT_OWN, .rank = 0, .sync = 0};
     for (int r = 1; r < rt->size; r++)
         if (info[r].status != HALO_OK) {
             halo_error(info[r].status, "rank %d (%s) failed to set up: %s", r, rt_dev_name(rt, r), info[r].err);
-            return (struct verdict){info[r].status, VERDICT_RANK_FAILED, r, 0};
+            return (struct verdict){.status = info[r].status, .kind = VERDICT_RANK_FAILED, .rank = r, .sync = 0};
         }
     for (int r = 1; r < rt->size; r++)
         if (info[r].plan_hash != info[0].plan_hash || info[r].links_hash != info[0].links_hash) {
@@ -307,7 +305,7 @@ static struct verdict judge(struct halo_rt *rt, const struct rank_info *info)
                        r, rt_dev_name(rt, r), (unsigned long long)info[r].plan_hash,
                        (unsigned long long)info[0].plan_hash,
                        info[r].plan_hash == info[0].plan_hash ? ", links differ" : "");
-            return (struct verdict){HALO_ERR_MISMATCH, VERDICT_PLAN, r, 0};
+            return (struct verdict){.status = HALO_ERR_MISMATCH, .kind = VERDICT_PLAN, .rank = r, .sync = 0};
         }
     for (int r = 1; r < rt->size; r++)
         if (info[r].weights_hash != info[0].weights_hash) {
@@ -315,15 +313,15 @@ static struct verdict judge(struct halo_rt *rt, const struct rank_info *info)
                                           "%016llx): every rank must use the same --weights file or seed",
                        r, rt_dev_name(rt, r), (unsigned long long)info[r].weights_hash,
                        (unsigned long long)info[0].weights_hash);
-            return (struct verdict){HALO_ERR_MISMATCH, VERDICT_WEIGHTS, r, 0};
+            return (struct verdict){.status = HALO_ERR_MISMATCH, .kind = VERDICT_WEIGHTS, .rank = r, .sync = 0};
         }
     struct rt_host_id *ids = halo_calloc((size_t)rt->size, sizeof *ids);
     enum halo_status st = ids ? HALO_OK : HALO_ERR_NOMEM;
     for (int r = 0; ids && r < rt->size; r++) ids[r] = info[r].id;
     if (st == HALO_OK) st = rt_hosts_judge(rt, ids);
     free(ids);
-    if (st != HALO_OK) return (struct verdict){st, VERDICT_HOSTS, 0, 0};
-    return (struct verdict){HALO_OK, VERDICT_OK, 0, 0};
+    if (st != HALO_OK) return (struct verdict){.status = st, .kind = VERDICT_HOSTS, .rank = 0, .sync = 0};
+    return (struct verdict){.status = HALO_OK, .kind = VERDICT_OK, .rank = 0, .sync = 0};
 }
 
 /* This rank's load: plans (and their rank count), the rest; *wh: the weights' hash. */
@@ -359,6 +357,7 @@ static enum halo_status announce(struct halo_rt *rt, struct verdict v)
         MPI_Request q;
         struct verdict vr = v;
         vr.sync = remote[r];
+        if (v.status == HALO_OK) rt_kernel_share(rt, r, &vr.share_me, &vr.share_n);
         int rc = MPI_Isend(&vr, sizeof vr, MPI_BYTE, r, TAG_VERDICT, rt->comm, &q);
         xs = rc == MPI_SUCCESS ? rt_wait_req(rt, &q, r, WAIT_SETUP) : rt_mpi_fail(rc, "MPI_Isend(verdict)");
     }
@@ -408,6 +407,7 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
     }
     if (rt->rank != 0) {
         if (v.status == HALO_OK) {
+            rt_apply_share(rt, v.share_me, v.share_n);
             bool me = v.sync;
             HALO_TRY(rt_clock_setup(rt, &me));
             rt->job.ready = true;
@@ -424,6 +424,9 @@ enum halo_status halo_rt_setup(struct halo_rt *rt, const struct halo_run_opts *o
     free(info);
     if (xs != HALO_OK) return xs;
     if (v.status != HALO_OK) return v.status;
+    int32_t share_me, share_n;
+    rt_kernel_share(rt, 0, &share_me, &share_n);
+    rt_apply_share(rt, share_me, share_n);
     /* rank 0: the single-device reference for --verify, then the stall reports */
     if (opts->verify) HALO_TRY(rt_report_reference(rt));
     HALO_TRY(rt_wait_listen(rt));
