@@ -440,12 +440,16 @@ static void take_stats(struct halo_rt *rt, int r, const double *b, int n)
     bool current = f < e->taken && rt_var_of(rt, f) == var;
     int64_t s0 = current ? rt_step0(rt, f) : 0, m0 = current ? rt_msg0(rt, f) : 0;
     int ns = (int)b[at++];
+    /* the first frame of a re-planned epoch runs tiles of new shapes: its steps pay the backend's
+     * first use of them (primitives, JIT), which the warm-up paid for epoch 0 only; taken as speed,
+     * an ES just given work reads as a straggler and loses it again */
+    bool cold = var > 0 && current && (f == 0 || rt_var_of(rt, f - 1) != var);
     for (int i = 0; i < ns && at + 2 <= n; i++, at += 2) {
         int k = (int)b[at];
         if (k < 0 || k >= s->n_step) continue;
         const struct halo_sched_step *sp = &s->step[k];
         double pred = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
-        halo_adapt_observe_compute(ad->ctl, now, ad->map[r], pred, p->dev[r].speed, b[at + 1]);
+        if (!cold) halo_adapt_observe_compute(ad->ctl, now, ad->map[r], pred, p->dev[r].speed, b[at + 1]);
         if (current) rt_rec_step(rt, s0 + k)[2] = b[at + 1];
     }
     if (at >= n) return;
