@@ -93,8 +93,9 @@ CSV
                 exp_row "$csv" "$row" measured wall cpu
             done <"$out.rows"
             exp_note "$mode $rep: $(python3 "$root/experiments/tools/adapt_testbed.py" summary "$out.csv" "$dl" "$out.out")"
-            [ "$mode" = adaptive ] && sed -n '/^adapt /,/^[a-z]/p' "$out.out" | grep -E "^(adapt |  )" |
-                while IFS= read -r l; do exp_note "  $l"; done
+            # the adapt line and the lines under it (links observed, re-plans)
+            [ "$mode" = adaptive ] && awk '/^adapt / { on = 1; print; next } on && /^          / { print; next } { on = 0 }' \
+                "$out.out" | while IFS= read -r l; do exp_note "  $l"; done
         done
     done
     exp_plot adapt_testbed
