@@ -78,7 +78,7 @@ def main():
     else:
         path, dl, out = sys.argv[2], float(sys.argv[3]), sys.argv[4]
         lat = [float(r["latency_ms"]) for r in frames(path)]
-        m = re.search(r"^adapt\s+(\d+) re-plans adopted", open(out).read(), re.M)
+        m = re.search(r"^adapt\s+(\d+) re-plans? adopted", open(out).read(), re.M)
         print("mean %.1f ms, p50 %.1f ms, p99 %.1f ms, deadline misses %d of %d, re-plans %s" %
               (sum(lat) / len(lat), pct(lat, 50), pct(lat, 99), sum(x > dl for x in lat), len(lat),
                m.group(1) if m else "-"))
