@@ -141,7 +141,7 @@ check "the trace's two changes printed" \
 check "the trace stopped, the rates restored" grep -q "trace: stopped; every host's links back" "$tmp/trace"
 check "es1's uplink and downlink back at 100 Mbit/s" sh -c "ip netns exec '$prefix-es1' tc qdisc show dev halo0 |
     grep -q 'rate 100Mbit' && ip netns exec '$prefix-hub' tc qdisc show dev p1 | grep -q 'rate 100Mbit'"
-check "the adaptive stream's report" grep -q "^adapt     [0-9]* re-plans\? adopted" "$tmp/trace"
+check "the adaptive stream's report" grep -qE "^adapt     [0-9]+ re-plans? adopted" "$tmp/trace"
 printf 'time_s,device,up_mbps,down_mbps\n0.5,nosuch,20,20\n' >"$tmp/bad.csv"
 tb "$tmp/badtrace" run --link-trace "$tmp/bad.csv" -- "$tmp/dpfp.json" $RUN --frames 2
 expect "a trace naming no device of the cluster: exit 2" 2 "device 'nosuch' is not in" "$tmp/badtrace"

@@ -1,20 +1,28 @@
 # Links that change during a stream, on real links: latency per frame over time, static vs
 # adaptive, with the links' rates underneath. The namespace testbed (tools/netns_cluster.sh: a
 # network namespace per device, veths on a bridge, tc tbf at 100 Mbit/s on every uplink and
-# downlink, TCP between the ranks), resnet18 at 128x128 on the source and 4 identical ESs (inline
-# capacities of 40 GFLOP/s, about what one core of this host gives), DPFP's plan (it picks es1 and
-# es2, 30.8 ms predicted), `halo run --clock wall --link real --threads 1`, 80 frames at 8
-# frames/s, deadline 100 ms, --verify. The trace cuts es1's and es2's links (the plan's two ESs) to
-# a quarter (25 Mbit/s) from 2 s to 7 s of the
-# stream: `netns_cluster.sh run --link-trace` changes their tbf rates while the stream runs (from
+# downlink, TCP between the ranks; the cluster gives the tbf line rates as "nominal", halo takes
+# 1448/1514 of them as goodput), resnet18 at 128x128 on the source and 4 identical ESs priced by a
+# profile of this host measured by the spec at one thread (`halo profile --backend cpu --threads 1
+# --models resnet18 --input 128x128`, as the runs compute), so that the first plan matches the
+# host; DPFP's plan (on this host's profile: the whole network on es1, ~12 ms predicted), with
+# the ESs it left out added to its devices without work (experiments/tools/adapt_testbed.py
+# widen), so that every ES has a rank and a re-plan can move work to one; `halo run --clock wall
+# --link real --threads 1`, 80 frames at 8 frames/s, deadline 100 ms, --verify. The trace cuts
+# es1's and es2's links (the plan's ES and the next in line) to a quarter (25 Mbit/s) from 2 s to
+# 7 s of the stream: `netns_cluster.sh run --link-trace` changes their tbf rates while the stream runs (from
 # the stream's start; each change lags its row by the time tc takes, tens of ms). Static:
 # --adapt off (DPFP's plan throughout); adaptive: --adapt on with halo's default controller (EWMA of
-# each message's post-to-receipt time and each step's compute time; gain >= 10 % held 3 checks, 2 s
-# apart; urgent at 1.5x worse). The two alternate, AT_REPS pairs (default 3; --quick 1). The host
-# is shared: a frozen rank shows as a slow link to the estimator and as a latency spike in both
-# modes, so the pairs are the figure, not one run; and a message's post-to-receipt time on a real
-# link includes its sharing of the sender's uplink and the receiver's compute, so the estimates
-# start below the nominal rates (the first re-plan, before the cut, follows from that).
+# each step's compute time and of each message's rate relative to the link model: the frame's
+# messages replayed through the plan's link model at their post times, the rate the prediction
+# used times predicted over measured time, so that a link at its planned rate reads as that rate
+# whatever its sharing; a message the receiver saw more than 10 % of its interval after its last
+# poll is skipped, since it was computing; the first frame of a re-planned epoch is not taken as
+# speed, since it pays the backend's first use of new tiles; gain >= 10 % held 3 checks, 2 s
+# apart; urgent at 1.5x worse). The two alternate, AT_REPS pairs (default 3; --quick 1). The host is shared: a frozen
+# rank shows as a slow link to the estimator and as a latency spike in both modes, so the pairs
+# are the figure, not one run. Each run's adapt lines (re-plans, their times and triggers, links
+# observed and skipped) are in the spec's notes.
 # kind = measured (wall clock, real links).
 # Without root, network namespaces or tc tbf: no rows, a note says why.
 # env: AT_REPS, AT_FRAMES, AT_FPS, AT_DEADLINE_MS.
@@ -34,7 +42,7 @@ at_testbed()
 
 spec_run()
 {
-    local csv d reps frames fps dl rep mode extra out
+    local csv d reps frames fps dl rep mode extra out prof
     csv="$results/adapt_testbed.csv"
     d="$work/adapt_testbed"
     mkdir -p "$d"
@@ -43,14 +51,19 @@ spec_run()
     frames=${AT_FRAMES:-80} fps=${AT_FPS:-8} dl=${AT_DEADLINE_MS:-100}
     exp_csv_begin "$csv" "mode,rep,frame,time_s,latency_ms,deadline_ms,replan,es1_mbps,es2_mbps,es3_mbps,es4_mbps"
     at_testbed || { exp_note "NOT MEASURED: the testbed needs root, network namespaces and tc tbf ($at_why)"; return 0; }
-    cat >"$d/c4.json" <<'JSON'
-{"schema": "halo-cluster/1", "name": "testbed4", "source": "cam",
+    prof="$d/host-1t.json"
+    exp_note "profile: halo profile --backend cpu --threads 1 --models resnet18 --input 128x128"
+    "$halo" profile --backend cpu --threads 1 --models resnet18 --input 128x128 --repeat 5 --warmup 2 \
+        --tile-heights 1,0.5,0.25 --no-ceilings --name host-1t -o "$prof" >"$d/profile.log" 2>&1 ||
+        { tail -n 5 "$d/profile.log" >&2; return 1; }
+    cat >"$d/c4.json" <<JSON
+{"schema": "halo-cluster/1", "name": "testbed4", "source": "cam", "rates": "nominal",
  "devices": [
   {"name": "cam", "host": "cam", "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es1", "host": "es1", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es2", "host": "es2", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es3", "host": "es3", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es4", "host": "es4", "capacity": {"gflops": 40}, "uplink_mbps": 100, "downlink_mbps": 100}]}
+  {"name": "es1", "host": "es1", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es2", "host": "es2", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es3", "host": "es3", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es4", "host": "es4", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100}]}
 JSON
     cat >"$d/quarter-two.csv" <<'CSV'
 time_s,device,up_mbps,down_mbps
@@ -60,7 +73,8 @@ time_s,device,up_mbps,down_mbps
 7,es1,100,100
 7,es2,100,100
 CSV
-    "$halo" plan resnet18 --cluster "$d/c4.json" --input 128x128 --method dpfp -o "$d/plan.json" >/dev/null
+    "$halo" plan resnet18 --cluster "$d/c4.json" --input 128x128 --method dpfp -o "$d/plan-dpfp.json" >/dev/null
+    python3 "$root/experiments/tools/adapt_testbed.py" widen "$d/plan-dpfp.json" "$d/c4.json" "$d/plan.json"
     exp_note "resnet18 128x128 on 4 namespace ESs, $frames frames at $fps fps, es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
     for rep in $(seq 1 "$reps"); do
         for mode in static adaptive; do
@@ -79,6 +93,9 @@ CSV
                 exp_row "$csv" "$row" measured wall cpu
             done <"$out.rows"
             exp_note "$mode $rep: $(python3 "$root/experiments/tools/adapt_testbed.py" summary "$out.csv" "$dl" "$out.out")"
+            # the adapt line and the lines under it (links observed, re-plans)
+            [ "$mode" = adaptive ] && awk '/^adapt / { on = 1; print; next } on && /^          / { print; next } { on = 0 }' \
+                "$out.out" | while IFS= read -r l; do exp_note "  $l"; done
         done
     done
     exp_plot adapt_testbed

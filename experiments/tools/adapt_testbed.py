@@ -4,7 +4,11 @@
       time_s (arrival), latency_ms, deadline_ms, replan (1 where the frame runs another epoch than
       the frame before), then es1..es4's rates (Mbit/s, down) that the trace sets at the arrival
   adapt_testbed.py summary CSV DEADLINE_MS OUT           one line: mean, p50, p99 latency, misses,
-      re-plans (from halo run's table output OUT)"""
+      re-plans (from halo run's table output OUT)
+  adapt_testbed.py widen PLAN CLUSTER OUT               PLAN with every ES of CLUSTER among its devices
+      (those it left out get no work, links at its first ES's rates), so that the run has a rank on
+      each and a re-plan can move work to them"""
+import json
 import csv
 import re
 import sys
@@ -39,8 +43,30 @@ def pct(xs, p):
     return xs[k]
 
 
+def widen(plan, cluster, out):
+    p = json.load(open(plan))
+    c = json.load(open(cluster))
+    have = {d["name"] for d in p["devices"]}
+    es = p["devices"][1]
+    for d in c["devices"]:
+        if d["name"] in have:
+            continue
+        p["devices"].append({"name": d["name"], "rank": len(p["devices"]), "role": "es",
+                             "profile": d.get("profile", es.get("profile", "-")), "speed": es.get("speed", 1),
+                             "host": d.get("host", d["name"]), "uplink_mbps": es["uplink_mbps"],
+                             "downlink_mbps": es["downlink_mbps"]})
+    n, links = len(p["devices"]), p["links"]
+    bw, lat, k = links["bandwidth_mbps"], links.get("latency_ms"), len(links["bandwidth_mbps"])
+    links["bandwidth_mbps"] = [[bw[i][j] if i < k and j < k else bw[0][1] for j in range(n)] for i in range(n)]
+    if lat is not None:
+        links["latency_ms"] = [[lat[i][j] if i < k and j < k else lat[0][1] for j in range(n)] for i in range(n)]
+    json.dump(p, open(out, "w"), indent=1)
+
+
 def main():
-    if sys.argv[1] == "rows":
+    if sys.argv[1] == "widen":
+        widen(*sys.argv[2:5])
+    elif sys.argv[1] == "rows":
         path, mode, rep, dl, trace = sys.argv[2:7]
         last = None
         for r in frames(path):
@@ -52,7 +78,7 @@ def main():
     else:
         path, dl, out = sys.argv[2], float(sys.argv[3]), sys.argv[4]
         lat = [float(r["latency_ms"]) for r in frames(path)]
-        m = re.search(r"^adapt\s+(\d+) re-plans adopted", open(out).read(), re.M)
+        m = re.search(r"^adapt\s+(\d+) re-plans? adopted", open(out).read(), re.M)
         print("mean %.1f ms, p50 %.1f ms, p99 %.1f ms, deadline misses %d of %d, re-plans %s" %
               (sum(lat) / len(lat), pct(lat, 50), pct(lat, 99), sum(x > dl for x in lat), len(lat),
                m.group(1) if m else "-"))

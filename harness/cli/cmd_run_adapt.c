@@ -38,6 +38,10 @@ void halo_run_adapt_print(const struct halo_rt *rt, const struct halo_stream_rep
     printf("adapt     %d re-plan%s adopted in %d checks; time per check mean %.2f ms, max %.2f ms (the source's "
            "monotonic clock: estimates, DPFP, scoring)\n",
            r->n_replans, r->n_replans == 1 ? "" : "s", r->n_checks, r->check_ms_mean, r->check_ms_max);
+    if (r->n_link_obs || r->n_link_skip)
+        printf("          links: %d transfers observed against the link model, %d skipped (the receiver had not "
+               "polled for over 10 %% of the transfer)\n",
+               r->n_link_obs, r->n_link_skip);
     for (int i = 0; i < r->n_replans; i++) {
         const struct halo_run_replan *x = &r->replans[i];
         const struct halo_adapt_record *c = &x->rec;

@@ -13,12 +13,24 @@
  * What the source learns. Each rank, when a frame leaves its slot, sends the source that frame's
  * timings on the control path: its steps' compute times (measured, scaled by the device's speed)
  * and, on the wall clock, the link intervals of the messages it received (emulated links: the
- * paced interval; real links: from the sender's post to the receiver seeing it, on the ranks'
- * common timeline, so that a real link whose rate changes is seen to). On the virtual clock a
+ * paced interval; real links: the sender's post and the receiver's receipt, on the ranks' common
+ * timeline, and the receiver's last poll before it). On the virtual clock a
  * message's time on its emulated link is latency + bytes / rate at the frame's arrival, which the
  * source computes itself. The estimator (partition/adapt.h) takes them at the frame's arrival time
  * on the stream's clock; when a frame's result is in, and at least --adapt-check-ms after the last
  * check, the policy checks.
+ *
+ * Real links against the model. A message's post-to-receipt time on a real link includes its
+ * sharing of the sender's uplink, the receiver's downlink and its pair with the frame's other
+ * messages, and the time the receiver computed before it looked: taken as the link's rate, a link
+ * at its nominal rate reads as a fraction of it, and the controller re-plans for nothing. So once
+ * every record of a frame is in, the source replays the frame's messages through the epoch's link
+ * model at their measured post times (partition/link_obs.h) and observes, per message, the rate
+ * the prediction used times predicted over measured time: a link that runs as the plan says reads
+ * as its planned rate whatever the sharing. (Frames that overlap on a link are replayed apart: the
+ * other frame's messages show as a slower link.) A message the receiver saw long after its last
+ * poll that did not see it (more than 10 % of the measured interval) is skipped: its arrival lies
+ * anywhere in that gap, most often because the receiver was computing (--threads 1).
  *
  * Links over time. With --link-trace, frame f's emulated links run at the trace's rates at its
  * arrival time (each pair: the slower of the sender's uplink and the receiver's downlink), on the
@@ -33,6 +45,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "partition/channel.h"
+#include "partition/link_obs.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -266,7 +279,7 @@ enum halo_status rt_adapt_begin(struct halo_rt *rt, int n_frames)
         if (!ad->sbuf || !ad->sreq) return HALO_ERR_NOMEM;
         for (int q = 0; q < j->n_slots; q++) {
             ad->sreq[q] = MPI_REQUEST_NULL;
-            if (!(ad->sbuf[q] = halo_malloc(4 + 2 * (size_t)j->max_step + 4 * (size_t)j->max_msg, sizeof(double))))
+            if (!(ad->sbuf[q] = halo_malloc(4 + 2 * (size_t)j->max_step + 5 * (size_t)j->max_msg, sizeof(double))))
                 return HALO_ERR_NOMEM;
         }
         ad->sbuf_cap = j->n_slots;
@@ -279,6 +292,9 @@ enum halo_status rt_adapt_begin(struct halo_rt *rt, int n_frames)
     }
     free(ad->got);
     if (!(ad->got = halo_calloc((size_t)n_frames + 1, sizeof *ad->got))) return HALO_ERR_NOMEM;
+    free(ad->n_mrec);
+    if (!(ad->n_mrec = halo_calloc((size_t)n_frames + 1, sizeof *ad->n_mrec))) return HALO_ERR_NOMEM;
+    ad->n_link_obs = ad->n_link_skip = 0;
     ad->n_got = n_frames;
     ad->n_rec = 0;
     ad->last_done_ms = 0;
@@ -294,6 +310,7 @@ void rt_adapt_frame(struct halo_rt *rt, int f, int var)
     struct rt_engine *e = &rt->eng;
     if (!rt->job.adapt) return;
     e->var_of[f] = var;
+    if (rt->job.ad && rt->job.ad->n_mrec) rt->job.ad->n_mrec[f] = 0; /* a frame run again: its records anew */
     e->step0[f + 1] = e->step0[f] + rt->job.sv[var].n_step;
     e->msg0[f + 1] = e->msg0[f] + rt->job.sv[var].n_msg;
 }
@@ -350,10 +367,61 @@ enum halo_status rt_adapt_frame_stats(struct halo_rt *rt, int q)
         b[n++] = x[0];
         b[n++] = x[1];
         b[n++] = x[2];
+        b[n++] = *rt_rec_poll(rt, m0 + m);
         b[at]++;
     }
     MPI_TRY(MPI_Isend(b, n, MPI_DOUBLE, 0, TAG_FSTATS, rt->comm, &ad->sreq[q]));
     return HALO_OK;
+}
+
+/* The source, wall clock, real links: frame f's messages observed against the link model, once the
+ * records of all of them are in (each receiver's, the source's own). */
+static void observe_links(struct halo_rt *rt, int f)
+{
+    struct rt_adapt *ad = rt->job.ad;
+    const struct halo_sched *s = rt_sched_of(rt, f);
+    const struct halo_plan *p = rt->job.var[rt_var_of(rt, f)];
+    int nd = p->n_dev, n = 0;
+    for (int m = 0; m < s->n_msg; m++) n += s->msg[m].from != s->msg[m].to;
+    if (!n || ad->n_mrec[f] != n) return;
+    ad->n_mrec[f] = -1; /* observed: never twice */
+    int64_t m0 = rt_msg0(rt, f);
+    struct halo_link_obs *x = halo_malloc((size_t)n, sizeof *x);
+    int *id = halo_malloc((size_t)n, sizeof *id);
+    double *cap = halo_malloc((size_t)nd * 2, sizeof *cap);
+    if (!x || !id || !cap) goto done; /* an observation lost, nothing worse */
+    n = 0;
+    for (int m = 0; m < s->n_msg; m++) {
+        const struct halo_sched_msg *mm = &s->msg[m];
+        if (mm->from == mm->to) continue;
+        const double *r = rt_rec_msg(rt, m0 + m);
+        x[n] = (struct halo_link_obs){.from = mm->from, .to = mm->to, .bytes = (int64_t)r[2], .post_ms = r[0]};
+        id[n++] = m;
+    }
+    halo_link_caps(p, NULL, NULL, cap, cap + nd);
+    if (halo_link_predict(halo_plan_link_model(p), nd, p->lat_ms, p->bw_mbps, cap, cap + nd, x, n) != HALO_OK) goto done;
+    double now = rt->eng.arrival_ms[f];
+    for (int i = 0; i < n; i++) {
+        const double *r = rt_rec_msg(rt, m0 + id[i]);
+        double recv = r[1], poll = *rt_rec_poll(rt, m0 + id[i]);
+        int ab = x[i].from * nd + x[i].to, ca = ad->map[x[i].from], cb = ad->map[x[i].to];
+        if (x[i].bytes <= 0) continue;
+        /* the arrival lies in (poll, recv]: a gap past a tenth of the interval makes it unknowable */
+        if (recv - poll > 0.1 * (recv - x[i].post_ms)) {
+            ad->n_link_skip++;
+            continue;
+        }
+        double mbps = halo_link_obs_rate(p->bw_mbps[ab], p->lat_ms[ab], x[i].post_ms, x[i].pred_ms, recv);
+        if (!(mbps > 0)) continue;
+        /* the estimator takes the time on the link: latency + bytes at that rate */
+        double link_ms = ad->c->lat_ms[ca * ad->c->n + cb] + (double)x[i].bytes * 8e-3 / mbps;
+        halo_adapt_observe_transfer(ad->ctl, now, ca, cb, x[i].bytes, link_ms);
+        ad->n_link_obs++;
+    }
+done:
+    free(x);
+    free(id);
+    free(cap);
 }
 
 /* The source: rank r's timings of one frame into the estimator. */
@@ -372,29 +440,37 @@ static void take_stats(struct halo_rt *rt, int r, const double *b, int n)
     bool current = f < e->taken && rt_var_of(rt, f) == var;
     int64_t s0 = current ? rt_step0(rt, f) : 0, m0 = current ? rt_msg0(rt, f) : 0;
     int ns = (int)b[at++];
+    /* the first frame of a re-planned epoch runs tiles of new shapes: its steps pay the backend's
+     * first use of them (primitives, JIT), which the warm-up paid for epoch 0 only; taken as speed,
+     * an ES just given work reads as a straggler and loses it again */
+    bool cold = var > 0 && current && (f == 0 || rt_var_of(rt, f - 1) != var);
     for (int i = 0; i < ns && at + 2 <= n; i++, at += 2) {
         int k = (int)b[at];
         if (k < 0 || k >= s->n_step) continue;
         const struct halo_sched_step *sp = &s->step[k];
         double pred = sp->block < p->n_blocks ? p->block[sp->block].part[sp->part].compute_ms : p->tail.compute_ms;
-        halo_adapt_observe_compute(ad->ctl, now, ad->map[r], pred, p->dev[r].speed, b[at + 1]);
+        if (!cold) halo_adapt_observe_compute(ad->ctl, now, ad->map[r], pred, p->dev[r].speed, b[at + 1]);
         if (current) rt_rec_step(rt, s0 + k)[2] = b[at + 1];
     }
     if (at >= n) return;
     int nm = (int)b[at++];
-    /* on the wall clock, emulated links report the interval they were paced to and real ones the
-     * time from the send's post to the receiver seeing it (queueing behind the link's other
-     * transfers included: the estimator's link bound takes the best pair through a link) */
-    bool wall = rt->job.opts.clock == HALO_CLOCK_WALL;
-    for (int i = 0; i < nm && at + 4 <= n; i++, at += 4) {
+    /* on the wall clock, emulated links report the interval they were paced to; real ones the
+     * post, the receipt and the receiver's last poll before it, observed against the link model
+     * once the frame's records are all in */
+    bool emulated = rt_wall_emulated(rt), real = rt->job.opts.clock == HALO_CLOCK_WALL && !emulated;
+    for (int i = 0; i < nm && at + 5 <= n; i++, at += 5) {
         int m = (int)b[at];
         if (m < 0 || m >= s->n_msg) continue;
         const struct halo_sched_msg *mm = &s->msg[m];
-        if (wall)
+        if (emulated)
             halo_adapt_observe_transfer(ad->ctl, now, ad->map[mm->from], ad->map[mm->to], (int64_t)b[at + 3],
                                         b[at + 2] - b[at + 1]);
-        if (current) memcpy(rt_rec_msg(rt, m0 + m), b + at + 1, 3 * sizeof(double));
+        if (!current) continue;
+        memcpy(rt_rec_msg(rt, m0 + m), b + at + 1, 3 * sizeof(double));
+        *rt_rec_poll(rt, m0 + m) = b[at + 4];
+        if (real && mm->from != mm->to) ad->n_mrec[f]++;
     }
+    if (current && real) observe_links(rt, f);
 }
 
 /* The source: plan p (adopted) to every rank. */
@@ -457,12 +533,16 @@ enum halo_status rt_adapt_frame_done(struct halo_rt *rt, int q)
         /* on the wall clock, the messages the source received (the ESs' uplinks into it) as the
          * other ranks report theirs */
         int64_t m0 = rt_msg0(rt, f);
+        bool emulated = rt_wall_emulated(rt);
         for (int m = 0; m < sl->s->n_msg; m++) {
             const struct halo_sched_msg *mm = &sl->s->msg[m];
             if (mm->to != 0 || mm->from == 0) continue;
             const double *x = rt_rec_msg(rt, m0 + m);
-            halo_adapt_observe_transfer(ad->ctl, now, ad->map[mm->from], ad->map[0], (int64_t)x[2], x[1] - x[0]);
+            if (emulated)
+                halo_adapt_observe_transfer(ad->ctl, now, ad->map[mm->from], ad->map[0], (int64_t)x[2], x[1] - x[0]);
+            else ad->n_mrec[f]++;
         }
+        if (!emulated && f < e->taken && rt_var_of(rt, f) == sl->var) observe_links(rt, f);
     }
     HALO_TRY(rt_adapt_poll(rt));
     if (now - ad->last_check < rt->job.opts.adapt_check_ms) return HALO_OK;
@@ -518,6 +598,8 @@ void rt_adapt_report(struct halo_rt *rt, struct halo_stream_report *sr)
     sr->n_checks = ad->n_checks;
     sr->check_ms_mean = ad->n_checks ? ad->check_sum / ad->n_checks : 0;
     sr->check_ms_max = ad->check_max;
+    sr->n_link_obs = ad->n_link_obs;
+    sr->n_link_skip = ad->n_link_skip;
 }
 
 void rt_adapt_free(struct halo_rt *rt)
@@ -543,6 +625,7 @@ void rt_adapt_free(struct halo_rt *rt)
     free(ad->log);
     free(ad->dead);
     free(ad->got);
+    free(ad->n_mrec);
     free(ad->rec);
     free(ad);
     rt->job.ad = NULL;

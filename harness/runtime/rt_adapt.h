@@ -35,6 +35,10 @@ struct rt_adapt {
     size_t log_cap;
     int n_checks;
     double check_sum, check_max;
+    /* the source, wall clock, real links: each frame's message records in so far (a frame's links
+     * are observed once all are), the observations taken and those skipped (receiver busy) */
+    int *n_mrec;
+    int n_link_obs, n_link_skip;
     /* dead ranks; the source: which frames' results are in (a recovery restarts from the first
      * that is not), and the recoveries */
     bool *dead;

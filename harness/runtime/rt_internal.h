@@ -170,6 +170,8 @@ struct rt_wire_slot {
     double *deliver;           /* receiver: stream ms at which the data counts as arrived */
     struct halo_tensor *dec;   /* receiver: decoded payload (compressed messages, the image's pieces) */
     int frame, var;            /* the frame the slot holds (-1: none) */
+    double poll_ms;            /* receiver: stream ms of the last test of the slot's receives (from
+                                  its opening on) */
 };
 
 struct rt_wire {
@@ -309,6 +311,8 @@ struct rt_report {
     int64_t n_steps, n_msgs;   /* over the stream */
     double *step_rec;          /* [3 * n_steps]: start, end (stream ms), compute ms / speed; own steps */
     double *msg_rec;           /* [3 * n_msgs]: start, end on the link, bytes; messages this rank received */
+    double *msg_poll;          /* [n_msgs]: wall clock, real links: the receiver's last test of the
+                                  message that did not see it (stream ms): it arrived after that */
     double tot[RT_TOT_N];      /* this rank's totals */
     double *pack;              /* this rank's records, packed for the source */
     int64_t n_pack;
@@ -644,6 +648,8 @@ double *rt_rec_step(struct halo_rt *rt, int64_t g);
 /* This rank's record of global message g (as its receiver): start and end on the link (stream
  * ms), bytes. */
 double *rt_rec_msg(struct halo_rt *rt, int64_t g);
+/* This rank's last poll before it saw global message g (wall clock, real links; stream ms). */
+double *rt_rec_poll(struct halo_rt *rt, int64_t g);
 /* The end of a stream: this rank's records to the source; the source waits for everyone's. */
 enum halo_status rt_report_gather(struct halo_rt *rt);
 /* Rank 0: the report of a single inference (the timeline, per-device times beside the plan's,

@@ -20,6 +20,7 @@
 
 double *rt_rec_step(struct halo_rt *rt, int64_t g) { return rt->rep.step_rec + 3 * g; }
 double *rt_rec_msg(struct halo_rt *rt, int64_t g) { return rt->rep.msg_rec + 3 * g; }
+double *rt_rec_poll(struct halo_rt *rt, int64_t g) { return rt->rep.msg_poll + g; }
 
 enum halo_status rt_report_alloc(struct halo_rt *rt)
 {
@@ -35,6 +36,7 @@ static void free_stream(struct rt_report *r, int size)
 {
     free(r->step_rec);
     free(r->msg_rec);
+    free(r->msg_poll);
     free(r->pack);
     free(r->tot_all);
     for (int k = 0; r->pack_all && k < size; k++) free(r->pack_all[k]);
@@ -50,7 +52,7 @@ static void free_stream(struct rt_report *r, int size)
     free(r->sdev);
     free(r->ssteps);
     r->ssteps = NULL;
-    r->step_rec = r->msg_rec = r->pack = r->tot_all = NULL;
+    r->step_rec = r->msg_rec = r->msg_poll = r->pack = r->tot_all = NULL;
     r->pack_all = NULL;
     r->n_pack_all = NULL;
     r->stats_req = NULL;
@@ -157,7 +159,8 @@ enum halo_status rt_report_begin(struct halo_rt *rt, int n_frames)
     memset(r->tot, 0, sizeof r->tot);
     r->step_rec = halo_calloc((size_t)r->n_steps * 3 + 1, sizeof *r->step_rec);
     r->msg_rec = halo_calloc((size_t)r->n_msgs * 3 + 1, sizeof *r->msg_rec);
-    if (!r->step_rec || !r->msg_rec) return HALO_ERR_NOMEM;
+    r->msg_poll = halo_calloc((size_t)r->n_msgs + 1, sizeof *r->msg_poll);
+    if (!r->step_rec || !r->msg_rec || !r->msg_poll) return HALO_ERR_NOMEM;
     if (rt->rank != 0) return HALO_OK;
     r->tot_all = halo_calloc((size_t)rt->size * RT_TOT_N, sizeof *r->tot_all);
     r->pack_all = halo_calloc((size_t)rt->size, sizeof *r->pack_all);

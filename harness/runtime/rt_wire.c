@@ -160,6 +160,7 @@ enum halo_status rt_wire_open(struct halo_rt *rt, int q, int frame, int var)
     int nm = rt->job.max_msg;
     ws->frame = frame;
     ws->var = var;
+    ws->poll_ms = rt_rel(rt);
     for (int m = 0; m < s->n_msg; m++) {
         const struct halo_sched_msg *mm = &s->msg[m];
         ws->got[m] = false;
@@ -231,6 +232,10 @@ static enum halo_status on_arrival(struct halo_rt *rt, int q, int m)
         ws->deliver[m] = now;
         st[0] = h->post_ms;
         st[1] = now;
+        /* it arrived after the slot's previous test (or its opening: a receive not yet posted cannot
+         * complete a message of rendezvous size, and the smaller ones are too short to tell a rate
+         * from): a receipt long after that test bounds the arrival loosely (the rank computed) */
+        *rt_rec_poll(rt, g) = ws->poll_ms;
     }
     st[2] = (double)h->payload_bytes;
     ws->got[m] = true;
@@ -240,13 +245,17 @@ static enum halo_status on_arrival(struct halo_rt *rt, int q, int m)
 enum halo_status rt_wire_poll(struct halo_rt *rt, int *idx, bool *progressed)
 {
     struct rt_wire *w = &rt->wire;
+    double t = rt_rel(rt); /* before the tests: what they do not see arrives after t */
     for (int q = 0; q < w->n_slots; q++) {
         struct rt_wire_slot *ws = &w->slot[q];
         if (ws->frame < 0) continue;
         const struct halo_sched *s = &rt->job.sv[ws->var];
         int out = 0;
         MPI_TRY(MPI_Testsome(s->n_msg, ws->req, &out, idx, MPI_STATUSES_IGNORE));
-        if (out == MPI_UNDEFINED || out <= 0) continue;
+        if (out == MPI_UNDEFINED || out <= 0) {
+            ws->poll_ms = t;
+            continue;
+        }
         *progressed = true;
         int nr = 0;
         for (int i = 0; i < out; i++) {
@@ -257,6 +266,7 @@ enum halo_status rt_wire_poll(struct halo_rt *rt, int *idx, bool *progressed)
         struct batch_ctx ctx = {rt, ws};
         qsort_r(idx, (size_t)nr, sizeof *idx, cmp_batch_start, &ctx);
         for (int i = 0; i < nr; i++) HALO_TRY(on_arrival(rt, q, idx[i]));
+        ws->poll_ms = t;
     }
     return HALO_OK;
 }

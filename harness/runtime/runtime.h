@@ -212,6 +212,9 @@ struct halo_stream_report {
     const struct halo_run_replan *replans;
     int n_checks;
     double check_ms_mean, check_ms_max; /* the source's time per check (estimates, planning, scoring) */
+    int n_link_obs, n_link_skip; /* wall clock, real links: transfers observed against the link model,
+                                    and those skipped (the receiver had not polled for over 10 % of
+                                    the interval: the arrival could lie anywhere in that gap) */
     int n_recoveries;
     const struct halo_run_recovery *recoveries;
 };
