@@ -141,7 +141,7 @@ enum halo_status rt_adapt_add_epoch(struct halo_rt *rt, struct halo_plan *p)
     j->n_var = v + 1;
     ad->own[ad->n_own++] = p;
     p->link = j->plan->link; /* every epoch predicts with the stream's link model */
-    return HALO_OK;
+    return rt_adapt_queue_warm(rt, v);
 }
 
 enum halo_status rt_adapt_poll_plan(struct halo_rt *rt, bool *got)
@@ -627,6 +627,8 @@ void rt_adapt_free(struct halo_rt *rt)
     free(ad->got);
     free(ad->n_mrec);
     free(ad->rec);
+    free(ad->seen);
+    free(ad->warm);
     free(ad);
     rt->job.ad = NULL;
     free(rt->eng.var_of);

@@ -5,6 +5,11 @@
 
 #include "runtime/rt_internal.h"
 
+/* A new epoch's step to run once before its first frame (rt_adapt_warm.c). */
+struct rt_warm {
+    int var, step;
+};
+
 struct rt_adapt {
     struct halo_plan **own;       /* epochs 1.. (owned) */
     int n_own;
@@ -48,6 +53,16 @@ struct rt_adapt {
     struct halo_run_recovery *rec;
     int n_rec;
     size_t rec_cap;
+    /* every rank, wall clock: the step shapes it has computed or warmed, and the new epochs' steps
+     * still to warm (rt_adapt_warm.c) */
+    uint64_t *seen;
+    int n_seen;
+    size_t seen_cap;
+    struct rt_warm *warm;
+    int n_warm;
+    size_t warm_cap;
+    int n_warmed;
+    double warm_ms;
 };
 
 #endif

@@ -141,6 +141,7 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     double t = halo_now_ms();
     enum halo_status st = halo_exec_rect(rt->job.be, rt->job.g, sp->first, sp->last, sp->out, sp->mode, &in, &sl->out[k]);
     double ms = halo_now_ms() - t;
+    rt_adapt_note_step(rt, sp);
     halo_tensor_free(&in);
     if (st != HALO_OK) {
         halo_error_prefix("rank %d (%s): block %d part %d", rt->rank, rt_dev_name(rt, rt->rank), sp->block, sp->part);
@@ -353,7 +354,7 @@ static enum halo_status post_admit(struct halo_rt *rt)
 
 /* ---- the loop ---------------------------------------------------------------------------------- */
 
-enum act_kind { ACT_NONE, ACT_TAKE, ACT_RELEASE, ACT_RESULT, ACT_GATHER, ACT_ADMIT, ACT_STEP, ACT_END, ACT_ERROR };
+enum act_kind { ACT_NONE, ACT_TAKE, ACT_RELEASE, ACT_RESULT, ACT_GATHER, ACT_ADMIT, ACT_STEP, ACT_WARM, ACT_END, ACT_ERROR };
 
 struct action {
     int kind, slot;
@@ -487,6 +488,22 @@ static bool next_action(struct halo_rt *rt, const void *arg)
             return true;
         }
     }
+    /* --adapt on, nothing else to do: a new epoch's plan that has come is taken now, and its new
+     * step shapes warmed, rather than when its first frame is admitted here */
+    if (rt->job.adapt && rt->job.opts.clock == HALO_CLOCK_WALL) {
+        if (rt->rank != 0 && !rt_adapt_warm_pending(rt)) {
+            bool got = false;
+            enum halo_status pst = rt_adapt_poll_plan(rt, &got);
+            if (pst != HALO_OK) {
+                *a = (struct action){ACT_ERROR, -1, pst};
+                return true;
+            }
+        }
+        if (rt_adapt_warm_pending(rt)) {
+            *a = (struct action){ACT_WARM, -1, HALO_OK};
+            return true;
+        }
+    }
     bool end = rt->rank == 0 ? e->done == e->n_frames : e->taken == e->n_frames;
     if (end && n_open == 0) {
         a->kind = ACT_END;
@@ -544,6 +561,9 @@ enum halo_status rt_engine_run(struct halo_rt *rt)
             break;
         case ACT_STEP:
             HALO_TRY(do_step(rt, a.slot));
+            break;
+        case ACT_WARM:
+            HALO_TRY(rt_adapt_warm_one(rt));
             break;
         case ACT_ERROR:
             return a.st;

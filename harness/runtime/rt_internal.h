@@ -414,6 +414,13 @@ void rt_adapt_frame(struct halo_rt *rt, int f, int var);
 int rt_adapt_next_var(const struct halo_rt *rt);
 /* The ranks but 0: a new epoch's plan from the source, when one has come (never blocks). */
 enum halo_status rt_adapt_poll_plan(struct halo_rt *rt, bool *got);
+/* rt_adapt_warm.c: a step this rank computes (its shape needs no warming later); epoch v's steps
+ * on this rank whose shapes it has not computed, queued to run once untimed (wall clock); whether
+ * any is queued; runs the first queued. */
+void rt_adapt_note_step(struct halo_rt *rt, const struct halo_sched_step *sp);
+enum halo_status rt_adapt_queue_warm(struct halo_rt *rt, int v);
+bool rt_adapt_warm_pending(const struct halo_rt *rt);
+enum halo_status rt_adapt_warm_one(struct halo_rt *rt);
 /* A rank's frame left its slot: its timings to the source (--adapt on, not rank 0). */
 enum halo_status rt_adapt_frame_stats(struct halo_rt *rt, int q);
 /* Rank 0: timings that came in; frame f's result is in (a check may adopt a new epoch). */
