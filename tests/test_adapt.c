@@ -97,6 +97,29 @@ out:
     fix_free(&f);
 }
 
+/* A device not measured lately takes the median speed of its peers (devices priced by the same
+ * profile) once two have been measured; one measured device lends nobody its speed. */
+static void test_peer_speed(void)
+{
+    struct fix f;
+    struct halo_adapt_opts o = halo_adapt_opts_default();
+    o.alpha = 1;
+    o.stale_ms = 1000;
+    CHECK(fix_init(&f, 3, &o));
+    if (!f.a) goto out;
+    halo_adapt_observe_compute(f.a, 5, 1, 7, 1, 10); /* es1 at 0.7 */
+    CHECK_NEAR(halo_adapt_speed(f.a, 5, 1), 0.7, 1e-12);
+    CHECK_NEAR(halo_adapt_speed(f.a, 5, 3), 1, 1e-12); /* a straggler's speed is its own */
+    halo_adapt_observe_compute(f.a, 6, 2, 8, 1, 10); /* es2 at 0.8 */
+    CHECK_NEAR(halo_adapt_speed(f.a, 6, 3), 0.75, 1e-12); /* the platform's, as two peers ran */
+    CHECK_NEAR(halo_adapt_speed(f.a, 6, 1), 0.7, 1e-12);  /* a fresh estimate stays its own */
+    CHECK_NEAR(halo_adapt_speed(f.a, 2000, 1), 0.75, 1e-12); /* stale: the peers' median */
+    halo_adapt_mark_dead(f.a, 2);                                /* the dead lend nothing */
+    CHECK_NEAR(halo_adapt_speed(f.a, 2000, 3), 1, 1e-12);
+out:
+    fix_free(&f);
+}
+
 /* A round of messages between every pair of devices observed at now: those to or from `slow` at
  * `mbps`, the others at the cluster's rates. */
 static void observe_slow_links(struct halo_adapt *a, const struct halo_cluster *c, int slow, double mbps, double now)
@@ -337,6 +360,7 @@ out:
 int main(void)
 {
     RUN(test_ewma);
+    RUN(test_peer_speed);
     RUN(test_hysteresis_link);
     RUN(test_urgent);
     RUN(test_straggler);

@@ -244,9 +244,43 @@ double halo_adapt_rate(const struct halo_adapt *a, double now_ms, int from, int 
     return a->c->bw_mbps[ab] * f;
 }
 
+/* Devices priced alike: the same profile file, or inline capacities with the same fitted classes. */
+static bool same_profile(const struct halo_device *x, const struct halo_device *y)
+{
+    if (!x->profile || !y->profile || !x->profile_ref || !y->profile_ref || strcmp(x->profile_ref, y->profile_ref))
+        return false;
+    if (strcmp(x->profile_ref, "inline")) return true;
+    for (int k = 0; k < HALO_CLASS_COUNT_; k++)
+        if (x->profile->fit[k].present != y->profile->fit[k].present || x->profile->fit[k].gflops != y->profile->fit[k].gflops ||
+            x->profile->fit[k].overhead_ms != y->profile->fit[k].overhead_ms)
+            return false;
+    return true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 double halo_adapt_speed(const struct halo_adapt *a, double now_ms, int dev)
 {
-    return fresh(a, a->speed[dev].t, now_ms) ? a->speed[dev].v : a->c->dev[dev].speed;
+    if (fresh(a, a->speed[dev].t, now_ms)) return a->speed[dev].v;
+    /* Not measured lately: what the devices priced alike ran at, once two or more of them have been
+     * measured (the median of their last estimates against their cluster speeds). A platform that
+     * runs every device below its profile (a stream at a low frame rate leaves caches cold and
+     * cores idle between frames: 0.7-0.8x on the testbed) then does not make an idle device look
+     * faster than the one at work, which would move the work on every interval; one device's own
+     * slowness (a straggler) is not lent to its peers until a second one has been measured. */
+    const struct halo_device *dd = &a->c->dev[dev];
+    double r[64];
+    int n = 0;
+    for (int q = 0; q < a->n && n < 64; q++)
+        if (a->speed[q].t > -INFINITY && !a->dead[q] && a->c->dev[q].speed > 0 && same_profile(&a->c->dev[q], dd))
+            r[n++] = a->speed[q].v / a->c->dev[q].speed;
+    if (n < 2) return dd->speed;
+    qsort(r, (size_t)n, sizeof *r, cmp_double);
+    return dd->speed * (n % 2 ? r[n / 2] : 0.5 * (r[n / 2 - 1] + r[n / 2]));
 }
 
 /* ---- the cluster as estimated ---------------------------------------------------------------- */

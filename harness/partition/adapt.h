@@ -92,8 +92,10 @@ void halo_adapt_observe_compute(struct halo_adapt *a, double now_ms, int dev, do
 void halo_adapt_mark_dead(struct halo_adapt *a, int dev);
 bool halo_adapt_is_dead(const struct halo_adapt *a, int dev);
 
-/* The estimates at now_ms (stale ones returned to the cluster's): the rate (Mbps) from cluster
- * device a to b, and the speed factor of cluster device d. */
+/* The estimates at now_ms: the rate (Mbps) from cluster device a to b (a stale one returned to the
+ * cluster's), and the speed factor of cluster device d (a stale or missing one: its cluster speed
+ * times the median of the last estimates over cluster speeds of the devices priced by the same
+ * profile, when two or more have been measured; else its cluster speed). */
 double halo_adapt_rate(const struct halo_adapt *a, double now_ms, int from, int to);
 double halo_adapt_speed(const struct halo_adapt *a, double now_ms, int dev);
 
