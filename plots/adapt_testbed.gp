@@ -7,7 +7,7 @@
 # Data: results/adapt_testbed.csv (experiments/specs/adapt_testbed.sh).
 load 'plots/style.gp'
 set datafile columnheaders
-eval basis("MEASURED: halo run --clock wall --link real over tc tbf between network namespaces, one shared host")
+eval basis(sprintf("MEASURED: halo run --clock wall --link real over tc tbf between network namespaces, one shared host: %s", host_cpu))
 
 stats csv using (column('deadline_ms')) name 'D' nooutput
 stats csv using (column('rep')) name 'R' nooutput
@@ -43,7 +43,7 @@ set xlabel 'time (s, frame arrival)'
 set ylabel 'link rate (Mbit/s)'
 set yrange [0:115]
 set key bottom right horizontal box opaque font ',8'
-eval basis("MEASURED: halo run --clock wall --link real over tc tbf between network namespaces, one shared host")
+eval basis(sprintf("MEASURED: halo run --clock wall --link real over tc tbf between network namespaces, one shared host: %s", host_cpu))
 plot for [e in 'es1 es2 es3 es4'] csv using (strcol('mode') eq 'static' && column('rep') == 1 ? column('time_s') : NaN):(column(e.'_mbps')) \
      with steps lw 1.2 title e
 unset multiplot

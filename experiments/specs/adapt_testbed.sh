@@ -8,7 +8,8 @@
 # host; DPFP's plan (on this host's profile: the whole network on es1, ~12 ms predicted), with
 # the ESs it left out added to its devices without work (experiments/tools/adapt_testbed.py
 # widen), so that every ES has a rank and a re-plan can move work to one; `halo run --clock wall
-# --link real --threads 1`, 80 frames at 8 frames/s, deadline 100 ms, --verify. The trace cuts
+# --link real --threads 1`, 80 frames at 8 frames/s, deadline 1.5 x the first plan's predicted
+# latency (an application's budget: its plan with half again as headroom), --verify. The trace cuts
 # es1's and es2's links (the plan's ES and the next in line) to a quarter (25 Mbit/s) from 2 s to
 # 7 s of the stream: `netns_cluster.sh run --link-trace` changes their tbf rates while the stream runs (from
 # the stream's start; each change lags its row by the time tc takes, tens of ms). Static:
@@ -48,7 +49,7 @@ spec_run()
     mkdir -p "$d"
     reps=${AT_REPS:-3}
     [ "$quick" = 1 ] && reps=${AT_REPS:-1}
-    frames=${AT_FRAMES:-80} fps=${AT_FPS:-8} dl=${AT_DEADLINE_MS:-100}
+    frames=${AT_FRAMES:-80} fps=${AT_FPS:-8}
     exp_csv_begin "$csv" "mode,rep,frame,time_s,latency_ms,deadline_ms,replan,es1_mbps,es2_mbps,es3_mbps,es4_mbps"
     at_testbed || { exp_note "NOT MEASURED: the testbed needs root, network namespaces and tc tbf ($at_why)"; return 0; }
     prof="$d/host-1t.json"
@@ -75,7 +76,8 @@ time_s,device,up_mbps,down_mbps
 CSV
     "$halo" plan resnet18 --cluster "$d/c4.json" --input 128x128 --method dpfp -o "$d/plan-dpfp.json" >/dev/null
     python3 "$root/experiments/tools/adapt_testbed.py" widen "$d/plan-dpfp.json" "$d/c4.json" "$d/plan.json"
-    exp_note "resnet18 128x128 on 4 namespace ESs, $frames frames at $fps fps, es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
+    dl=${AT_DEADLINE_MS:-$(python3 -c 'import json, math, sys; print(math.ceil(1.5 * json.load(open(sys.argv[1]))["predicted"]["total_ms"]))' "$d/plan.json")}
+    exp_note "resnet18 128x128 on 4 namespace ESs, $frames frames at $fps fps, deadline $dl ms (1.5 x the plan's predicted latency unless AT_DEADLINE_MS), es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
     for rep in $(seq 1 "$reps"); do
         for mode in static adaptive; do
             extra=
