@@ -134,11 +134,14 @@ static enum halo_status do_step(struct halo_rt *rt, int q)
     rt_engine_hooks(rt, sp->block);
     const struct halo_fault *delay = halo_faults_find(&rt->job.faults, HALO_FAULT_DELAY, rt->rank);
     double late_ms = delay && sp->block >= delay->block ? delay->delay_ms : 0;
-    if (late_ms > 0) halo_sleep_ms(late_ms); /* --inject delay: a slow rank */
+    if (late_ms > 0 && virt) halo_sleep_ms(late_ms); /* --inject delay: a slow rank (its time is added below) */
     struct halo_tensor in = {0};
     HALO_TRY(assemble(rt, q, k, &in));
     if (virt) rt_wake_threads(halo_backend_threads(rt->job.be)); /* waking them is no compute */
     double t = halo_now_ms();
+    /* wall clock: the step itself takes that much longer, so that its measured time (the report's,
+     * the adaptive controller's) shows the slow rank as a straggler does */
+    if (late_ms > 0 && !virt) halo_sleep_ms(late_ms);
     enum halo_status st = halo_exec_rect(rt->job.be, rt->job.g, sp->first, sp->last, sp->out, sp->mode, &in, &sl->out[k]);
     double ms = halo_now_ms() - t;
     rt_adapt_note_step(rt, sp);

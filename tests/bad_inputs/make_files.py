@@ -339,7 +339,7 @@ if len(sys.argv) > 1:
     plan("good.json", lambda p: None)
     plan("bad_schema.json", lambda p: p.update(schema="halo-plan/9"))
     plan("unknown_field.json", lambda p: p.update(blocs=[]))
-    plan("link_model_unknown.json", lambda p: p.update(link_model="tcp"))
+    plan("link_model_unknown.json", lambda p: p.update(link_model="bogus"))
     plan("rates_unknown.json", lambda p: p.update(rates="line"))
     plan("host_bad.json", lambda p: p["devices"][1].update(host="es1;reboot"))
     plan("model_unknown.json", lambda p: p.update(model="resnet19"))
