@@ -178,9 +178,11 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
     }
     /* --adapt on: a rank that dies does not end the job (Open MPI's orte_enable_recovery; there is
      * no ULFM in Debian's Open MPI 4.1): the survivors' communicator returns errors, they go on */
+    bool adapt = false;
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--adapt") && !strcmp(argv[i + 1], "on")) {
             av[k++] = "--enable-recovery";
+            adapt = true;
             break;
         }
     av[k++] = "-np";
@@ -242,6 +244,9 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
         setenv("OMPI_MCA_btl_tcp_eager_limit", eager, 0);
         setenv("OMPI_MCA_btl_tcp_rndv_eager_limit", eager, 0);
         setenv("OMPI_MCA_btl_tcp_max_send_size", eager, 0);
+        /* --adapt on: MPI_Finalize without its opening barrier, a fence over every rank of the job
+         * that a dead rank can hold up for ever (halo_rt_finish) */
+        if (adapt) setenv("OMPI_MCA_async_mpi_finalize", "1", 0);
         if (geteuid() == 0) {
             setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
             setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
