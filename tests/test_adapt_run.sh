@@ -13,7 +13,8 @@
 #      stream goes on over the 3 survivors — 60 of 60 frames delivered and verified, detection and
 #      recovery times reported, the median latency after the recovery within 10 % of the fresh plan
 #      over the survivors that the source made (its prediction, in the same run), and the survivors
-#      end through MPI_Finalize (no PMIX ERROR from mpirun);
+#      end through MPI_Finalize (no PMIX ERROR from mpirun); the stalled rank never wakes, and once
+#      the source is over halo's launcher stops the mpirun it holds up (the run still exits 0);
 #  (f) bad flags exit 2 with one line.
 # usage: test_adapt_run.sh PATH/TO/halo   (SKIP, exit 77, without mpirun or `halo run`)
 set -u
@@ -116,6 +117,12 @@ for fault in kill stall; do
         # the survivors end through MPI_Finalize without its fence (the launcher's async_mpi_finalize):
         # no rank leaves without it, which mpirun would report as PMIX ERROR lines
         ! grep -q 'PMIX ERROR' "$tmp/$fault.err" || fail "($fault) $(grep -m1 'PMIX ERROR' "$tmp/$fault.err")"
+        # the stalled rank never wakes: once the source is over, halo's launcher stops mpirun
+        if [ "$fault" = stall ]; then
+            checks=$((checks + 1))
+            grep -q 'the source ended [0-9]* s ago and mpirun has not: .*stopping mpirun' "$tmp/$fault.err" ||
+                fail "(stall) the launcher did not stop the mpirun the stalled rank holds: $(tail -n 2 "$tmp/$fault.err")"
+        fi
         [ "$(col "$tmp/$fault.csv" frame | wc -l)" -eq 60 ] || fail "($fault) not 60 frames in the CSV"
         [ -n "$fresh" ] && [ -n "$restart" ] || { fail "($fault) no re-plan over the survivors: $line"; continue; }
         med=$(col "$tmp/$fault.csv" latency_ms | awk -v r="$restart" 'NR > r + 1 { print }' | sort -g |

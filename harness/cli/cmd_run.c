@@ -432,6 +432,7 @@ static int run(const struct halo_cli_cmd *cmd, int argc, char **argv)
         halo_cli_fail(cmd, st);
         quit(rt, HALO_EXIT_FAIL);
     }
+    if (halo_rt_rank(rt) == 0) halo_rt_report_end();
     halo_rt_free(rt);
     return rc;
 }
@@ -579,7 +580,9 @@ const struct halo_cli_cmd halo_cmd_run = {
         "input (none lost, none delivered twice, every one verified with --verify); the survivors abandon\n"
         "their frames in flight (their messages' tags change generation, a woken rank's late messages never\n"
         "match) and take the stream up again. It cannot rejoin: without ULFM or dynamic processes MPI does\n"
-        "not let a rank back in. On the virtual clock the replay runs the restarted frames on the new epoch\n"
+        "not let a rank back in. A stalled rank that never leaves would keep mpirun waiting after the stream\n"
+        "(under --enable-recovery not even MPI_Abort ends the job): halo's launcher stops mpirun 10 s after\n"
+        "the source is over, and the job's status is the source's. On the virtual clock the replay runs the restarted frames on the new epoch\n"
         "from their arrival: the detection and recovery times are reported apart, in wall ms.",
     .opts = (const struct halo_cli_opt[]){
         {"backend", 0, "NAME", "cpu, ref or cuda (default cpu when available, else ref)"},

@@ -14,6 +14,7 @@
  * its failures end the job through MPI_Abort, whose code mpirun passes on. */
 #define _GNU_SOURCE
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "runtime/runtime.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int64_t halo_rt_eager_bytes(int64_t max_msg_bytes)
@@ -70,26 +72,49 @@ bool halo_rt_status_read(void)
     return path && *path && access(path, W_OK) == 0;
 }
 
-void halo_rt_report_exit(int code)
+/* Appends one line to the launcher's status file (nothing when there is none, as under a user's
+ * mpirun or on another host). */
+static void status_append(const char *line)
 {
     const char *path = getenv("HALO_RUN_STATUS_FILE");
     if (!path || !*path) return;
     int fd = open(path, O_WRONLY | O_APPEND);
     if (fd < 0) return;
-    char buf[16];
-    int n = snprintf(buf, sizeof buf, "%d\n", code);
-    if (write(fd, buf, (size_t)n) != n) { /* the launcher then falls back on mpirun's status */
+    size_t n = strlen(line);
+    if (write(fd, line, n) != (ssize_t)n) { /* the launcher then falls back on mpirun's status */
     }
     close(fd);
 }
 
-/* The first status a rank reported, or -1. */
-static int read_status(const char *path)
+void halo_rt_report_exit(int code)
+{
+    char buf[16];
+    snprintf(buf, sizeof buf, "%d\n", code);
+    status_append(buf);
+}
+
+void halo_rt_report_end(void)
+{
+    status_append("end\n");
+}
+
+/* The first status a rank reported, or -1; *ended: rank 0 reported the job over for it. */
+static int read_status(const char *path, bool *ended)
 {
     FILE *f = fopen(path, "r");
     int code = -1;
-    if (f && fscanf(f, "%d", &code) != 1) code = -1;
-    if (f) fclose(f);
+    if (ended) *ended = false;
+    if (!f) return -1;
+    char line[64];
+    while (fgets(line, sizeof line, f)) {
+        int v;
+        if (!strcmp(line, "end\n")) {
+            if (ended) *ended = true;
+        } else if (code < 0 && sscanf(line, "%d", &v) == 1) {
+            code = v;
+        }
+    }
+    fclose(f);
     return code;
 }
 
@@ -257,15 +282,46 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
     }
     free(av);
     relaunch_child = pid;
-    sigprocmask(SIG_SETMASK, &prev, NULL);
+    /* SIGCHLD stays blocked, so that the wait below wakes when mpirun exits (sigtimedwait) */
+    sigset_t chld, waitmask = prev;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigaddset(&waitmask, SIGCHLD);
+    sigprocmask(SIG_SETMASK, &waitmask, NULL);
     int ws, werr = 0;
-    while (waitpid(pid, &ws, 0) < 0)
-        if (errno != EINTR) {
+    bool stopped = false;
+    double end_ms = -1, stop_ms = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &ws, WNOHANG);
+        if (w == pid) break;
+        if (w < 0) {
+            if (errno == EINTR) continue;
             werr = errno;
             break;
         }
+        /* the source is over but mpirun is not: past the grace, a rank that left the stream and
+         * never the job (excluded as stalled under --adapt on) holds it; mpirun is stopped */
+        double now = halo_now_ms();
+        bool ended = false;
+        if (end_ms < 0 && (read_status(status_path, &ended), ended)) end_ms = now;
+        if (!stopped && end_ms >= 0 && now - end_ms > HALO_RT_END_GRACE_MS) {
+            fprintf(stderr,
+                    "halo run: the source ended %.0f s ago and mpirun has not: a rank that left the job (excluded "
+                    "as dead or stalled) is still running; stopping mpirun\n",
+                    (now - end_ms) / 1000);
+            kill(pid, SIGTERM);
+            stopped = true;
+            stop_ms = now;
+        } else if (stopped && stop_ms > 0 && now - stop_ms > HALO_RT_END_GRACE_MS) {
+            kill(pid, SIGKILL);
+            stop_ms = 0;
+        }
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        sigtimedwait(&chld, NULL, &ts);
+    }
+    sigprocmask(SIG_SETMASK, &prev, NULL);
     relaunch_child = 0;
-    int code = werr ? -1 : read_status(status_path);
+    int code = werr ? -1 : read_status(status_path, NULL);
     remove(status_path);
     if (*hosts_path) remove(hosts_path);
     for (int i = 0; i < N_RELAUNCH_SIGNALS; i++) sigaction(relaunch_signals[i], &old[i], NULL);
@@ -278,6 +334,8 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
     int mpirun_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
     /* mpirun's own failure (127: not started, an abort) wins over a rank's "ok" */
     *exit_status = code < 0 ? (mpirun_status ? mpirun_status : 1) : (code == 0 ? mpirun_status : code);
+    /* stopped by halo after the source ended: the source's status is the job's */
+    if (stopped && code >= 0) *exit_status = code;
     /* a source on another host than mpirun cannot write the file; it ends a failed job with
      * MPI_Abort, so mpirun's 0 is then its success */
     if (code < 0 && mpirun_status == 0 && placed) *exit_status = 0;

@@ -282,7 +282,6 @@ struct rt_engine {
     int kill_frame, stall_frame;  /* --inject kill:R@B/F: from that frame of the main stream */
     int hook_frame;               /* the frame of the step being run */
     double scale_logits;      /* HALO_TEST_SCALE_LOGITS: the tail's output times 1 + this (0: off) */
-    bool hook_done;
 };
 
 /* rt_token.c: the virtual clock's token. One rank computes at a time: the token goes through every

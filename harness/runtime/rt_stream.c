@@ -121,7 +121,6 @@ static enum halo_status begin(struct halo_rt *rt, int index, int n, bool stream,
     rt->wait.deadline = e->t0 + e->timeout_ms;
     e->last_event = e->t0;
     rt_wait_begin(rt);
-    e->hook_done = false;
     HALO_TRY(stream_arrays(rt, n, warmup));
     HALO_TRY(rt_adapt_begin(rt, n));
     HALO_TRY(rt_report_begin(rt, n));

@@ -287,6 +287,13 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
  * rank about to abort the job); does nothing when started by another launcher. */
 void halo_rt_report_exit(int code);
 
+/* Under the launcher, rank 0 once the job is over for it (after MPI_Finalize, or leaving without
+ * it): halo_rt_relaunch then gives mpirun HALO_RT_END_GRACE_MS to end, and past that stops it. A
+ * rank excluded from an --adapt on stream as stalled that never leaves would otherwise keep
+ * mpirun waiting for ever (under --enable-recovery not even MPI_Abort ends the job). */
+void halo_rt_report_end(void);
+#define HALO_RT_END_GRACE_MS 10000.0
+
 /* ---- with MPI (runtime.c and its pieces, rt_*.c) ------------------------------------------------ */
 
 /* Starts MPI (MPI_Init) and returns the runtime on this rank. */
