@@ -20,7 +20,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ALL_SPECS="flops latency_vs_es latency_vs_bandwidth heterogeneous_subset capacity_per_layer roofline
 predicted_vs_measured_speedup failure_probability runtime_accuracy stream_accuracy link_model_accuracy plan_picture adcnn_deviation
-throughput_vs_es throughput_vs_bandwidth stream_frontier deadline_miss_vs_fps adapt_links adapt_straggler adapt_kill adapt_testbed summary"
+throughput_vs_es throughput_vs_bandwidth stream_frontier deadline_miss_vs_fps adapt_links adapt_straggler adapt_kill adapt_emulated adapt_testbed summary"
 
 quick=0 build=1 list=0 only=""
 for a in "$@"; do

@@ -5,16 +5,19 @@
 # rate as the trace sets it (es1's and es2's cut to a quarter from 2 s to 7 s). MEASURED on tbf
 # links on a shared host.
 # Data: results/adapt_testbed.csv (experiments/specs/adapt_testbed.sh).
+# plots/adapt_emulated.gp loads this with its own links_basis and links_title.
 load 'plots/style.gp'
 set datafile columnheaders
-eval basis(sprintf("MEASURED: halo run --clock wall --link real over tc tbf between network namespaces, one shared host: %s", host_cpu))
+if (!exists('links_basis')) links_basis = 'MEASURED: halo run --clock wall --link real over tc tbf between network namespaces, one shared host'
+if (!exists('links_title')) links_title = 'on real links'
+eval basis(sprintf("%s: %s", links_basis, host_cpu))
 
 stats csv using (column('deadline_ms')) name 'D' nooutput
 stats csv using (column('rep')) name 'R' nooutput
 stats csv using (column('time_s')) name 'T' nooutput
 sel(mode, rep) = strcol('mode') eq mode && column('rep') == rep ? column('latency_ms') : NaN
 mark(rep) = strcol('mode') eq 'adaptive' && column('rep') == rep && column('replan') == 1 ? column('time_s') : NaN
-set multiplot title 'Latency per frame under a link trace on real links, resnet18 128x128, 4 ESs offered, 8 frames/s' font ',10'
+set multiplot title sprintf('Latency per frame under a link trace %s, resnet18 128x128, 4 ESs offered, 8 frames/s', links_title) font ',10'
 set lmargin at screen 0.11
 set rmargin at screen 0.97
 set tmargin at screen 0.88
@@ -43,7 +46,7 @@ set xlabel 'time (s, frame arrival)'
 set ylabel 'link rate (Mbit/s)'
 set yrange [0:115]
 set key bottom right horizontal box opaque font ',8'
-eval basis(sprintf("MEASURED: halo run --clock wall --link real over tc tbf between network namespaces, one shared host: %s", host_cpu))
+eval basis(sprintf("%s: %s", links_basis, host_cpu))
 plot for [e in 'es1 es2 es3 es4'] csv using (strcol('mode') eq 'static' && column('rep') == 1 ? column('time_s') : NaN):(column(e.'_mbps')) \
      with steps lw 1.2 title e
 unset multiplot

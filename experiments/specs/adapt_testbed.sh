@@ -41,30 +41,41 @@ at_testbed()
     ip netns del "atprobe$$"
 }
 
-spec_run()
+# at_run LINKS: the pairs on real links (the testbed; figure adapt_testbed) or on emulated ones
+# (halo run --clock virtual with the same trace; figure adapt_emulated, experiments/specs/adapt_emulated.sh)
+at_run()
 {
-    local csv d reps frames fps dl rep mode extra out prof
-    csv="$results/adapt_testbed.csv"
-    d="$work/adapt_testbed"
+    local links name csv d reps frames fps dl rep mode extra out prof
+    links=$1
+    name=adapt_testbed
+    [ "$links" = emulated ] && name=adapt_emulated
+    csv="$results/$name.csv"
+    d="$work/$name"
     mkdir -p "$d"
     reps=${AT_REPS:-3}
     [ "$quick" = 1 ] && reps=${AT_REPS:-1}
     frames=${AT_FRAMES:-80} fps=${AT_FPS:-8}
     exp_csv_begin "$csv" "mode,rep,frame,time_s,latency_ms,deadline_ms,replan,es1_mbps,es2_mbps,es3_mbps,es4_mbps"
-    at_testbed || { exp_note "NOT MEASURED: the testbed needs root, network namespaces and tc tbf ($at_why)"; return 0; }
+    if [ "$links" = real ]; then
+        at_testbed || { exp_note "NOT MEASURED: the testbed needs root, network namespaces and tc tbf ($at_why)"; return 0; }
+    else
+        command -v mpirun >/dev/null 2>&1 || { exp_note "NOT MEASURED: no mpirun"; return 0; }
+    fi
     prof="$d/host-1t.json"
     exp_note "profile: halo profile --backend cpu --threads 1 --models resnet18 --input 128x128"
     "$halo" profile --backend cpu --threads 1 --models resnet18 --input 128x128 --repeat 5 --warmup 2 \
         --tile-heights 1,0.5,0.25 --no-ceilings --name host-1t -o "$prof" >"$d/profile.log" 2>&1 ||
         { tail -n 5 "$d/profile.log" >&2; return 1; }
+    # the testbed's devices are its namespaces' hosts; emulated ones all run here
+    at_host() { [ "$links" = real ] && printf '"host": "%s", ' "$1"; }
     cat >"$d/c4.json" <<JSON
-{"schema": "halo-cluster/1", "name": "testbed4", "source": "cam", "rates": "nominal",
+{"schema": "halo-cluster/1", "name": "${links}4", "source": "cam", "rates": "nominal",
  "devices": [
-  {"name": "cam", "host": "cam", "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es1", "host": "es1", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es2", "host": "es2", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es3", "host": "es3", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
-  {"name": "es4", "host": "es4", "profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100}]}
+  {"name": "cam", $(at_host cam)"uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es1", $(at_host es1)"profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es2", $(at_host es2)"profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es3", $(at_host es3)"profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100},
+  {"name": "es4", $(at_host es4)"profile": "$prof", "uplink_mbps": 100, "downlink_mbps": 100}]}
 JSON
     cat >"$d/quarter-two.csv" <<'CSV'
 time_s,device,up_mbps,down_mbps
@@ -77,22 +88,32 @@ CSV
     "$halo" plan resnet18 --cluster "$d/c4.json" --input 128x128 --method dpfp -o "$d/plan-dpfp.json" >/dev/null
     python3 "$root/experiments/tools/adapt_testbed.py" widen "$d/plan-dpfp.json" "$d/c4.json" "$d/plan.json"
     dl=${AT_DEADLINE_MS:-$(python3 -c 'import json, math, sys; print(math.ceil(1.5 * json.load(open(sys.argv[1]))["predicted"]["total_ms"]))' "$d/plan.json")}
-    exp_note "resnet18 128x128 on 4 namespace ESs, $frames frames at $fps fps, deadline $dl ms (1.5 x the plan's predicted latency unless AT_DEADLINE_MS), es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
+    if [ "$links" = real ]; then
+        exp_note "resnet18 128x128 on 4 namespace ESs, $frames frames at $fps fps, deadline $dl ms (1.5 x the plan's predicted latency unless AT_DEADLINE_MS), es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
+    else
+        exp_note "resnet18 128x128 on 4 ESs over emulated links (virtual clock), $frames frames at $fps fps, deadline $dl ms (1.5 x the plan's predicted latency unless AT_DEADLINE_MS), es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
+    fi
     for rep in $(seq 1 "$reps"); do
         for mode in static adaptive; do
             extra=
             [ "$mode" = adaptive ] && extra="--adapt on --cluster $d/c4.json"
             out="$d/$mode-$rep"
-            "$root/tools/netns_cluster.sh" run "$d/c4.json" --prefix "halo-at$$" --halo "$halo" \
-                --link-trace "$d/quarter-two.csv" -- "$d/plan.json" --backend cpu --threads 1 --clock wall --link real \
-                --frames "$frames" --fps "$fps" --deadline-ms "$dl" --timeout-ms 60000 --verify --csv "$out.csv" \
-                $extra >"$out.out" 2>"$out.err" || { tail -n 5 "$out.err" >&2; return 1; }
+            if [ "$links" = real ]; then
+                "$root/tools/netns_cluster.sh" run "$d/c4.json" --prefix "halo-at$$" --halo "$halo" \
+                    --link-trace "$d/quarter-two.csv" -- "$d/plan.json" --backend cpu --threads 1 --clock wall --link real \
+                    --frames "$frames" --fps "$fps" --deadline-ms "$dl" --timeout-ms 60000 --verify --csv "$out.csv" \
+                    $extra >"$out.out" 2>"$out.err" || { tail -n 5 "$out.err" >&2; return 1; }
+            else
+                "$halo" run "$d/plan.json" --backend cpu --threads 1 --clock virtual --link-trace "$d/quarter-two.csv" \
+                    --frames "$frames" --fps "$fps" --deadline-ms "$dl" --verify --csv "$out.csv" \
+                    $extra >"$out.out" 2>"$out.err" || { tail -n 5 "$out.err" >&2; return 1; }
+            fi
             grep -q "verify: $frames of $frames frames match" "$out.out" ||
-                { echo "adapt_testbed: $mode $rep: not every frame verified" >&2; return 1; }
+                { echo "$name: $mode $rep: not every frame verified" >&2; return 1; }
             python3 "$root/experiments/tools/adapt_testbed.py" rows "$out.csv" "$mode" "$rep" "$dl" "$d/quarter-two.csv" \
                 >"$out.rows"
             while IFS= read -r row; do
-                exp_row "$csv" "$row" measured wall cpu
+                if [ "$links" = real ]; then exp_row "$csv" "$row" measured wall cpu; else exp_row "$csv" "$row" measured virtual cpu; fi
             done <"$out.rows"
             exp_note "$mode $rep: $(python3 "$root/experiments/tools/adapt_testbed.py" summary "$out.csv" "$dl" "$out.out")"
             # the adapt line and the lines under it (links observed, re-plans)
@@ -100,5 +121,10 @@ CSV
                 "$out.out" | while IFS= read -r l; do exp_note "  $l"; done
         done
     done
-    exp_plot adapt_testbed
+    exp_plot "$name"
+}
+
+spec_run()
+{
+    at_run real
 }

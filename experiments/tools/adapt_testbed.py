@@ -51,10 +51,12 @@ def widen(plan, cluster, out):
     for d in c["devices"]:
         if d["name"] in have:
             continue
-        p["devices"].append({"name": d["name"], "rank": len(p["devices"]), "role": "es",
-                             "profile": d.get("profile", es.get("profile", "-")), "speed": es.get("speed", 1),
-                             "host": d.get("host", d["name"]), "uplink_mbps": es["uplink_mbps"],
-                             "downlink_mbps": es["downlink_mbps"]})
+        dev = {"name": d["name"], "rank": len(p["devices"]), "role": "es",
+               "profile": d.get("profile", es.get("profile", "-")), "speed": es.get("speed", 1)}
+        if "host" in d:  # the testbed's clusters name hosts, emulated ones do not
+            dev["host"] = d["host"]
+        dev.update({"uplink_mbps": es["uplink_mbps"], "downlink_mbps": es["downlink_mbps"]})
+        p["devices"].append(dev)
     n, links = len(p["devices"]), p["links"]
     bw, lat, k = links["bandwidth_mbps"], links.get("latency_ms"), len(links["bandwidth_mbps"])
     links["bandwidth_mbps"] = [[bw[i][j] if i < k and j < k else bw[0][1] for j in range(n)] for i in range(n)]

@@ -4,9 +4,10 @@
  * caches a primitive per shape: measured on the namespace testbed, an ES that had never computed
  * took 86-147 ms for a frame the others finish in ~20 ms). A shape is the step's node range,
  * tiling mode and input and output rects' sizes; one this rank has computed already (the first
- * plan's, through the stream's warm-up frames) is not run again. Wall clock only: on the virtual
- * clock ranks compute one at a time for their timings, and an untimed warm-up there would run
- * beside another rank's timed step. */
+ * plan's, through the stream's warm-up frames) is not run again. This queue is the wall clock's:
+ * on the virtual clock ranks compute one at a time for their timings, and an untimed warm-up while
+ * idle would run beside another rank's timed step; there a step of a new shape runs once untimed
+ * just before its timed run, while its rank holds the clock's token (do_step, rt_adapt_unseen). */
 #include "runtime/rt_internal.h"
 #include "runtime/rt_adapt.h"
 #include "core/alloc.h"
@@ -29,6 +30,16 @@ static bool see(struct rt_adapt *ad, uint64_t key)
         if (ad->seen[i] == key) return false;
     if (halo_grow((void **)&ad->seen, &ad->seen_cap, (size_t)ad->n_seen + 1, sizeof *ad->seen)) return false;
     ad->seen[ad->n_seen++] = key;
+    return true;
+}
+
+bool rt_adapt_unseen(const struct halo_rt *rt, const struct halo_sched_step *sp)
+{
+    const struct rt_adapt *ad = rt->job.ad;
+    if (!rt->job.adapt || !ad) return false;
+    uint64_t key = shape_key(sp);
+    for (int i = 0; i < ad->n_seen; i++)
+        if (ad->seen[i] == key) return false;
     return true;
 }
 

@@ -417,6 +417,8 @@ enum halo_status rt_adapt_poll_plan(struct halo_rt *rt, bool *got);
  * on this rank whose shapes it has not computed, queued to run once untimed (wall clock); whether
  * any is queued; runs the first queued. */
 void rt_adapt_note_step(struct halo_rt *rt, const struct halo_sched_step *sp);
+/* --adapt on: this rank has not computed a step of sp's shape yet (the virtual clock warms it) */
+bool rt_adapt_unseen(const struct halo_rt *rt, const struct halo_sched_step *sp);
 enum halo_status rt_adapt_queue_warm(struct halo_rt *rt, int v);
 bool rt_adapt_warm_pending(const struct halo_rt *rt);
 enum halo_status rt_adapt_warm_one(struct halo_rt *rt);
