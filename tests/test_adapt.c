@@ -247,6 +247,31 @@ out:
     fix_free(&f);
 }
 
+/* A device found faster than planned gets more work, and the re-plan says "faster", not "straggler". */
+static void test_faster(void)
+{
+    struct fix f;
+    struct halo_adapt_opts o = halo_adapt_opts_default();
+    o.hold = 2;
+    CHECK(fix_init(&f, 4, &o));
+    if (!f.a) goto out;
+    struct halo_plan *q = NULL;
+    for (int i = 0; i < o.hold && !q; i++) {
+        halo_adapt_observe_compute(f.a, 3000 + i, 1, 10, 1, 2.5); /* es1 at four times its speed */
+        CHECK_OK(halo_adapt_check(f.a, 3000 + i, f.p, &q));
+    }
+    CHECK(q != NULL);
+    if (!q) goto out;
+    const struct halo_adapt_record *r = halo_adapt_last(f.a);
+    CHECK_EQ(r->trigger, HALO_ADAPT_TRIGGER_FASTER);
+    CHECK_EQ(r->device, 1);
+    CHECK(strcmp(halo_adapt_trigger_name(r->trigger), "faster") == 0);
+    CHECK(macs_of(q, f.c, 1) > macs_of(f.p, f.c, 1));
+    halo_plan_free(q);
+out:
+    fix_free(&f);
+}
+
 static void test_dead(void)
 {
     struct fix f;
@@ -364,6 +389,7 @@ int main(void)
     RUN(test_hysteresis_link);
     RUN(test_urgent);
     RUN(test_straggler);
+    RUN(test_faster);
     RUN(test_dead);
     RUN(test_bad_opts);
     RUN_CASE("replan_time full", replan_time(0));

@@ -61,6 +61,7 @@ const char *halo_adapt_trigger_name(enum halo_adapt_trigger t)
     case HALO_ADAPT_TRIGGER_STRAGGLER: return "straggler";
     case HALO_ADAPT_TRIGGER_DEAD: return "dead";
     case HALO_ADAPT_TRIGGER_SEARCH: return "search";
+    case HALO_ADAPT_TRIGGER_FASTER: return "faster";
     }
     return "?";
 }
@@ -442,7 +443,7 @@ static void name_trigger(struct halo_adapt *a, double now, struct halo_adapt_rec
         double s = halo_adapt_speed(a, now, d) / a->snap_speed[d], m = fabs(log(s));
         if (a->pricer[d] && m > best) {
             best = m;
-            r->trigger = HALO_ADAPT_TRIGGER_STRAGGLER;
+            r->trigger = s < 1 ? HALO_ADAPT_TRIGGER_STRAGGLER : HALO_ADAPT_TRIGGER_FASTER;
             r->device = d;
             r->change = s;
         }

@@ -38,13 +38,15 @@ enum halo_adapt_trigger {
     HALO_ADAPT_TRIGGER_DEAD,      /* a device died or stalled: re-planned at once */
     HALO_ADAPT_TRIGGER_SEARCH,    /* no estimate moved by HALO_ADAPT_MOVED: the search found a better
                                      plan than the one in use on the same figures */
+    HALO_ADAPT_TRIGGER_FASTER,    /* a device's speed changed most, and it is faster (recovered, or
+                                     faster than its profile): a straggler is slower */
 };
 
 /* An estimate (rate or speed) that moved by less than this factor either way since the last plan
  * does not name the trigger. */
 #define HALO_ADAPT_MOVED 1.05
 
-/* "link", "straggler", "dead" or "search". */
+/* "link", "straggler", "dead", "search" or "faster". */
 const char *halo_adapt_trigger_name(enum halo_adapt_trigger t);
 
 /* One adopted re-plan. Figures are the objective's (halo_adapt_score) on the estimates at the
