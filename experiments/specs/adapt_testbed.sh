@@ -45,10 +45,10 @@ at_testbed()
 # (halo run --clock virtual with the same trace; figure adapt_emulated, experiments/specs/adapt_emulated.sh)
 at_run()
 {
-    local links name csv d reps frames fps dl rep mode extra out prof
+    local links name clock where csv d reps frames fps dl rep mode extra out prof
     links=$1
-    name=adapt_testbed
-    [ "$links" = emulated ] && name=adapt_emulated
+    name=adapt_testbed clock=wall where="4 namespace ESs"
+    [ "$links" = emulated ] && name=adapt_emulated clock=virtual where="4 ESs over emulated links (virtual clock)"
     csv="$results/$name.csv"
     d="$work/$name"
     mkdir -p "$d"
@@ -88,11 +88,7 @@ CSV
     "$halo" plan resnet18 --cluster "$d/c4.json" --input 128x128 --method dpfp -o "$d/plan-dpfp.json" >/dev/null
     python3 "$root/experiments/tools/adapt_testbed.py" widen "$d/plan-dpfp.json" "$d/c4.json" "$d/plan.json"
     dl=${AT_DEADLINE_MS:-$(python3 -c 'import json, math, sys; print(math.ceil(1.5 * json.load(open(sys.argv[1]))["predicted"]["total_ms"]))' "$d/plan.json")}
-    if [ "$links" = real ]; then
-        exp_note "resnet18 128x128 on 4 namespace ESs, $frames frames at $fps fps, deadline $dl ms (1.5 x the plan's predicted latency unless AT_DEADLINE_MS), es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
-    else
-        exp_note "resnet18 128x128 on 4 ESs over emulated links (virtual clock), $frames frames at $fps fps, deadline $dl ms (1.5 x the plan's predicted latency unless AT_DEADLINE_MS), es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
-    fi
+    exp_note "resnet18 128x128 on $where, $frames frames at $fps fps, deadline $dl ms (1.5 x the plan's predicted latency unless AT_DEADLINE_MS), es1 and es2 at 25 Mbit/s from 2 s to 7 s; $reps pair(s)"
     for rep in $(seq 1 "$reps"); do
         for mode in static adaptive; do
             extra=
@@ -113,7 +109,7 @@ CSV
             python3 "$root/experiments/tools/adapt_testbed.py" rows "$out.csv" "$mode" "$rep" "$dl" "$d/quarter-two.csv" \
                 >"$out.rows"
             while IFS= read -r row; do
-                if [ "$links" = real ]; then exp_row "$csv" "$row" measured wall cpu; else exp_row "$csv" "$row" measured virtual cpu; fi
+                exp_row "$csv" "$row" measured "$clock" cpu
             done <"$out.rows"
             exp_note "$mode $rep: $(python3 "$root/experiments/tools/adapt_testbed.py" summary "$out.csv" "$dl" "$out.out")"
             # the adapt line and the lines under it (links observed, re-plans)

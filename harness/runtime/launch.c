@@ -289,8 +289,12 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
     sigaddset(&waitmask, SIGCHLD);
     sigprocmask(SIG_SETMASK, &waitmask, NULL);
     int ws, werr = 0;
-    bool stopped = false;
-    double end_ms = -1, stop_ms = 0;
+    /* the source is over but mpirun is not: past the grace, a rank that left the stream and never
+     * the job (excluded as stalled under --adapt on) holds it, and mpirun is stopped: SIGTERM, then
+     * SIGKILL after another grace. stage 0: the source still runs; 1: it ended at since_ms;
+     * 2: SIGTERM sent at since_ms; 3: SIGKILL sent. */
+    int stage = 0;
+    double since_ms = 0;
     for (;;) {
         pid_t w = waitpid(pid, &ws, WNOHANG);
         if (w == pid) break;
@@ -299,22 +303,21 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
             werr = errno;
             break;
         }
-        /* the source is over but mpirun is not: past the grace, a rank that left the stream and
-         * never the job (excluded as stalled under --adapt on) holds it; mpirun is stopped */
         double now = halo_now_ms();
         bool ended = false;
-        if (end_ms < 0 && (read_status(status_path, &ended), ended)) end_ms = now;
-        if (!stopped && end_ms >= 0 && now - end_ms > HALO_RT_END_GRACE_MS) {
-            fprintf(stderr,
-                    "halo run: the source ended %.0f s ago and mpirun has not: a rank that left the job (excluded "
-                    "as dead or stalled) is still running; stopping mpirun\n",
-                    (now - end_ms) / 1000);
-            kill(pid, SIGTERM);
-            stopped = true;
-            stop_ms = now;
-        } else if (stopped && stop_ms > 0 && now - stop_ms > HALO_RT_END_GRACE_MS) {
-            kill(pid, SIGKILL);
-            stop_ms = 0;
+        if (stage == 0) read_status(status_path, &ended);
+        if (ended) {
+            stage = 1;
+            since_ms = now;
+        } else if ((stage == 1 || stage == 2) && now - since_ms > HALO_RT_END_GRACE_MS) {
+            if (stage == 1)
+                fprintf(stderr,
+                        "halo run: the source ended %.0f s ago and mpirun has not: a rank that left the job "
+                        "(excluded as dead or stalled) is still running; stopping mpirun\n",
+                        (now - since_ms) / 1000);
+            kill(pid, stage == 1 ? SIGTERM : SIGKILL);
+            stage++;
+            since_ms = now;
         }
         struct timespec ts = {0, 200 * 1000 * 1000};
         sigtimedwait(&chld, NULL, &ts);
@@ -335,7 +338,7 @@ enum halo_status halo_rt_relaunch(const struct halo_launch *l, int argc, char **
     /* mpirun's own failure (127: not started, an abort) wins over a rank's "ok" */
     *exit_status = code < 0 ? (mpirun_status ? mpirun_status : 1) : (code == 0 ? mpirun_status : code);
     /* stopped by halo after the source ended: the source's status is the job's */
-    if (stopped && code >= 0) *exit_status = code;
+    if (stage >= 2 && code >= 0) *exit_status = code;
     /* a source on another host than mpirun cannot write the file; it ends a failed job with
      * MPI_Abort, so mpirun's 0 is then its success */
     if (code < 0 && mpirun_status == 0 && placed) *exit_status = 0;

@@ -23,11 +23,17 @@ static uint64_t shape_key(const struct halo_sched_step *sp)
     return halo_fnv1a(HALO_FNV1A_INIT, v, sizeof v);
 }
 
+static bool seen(const struct rt_adapt *ad, uint64_t key)
+{
+    for (int i = 0; i < ad->n_seen; i++)
+        if (ad->seen[i] == key) return true;
+    return false;
+}
+
 /* Adds the shape to those seen; false when it was seen already (or no room: then it is not run). */
 static bool see(struct rt_adapt *ad, uint64_t key)
 {
-    for (int i = 0; i < ad->n_seen; i++)
-        if (ad->seen[i] == key) return false;
+    if (seen(ad, key)) return false;
     if (halo_grow((void **)&ad->seen, &ad->seen_cap, (size_t)ad->n_seen + 1, sizeof *ad->seen)) return false;
     ad->seen[ad->n_seen++] = key;
     return true;
@@ -35,12 +41,7 @@ static bool see(struct rt_adapt *ad, uint64_t key)
 
 bool rt_adapt_unseen(const struct halo_rt *rt, const struct halo_sched_step *sp)
 {
-    const struct rt_adapt *ad = rt->job.ad;
-    if (!rt->job.adapt || !ad) return false;
-    uint64_t key = shape_key(sp);
-    for (int i = 0; i < ad->n_seen; i++)
-        if (ad->seen[i] == key) return false;
-    return true;
+    return rt->job.adapt && rt->job.ad && !seen(rt->job.ad, shape_key(sp));
 }
 
 void rt_adapt_note_step(struct halo_rt *rt, const struct halo_sched_step *sp)
