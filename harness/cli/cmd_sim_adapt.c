@@ -39,10 +39,11 @@ static enum halo_status parse_stragglers(const char *s, const struct halo_cluste
             st = halo_error(HALO_ERR_INVALID, "--straggler: '%s' is not an ES of %s", items[i], c->path);
             break;
         }
-        double t0, t1;
+        double t0 = 0, t1 = 0;
         st = halo_parse_double("--straggler factor", colon + 1, 1e-3, 1e6, &v[i].factor);
         if (st == HALO_OK) st = halo_parse_double("--straggler start", at + 1, 0, 1e9, &t0);
         if (st == HALO_OK) st = halo_parse_double("--straggler end", dash + 1, t0, 1e9, &t1);
+        if (st != HALO_OK) break;
         v[i].t0_ms = t0 * 1000;
         v[i].t1_ms = t1 * 1000;
     }

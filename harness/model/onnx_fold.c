@@ -253,9 +253,9 @@ static enum halo_status f_slice(struct onnx_ctx *x, const struct onnx_tensor *co
     int r = d->rank, ns = 0, ne = 0, na = 0, nst = 0;
     int64_t starts[ONNX_MAX_RANK], ends[ONNX_MAX_RANK], axes[ONNX_MAX_RANK], steps[ONNX_MAX_RANK];
     if (x->opset < 10) {
-        HALO_TRY(onnx_attr_ints(x, "starts", ONNX_MAX_RANK, starts, &ns));
-        HALO_TRY(onnx_attr_ints(x, "ends", ONNX_MAX_RANK, ends, &ne));
-        HALO_TRY(onnx_attr_ints(x, "axes", ONNX_MAX_RANK, axes, &na));
+        HALO_TRY(ONNX_ATTR_INTS(x, "starts", starts, &ns));
+        HALO_TRY(ONNX_ATTR_INTS(x, "ends", ends, &ne));
+        HALO_TRY(ONNX_ATTR_INTS(x, "axes", axes, &na));
     } else {
         if (n < 3 || !in[1] || !in[2]) return onnx_node_error(x, HALO_ERR_INVALID, "starts and ends are missing");
         HALO_TRY(ints_of(x, in[1], "starts", ONNX_MAX_RANK, starts, &ns));

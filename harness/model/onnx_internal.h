@@ -158,8 +158,10 @@ enum halo_status onnx_attr_float(struct onnx_ctx *x, const char *name, float def
 /* A string attribute; *out is def when absent (the returned string is NUL-terminated in buf). */
 enum halo_status onnx_attr_string(struct onnx_ctx *x, const char *name, const char *def, char *buf, size_t n,
                                   const char **out);
-/* An ints attribute: *n = 0 when absent; at most `max` values. */
+/* An ints attribute: *n = 0 when absent; more than `max` values is an error. `max` must be the
+ * capacity of vals: ONNX_ATTR_INTS passes the size of an array it is given. */
 enum halo_status onnx_attr_ints(struct onnx_ctx *x, const char *name, int max, int64_t *vals, int *n);
+#define ONNX_ATTR_INTS(x, name, arr, n) onnx_attr_ints((x), (name), (int)(sizeof(arr) / sizeof((arr)[0])), (arr), (n))
 
 /* ---- onnx_ops.c: the layers (conv, batchnorm, element-wise, activations, pooling) ---- */
 

@@ -58,7 +58,7 @@ static enum halo_status pair_attr(struct onnx_ctx *x, const char *name, int64_t 
 {
     int64_t v[4];
     int n;
-    HALO_TRY(onnx_attr_ints(x, name, 4, v, &n));
+    HALO_TRY(ONNX_ATTR_INTS(x, name, v, &n));
     out[0] = out[1] = def;
     if (n == 0) return HALO_OK;
     if (n != 2)
@@ -76,14 +76,14 @@ static enum halo_status pair_attr(struct onnx_ctx *x, const char *name, int64_t 
 static enum halo_status window_attrs(struct onnx_ctx *x, int kh, int kw, struct window_opts o, struct halo_window *w,
                                      int *same)
 {
-    int64_t s[2], d[2], p[4];
+    int64_t s[2], d[2], p[8]; /* up to 4-D windows' pads are read, to be refused below */
     int np;
     HALO_TRY(pair_attr(x, "strides", 1, 1, s));
     HALO_TRY(pair_attr(x, "dilations", 1, 1, d));
     if (!o.dil_ok && (d[0] != 1 || d[1] != 1))
         return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "attribute 'dilations': %lldx%lld; halo's %s has no dilation",
                                (long long)d[0], (long long)d[1], "average pooling");
-    HALO_TRY(onnx_attr_ints(x, "pads", 8, p, &np));
+    HALO_TRY(ONNX_ATTR_INTS(x, "pads", p, &np));
     if (np != 0 && np != 4)
         return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "attribute 'pads': %d values; halo computes 2-D windows (4 values)",
                                np);
@@ -151,7 +151,7 @@ static enum halo_status conv_from(struct onnx_ctx *x, const struct onnx_value *i
                                (long long)group, M);
     int64_t ks[4];
     int nk;
-    HALO_TRY(onnx_attr_ints(x, "kernel_shape", 4, ks, &nk));
+    HALO_TRY(ONNX_ATTR_INTS(x, "kernel_shape", ks, &nk));
     if (nk && (nk != 2 || ks[0] != kh || ks[1] != kw))
         return onnx_node_error(x, HALO_ERR_INVALID, "attribute 'kernel_shape' disagrees with the weight's %dx%d", kh, kw);
     int cin = cg * (int)group;
@@ -472,7 +472,7 @@ enum halo_status onnx_op_pool(struct onnx_ctx *x)
     HALO_TRY(onnx_outputs_unused(x, 1));
     int64_t ks[4], ceil_mode, cip;
     int nk;
-    HALO_TRY(onnx_attr_ints(x, "kernel_shape", 4, ks, &nk));
+    HALO_TRY(ONNX_ATTR_INTS(x, "kernel_shape", ks, &nk));
     if (nk != 2)
         return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "attribute 'kernel_shape': %s; halo pools 2-D windows",
                                nk ? "not 2 values" : "missing");

@@ -91,12 +91,12 @@ static enum halo_status op_reshape(struct onnx_ctx *x)
 /* The axes of a Squeeze or Unsqueeze: an attribute before opset 13, an input after. */
 static enum halo_status axes_of(struct onnx_ctx *x, int64_t *axes, int *n)
 {
-    if (onnx_attr(x, "axes")) return onnx_attr_ints(x, "axes", 8, axes, n);
+    if (onnx_attr(x, "axes")) return onnx_attr_ints(x, "axes", ONNX_MAX_RANK, axes, n);
     const struct onnx_tensor *t;
     HALO_TRY(onnx_input_const(x, 1, "the axes", true, &t));
     *n = 0;
     if (!t) return HALO_OK;
-    if (t->n > 8) return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "more than 8 axes");
+    if (t->n > ONNX_MAX_RANK) return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "more than %d axes", ONNX_MAX_RANK);
     for (int64_t e = 0; e < t->n; e++) axes[e] = onnx_tensor_get_int(t, e);
     *n = (int)t->n;
     return HALO_OK;
@@ -120,7 +120,7 @@ static enum halo_status op_squeeze(struct onnx_ctx *x)
     HALO_TRY(onnx_attrs_known(x, known));
     struct onnx_value *in;
     HALO_TRY(onnx_input_tensor(x, 0, &in));
-    int64_t axes[8];
+    int64_t axes[ONNX_MAX_RANK];
     int n;
     HALO_TRY(axes_of(x, axes, &n));
     bool squeeze = !strcmp(x->node->op_type, "Squeeze");

@@ -140,6 +140,11 @@ def computed_weight(m):
     node_named(m, "c").input[1] = "image"
 
 
+def pads_3d(m):
+    a = next(a for a in node_named(m, "c").attribute if a.name == "pads")
+    a.ints[:] = [1, 1, 1, 1, 1, 1]
+
+
 def conv1d(m):
     m.graph.initializer.remove(init_named(m, "c.weight"))
     m.graph.initializer.append(f32("c.weight", (6, 3, 3)))
@@ -215,7 +220,7 @@ for name, edit in [("uint8_weight.onnx", uint8_weight), ("short_raw.onnx", short
                    ("two_inputs.onnx", two_inputs), ("int_input.onnx", int_input), ("batch2.onnx", batch2),
                    ("channels.onnx", channels), ("defined_twice.onnx", twice), ("external_data.onnx", external),
                    ("computed_weight.onnx", computed_weight), ("conv1d.onnx", conv1d), ("no_graph.onnx", no_graph),
-                   ("group.onnx", group), ("negative_pads.onnx", neg_pads), ("negative_dims.onnx", neg_dims),
+                   ("group.onnx", group), ("negative_pads.onnx", neg_pads), ("pads_3d.onnx", pads_3d), ("negative_dims.onnx", neg_dims),
                    ("constant_output.onnx", const_output), ("two_outputs.onnx", two_outputs),
                    ("undefined_output.onnx", undefined_output), ("training_bn.onnx", training_bn),
                    ("domain.onnx", domain), ("mul_broadcast.onnx", mul_bcast), ("reshape_3d.onnx", reshape_3d),
