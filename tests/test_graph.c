@@ -1,5 +1,6 @@
 /* Graph: shape inference against hand-computed shapes, torchvision names, stages with exactly one
  * input and one output tensor, minimum input sizes, and the rows formula J, R. */
+#include "model/count.h"
 #include "model/graph.h"
 #include "model/zoo.h"
 #include "test.h"
@@ -208,6 +209,43 @@ static void test_reinfer(void)
     halo_graph_free(g);
 }
 
+/* Networks past HALO_TENSOR_DIM_MAX and HALO_MACS_MAX are refused by inference, not overflowed: a
+ * map grown by padding, a flatten, a layer's MACs; a 65536x65536 pool window counts in 64 bits. */
+static void test_size_bounds(void)
+{
+    struct halo_graph *g = halo_graph_new("padded", 1);
+    int x = HALO_INPUT;
+    for (int i = 0; i < 130; i++) { /* each 1x1 conv with 65536 pads grows a side by 131072 */
+        char name[16];
+        snprintf(name, sizeof name, "c%d", i);
+        x = halo_graph_conv(g, name, x, 1, 1, 1, 1, 65536, 1, 1, false);
+    }
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_ERR(halo_graph_infer(g, 8, 8), HALO_ERR_INVALID, "c127: output 1x16777224x16777224: a side or the channels past 16777216");
+    halo_graph_free(g);
+
+    g = halo_graph_new("flat", 3);
+    halo_graph_flatten(g, "flat", halo_graph_conv(g, "c", HALO_INPUT, 3, 64, 1, 1, 0, 1, 1, false));
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_OK(halo_graph_infer(g, 512, 512)); /* 16777216 features: the most */
+    CHECK_ERR(halo_graph_infer(g, 512, 513), HALO_ERR_INVALID, "flat: flattens 64x512x513 into more than 16777216 features");
+    halo_graph_free(g);
+
+    g = halo_graph_new("wide", 65536);
+    halo_graph_conv(g, "c", HALO_INPUT, 65536, 65536, 1, 1, 0, 1, 1, false);
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_OK(halo_graph_infer(g, 8, 8));
+    CHECK_ERR(halo_graph_infer(g, 65536, 65536), HALO_ERR_INVALID, "c: 1.84e+19 multiply-accumulates");
+    halo_graph_free(g);
+
+    g = halo_graph_new("pool", 3);
+    halo_graph_pool(g, HALO_OP_MAXPOOL, "mp", HALO_INPUT, 65536, 1, 0);
+    CHECK_OK(halo_graph_finalize(g));
+    CHECK_OK(halo_graph_infer(g, 65536, 65536));
+    CHECK_EQ(halo_count_node(g, 0).elem_ops, 3 * (((int64_t)1 << 32) - 1));
+    halo_graph_free(g);
+}
+
 int main(void)
 {
     RUN(test_zoo_stages);
@@ -219,5 +257,6 @@ int main(void)
     RUN(test_too_small);
     RUN(test_reinfer);
     RUN(test_tight_residual);
+    RUN(test_size_bounds);
     return halo_test_done("test_graph");
 }

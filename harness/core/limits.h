@@ -34,6 +34,11 @@
 
 /* A side of an input image or tensor, in pixels. */
 #define HALO_IMAGE_SIDE_MAX 65536
+/* A network's feature maps (halo_graph_infer, the ONNX importer): channels, height and width (padding
+ * may grow a map past the input's side), and flattened features, each at most this; and a layer's
+ * multiply-accumulates, element operations and output elements each at most HALO_MACS_MAX. A
+ * network past them is refused as absurd, so no count overflows. */
+#define HALO_TENSOR_DIM_MAX (1 << 24)
 /* Devices of a cluster or plan (the source included): the links are n x n matrices. */
 #define HALO_DEVICES_MAX 1024
 /* Bytes of a device, model or tensor name. */

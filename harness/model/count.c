@@ -52,8 +52,8 @@ struct halo_count halo_count_node(const struct halo_graph *g, int i)
     case HALO_OP_CLIP:
     case HALO_OP_MUL:
     case HALO_OP_ADD: c.elem_ops = elems; break;
-    case HALO_OP_MAXPOOL: c.elem_ops = elems * (n->win.kh * n->win.kw - 1); break;
-    case HALO_OP_AVGPOOL: c.elem_ops = elems * n->win.kh * n->win.kw; break;
+    case HALO_OP_MAXPOOL: c.elem_ops = elems * ((int64_t)n->win.kh * n->win.kw - 1); break;
+    case HALO_OP_AVGPOOL: c.elem_ops = elems * n->win.kh * (int64_t)n->win.kw; break;
     case HALO_OP_ADAPTIVE_AVGPOOL:
         c.elem_ops = (int64_t)y.c * adaptive_bins(x.h, y.h) * adaptive_bins(x.w, y.w);
         break;

@@ -1,5 +1,6 @@
 #include "model/graph.h"
 #include "core/alloc.h"
+#include "core/limits.h"
 
 #include <float.h>
 #include <stdio.h>
@@ -343,13 +344,33 @@ struct halo_shape halo_graph_tensor_shape(const struct halo_graph *g, int produc
 
 /* Output length of a sliding window along one axis with padding p before and p + e after
  * (PyTorch's formula, which ONNX shares); <= 0 when empty. */
-static int window_out(int in, int k, int s, int p, int e, int d, bool ceil_mode)
+static int64_t window_out(int in, int k, int s, int p, int e, int d, bool ceil_mode)
 {
-    int span = in + 2 * p + e - d * (k - 1) - 1;
+    int64_t span = (int64_t)in + 2 * (int64_t)p + e - (int64_t)d * (k - 1) - 1;
     if (span < 0) return 0;
-    int out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-    if (ceil_mode && (out - 1) * s >= in + p) out--; /* last window must start inside the input */
+    int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+    if (ceil_mode && (out - 1) * s >= (int64_t)in + p) out--; /* last window must start inside the input */
     return out;
+}
+
+/* A node's output within HALO_TENSOR_DIM_MAX, and its work within HALO_MACS_MAX: its elements times
+ * the taps each reads (a conv's MACs, a pool's element operations); bounds every count of it. */
+static enum halo_status check_size(const struct halo_graph *g, const struct halo_node *n, int64_t c, int64_t h,
+                                   int64_t w)
+{
+    if (c > HALO_TENSOR_DIM_MAX || h > HALO_TENSOR_DIM_MAX || w > HALO_TENSOR_DIM_MAX)
+        return halo_error(HALO_ERR_INVALID, "%s: %s: output %lldx%lldx%lld: a side or the channels past %d", g->name,
+                          n->name, (long long)c, (long long)h, (long long)w, HALO_TENSOR_DIM_MAX);
+    const struct halo_shape x = n->in_shape[0];
+    double taps = 1, elems = (double)c * (double)h * (double)w;
+    if (n->op == HALO_OP_CONV) taps = (double)(n->cin / n->groups) * n->win.kh * n->win.kw;
+    else if (n->op == HALO_OP_MAXPOOL || n->op == HALO_OP_AVGPOOL) taps = (double)n->win.kh * n->win.kw;
+    else if (n->op == HALO_OP_ADAPTIVE_AVGPOOL) elems = (double)c * ((double)x.h + h) * ((double)x.w + w);
+    else if (n->op == HALO_OP_LINEAR) taps = n->cin;
+    if (elems * taps > HALO_MACS_MAX)
+        return halo_error(HALO_ERR_INVALID, "%s: %s: %.3g multiply-accumulates or element operations, more than 2^53",
+                          g->name, n->name, elems * taps);
+    return HALO_OK;
 }
 
 /* ONNX's SAME padding along one axis: total padding for ceil(in / s) outputs, the odd one at the
@@ -365,7 +386,8 @@ static void same_padding(int in, int k, int s, int d, bool lower, int *p, int *e
 
 static enum halo_status infer_node(struct halo_graph *g, struct halo_node *n)
 {
-    struct halo_shape x = n->in_shape[0], y = x;
+    struct halo_shape x = n->in_shape[0];
+    int64_t yc = x.c, yh = x.h, yw = x.w;
     const struct halo_window *w = &n->win;
     if (n->same_pad) {
         same_padding(x.h, w->kh, w->sh, w->dh, n->same_pad == 2, &n->win.ph, &n->win.eh);
@@ -376,29 +398,33 @@ static enum halo_status infer_node(struct halo_graph *g, struct halo_node *n)
         if (x.c != n->cin)
             return halo_error(HALO_ERR_INVALID, "%s: %s: expects %d input channels, got %d", g->name,
                               n->name, n->cin, x.c);
-        y.c = n->cout;
+        yc = n->cout;
         /* fallthrough */
     case HALO_OP_MAXPOOL:
     case HALO_OP_AVGPOOL:
-        y.h = window_out(x.h, w->kh, w->sh, w->ph, w->eh, w->dh, n->ceil_mode);
-        y.w = window_out(x.w, w->kw, w->sw, w->pw, w->ew, w->dw, n->ceil_mode);
-        if (y.h < 1 || y.w < 1)
+        yh = window_out(x.h, w->kh, w->sh, w->ph, w->eh, w->dh, n->ceil_mode);
+        yw = window_out(x.w, w->kw, w->sw, w->pw, w->ew, w->dw, n->ceil_mode);
+        if (yh < 1 || yw < 1)
             return halo_error(HALO_ERR_INVALID, "%s: %s: input %dx%d is smaller than its %dx%d window",
                               g->name, n->name, x.h, x.w, w->dh * (w->kh - 1) + 1 - 2 * w->ph - w->eh,
                               w->dw * (w->kw - 1) + 1 - 2 * w->pw - w->ew);
         break;
     case HALO_OP_ADAPTIVE_AVGPOOL:
-        y.h = n->out_h;
-        y.w = n->out_w;
+        yh = n->out_h;
+        yw = n->out_w;
         break;
     case HALO_OP_FLATTEN:
-        y = (struct halo_shape){x.c * x.h * x.w, 1, 1};
+        if ((double)x.c * x.h * x.w > HALO_TENSOR_DIM_MAX)
+            return halo_error(HALO_ERR_INVALID, "%s: %s: flattens %dx%dx%d into more than %d features", g->name,
+                              n->name, x.c, x.h, x.w, HALO_TENSOR_DIM_MAX);
+        yc = (int64_t)x.c * x.h * x.w;
+        yh = yw = 1;
         break;
     case HALO_OP_LINEAR:
         if (x.h != 1 || x.w != 1 || x.c != n->cin)
             return halo_error(HALO_ERR_INVALID, "%s: %s: expects %d features, got %dx%dx%d", g->name,
                               n->name, n->cin, x.c, x.h, x.w);
-        y = (struct halo_shape){n->cout, 1, 1};
+        yc = n->cout;
         break;
     case HALO_OP_ADD:
     case HALO_OP_MUL: {
@@ -414,12 +440,13 @@ static enum halo_status infer_node(struct halo_graph *g, struct halo_node *n)
         if (z.h != x.h || z.w != x.w)
             return halo_error(HALO_ERR_INVALID, "%s: %s: concatenates %dx%d and %dx%d maps", g->name, n->name,
                               x.h, x.w, z.h, z.w);
-        y.c = x.c + z.c;
+        yc = (int64_t)x.c + z.c;
         break;
     }
     default: break; /* batchnorm and the unary ops keep the shape */
     }
-    n->out_shape = y;
+    HALO_TRY(check_size(g, n, yc, yh, yw));
+    n->out_shape = (struct halo_shape){(int)yc, (int)yh, (int)yw};
     return HALO_OK;
 }
 

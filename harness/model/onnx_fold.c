@@ -21,12 +21,11 @@ typedef enum halo_status (*folder)(struct onnx_ctx *x, const struct onnx_tensor 
 static enum halo_status fold_new(struct onnx_ctx *x, bool is_int, int rank, const int64_t *dims,
                                  struct onnx_tensor **out)
 {
-    int64_t n = 1;
-    for (int d = 0; d < rank; d++)
-        if (!onnx_mul_ok(&n, dims[d]) || n > FOLD_MAX_ELEMS)
-            return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "folds a constant of more than %lld values",
-                                   (long long)FOLD_MAX_ELEMS);
     if (rank < 0 || rank > ONNX_MAX_RANK) return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "folds a rank-%d constant", rank);
+    int64_t n;
+    if (!onnx_dims_ok(rank, dims, &n) || n > FOLD_MAX_ELEMS)
+        return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "folds a constant of more than %lld values",
+                               (long long)FOLD_MAX_ELEMS);
     *out = onnx_tensor_new(is_int, rank, dims);
     return *out ? HALO_OK : onnx_node_error(x, HALO_ERR_NOMEM, "out of memory");
 }

@@ -39,6 +39,21 @@ static inline bool onnx_mul_ok(int64_t *acc, int64_t v)
     return true;
 }
 
+/* *n = the elements of a tensor of these dims, unless a dim is negative or the product of its
+ * non-zero dims passes ONNX_MAX_ELEMS (then false): an empty tensor's other dims are bounded too,
+ * so no sum or product of one tensor's dims can overflow. */
+static inline bool onnx_dims_ok(int rank, const int64_t *dims, int64_t *n)
+{
+    int64_t nonzero = 1;
+    bool empty = false;
+    for (int d = 0; d < rank; d++) {
+        if (dims[d] == 0) empty = true;
+        else if (!onnx_mul_ok(&nonzero, dims[d])) return false;
+    }
+    *n = empty ? 0 : nonzero;
+    return true;
+}
+
 /* A constant tensor, converted: float32 (f) or int64 (i); rank 0 is a scalar. */
 struct onnx_tensor {
     bool is_int;

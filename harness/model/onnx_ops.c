@@ -103,10 +103,14 @@ static enum halo_status window_attrs(struct onnx_ctx *x, int kh, int kw, struct 
         return onnx_node_error(x, HALO_ERR_INVALID, "attribute 'auto_pad': '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID",
                                ap);
     if (*same) p[0] = p[1] = p[2] = p[3] = 0; /* computed per input size */
+    int64_t eh = d[0] * (kh - 1) + 1, ew = d[1] * (kw - 1) + 1; /* the window's extent, dilated */
+    if (eh > DIM_MAX || ew > DIM_MAX)
+        return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "attribute 'dilations': a %dx%d window dilated %lldx%lld spans "
+                               "%lldx%lld pixels, more than %d", kh, kw, (long long)d[0], (long long)d[1], (long long)eh,
+                               (long long)ew, DIM_MAX);
     *w = (struct halo_window){kh, kw, (int)s[0], (int)s[1], (int)p[0], (int)p[1], (int)d[0], (int)d[1],
                               (int)(p[2] - p[0]), (int)(p[3] - p[1])};
     if (o.pool) {
-        int64_t eh = d[0] * (kh - 1) + 1, ew = d[1] * (kw - 1) + 1;
         if (p[0] >= eh || p[2] >= eh || p[1] >= ew || p[3] >= ew)
             return onnx_node_error(x, HALO_ERR_UNSUPPORTED,
                                    "attribute 'pads': padding of %lld,%lld,%lld,%lld reaches a %lldx%lld window: windows "

@@ -2,6 +2,7 @@
  * Squeeze/Unsqueeze, Identity, Dropout, the classifier's Gemm and MatMul, Concat — Shape and
  * Constant, and the table every op is dispatched from (after onnx_fold.c had its turn). */
 #include "core/alloc.h"
+#include "core/limits.h"
 #include "model/onnx_internal.h"
 
 #include <stdio.h>
@@ -57,7 +58,10 @@ static enum halo_status op_reshape(struct onnx_ctx *x)
     int64_t dims[4], want[4], total = 1, known_prod = 1;
     int rank, minus = -1;
     HALO_TRY(onnx_tensor_shape(x, in, dims, &rank));
-    for (int d = 0; d < rank; d++) total *= dims[d];
+    for (int d = 0; d < rank; d++)
+        if (!onnx_mul_ok(&total, dims[d]))
+            return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "input '%s' has more than %lld elements", in->name,
+                                   (long long)ONNX_MAX_ELEMS);
     int n = (int)t->n;
     for (int d = 0; d < n; d++) {
         want[d] = onnx_tensor_get_int(t, d);
@@ -208,7 +212,7 @@ static enum halo_status gemm_from(struct onnx_ctx *x, const struct onnx_tensor *
         return onnx_node_error(x, HALO_ERR_UNSUPPORTED, "the bias C must be one value or [N] / [1, N] (N = %d)", N);
     bool bias = C && beta != 0;
     float *wt = NULL, *b = NULL;
-    if (B->f) { /* halo's [out][in], alpha folded in */
+    if (x->want_weights) { /* halo's [out][in], alpha folded in (B and C hold their values) */
         wt = halo_malloc((size_t)K * (size_t)N, sizeof *wt);
         b = bias ? halo_malloc((size_t)N, sizeof *b) : NULL;
         if (!wt || (bias && !b)) {
@@ -304,6 +308,11 @@ static enum halo_status op_concat(struct onnx_ctx *x)
             break;
         }
         int vp = v->producer, vc = v->c;
+        if (vc > HALO_TENSOR_DIM_MAX - c) {
+            free(name);
+            st = onnx_node_error(x, HALO_ERR_UNSUPPORTED, "more than %d channels", HALO_TENSOR_DIM_MAX);
+            break;
+        }
         global = global && v->global;
         cur = halo_graph_concat(x->g, name, cur, vp);
         free(name);

@@ -233,13 +233,10 @@ struct onnx_tensor *onnx_tensor_new(bool is_int, int rank, const int64_t *dims)
     if (!t) return NULL;
     t->is_int = is_int;
     t->rank = rank;
-    t->n = 1;
-    for (int d = 0; d < rank; d++) {
-        t->dims[d] = dims[d];
-        if (!onnx_mul_ok(&t->n, dims[d])) {
-            free(t);
-            return NULL;
-        }
+    for (int d = 0; d < rank; d++) t->dims[d] = dims[d];
+    if (!onnx_dims_ok(rank, dims, &t->n)) {
+        free(t);
+        return NULL;
     }
     size_t n = t->n ? (size_t)t->n : 1;
     if (is_int) t->i = halo_calloc(n, sizeof *t->i);
@@ -334,11 +331,10 @@ enum halo_status onnx_tensor_read(struct onnx_ctx *x, const Onnx__TensorProto *p
         if (p->dims[d] < 0)
             return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': dims[%zu] is %lld", x->file, name, d,
                               (long long)p->dims[d]);
-    int64_t n = 1;
-    for (size_t d = 0; d < p->n_dims; d++)
-        if (!onnx_mul_ok(&n, p->dims[d]))
-            return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': more than %lld elements is absurdly many", x->file,
-                              name, (long long)ONNX_MAX_ELEMS);
+    int64_t n;
+    if (!onnx_dims_ok((int)p->n_dims, p->dims, &n))
+        return halo_error(HALO_ERR_INVALID, "%s: tensor '%s': its dims (zeros left out) multiply past %lld elements: "
+                              "absurdly many", x->file, name, (long long)ONNX_MAX_ELEMS);
     size_t typed;
     switch (dt) {
     case ONNX_FLOAT: typed = p->n_float_data; break;

@@ -140,11 +140,6 @@ def computed_weight(m):
     node_named(m, "c").input[1] = "image"
 
 
-def pads_3d(m):
-    a = next(a for a in node_named(m, "c").attribute if a.name == "pads")
-    a.ints[:] = [1, 1, 1, 1, 1, 1]
-
-
 def conv1d(m):
     m.graph.initializer.remove(init_named(m, "c.weight"))
     m.graph.initializer.append(f32("c.weight", (6, 3, 3)))
@@ -220,7 +215,7 @@ for name, edit in [("uint8_weight.onnx", uint8_weight), ("short_raw.onnx", short
                    ("two_inputs.onnx", two_inputs), ("int_input.onnx", int_input), ("batch2.onnx", batch2),
                    ("channels.onnx", channels), ("defined_twice.onnx", twice), ("external_data.onnx", external),
                    ("computed_weight.onnx", computed_weight), ("conv1d.onnx", conv1d), ("no_graph.onnx", no_graph),
-                   ("group.onnx", group), ("negative_pads.onnx", neg_pads), ("pads_3d.onnx", pads_3d), ("negative_dims.onnx", neg_dims),
+                   ("group.onnx", group), ("negative_pads.onnx", neg_pads), ("negative_dims.onnx", neg_dims),
                    ("constant_output.onnx", const_output), ("two_outputs.onnx", two_outputs),
                    ("undefined_output.onnx", undefined_output), ("training_bn.onnx", training_bn),
                    ("domain.onnx", domain), ("mul_broadcast.onnx", mul_bcast), ("reshape_3d.onnx", reshape_3d),
@@ -286,3 +281,51 @@ for t in m16.graph.initializer:
 m16.graph.node[0].input[1] = "w1_f"
 m16.graph.node.insert(0, helper.make_node("Cast", ["w1"], ["w1_f"], to=TensorProto.FLOAT))
 save(SEEDS, "typed_weights.onnx", m16)
+
+# ---- sizes past halo's bounds, found by fuzzing and review (after the seeds above, so that the random
+# weights of the files before stay the same when this script runs again) -------------------------
+
+
+def pads_3d(m):
+    a = next(a for a in node_named(m, "c").attribute if a.name == "pads")
+    a.ints[:] = [1, 1, 1, 1, 1, 1]
+
+
+def dilation_span(m):
+    node_named(m, "c").attribute.append(helper.make_attribute("dilations", [40000, 1]))
+
+
+def concat_channels(m):
+    # 23 doublings of the 6-channel map: 50 331 648 channels
+    prev = "a"
+    for k in range(23):
+        m.graph.node.insert(1 + k, helper.make_node("Concat", [prev, prev], [f"cat{k}"], name=f"cat{k}", axis=1))
+        prev = f"cat{k}"
+    node_named(m, "relu").input[0] = prev
+
+
+def empty_huge(m):
+    # an empty constant whose other dims multiply to 2^64
+    z = helper.make_tensor("z", TensorProto.FLOAT, [0, 2**32, 2**32], [])
+    m.graph.initializer.append(z)
+    m.graph.node.insert(1, helper.make_node("Flatten", ["z"], ["zf"], name="zflat"))
+    m.graph.node.insert(2, helper.make_node("Add", ["a", "zf"], ["a2"], name="add"))
+    node_named(m, "relu").input[0] = "a2"
+
+
+for name, edit in [("pads_3d.onnx", pads_3d), ("dilation_span.onnx", dilation_span),
+                   ("concat_channels.onnx", concat_channels), ("empty_huge.onnx", empty_huge)]:
+    bad(name, edit)
+    shutil.copy(os.path.join(BAD, name), os.path.join(SEEDS, name))
+
+# a Gemm whose B is a Constant node and whose C an initializer (an import without weights once read
+# C's values through NULL)
+nodes, inits = good_parts()
+fc = next(n for n in nodes if n.name == "fc")
+fc.input[1] = "fcw_const"
+w = next(t for t in inits if t.name == "fc.weight")
+inits.remove(w)
+nodes.insert(0, helper.make_node("Constant", [], ["fcw_const"], name="fcw", value=w))
+m = model(nodes, inits)
+onnx.checker.check_model(m, full_check=True)
+save(SEEDS, "gemm_constant_b.onnx", m)
