@@ -68,21 +68,11 @@ void halo_graph_free(struct halo_graph *g)
     free(g);
 }
 
-/* Channels of the tensor produced by `p`, known from the structure (flatten excepted). */
+/* Channels of the tensor produced by `p`, known from the structure (-1: a flatten's, which depend
+ * on the input size); each node's is set when it is appended, so this is a lookup. */
 static int channels_of(const struct halo_graph *g, int p)
 {
-    if (p == HALO_INPUT) return g->in_c;
-    const struct halo_node *n = &g->nodes[p];
-    switch (n->op) {
-    case HALO_OP_CONV:
-    case HALO_OP_LINEAR: return n->cout;
-    case HALO_OP_FLATTEN: return -1; /* depends on the input size */
-    case HALO_OP_CONCAT: {
-        int a = channels_of(g, n->in[0]), b = channels_of(g, n->in[1]);
-        return a < 0 || b < 0 ? -1 : a + b;
-    }
-    default: return channels_of(g, n->in[0]);
-    }
+    return p == HALO_INPUT ? g->in_c : g->nodes[p].channels;
 }
 
 static int append(struct halo_graph *g, enum halo_op op, const char *name, int in0, int in1)
@@ -103,6 +93,10 @@ static int append(struct halo_graph *g, enum halo_op op, const char *name, int i
     n->n_in = (op == HALO_OP_ADD || op == HALO_OP_CONCAT || op == HALO_OP_MUL) ? 2 : 1;
     n->win = (struct halo_window){1, 1, 1, 1, 0, 0, 1, 1, 0, 0};
     n->groups = 1;
+    int a = channels_of(g, in0), b = channels_of(g, in1);
+    if (op == HALO_OP_FLATTEN) n->channels = -1; /* conv and linear set theirs */
+    else if (op == HALO_OP_CONCAT) n->channels = a < 0 || b < 0 ? -1 : a + b;
+    else n->channels = a;
     g->inferred = false;
     return g->n_nodes++;
 }
@@ -119,7 +113,7 @@ int halo_graph_conv2(struct halo_graph *g, const char *name, int in, int cin, in
     struct halo_node *n = &g->nodes[i];
     n->win = w;
     n->cin = cin;
-    n->cout = cout;
+    n->cout = n->channels = cout;
     n->groups = groups;
     n->bias = bias;
     return i;
@@ -213,7 +207,7 @@ int halo_graph_linear(struct halo_graph *g, const char *name, int in, int fin, i
     int i = append(g, HALO_OP_LINEAR, name, in, HALO_INPUT);
     if (g->oom) return i;
     g->nodes[i].cin = fin;
-    g->nodes[i].cout = fout;
+    g->nodes[i].cout = g->nodes[i].channels = fout;
     g->nodes[i].bias = bias;
     return i;
 }

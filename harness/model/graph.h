@@ -56,6 +56,7 @@ struct halo_node {
                              * padding is set for each input size so that ceil(in / stride) come out */
     float eps;              /* batchnorm */
     float alpha, beta;      /* leaky relu: alpha the slope; clip: [alpha, beta]; hardsigmoid: alpha, beta */
+    int channels;           /* of the output, known from the structure (-1 after a flatten); set by the builders */
     struct halo_shape in_shape[2]; /* filled by halo_graph_infer */
     struct halo_shape out_shape;   /* filled by halo_graph_infer */
 };
