@@ -157,5 +157,39 @@ else
     echo "(halo run not checked: no mpirun or no 'halo run' in this build)"
 fi
 
+# importing is not quadratic in the nodes: chains of 4 000 and 40 000 ReLUs, listed last node first
+# (the importer orders them): ten times the nodes may take at most 30 times as long (it took 100+
+# times as long while the ordering rescanned the file per node); each lists every node in order
+for n in 4000 40000; do
+    python3 - "$tmp/chain$n.onnx" $n <<'PY'
+import sys
+import onnx
+from onnx import TensorProto, helper
+n = int(sys.argv[2])
+nodes = [helper.make_node("Relu", ["x" if k == 0 else f"r{k - 1}"], [f"r{k}"], name=f"r{k}") for k in range(n)]
+g = helper.make_graph(nodes[::-1], "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                      [helper.make_tensor_value_info(f"r{n - 1}", TensorProto.FLOAT, None)])
+onnx.save(helper.make_model(g), sys.argv[1])
+PY
+done
+t0=$(date +%s%N)
+"$HALO" flops "$tmp/chain4000.onnx" --input 8x8 >"$tmp/chain4000.txt" 2>&1
+t1=$(date +%s%N)
+"$HALO" flops "$tmp/chain40000.onnx" --input 8x8 >"$tmp/chain40000.txt" 2>&1
+t2=$(date +%s%N)
+checks=$((checks + 1))
+python3 - "$tmp/chain40000.txt" 40000 "$((t1 - t0))" "$((t2 - t1))" <<'PY' || fail "importing a 40 000-node chain: see above"
+import re, sys
+rows = [l.split() for l in open(sys.argv[1]) if re.match(r"\s*\d+\s+r\d+\s", l)]
+n, small, big = int(sys.argv[2]), int(sys.argv[3]) / 1e9, int(sys.argv[4]) / 1e9
+print(f"import of 4000 / 40000 reversed nodes: {small:.3f} s / {big:.3f} s ({big / small:.1f}x)")
+ok = [r[1] for r in rows] == [f"r{k}" for k in range(n)]
+if not ok:
+    print(f"the nodes are not listed r0..r{n - 1} in order ({len(rows)} rows)")
+if big > 30 * small:
+    print("ten times the nodes took more than 30 times as long: quadratic")
+sys.exit(0 if ok and big <= 30 * small else 1)
+PY
+
 echo "logits vs ONNX Runtime (max |diff| / max |logit|):$summary"
 finish test_onnx_nets

@@ -81,23 +81,31 @@ static enum halo_status graph_input(struct onnx_ctx *x, int *channels)
     return HALO_OK;
 }
 
-/* The node producing each value: names and node indices, with open addressing over the names. */
+/* The node producing each value: names and node indices, with open addressing over the names; and
+ * how many times the nodes the output needs read each (filled by order_nodes). */
 struct producers {
     const char **name;
     int *node;
+    int *uses;
     int n;
     int *slots;
     size_t n_slots;
 };
 
-static int producer_of(const struct producers *P, const char *name)
+/* The entry of value `name`, or -1 when no node produces it. */
+static int producer_entry(const struct producers *P, const char *name)
 {
     if (!name || !P->n_slots) return -1;
     for (size_t h = onnx_name_hash(name) & (P->n_slots - 1);; h = (h + 1) & (P->n_slots - 1)) {
         int k = P->slots[h];
-        if (k < 0) return -1;
-        if (!strcmp(P->name[k], name)) return P->node[k];
+        if (k < 0 || !strcmp(P->name[k], name)) return k;
     }
+}
+
+static int producer_of(const struct producers *P, const char *name)
+{
+    int k = producer_entry(P, name);
+    return k < 0 ? -1 : P->node[k];
 }
 
 static enum halo_status producers_build(struct onnx_ctx *x, struct producers *P)
@@ -107,10 +115,11 @@ static enum halo_status producers_build(struct onnx_ctx *x, struct producers *P)
     for (size_t j = 0; j < gp->n_node; j++) total += gp->node[j]->n_output;
     P->name = halo_malloc(total + 1, sizeof *P->name);
     P->node = halo_malloc(total + 1, sizeof *P->node);
+    P->uses = halo_calloc(total + 1, sizeof *P->uses);
     P->n_slots = 64;
     while (P->n_slots < 2 * (total + 1)) P->n_slots *= 2;
     P->slots = halo_malloc(P->n_slots, sizeof *P->slots);
-    if (!P->name || !P->node || !P->slots) return HALO_ERR_NOMEM;
+    if (!P->name || !P->node || !P->uses || !P->slots) return HALO_ERR_NOMEM;
     for (size_t i = 0; i < P->n_slots; i++) P->slots[i] = -1;
     for (size_t j = 0; j < gp->n_node; j++) {
         const Onnx__NodeProto *n = gp->node[j];
@@ -134,28 +143,56 @@ static void producers_free(struct producers *P)
 {
     free(P->name);
     free(P->node);
+    free(P->uses);
     free(P->slots);
 }
 
 /* A name the graph defines without a node: the input or an initializer. */
 static bool defined_outside(struct onnx_ctx *x, const char *name) { return onnx_value_find(x, name) != NULL; }
 
-/* The nodes the output needs, in an order where every producer comes before its readers (the
- * file's order where it allows, which keeps a block's branches together); cycles and values
- * nobody defines are errors. */
-static enum halo_status order_nodes(struct onnx_ctx *x, const struct producers *P, const char *output, int **order,
+/* A min-heap of node indices: of the ready nodes, the earliest in the file comes out first. */
+static void heap_push(int *h, int *n, int v)
+{
+    int i = (*n)++;
+    for (; i > 0 && h[(i - 1) / 2] > v; i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
+    h[i] = v;
+}
+
+static int heap_pop(int *h, int *n)
+{
+    int top = h[0], v = h[--*n], i = 0;
+    for (int c = 1; c < *n; c = 2 * i + 1) {
+        if (c + 1 < *n && h[c + 1] < h[c]) c++;
+        if (h[c] >= v) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n) h[i] = v;
+    return top;
+}
+
+/* The nodes the output needs, in an order where every producer comes before its readers: of the
+ * nodes whose inputs are all there, the first in the file (the file's order where it allows, which
+ * keeps a block's branches together). Cycles and values nobody defines are errors. Counts each
+ * value's reads by those nodes in P->uses. O(edges + nodes log nodes). */
+static enum halo_status order_nodes(struct onnx_ctx *x, struct producers *P, const char *output, int **order,
                                     int *n_order)
 {
     const Onnx__GraphProto *gp = x->graph;
     int n = (int)gp->n_node;
     *order = NULL;
     *n_order = 0;
+    size_t edges = 0;
+    for (int j = 0; j < n; j++) edges += gp->node[j]->n_input;
     bool *need = halo_calloc((size_t)n + 1, sizeof *need);
-    int *stack = halo_malloc((size_t)n + 1, sizeof *stack);
+    int *stack = halo_malloc((size_t)n + 1, sizeof *stack); /* the search, then the heap of ready nodes */
     int *out = halo_malloc((size_t)n + 1, sizeof *out);
-    bool *done = halo_calloc((size_t)n + 1, sizeof *done);
+    int *waits = halo_calloc((size_t)n + 1, sizeof *waits); /* a node's inputs whose producer is not out */
+    int *first = halo_calloc((size_t)n + 2, sizeof *first); /* node p's readers: reader[first[p]..first[p+1]) */
+    int *fill = halo_calloc((size_t)n + 1, sizeof *fill);
+    int *reader = halo_malloc(edges + 1, sizeof *reader);
     enum halo_status st = HALO_OK;
-    if (!need || !stack || !out || !done) st = HALO_ERR_NOMEM;
+    if (!need || !stack || !out || !waits || !first || !fill || !reader) st = HALO_ERR_NOMEM;
     int sp = 0, m = 0;
     if (st == HALO_OK) {
         int p = producer_of(P, output);
@@ -183,37 +220,52 @@ static enum halo_status order_nodes(struct onnx_ctx *x, const struct producers *
             }
         }
     }
-    /* Kahn: repeatedly take the first needed node whose inputs are all done */
-    for (int j = 0; st == HALO_OK && j < n; j++) m += need[j];
-    int emitted = 0;
-    bool progress = true;
-    while (st == HALO_OK && emitted < m && progress) {
-        progress = false;
+    /* the readers of each needed node (one per input read), and the reads of each value */
+    for (int pass = 0; st == HALO_OK && pass < 2; pass++) {
         for (int j = 0; j < n; j++) {
-            if (!need[j] || done[j]) continue;
+            if (!need[j]) continue;
             const Onnx__NodeProto *nd = gp->node[j];
-            bool ready = true;
-            for (size_t k = 0; k < nd->n_input && ready; k++) {
-                int p = producer_of(P, nd->input[k]);
-                ready = p < 0 || done[p];
+            for (size_t k = 0; k < nd->n_input; k++) {
+                int e = producer_entry(P, nd->input[k]);
+                if (e < 0) continue;
+                int p = P->node[e];
+                if (pass == 0) {
+                    P->uses[e]++;
+                    waits[j]++;
+                    first[p + 1]++;
+                } else {
+                    reader[first[p] + fill[p]++] = j;
+                }
             }
-            if (!ready) continue;
-            done[j] = true;
-            out[emitted++] = j;
-            progress = true;
-            break; /* restart: the file's order first */
         }
+        if (pass == 0)
+            for (int p = 0; p < n; p++) first[p + 1] += first[p];
+    }
+    /* Kahn's: emit the first ready node; its readers wait for one input less */
+    int ready = 0, emitted = 0;
+    for (int j = 0; st == HALO_OK && j < n; j++) {
+        m += need[j];
+        if (need[j] && !waits[j]) heap_push(stack, &ready, j);
+    }
+    while (st == HALO_OK && ready > 0) {
+        int p = heap_pop(stack, &ready);
+        out[emitted++] = p;
+        for (int r = first[p]; r < first[p + 1]; r++)
+            if (--waits[reader[r]] == 0) heap_push(stack, &ready, reader[r]);
     }
     if (st == HALO_OK && emitted < m) {
         int j = 0;
-        while (!need[j] || done[j]) j++;
+        while (!need[j] || !waits[j]) j++;
         x->node = gp->node[j];
         st = onnx_node_error(x, HALO_ERR_INVALID, "the graph has a cycle through this node");
         x->node = NULL;
     }
     free(need);
     free(stack);
-    free(done);
+    free(waits);
+    free(first);
+    free(fill);
+    free(reader);
     if (st != HALO_OK) {
         free(out);
         return st;
@@ -270,8 +322,11 @@ static enum halo_status import_graph(struct onnx_ctx *x)
         int before = x->n_values;
         if (st == HALO_OK) st = onnx_import_node(x);
         if (st == HALO_OK && x->g->oom) st = HALO_ERR_NOMEM;
-        for (int v = before; st == HALO_OK && v < x->n_values; v++)
-            x->values[v].uses = count_uses(x, order, n_order, x->values[v].name) + !strcmp(x->values[v].name, output);
+        for (int v = before; st == HALO_OK && v < x->n_values; v++) {
+            int e = producer_entry(&P, x->values[v].name);
+            x->values[v].uses = (e >= 0 ? P.uses[e] : count_uses(x, order, n_order, x->values[v].name)) +
+                                !strcmp(x->values[v].name, output);
+        }
     }
     x->node = NULL;
     if (st == HALO_OK) {
@@ -293,6 +348,7 @@ static void ctx_free(struct onnx_ctx *x)
     for (int v = 0; v < x->n_values; v++) onnx_tensor_free(x->values[v].t);
     free(x->values);
     free(x->slots);
+    free(x->named);
     if (x->nw) {
         for (int i = 0; i < x->n_nw; i++) {
             free(x->nw[i].weight);

@@ -100,6 +100,9 @@ struct onnx_ctx {
     struct halo_node_weights *nw;
     int n_nw;                 /* entries of nw in use (the graph's nodes so far) */
     size_t cap_nw;
+    int *named;               /* open addressing over the graph's node names (node index, -1 empty), */
+    size_t n_named_slots;     /* holding nodes [0, n_named): onnx_node_name brings it up to date */
+    int n_named;
     bool want_weights;        /* convert the weights' values (not only their shapes) */
     int ref_h, ref_w;         /* the input size shapes are folded at: the declared one, else 224 x 224 */
     bool ref_static;          /* the model declares a fixed height and width */

@@ -450,25 +450,57 @@ enum halo_status onnx_add_weights(struct onnx_ctx *x, float *weight, float *bias
     return HALO_OK;
 }
 
-static bool name_taken(const struct halo_graph *g, const char *name)
+/* The set of node names brought up to the graph's nodes; false when out of memory. */
+static bool names_update(struct onnx_ctx *x)
 {
-    for (int i = 0; i < g->n_nodes; i++)
+    const struct halo_graph *g = x->g;
+    if ((size_t)g->n_nodes * 2 >= x->n_named_slots) {
+        size_t n_slots = 64;
+        while (n_slots <= (size_t)g->n_nodes * 4) n_slots *= 2;
+        int *slots = halo_malloc(n_slots, sizeof *slots);
+        if (!slots) return false;
+        for (size_t i = 0; i < n_slots; i++) slots[i] = -1;
+        free(x->named);
+        x->named = slots;
+        x->n_named_slots = n_slots;
+        x->n_named = 0;
+    }
+    for (; x->n_named < g->n_nodes; x->n_named++) {
+        if (!g->nodes[x->n_named].name) continue; /* its strdup failed: the import fails on g->oom */
+        size_t h = onnx_name_hash(g->nodes[x->n_named].name) & (x->n_named_slots - 1);
+        while (x->named[h] >= 0) h = (h + 1) & (x->n_named_slots - 1);
+        x->named[h] = x->n_named;
+    }
+    return true;
+}
+
+static bool name_taken(struct onnx_ctx *x, const char *name)
+{
+    const struct halo_graph *g = x->g;
+    if (!names_update(x)) { /* out of memory: look at every node */
+        for (int i = 0; i < g->n_nodes; i++)
+            if (!strcmp(g->nodes[i].name, name)) return true;
+        return false;
+    }
+    for (size_t h = onnx_name_hash(name) & (x->n_named_slots - 1);; h = (h + 1) & (x->n_named_slots - 1)) {
+        int i = x->named[h];
+        if (i < 0) return false;
         if (!strcmp(g->nodes[i].name, name)) return true;
-    return false;
+    }
 }
 
 char *onnx_node_name(struct onnx_ctx *x, const char *want)
 {
     const Onnx__NodeProto *n = x->node;
     char base[256];
-    if (want && *want && !name_taken(x->g, want)) return halo_strdup(want);
+    if (want && *want && !name_taken(x, want)) return halo_strdup(want);
     if (n->name && *n->name) snprintf(base, sizeof base, "%s", n->name);
     else snprintf(base, sizeof base, "%s_%d", n->op_type, x->g->n_nodes);
-    if (!name_taken(x->g, base)) return halo_strdup(base);
+    if (!name_taken(x, base)) return halo_strdup(base);
     char buf[300];
     for (int k = 1;; k++) {
         snprintf(buf, sizeof buf, "%s_%d", base, k);
-        if (!name_taken(x->g, buf)) return halo_strdup(buf);
+        if (!name_taken(x, buf)) return halo_strdup(buf);
     }
 }
 
