@@ -166,8 +166,10 @@ if [ "$time_ns" = 1 ]; then
         b=$(grep "^summary.*($m," "$tmp/base" | sed -n 's/.*latency median \([0-9.]*\) ms.*/\1/p')
         o=$(grep "^summary.*($m," "$tmp/off" | sed -n 's/.*latency median \([0-9.]*\) ms.*/\1/p')
         echo "$m: latency median ${b:-?} ms with one clock, ${o:-?} ms with clocks hours apart"
-        check "$m: latency with clocks apart within x1.5 of one clock's" \
-            awk -v b="${b:-0}" -v o="${o:-0}" 'BEGIN {exit !(b > 0 && o > 0 && o < 1.5 * b && b < 1.5 * o)}'
+        # a clock mistaken by its offset would be hours off; the band is wide for this VM's noise
+        # (3 inferences each: a median of 38.7 ms against 24.5 ms has been seen with no fault)
+        check "$m: latency with clocks apart within x2 of one clock's" \
+            awk -v b="${b:-0}" -v o="${o:-0}" 'BEGIN {exit !(b > 0 && o > 0 && o < 2 * b && b < 2 * o)}'
     done
     check "clocks off: no timeout or stall" sh -c "! grep -qE 'beyond the|did not respond|stalled' '$tmp/off'"
     neg=$(awk '/^  (cam|es1|es2) / {for (i = 2; i <= NF; i++) if ($i + 0 < -0.1) n++} END {print n + 0}' "$tmp/off")
