@@ -188,7 +188,7 @@ static enum halo_status order_nodes(struct onnx_ctx *x, struct producers *P, con
     int *stack = halo_malloc((size_t)n + 1, sizeof *stack); /* the search, then the heap of ready nodes */
     int *out = halo_malloc((size_t)n + 1, sizeof *out);
     int *waits = halo_calloc((size_t)n + 1, sizeof *waits); /* a node's inputs whose producer is not out */
-    int *first = halo_calloc((size_t)n + 2, sizeof *first); /* node p's readers: reader[first[p]..first[p+1]) */
+    int *first = halo_calloc((size_t)n + 1, sizeof *first); /* node p's readers: reader[first[p]..first[p+1]) */
     int *fill = halo_calloc((size_t)n + 1, sizeof *fill);
     int *reader = halo_malloc(edges + 1, sizeof *reader);
     enum halo_status st = HALO_OK;
@@ -199,54 +199,51 @@ static enum halo_status order_nodes(struct onnx_ctx *x, struct producers *P, con
         if (p >= 0) {
             need[p] = true;
             stack[sp++] = p;
+            m++;
         }
     }
-    while (st == HALO_OK && sp > 0) { /* the nodes the output depends on */
-        const Onnx__NodeProto *nd = gp->node[stack[--sp]];
+    /* the nodes the output depends on, and for each the producers of its inputs: the reads of each
+     * value, the inputs each node waits for, and the readers of each producer (counted here) */
+    while (st == HALO_OK && sp > 0) {
+        int j = stack[--sp];
+        const Onnx__NodeProto *nd = gp->node[j];
         for (size_t k = 0; k < nd->n_input; k++) {
             const char *name = nd->input[k];
             if (!name || !*name) continue;
-            int p = producer_of(P, name);
-            if (p < 0 && !defined_outside(x, name)) {
+            int e = producer_entry(P, name);
+            if (e < 0 && !defined_outside(x, name)) {
                 x->node = nd;
                 st = onnx_node_error(x, HALO_ERR_INVALID,
                                      "input '%s' is neither the graph's input, an initializer nor a node's output", name);
                 x->node = NULL;
                 break;
             }
-            if (p >= 0 && !need[p]) {
+            if (e < 0) continue;
+            int p = P->node[e];
+            P->uses[e]++;
+            waits[j]++;
+            first[p + 1]++;
+            if (!need[p]) {
                 need[p] = true;
                 stack[sp++] = p;
+                m++;
             }
         }
     }
-    /* the readers of each needed node (one per input read), and the reads of each value */
-    for (int pass = 0; st == HALO_OK && pass < 2; pass++) {
-        for (int j = 0; j < n; j++) {
-            if (!need[j]) continue;
-            const Onnx__NodeProto *nd = gp->node[j];
-            for (size_t k = 0; k < nd->n_input; k++) {
-                int e = producer_entry(P, nd->input[k]);
-                if (e < 0) continue;
-                int p = P->node[e];
-                if (pass == 0) {
-                    P->uses[e]++;
-                    waits[j]++;
-                    first[p + 1]++;
-                } else {
-                    reader[first[p] + fill[p]++] = j;
-                }
-            }
+    /* the readers of each producer, one per input read */
+    for (int p = 0; st == HALO_OK && p < n; p++) first[p + 1] += first[p];
+    for (int j = 0; st == HALO_OK && j < n; j++) {
+        if (!need[j]) continue;
+        const Onnx__NodeProto *nd = gp->node[j];
+        for (size_t k = 0; k < nd->n_input; k++) {
+            int p = producer_of(P, nd->input[k]);
+            if (p >= 0) reader[first[p] + fill[p]++] = j;
         }
-        if (pass == 0)
-            for (int p = 0; p < n; p++) first[p + 1] += first[p];
     }
     /* Kahn's: emit the first ready node; its readers wait for one input less */
     int ready = 0, emitted = 0;
-    for (int j = 0; st == HALO_OK && j < n; j++) {
-        m += need[j];
+    for (int j = 0; st == HALO_OK && j < n; j++)
         if (need[j] && !waits[j]) heap_push(stack, &ready, j);
-    }
     while (st == HALO_OK && ready > 0) {
         int p = heap_pop(stack, &ready);
         out[emitted++] = p;
@@ -273,17 +270,6 @@ static enum halo_status order_nodes(struct onnx_ctx *x, struct producers *P, con
     *order = out;
     *n_order = emitted;
     return HALO_OK;
-}
-
-/* Reads of value `name` by the nodes the output needs (for the folds that need one reader). */
-static int count_uses(const struct onnx_ctx *x, const int *order, int n_order, const char *name)
-{
-    int uses = 0;
-    for (int i = 0; i < n_order; i++) {
-        const Onnx__NodeProto *nd = x->graph->node[order[i]];
-        for (size_t k = 0; k < nd->n_input; k++) uses += nd->input[k] && !strcmp(nd->input[k], name);
-    }
-    return uses;
 }
 
 static enum halo_status import_graph(struct onnx_ctx *x)
@@ -322,10 +308,10 @@ static enum halo_status import_graph(struct onnx_ctx *x)
         int before = x->n_values;
         if (st == HALO_OK) st = onnx_import_node(x);
         if (st == HALO_OK && x->g->oom) st = HALO_ERR_NOMEM;
-        for (int v = before; st == HALO_OK && v < x->n_values; v++) {
+        for (int v = before; st == HALO_OK && v < x->n_values; v++) { /* the node's outputs (output_value) */
             int e = producer_entry(&P, x->values[v].name);
-            x->values[v].uses = (e >= 0 ? P.uses[e] : count_uses(x, order, n_order, x->values[v].name)) +
-                                !strcmp(x->values[v].name, output);
+            HALO_ASSERT(e >= 0);
+            x->values[v].uses = P.uses[e] + !strcmp(x->values[v].name, output);
         }
     }
     x->node = NULL;
